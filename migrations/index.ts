@@ -1,0 +1,4 @@
+import { InitialSchema1763700000000 } from './1763700000000-initial-schema.js';
+
+/** Every migration of the module, oldest first: pass it as `migrations` to a DataSource that holds the module's tables. */
+export const authConsentMigrations = [InitialSchema1763700000000];

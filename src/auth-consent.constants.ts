@@ -1,0 +1,6 @@
+/** DI token of the node-redis client the module uses (`null` with the in-process store). */
+export const AUTH_CONSENT_REDIS = Symbol('AUTH_CONSENT_REDIS');
+/** DI token of the TypeORM `DataSource` holding the module's tables. */
+export const AUTH_CONSENT_DATA_SOURCE = Symbol('AUTH_CONSENT_DATA_SOURCE');
+/** DI token of the merged, validated options ({@link ResolvedAuthConsentOptions}). */
+export const AUTH_CONSENT_OPTIONS = Symbol('AUTH_CONSENT_OPTIONS');

@@ -1,0 +1,57 @@
+import { Inject, Logger, type MiddlewareConsumer, Module, type NestModule, type OnModuleInit, Optional, RequestMethod } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } from './auth-consent.constants.js';
+import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './auth-consent.module-definition.js';
+import { resolveOptions, type AuthConsentModuleOptions, type ResolvedAuthConsentOptions } from './auth-consent.options.js';
+import { DataSourceLifecycle, dataSourceProvider } from './database/data-source.provider.js';
+import { HealthController } from './health/health.controller.js';
+import { HealthService } from './health/health.service.js';
+import { RedisLifecycle, redisClientProviders } from './session/redis-client.provider.js';
+import { SessionMiddleware } from './session/session.middleware.js';
+import { sessionStoreProvider } from './session/session-store.provider.js';
+
+/**
+ * Login, Redis-backed sessions and GDPR consent for a Nest app. Import it once with `forRoot` or
+ * `forRootAsync`; it mounts its own middleware (session, Passport) on every route.
+ */
+@Module({
+  controllers: [HealthController],
+  providers: [
+    {
+      provide: AUTH_CONSENT_OPTIONS,
+      inject: [MODULE_OPTIONS_TOKEN],
+      useFactory: (options: AuthConsentModuleOptions): ResolvedAuthConsentOptions => {
+        const resolved = resolveOptions(options);
+        const logger = new Logger('AuthConsentModule');
+        for (const warning of resolved.warnings) logger.warn(warning);
+        return resolved;
+      },
+    },
+    ...redisClientProviders,
+    RedisLifecycle,
+    dataSourceProvider,
+    DataSourceLifecycle,
+    sessionStoreProvider,
+    SessionMiddleware,
+    HealthService,
+  ],
+  exports: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, AUTH_CONSENT_DATA_SOURCE, HealthService],
+})
+export class AuthConsentModule extends ConfigurableModuleClass implements NestModule, OnModuleInit {
+  constructor(
+    @Inject(AUTH_CONSENT_OPTIONS) private readonly options: ResolvedAuthConsentOptions,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {
+    super();
+  }
+
+  onModuleInit(): void {
+    // The client address used by throttling and the audit log depends on this; set it where the app is.
+    const app = this.adapterHost?.httpAdapter?.getInstance?.() as { set?: (k: string, v: unknown) => void } | undefined;
+    app?.set?.('trust proxy', this.options.trustProxy);
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(SessionMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
+  }
+}

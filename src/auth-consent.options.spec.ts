@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals';
+import { AuthConsentConfigError } from './auth-consent.exceptions.js';
+import { resolveOptions } from './auth-consent.options.js';
+
+const secret = 'x'.repeat(32);
+
+describe('resolveOptions', () => {
+  it('fills the documented defaults', () => {
+    const o = resolveOptions({ environment: 'development' });
+    expect(o.database).toEqual({ url: 'sqlite:data/app.sqlite', tablePrefix: '', migrationsRun: true, logging: false });
+    expect(o.session).toMatchObject({
+      idleTimeoutMs: 30 * 60_000,
+      absoluteTimeoutMs: 12 * 3_600_000,
+      rememberIdleTimeoutMs: 7 * 86_400_000,
+      rememberAbsoluteTimeoutMs: 30 * 86_400_000,
+      cookieName: 'sid',
+      cookieSecure: false,
+    });
+    expect(o.session.secrets).toHaveLength(1);
+    expect(o.warnings).toHaveLength(2);
+  });
+
+  it('uses a __Host- cookie when Secure', () => {
+    const o = resolveOptions({ environment: 'production', redis: { url: 'redis://127.0.0.1' }, session: { secret } });
+    expect(o.session).toMatchObject({ cookieSecure: true, cookieName: '__Host-sid' });
+    expect(o.warnings).toEqual([]);
+  });
+
+  it.each([
+    [{ environment: 'production', session: { secret } }, /redis is required in production/],
+    [{ environment: 'production', redis: { url: 'redis://h' } }, /session\.secret is required in production/],
+    [{ session: { secret: 'short' } }, /session\.secret must be .* at least 32/],
+    [{ session: { idleTimeout: 'soon' } }, /session\.idleTimeout must be a positive duration/],
+    [{ session: { idleTimeout: '13h' } }, /idleTimeout must not exceed session\.absoluteTimeout/],
+    [{ session: { cookieSecure: 'yes' as unknown as boolean } }, /session\.cookieSecure must be/],
+    [{ session: { cookieName: 'bad name;' } }, /session\.cookieName must be/],
+    [{ redis: { url: 'http://x' } }, /redis\.url must start with redis:\/\//],
+    [{ redis: { client: {} as never } }, /redis must be \{ url \} or \{ client \}/],
+    [{ database: { url: 'oracle://x' } }, /database\.url has an unknown scheme/],
+    [{ database: { tablePrefix: 'a-b' } }, /database\.tablePrefix must be/],
+    [{ allowedOrigins: ['https://a.example/path'] }, /allowedOrigins must hold origins/],
+  ])('rejects a bad option with a sentence naming it (%#)', (options, message) => {
+    expect(() => resolveOptions(options)).toThrow(AuthConsentConfigError);
+    expect(() => resolveOptions(options)).toThrow(message);
+  });
+});

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import type { RedisClientType } from 'redis';
+import { parseDuration, type Duration } from './common/duration.js';
+import { AuthConsentConfigError } from './auth-consent.exceptions.js';
+import { DEFAULT_DATABASE_URL, driverOf } from './database/database-url.js';
+
+/** Options of {@link AuthConsentModule}, as given to `forRoot` or returned by `forRootAsync`'s factory. */
+export interface AuthConsentModuleOptions {
+  /** Redis for sessions and throttling: a URL the module connects to and closes, or a client the app owns. Omitted: an in-process store (development only). */
+  redis?: { url: string } | { client: RedisClientType };
+  /** The SQL database for users and consent. Default: `sqlite:data/app.sqlite`. */
+  database?: DatabaseOptions;
+  /** Session cookie and timeouts. */
+  session?: SessionOptions;
+  /** Extra origins allowed to send unsafe (POST/PUT/PATCH/DELETE) requests. Default: none. */
+  allowedOrigins?: string[];
+  /** Express `trust proxy` setting, applied by the module. Default: `false`. */
+  trustProxy?: boolean | number | string;
+  /** `'production'` makes Redis and a session secret mandatory. Default: `process.env.NODE_ENV`. */
+  environment?: string;
+}
+
+export interface DatabaseOptions {
+  /** `postgres://…`, `mysql://…`, `mariadb://…` or `sqlite:<path>`. Default: `sqlite:data/app.sqlite`. */
+  url?: string;
+  /** Prefix of every table the module creates, migrations table included. Default: `''`. */
+  tablePrefix?: string;
+  /** Run pending migrations at start. Default: `true`. */
+  migrationsRun?: boolean;
+  /** Log SQL. Default: `false`. */
+  logging?: boolean;
+}
+
+export interface SessionOptions {
+  /** One or more secrets; the first signs, all verify (rotation). Required in production; otherwise random per start. */
+  secret?: string | string[];
+  /** Default `'30m'`. */
+  idleTimeout?: Duration;
+  /** Lifetime from login. Default `'12h'`. */
+  absoluteTimeout?: Duration;
+  /** Idle timeout of "remember me" sessions. Default `'7d'`. */
+  rememberIdleTimeout?: Duration;
+  /** Absolute lifetime of "remember me" sessions. Default `'30d'`. */
+  rememberAbsoluteTimeout?: Duration;
+  /** Cookie name; `__Host-` is prefixed when the cookie is Secure. Default `'sid'`. */
+  cookieName?: string;
+  /** `true`, `false` or `'auto'` (Secure when the environment is production). Default `'auto'`. */
+  cookieSecure?: boolean | 'auto';
+  /** Key prefix in Redis. Default `'ac:'`. */
+  redisPrefix?: string;
+}
+
+/** Options after defaults are merged and validated: what the module's services read. */
+export interface ResolvedAuthConsentOptions {
+  production: boolean;
+  redis: { url: string; client?: undefined } | { client: RedisClientType; url?: undefined } | undefined;
+  database: Required<DatabaseOptions>;
+  session: {
+    secrets: string[];
+    idleTimeoutMs: number;
+    absoluteTimeoutMs: number;
+    rememberIdleTimeoutMs: number;
+    rememberAbsoluteTimeoutMs: number;
+    cookieName: string;
+    cookieSecure: boolean;
+    redisPrefix: string;
+  };
+  allowedOrigins: string[];
+  trustProxy: boolean | number | string;
+  /** Development fallbacks in use, logged once when the module starts. */
+  warnings: string[];
+}
+
+function fail(message: string): never {
+  throw new AuthConsentConfigError(message);
+}
+
+function duration(name: string, value: Duration | undefined, fallback: Duration): number {
+  const ms = parseDuration(value ?? fallback);
+  return ms ?? fail(`${name} must be a positive duration such as '30m', '12h' or a number of milliseconds; got ${JSON.stringify(value)}.`);
+}
+
+/** Merges the defaults into the options and validates them; a bad option throws one sentence naming it and the fix. */
+export function resolveOptions(options: AuthConsentModuleOptions = {}): ResolvedAuthConsentOptions {
+  if (typeof options !== 'object' || options === null) fail('AuthConsentModule options must be an object.');
+  const production = (options.environment ?? process.env.NODE_ENV) === 'production';
+  const warnings: string[] = [];
+
+  const redis = options.redis;
+  if (redis !== undefined) {
+    if ('url' in redis && redis.url !== undefined) {
+      if (!/^rediss?:\/\//.test(redis.url)) fail(`redis.url must start with redis:// or rediss://; got '${redis.url.split(':')[0]}:…'.`);
+    } else if (!('client' in redis) || typeof redis.client?.sendCommand !== 'function') {
+      fail('redis must be { url } or { client } with a node-redis client; remove it to use the in-process store in development.');
+    }
+  } else if (production) {
+    fail('redis is required in production (set REDIS_URL): the in-process session store loses sessions on restart and is not shared between instances.');
+  } else {
+    warnings.push('No Redis configured: sessions are kept in process memory (development only).');
+  }
+
+  const db = options.database ?? {};
+  const url = db.url || DEFAULT_DATABASE_URL;
+  if (!driverOf(url)) fail(`database.url has an unknown scheme in '${url.split(':')[0]}:…'; use postgres://, mysql://, mariadb:// or sqlite:<path>.`);
+  const tablePrefix = db.tablePrefix ?? '';
+  if (!/^[a-z0-9_]{0,32}$/i.test(tablePrefix)) fail(`database.tablePrefix must be letters, digits or _ (at most 32); got '${tablePrefix}'.`);
+
+  const s = options.session ?? {};
+  let secrets = s.secret === undefined ? [] : Array.isArray(s.secret) ? s.secret : [s.secret];
+  if (secrets.some((x) => typeof x !== 'string' || x.length < 32)) {
+    fail('session.secret must be one or more strings of at least 32 characters (generate one with `openssl rand -base64 48`).');
+  }
+  if (secrets.length === 0) {
+    if (production) fail('session.secret is required in production (set SESSION_SECRET to at least 32 random characters).');
+    warnings.push('No session secret configured: a random one is used, so sessions end when the process restarts.');
+    secrets = [randomBytes(48).toString('base64url')];
+  }
+  const cookieSecureOpt = s.cookieSecure ?? 'auto';
+  if (cookieSecureOpt !== 'auto' && typeof cookieSecureOpt !== 'boolean') fail(`session.cookieSecure must be true, false or 'auto'; got ${JSON.stringify(cookieSecureOpt)}.`);
+  const cookieSecure = cookieSecureOpt === 'auto' ? production : cookieSecureOpt;
+  const baseName = s.cookieName ?? 'sid';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(baseName)) fail(`session.cookieName must be 1-64 letters, digits, _ or -; got '${baseName}'.`);
+
+  const session = {
+    secrets,
+    idleTimeoutMs: duration('session.idleTimeout', s.idleTimeout, '30m'),
+    absoluteTimeoutMs: duration('session.absoluteTimeout', s.absoluteTimeout, '12h'),
+    rememberIdleTimeoutMs: duration('session.rememberIdleTimeout', s.rememberIdleTimeout, '7d'),
+    rememberAbsoluteTimeoutMs: duration('session.rememberAbsoluteTimeout', s.rememberAbsoluteTimeout, '30d'),
+    // __Host- binds the cookie to this host and path / and requires Secure: no subdomain can plant it.
+    cookieName: cookieSecure ? `__Host-${baseName}` : baseName,
+    cookieSecure,
+    redisPrefix: s.redisPrefix ?? 'ac:',
+  };
+  if (session.idleTimeoutMs > session.absoluteTimeoutMs) fail('session.idleTimeout must not exceed session.absoluteTimeout.');
+  if (session.rememberIdleTimeoutMs > session.rememberAbsoluteTimeoutMs) fail('session.rememberIdleTimeout must not exceed session.rememberAbsoluteTimeout.');
+
+  const allowedOrigins = options.allowedOrigins ?? [];
+  for (const origin of allowedOrigins) {
+    let ok: boolean;
+    try {
+      ok = new URL(origin).origin === origin;
+    } catch {
+      ok = false;
+    }
+    if (!ok) fail(`allowedOrigins must hold origins such as 'https://app.example.com' (scheme, host, optional port, no path); got '${origin}'.`);
+  }
+
+  return {
+    production,
+    redis: redis as ResolvedAuthConsentOptions['redis'],
+    database: { url, tablePrefix, migrationsRun: db.migrationsRun ?? true, logging: db.logging ?? false },
+    session,
+    allowedOrigins,
+    trustProxy: options.trustProxy ?? false,
+    warnings,
+  };
+}

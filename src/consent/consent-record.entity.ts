@@ -1,0 +1,42 @@
+import { Column, Entity, Index, PrimaryColumn, VersionColumn } from 'typeorm';
+
+/** The current consent decision of one subject (a visitor or a user). */
+@Entity('consent_records')
+@Index(['subjectType', 'subjectId'], { unique: true })
+export class ConsentRecordEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'subject_type', type: 'varchar', length: 16 })
+  subjectType: string;
+
+  @Column({ name: 'subject_id', type: 'varchar', length: 64 })
+  subjectId: string;
+
+  @Column({ name: 'policy_version', type: 'varchar', length: 64 })
+  policyVersion: string;
+
+  @Column({ name: 'policy_hash', type: 'varchar', length: 64 })
+  policyHash: string;
+
+  @Column({ type: 'simple-json' })
+  decisions: Record<string, boolean>;
+
+  @Column({ type: 'varchar', length: 16 })
+  source: string;
+
+  @Column({ type: 'boolean', default: false })
+  gpc: boolean;
+
+  @Column({ name: 'decided_at', precision: 3 })
+  decidedAt: Date;
+
+  @Column({ name: 'expires_at', precision: 3 })
+  expiresAt: Date;
+
+  @Column({ name: 'linked_user_id', type: 'varchar', length: 36, nullable: true })
+  linkedUserId: string | null;
+
+  @VersionColumn()
+  version: number;
+}

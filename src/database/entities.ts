@@ -1,0 +1,6 @@
+import { UserEntity } from '../auth/user.entity.js';
+import { ConsentEventEntity } from '../consent/consent-event.entity.js';
+import { ConsentRecordEntity } from '../consent/consent-record.entity.js';
+
+/** Every entity the module maps; its tables come from `migrations/`. */
+export const authConsentEntities = [UserEntity, ConsentRecordEntity, ConsentEventEntity];

@@ -1,0 +1,13 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+/** What main.ts adds on top of the module: the OpenAPI UI at /docs and the document at /docs-json. */
+export function configureDemoApp(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('nestjs-auth-consent demo')
+    .setDescription('Login, server-side sessions and GDPR consent')
+    .addCookieAuth('sid')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });
+  app.enableShutdownHooks();
+}

@@ -1,0 +1,36 @@
+import type { AuthConsentModuleOptions } from '../index.js';
+
+/** Environment variables of the demo app; `.env.example` documents each one. */
+export type DemoEnv = Record<string, string | undefined>;
+
+function bool(name: string, value: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new Error(`${name} must be 'true' or 'false'; got '${value}'.`);
+}
+
+function trustProxy(value: string | undefined): boolean | number | string {
+  if (!value || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/** Module options from the environment; an empty environment gives the embedded defaults (SQLite, in-process store). */
+export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
+  const secure = env.COOKIE_SECURE || 'auto';
+  return {
+    environment: env.NODE_ENV,
+    redis: env.REDIS_URL ? { url: env.REDIS_URL } : undefined,
+    database: { url: env.DATABASE_URL || undefined, tablePrefix: env.TABLE_PREFIX || undefined },
+    session: {
+      secret: env.SESSION_SECRET ? env.SESSION_SECRET.split(',').map((s) => s.trim()) : undefined,
+      idleTimeout: env.SESSION_IDLE_TIMEOUT || undefined,
+      absoluteTimeout: env.SESSION_ABSOLUTE_TIMEOUT || undefined,
+      rememberIdleTimeout: env.SESSION_REMEMBER_IDLE_TIMEOUT || undefined,
+      rememberAbsoluteTimeout: env.SESSION_REMEMBER_ABSOLUTE_TIMEOUT || undefined,
+      cookieSecure: secure === 'auto' ? 'auto' : bool('COOKIE_SECURE', secure),
+    },
+    allowedOrigins: env.ALLOWED_ORIGINS ? env.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) : [],
+    trustProxy: trustProxy(env.TRUST_PROXY),
+  };
+}

@@ -1,0 +1,12 @@
+export { AuthConsentModule } from './auth-consent.module.js';
+export type { AuthConsentModuleExtras } from './auth-consent.module-definition.js';
+export { resolveOptions } from './auth-consent.options.js';
+export type { AuthConsentModuleOptions, DatabaseOptions, ResolvedAuthConsentOptions, SessionOptions } from './auth-consent.options.js';
+export { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } from './auth-consent.constants.js';
+export { AuthConsentConfigError } from './auth-consent.exceptions.js';
+export { parseDuration, type Duration } from './common/duration.js';
+export { AuthConsentExceptionFilter } from './common/json-exception.filter.js';
+export { createAuthConsentValidationPipe } from './common/validation.pipe.js';
+export { connectionOptionsFromUrl, DEFAULT_DATABASE_URL } from './database/database-url.js';
+export { authConsentEntities } from './database/entities.js';
+export { HealthService, type HealthReport } from './health/health.service.js';

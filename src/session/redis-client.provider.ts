@@ -1,0 +1,68 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import { createClient, type RedisClientType } from 'redis';
+import { AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } from '../auth-consent.constants.js';
+import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
+
+const CONNECT_WAIT_MS = 5000;
+const logger = new Logger('AuthConsentRedis');
+
+/** Internal: records whether the module created the client, so it closes only what it opened. */
+export const REDIS_OWNED = Symbol('REDIS_OWNED');
+
+async function connectOwnedClient(url: string): Promise<RedisClientType> {
+  const client: RedisClientType = createClient({
+    url,
+    // Fail fast while Redis is down instead of queueing: callers answer 503 rather than hang.
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) },
+  });
+  let down = false;
+  client.on('error', (err: Error) => {
+    if (!down) logger.error(`Redis unavailable: ${err.message}`);
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) logger.log('Redis connection restored');
+    down = false;
+  });
+  // A Redis outage at boot must not stop the app: it answers 503 until the client reconnects by itself.
+  const connected = client.connect().then(
+    () => true,
+    () => false,
+  );
+  const timeout = new Promise<false>((resolve) => setTimeout(resolve, CONNECT_WAIT_MS, false).unref());
+  if (!(await Promise.race([connected, timeout]))) logger.warn('Redis not reachable at start; retrying in the background.');
+  return client;
+}
+
+export const redisClientProviders: Provider[] = [
+  {
+    provide: REDIS_OWNED,
+    inject: [AUTH_CONSENT_OPTIONS],
+    useFactory: (options: ResolvedAuthConsentOptions) => options.redis?.url !== undefined,
+  },
+  {
+    provide: AUTH_CONSENT_REDIS,
+    inject: [AUTH_CONSENT_OPTIONS],
+    useFactory: async (options: ResolvedAuthConsentOptions): Promise<RedisClientType | null> => {
+      if (!options.redis) return null;
+      return options.redis.client ?? connectOwnedClient(options.redis.url);
+    },
+  },
+];
+
+/** Closes the Redis client on shutdown when the module opened it. */
+@Injectable()
+export class RedisLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(AUTH_CONSENT_REDIS) private readonly client: RedisClientType | null,
+    @Inject(REDIS_OWNED) private readonly owned: boolean,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.client || !this.owned) return;
+    // destroy() also stops a reconnect loop that close() would wait on.
+    if (this.client.isReady) await this.client.close().catch(() => this.client?.destroy());
+    else this.client.destroy();
+  }
+}

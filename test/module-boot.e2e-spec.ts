@@ -1,0 +1,65 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { Injectable, Module, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { AuthConsentModule, type AuthConsentModuleOptions } from '../src/index.js';
+import { dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+
+const prefix = uniquePrefix('boot');
+const options: AuthConsentModuleOptions = {
+  environment: 'test',
+  redis: { url: REDIS_URL },
+  database: { url: POSTGRES_URL, tablePrefix: prefix },
+  session: { secret: TEST_SECRET },
+};
+
+@Injectable()
+class OptionsFactory {
+  createAuthConsentOptions(): AuthConsentModuleOptions {
+    return options;
+  }
+}
+
+@Module({ providers: [OptionsFactory], exports: [OptionsFactory] })
+class OptionsModule {}
+
+async function boot(module: ReturnType<typeof AuthConsentModule.forRoot>): Promise<INestApplication> {
+  const ref = await Test.createTestingModule({ imports: [module] }).compile();
+  const app = ref.createNestApplication({ logger: false });
+  await app.init();
+  return app;
+}
+
+describe('AuthConsentModule boot (PostgreSQL + Redis)', () => {
+  afterAll(() => dropPrefixedTables(POSTGRES_URL, prefix));
+
+  it.each([
+    ['forRoot', () => AuthConsentModule.forRoot(options)],
+    ['forRootAsync useFactory', () => AuthConsentModule.forRootAsync({ useFactory: async () => options })],
+    ['forRootAsync useClass', () => AuthConsentModule.forRootAsync({ useClass: OptionsFactory })],
+    ['forRootAsync useExisting', () => AuthConsentModule.forRootAsync({ imports: [OptionsModule], useExisting: OptionsFactory })],
+  ])('boots with %s and answers /health', async (_name, make) => {
+    const app = await boot(make());
+    try {
+      const res = await request(app.getHttpServer()).get('/health').expect(200);
+      expect(res.body).toEqual({ status: 'ok', redis: 'up', database: 'up' });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('registers globally with isGlobal', () => {
+    expect(AuthConsentModule.forRoot({ ...options, isGlobal: true }).global).toBe(true);
+    expect(AuthConsentModule.forRoot(options).global).toBe(false);
+  });
+
+  it('fails the boot with a sentence that names a bad option', async () => {
+    const bad = AuthConsentModule.forRoot({ ...options, session: { secret: TEST_SECRET, idleTimeout: 'forever' } });
+    await expect(boot(bad)).rejects.toThrow(/session\.idleTimeout must be a positive duration/);
+  });
+
+  it('refuses to start in production without Redis', async () => {
+    const bad = AuthConsentModule.forRoot({ ...options, environment: 'production', redis: undefined });
+    await expect(boot(bad)).rejects.toThrow(/redis is required in production/);
+  });
+});
