@@ -4,6 +4,8 @@ import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } fr
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './auth-consent.module-definition.js';
 import { resolveOptions, type AuthConsentModuleOptions, type ResolvedAuthConsentOptions } from './auth-consent.options.js';
 import { DataSourceLifecycle, dataSourceProvider } from './database/data-source.provider.js';
+import { authControllers, authExports, authMiddleware, authProviders } from './auth/auth.providers.js';
+import { consentControllers, consentExports, consentMiddleware, consentProviders } from './consent/consent.providers.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { RedisLifecycle, redisClientProviders } from './session/redis-client.provider.js';
@@ -15,7 +17,7 @@ import { sessionStoreProvider } from './session/session-store.provider.js';
  * `forRootAsync`; it mounts its own middleware (session, Passport) on every route.
  */
 @Module({
-  controllers: [HealthController],
+  controllers: [HealthController, ...authControllers, ...consentControllers],
   providers: [
     {
       provide: AUTH_CONSENT_OPTIONS,
@@ -34,8 +36,10 @@ import { sessionStoreProvider } from './session/session-store.provider.js';
     sessionStoreProvider,
     SessionMiddleware,
     HealthService,
+    ...authProviders,
+    ...consentProviders,
   ],
-  exports: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, AUTH_CONSENT_DATA_SOURCE, HealthService],
+  exports: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, AUTH_CONSENT_DATA_SOURCE, HealthService, ...authExports, ...consentExports],
 })
 export class AuthConsentModule extends ConfigurableModuleClass implements NestModule, OnModuleInit {
   constructor(
@@ -52,6 +56,6 @@ export class AuthConsentModule extends ConfigurableModuleClass implements NestMo
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(SessionMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
+    consumer.apply(SessionMiddleware, ...authMiddleware, ...consentMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
   }
 }

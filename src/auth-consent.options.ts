@@ -3,6 +3,8 @@ import type { RedisClientType } from 'redis';
 import { parseDuration, type Duration } from './common/duration.js';
 import { AuthConsentConfigError } from './auth-consent.exceptions.js';
 import { DEFAULT_DATABASE_URL, driverOf } from './database/database-url.js';
+import { resolveAuthOptions, type AuthOptions, type ResolvedAuthOptions } from './auth/auth.options.js';
+import { resolveConsentOptions, type ConsentOptions, type ResolvedConsentOptions } from './consent/consent.options.js';
 
 /** Options of {@link AuthConsentModule}, as given to `forRoot` or returned by `forRootAsync`'s factory. */
 export interface AuthConsentModuleOptions {
@@ -18,6 +20,10 @@ export interface AuthConsentModuleOptions {
   trustProxy?: boolean | number | string;
   /** `'production'` makes Redis and a session secret mandatory. Default: `process.env.NODE_ENV`. */
   environment?: string;
+  /** Login: password hashing, throttling. */
+  auth?: AuthOptions;
+  /** Consent: categories, policy, gate, audit. */
+  consent?: ConsentOptions;
 }
 
 export interface DatabaseOptions {
@@ -67,6 +73,8 @@ export interface ResolvedAuthConsentOptions {
   };
   allowedOrigins: string[];
   trustProxy: boolean | number | string;
+  auth: ResolvedAuthOptions;
+  consent: ResolvedConsentOptions;
   /** Development fallbacks in use, logged once when the module starts. */
   warnings: string[];
 }
@@ -153,6 +161,8 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
     session,
     allowedOrigins,
     trustProxy: options.trustProxy ?? false,
+    auth: resolveAuthOptions(options.auth),
+    consent: resolveConsentOptions(options.consent),
     warnings,
   };
 }

@@ -10,3 +10,7 @@ export { createAuthConsentValidationPipe } from './common/validation.pipe.js';
 export { connectionOptionsFromUrl, DEFAULT_DATABASE_URL } from './database/database-url.js';
 export { authConsentEntities } from './database/entities.js';
 export { HealthService, type HealthReport } from './health/health.service.js';
+export type { AuthUser } from './auth/auth-user.js';
+export { LoginListener } from './auth/login-listener.js';
+export type { AuthOptions } from './auth/auth.options.js';
+export type { ConsentOptions } from './consent/consent.options.js';
