@@ -5,6 +5,7 @@ import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './auth-consent.mo
 import { resolveOptions, type AuthConsentModuleOptions, type ResolvedAuthConsentOptions } from './auth-consent.options.js';
 import { DataSourceLifecycle, dataSourceProvider } from './database/data-source.provider.js';
 import { authControllers, authExports, authMiddleware, authProviders } from './auth/auth.providers.js';
+import { Clock, SystemClock } from './common/clock.js';
 import { consentControllers, consentExports, consentMiddleware, consentProviders } from './consent/consent.providers.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
@@ -29,6 +30,7 @@ import { sessionStoreProvider } from './session/session-store.provider.js';
         return resolved;
       },
     },
+    { provide: Clock, useClass: SystemClock },
     ...redisClientProviders,
     RedisLifecycle,
     dataSourceProvider,
@@ -39,7 +41,7 @@ import { sessionStoreProvider } from './session/session-store.provider.js';
     ...authProviders,
     ...consentProviders,
   ],
-  exports: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, AUTH_CONSENT_DATA_SOURCE, HealthService, ...authExports, ...consentExports],
+  exports: [Clock, AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, AUTH_CONSENT_DATA_SOURCE, HealthService, ...authExports, ...consentExports],
 })
 export class AuthConsentModule extends ConfigurableModuleClass implements NestModule, OnModuleInit {
   constructor(

@@ -14,3 +14,4 @@ export type { AuthUser } from './auth/auth-user.js';
 export { LoginListener } from './auth/login-listener.js';
 export type { AuthOptions } from './auth/auth.options.js';
 export type { ConsentOptions } from './consent/consent.options.js';
+export { Clock, SystemClock } from './common/clock.js';
