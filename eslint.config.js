@@ -4,7 +4,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test/consumer/node_modules/', 'src/demo/public/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test/consumer/node_modules/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,6 +17,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       'no-console': 'error',
     },
+  },
+  {
+    // Browser scripts served as they are (no build step): the banner and the demo's pages.
+    files: ['src/banner/*.js', 'src/demo/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', CustomEvent: 'readonly', navigator: 'readonly', location: 'readonly', URLSearchParams: 'readonly', console: 'readonly', setTimeout: 'readonly' },
+    },
+  },
+  {
+    files: ['scripts/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
     files: ['test/**/*.ts', 'src/demo/**/*.ts'],

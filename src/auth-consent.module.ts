@@ -5,6 +5,7 @@ import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './auth-consent.mo
 import { resolveOptions, type AuthConsentModuleOptions, type ResolvedAuthConsentOptions } from './auth-consent.options.js';
 import { DataSourceLifecycle, dataSourceProvider } from './database/data-source.provider.js';
 import { authControllers, authExports, authMiddleware, authProviders } from './auth/auth.providers.js';
+import { BannerController } from './banner/banner.controller.js';
 import { Clock, SystemClock } from './common/clock.js';
 import { consentControllers, consentExports, consentMiddleware, consentProviders } from './consent/consent.providers.js';
 import { HealthController } from './health/health.controller.js';
@@ -18,7 +19,7 @@ import { sessionStoreProvider } from './session/session-store.provider.js';
  * `forRootAsync`; it mounts its own middleware (session, Passport) on every route.
  */
 @Module({
-  controllers: [HealthController, ...authControllers, ...consentControllers],
+  controllers: [HealthController, BannerController, ...authControllers, ...consentControllers],
   providers: [
     {
       provide: AUTH_CONSENT_OPTIONS,

@@ -36,7 +36,12 @@ describe('the demo app', () => {
       });
       const malformed = await request(http).post('/health').set('Content-Type', 'application/json').send('{"a":').expect(400);
       expect(malformed.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
-      await request(http).get('/').expect(200).expect('Content-Type', /html/);
+      for (const page of ['/', '/login', '/account', '/admin']) await request(http).get(page).expect(200).expect('Content-Type', /html/);
+      await request(http).get('/assets/app.js').expect(200);
+      await request(http).get('/assets/..%2fdemo.controller.ts').expect(404);
+      const banner = await request(http).get('/consent/banner.js').expect(200).expect('Content-Type', /javascript/);
+      expect(banner.text).toContain('window.AuthConsent');
+      await request(http).get('/consent/banner.js').set('If-None-Match', banner.headers.etag).expect(304);
     });
 
     it('closes the data source and the Redis client it opened on shutdown', async () => {

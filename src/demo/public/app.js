@@ -1,0 +1,78 @@
+/* Shared helpers of the demo pages: JSON calls, the navigation bar, small DOM helpers. */
+(function () {
+  'use strict';
+
+  function api(method, path, body) {
+    return fetch(path, {
+      method: method,
+      credentials: 'same-origin',
+      headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    }).then(function (res) {
+      if (res.status === 204 || res.status === 304) return { status: res.status, body: null, headers: res.headers };
+      return res.json().then(
+        function (json) {
+          return { status: res.status, body: json, headers: res.headers };
+        },
+        function () {
+          return { status: res.status, body: null, headers: res.headers };
+        },
+      );
+    });
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === 'text') node.textContent = attrs[k];
+      else if (k.indexOf('on') === 0) node.addEventListener(k.slice(2), attrs[k]);
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) {
+      if (c === null || c === undefined) return;
+      node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+
+  function table(headers, rows) {
+    return el('table', {}, [
+      el('thead', {}, [el('tr', {}, headers.map(function (h) { return el('th', { scope: 'col', text: h }); }))]),
+      el('tbody', {}, rows.map(function (cells) {
+        return el('tr', {}, cells.map(function (c) { return el('td', {}, [c]); }));
+      })),
+    ]);
+  }
+
+  function when(value) {
+    return value ? new Date(value).toLocaleString() : '';
+  }
+
+  function say(node, message, ok) {
+    node.textContent = message;
+    node.className = 'status ' + (ok ? 'ok' : 'bad');
+  }
+
+  function errorText(res) {
+    return (res.body && res.body.message ? [].concat(res.body.message).join('; ') : 'HTTP ' + res.status) + ' (' + res.status + ')';
+  }
+
+  function nav() {
+    return api('GET', '/auth/me').then(function (res) {
+      var me = res.status === 200 && res.body ? res.body.user : null;
+      var links = [
+        el('a', { href: '/', text: 'Home' }),
+        me ? el('a', { href: '/account', text: 'Account' }) : el('a', { href: '/login', text: 'Sign in' }),
+        me && me.roles.indexOf('admin') >= 0 ? el('a', { href: '/admin', text: 'Admin' }) : null,
+        el('a', { href: '#', 'data-consent-settings': '', text: 'Cookie settings' }),
+        el('span', { class: 'who', text: me ? 'Signed in as ' + me.username : 'Not signed in' }),
+      ];
+      var bar = document.querySelector('nav');
+      bar.textContent = '';
+      links.forEach(function (l) { if (l) bar.appendChild(l); });
+      return me;
+    });
+  }
+
+  window.Demo = { api: api, el: el, table: table, when: when, say: say, errorText: errorText, nav: nav };
+})();
