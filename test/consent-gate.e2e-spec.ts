@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { INestApplication } from '@nestjs/common';
+import { Controller, Get, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { AUTH_CONSENT_DATA_SOURCE } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE, Consent, RequiresConsent, type ConsentState } from '../src/index.js';
 import { AUDIT_SECRET, bootDemoWithClock, countQueries, DAY, setCookies, TestClock } from './support/consent.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
@@ -17,12 +17,22 @@ const env = {
   CONSENT_POLICY_VERSION: '1',
 };
 const clock = new TestClock();
+
+/** App code using the decorators. */
+@Controller('app')
+class AppCodeController {
+  @Get('stats')
+  @RequiresConsent('analytics')
+  stats(@Consent() consent: ConsentState): { analytics: boolean } {
+    return { analytics: consent.decisions.analytics };
+  }
+}
 let app: INestApplication;
 let http: ReturnType<INestApplication['getHttpServer']>;
 let ds: DataSource;
 
 beforeAll(async () => {
-  app = await bootDemoWithClock({ ...env, REDIS_PREFIX: redisPrefix }, clock);
+  app = await bootDemoWithClock({ ...env, REDIS_PREFIX: redisPrefix }, clock, (o) => o, [AppCodeController]);
   http = app.getHttpServer();
   ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
 });
@@ -216,5 +226,18 @@ describe('Global Privacy Control', () => {
     expect(setCookies(await b.get('/demo/track')).set).toEqual(['demo_ads']);
     history = (await b.get('/consent/history')).body;
     expect(history.map((h: { source: string }) => h.source)).toEqual(['gpc', 'banner']);
+  });
+});
+
+describe('@RequiresConsent and @Consent in app code', () => {
+  it('answers 403 with a clear message until the category is granted, then hands the state to the handler', async () => {
+    const b = new Browser();
+    const denied = await b.get('/app/stats');
+    expect(denied.status).toBe(403);
+    expect(denied.body).toEqual({ statusCode: 403, error: 'Forbidden', message: "This requires consent to the 'analytics' category, which has not been granted." });
+    await b.put({ decisions: { analytics: true }, policyVersion: '1' });
+    const ok = await b.get('/app/stats');
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ analytics: true });
   });
 });

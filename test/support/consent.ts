@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
 import { Clock } from '../../src/common/clock.js';
@@ -27,12 +27,14 @@ export const AUDIT_SECRET = 'consent-audit-secret-for-tests-0123456789';
  * Boots the demo's configuration (its four categories, GET /demo/track) on the real module, with a test
  * clock, its own Redis key prefix and optional extra options.
  */
-export async function bootDemoWithClock(env: DemoEnv, clock: Clock, extra: (o: AuthConsentModuleOptions) => AuthConsentModuleOptions = (o) => o): Promise<INestApplication> {
+export async function bootDemoWithClock(env: DemoEnv, clock: Clock, extra: (o: AuthConsentModuleOptions) => AuthConsentModuleOptions = (o) => o,
+  controllers: Type[] = [],
+): Promise<INestApplication> {
   const base = demoOptionsFromEnv(env);
   const options = extra({ ...base, session: { ...base.session, redisPrefix: env.REDIS_PREFIX } });
   const moduleRef = await Test.createTestingModule({
     imports: [AuthConsentModule.forRoot(options)],
-    controllers: [DemoTrackController],
+    controllers: [DemoTrackController, ...controllers],
     providers: [
       { provide: APP_PIPE, useFactory: createAuthConsentValidationPipe },
       { provide: APP_FILTER, useClass: AuthConsentExceptionFilter },
