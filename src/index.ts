@@ -13,5 +13,23 @@ export { HealthService, type HealthReport } from './health/health.service.js';
 export type { AuthUser } from './auth/auth-user.js';
 export { LoginListener } from './auth/login-listener.js';
 export type { AuthOptions } from './auth/auth.options.js';
-export type { ConsentOptions } from './consent/consent.options.js';
 export { Clock, SystemClock } from './common/clock.js';
+export type {
+  ConsentCategory,
+  ConsentCookieDeclaration,
+  ConsentModeLinks,
+  ConsentOptions,
+  ResolvedConsentCategory,
+  ResolvedConsentOptions,
+} from './consent/consent.options.js';
+export { ConsentService, type ConsentHistoryEntry } from './consent/consent.service.js';
+export { ConsentPolicy, type ConsentConfigView } from './consent/consent-policy.service.js';
+export type { ConsentVerifyReport, ConsentCheckpointReport } from './consent/consent-audit.service.js';
+export type { ConsentAction, ConsentDecisions, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent/consent-subject.js';
+export { ConsentSessionSync } from './consent/consent-session-sync.js';
+export { ConsentGuard } from './consent/consent.guard.js';
+export { RequiresConsent } from './consent/requires-consent.decorator.js';
+export { Consent } from './consent/consent.decorator.js';
+export { ConsentLoginListener } from './consent/consent-login.listener.js';
+export { runConsentVerify } from './consent/consent-verify.command.js';
+export { ConsentRequiredException, ConsentUnavailableException, InvalidConsentException, StalePolicyVersionException } from './consent/consent.exceptions.js';

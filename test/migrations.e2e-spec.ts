@@ -50,7 +50,7 @@ describe.each([
       const ran = await ds.runMigrations({ transaction: 'each' });
       expect(ran.map((m) => m.name)).toEqual(authConsentMigrations.map((m) => m.name));
       const up = await shape(ds, prefix);
-      expect(Object.keys(up.tables).sort()).toEqual(['consent_events', 'consent_records', 'users']);
+      expect(Object.keys(up.tables).sort()).toEqual(['consent_checkpoints', 'consent_events', 'consent_heads', 'consent_records', 'users']);
       shapes[_name] = up;
 
       // Every column an entity maps exists in the table the migrations made.

@@ -1,10 +1,227 @@
-/** Consent options (the `consent` key of the module options). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ConsentOptions {}
+import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
+import { parseDuration, type Duration } from '../common/duration.js';
 
-export type ResolvedConsentOptions = Required<ConsentOptions>;
+/** A cookie a category covers: an exact `name`, or a `pattern` (a RegExp, or a glob where `*` matches any run of characters). */
+export interface ConsentCookieDeclaration {
+  name?: string;
+  pattern?: RegExp | string;
+  /** What the cookie is for, as the banner shows it. */
+  purpose: string;
+  /** How long it lives, as the banner shows it (e.g. `'1 year'`). */
+  duration: string;
+  /** Who sets it (e.g. `'this site'`, `'Google'`). */
+  provider: string;
+  /** Path and domain used when the module expires the cookie on withdrawal. Default `'/'` and none. */
+  path?: string;
+  domain?: string;
+}
+
+export interface ConsentCategory {
+  /** Stable key used in decisions (`'analytics'`). Letters, digits, `_` or `-`. */
+  key: string;
+  name: string;
+  description: string;
+  /** A required category is always granted and cannot be refused. `necessary` is always required. */
+  required?: boolean;
+  /** `Sec-GPC: 1` with no explicit decision refuses this category. Default `false`. */
+  gpcOptOut?: boolean;
+  cookies?: ConsentCookieDeclaration[];
+}
+
+/** Google Consent Mode v2 signals and the categories whose grant turns each one to `granted`. */
+export interface ConsentModeLinks {
+  analytics_storage?: string[];
+  ad_storage?: string[];
+  ad_user_data?: string[];
+  ad_personalization?: string[];
+}
+
+/** Consent options (the `consent` key of the module options). */
+export interface ConsentOptions {
+  /** The site's categories. Default: `necessary` alone. A `necessary` category is added when missing. */
+  categories?: ConsentCategory[];
+  /** Bumping it makes every earlier decision stale (`needsConsent`). Default `'1'`. */
+  policyVersion?: string;
+  /** Where the policy text lives, and/or the text itself; both enter the policy hash. Default none. */
+  policyUrl?: string;
+  policyText?: string;
+  /** How long a decision that grants something stays valid. Default `'180d'`. */
+  lifetime?: Duration;
+  /** How long a decision that grants nothing optional stays valid. Default: `lifetime`. */
+  refusalLifetime?: Duration;
+  /** Set-Cookie of a name no category declares: `'allow'`, `'warn'` (log once per name; default) or `'block'`. */
+  undeclaredCookies?: 'allow' | 'warn' | 'block';
+  /** HMAC key of the audit chain and the visitor cookie, 32+ characters. Required in production; otherwise random per start, with a warning. */
+  auditSecret?: string;
+  /** Name of the visitor cookie; `__Host-` is prefixed when cookies are Secure. Default `'consent_visitor'`. */
+  visitorCookieName?: string;
+  /** Consent Mode v2 links. Default: analytics_storage ← `analytics`; the three ad signals ← `marketing`. */
+  consentMode?: ConsentModeLinks;
+  /** Fold audit events older than this into a signed checkpoint when `ConsentService.applyRetention()` runs. Default: keep forever. */
+  retention?: Duration;
+}
+
+export interface ResolvedConsentCookie {
+  name?: string;
+  pattern?: RegExp;
+  purpose: string;
+  duration: string;
+  provider: string;
+  path: string;
+  domain?: string;
+}
+
+export interface ResolvedConsentCategory {
+  key: string;
+  name: string;
+  description: string;
+  required: boolean;
+  gpcOptOut: boolean;
+  cookies: ResolvedConsentCookie[];
+}
+
+export interface ResolvedConsentOptions {
+  categories: ResolvedConsentCategory[];
+  policyVersion: string;
+  policyUrl: string | undefined;
+  policyText: string | undefined;
+  lifetimeMs: number;
+  refusalLifetimeMs: number;
+  undeclaredCookies: 'allow' | 'warn' | 'block';
+  /** Undefined when not configured: the module then requires it in production or draws a random one (see consent-keys.provider.ts). */
+  auditSecret: string | undefined;
+  visitorCookieName: string;
+  consentMode: Required<ConsentModeLinks>;
+  retentionMs: number | undefined;
+}
+
+function fail(message: string): never {
+  throw new AuthConsentConfigError(message);
+}
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`);
+}
+
+const KEY = /^[A-Za-z0-9_-]{1,32}$/;
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/;
+
+function resolveCookie(where: string, c: ConsentCookieDeclaration): ResolvedConsentCookie {
+  if (typeof c !== 'object' || c === null) fail(`${where} must be an object with name or pattern, purpose, duration and provider.`);
+  const hasName = c.name !== undefined;
+  const hasPattern = c.pattern !== undefined;
+  if (hasName === hasPattern) fail(`${where} must have exactly one of name or pattern.`);
+  if (hasName && (typeof c.name !== 'string' || !COOKIE_NAME.test(c.name))) fail(`${where}.name must be a valid cookie name; got ${JSON.stringify(c.name)}.`);
+  let pattern: RegExp | undefined;
+  if (hasPattern) {
+    if (c.pattern instanceof RegExp) pattern = c.pattern;
+    else if (typeof c.pattern === 'string' && c.pattern.length > 0) pattern = globToRegExp(c.pattern);
+    else fail(`${where}.pattern must be a RegExp or a glob string such as '_ga*'.`);
+  }
+  for (const field of ['purpose', 'duration', 'provider'] as const) {
+    if (typeof c[field] !== 'string' || c[field].length === 0) fail(`${where}.${field} must be a non-empty string (the banner shows it).`);
+  }
+  if (c.path !== undefined && (typeof c.path !== 'string' || !c.path.startsWith('/'))) fail(`${where}.path must start with '/'.`);
+  if (c.domain !== undefined && (typeof c.domain !== 'string' || c.domain.length === 0)) fail(`${where}.domain must be a non-empty string.`);
+  return { name: c.name, pattern, purpose: c.purpose, duration: c.duration, provider: c.provider, path: c.path ?? '/', domain: c.domain };
+}
+
+function resolveCategories(input: ConsentCategory[] | undefined): ResolvedConsentCategory[] {
+  if (input !== undefined && !Array.isArray(input)) fail('consent.categories must be an array of categories.');
+  const list = input ?? [];
+  const seen = new Set<string>();
+  const out: ResolvedConsentCategory[] = [];
+  list.forEach((cat, i) => {
+    const where = `consent.categories[${i}]`;
+    if (typeof cat !== 'object' || cat === null) fail(`${where} must be an object with key, name and description.`);
+    if (typeof cat.key !== 'string' || !KEY.test(cat.key)) fail(`${where}.key must be 1-32 letters, digits, _ or -; got ${JSON.stringify(cat.key)}.`);
+    if (seen.has(cat.key)) fail(`${where}.key '${cat.key}' is declared twice; keys must be unique.`);
+    seen.add(cat.key);
+    if (typeof cat.name !== 'string' || !cat.name) fail(`${where}.name must be a non-empty string.`);
+    if (typeof cat.description !== 'string') fail(`${where}.description must be a string.`);
+    if (cat.required !== undefined && typeof cat.required !== 'boolean') fail(`${where}.required must be a boolean.`);
+    if (cat.key === 'necessary' && cat.required === false) fail(`consent.categories: 'necessary' is always required; remove required: false.`);
+    const required = cat.key === 'necessary' || cat.required === true;
+    if (cat.gpcOptOut !== undefined && typeof cat.gpcOptOut !== 'boolean') fail(`${where}.gpcOptOut must be a boolean.`);
+    if (required && cat.gpcOptOut) fail(`${where}: a required category cannot be gpcOptOut.`);
+    if (cat.cookies !== undefined && !Array.isArray(cat.cookies)) fail(`${where}.cookies must be an array.`);
+    const cookies = (cat.cookies ?? []).map((c, j) => resolveCookie(`${where}.cookies[${j}]`, c));
+    out.push({ key: cat.key, name: cat.name, description: cat.description, required, gpcOptOut: cat.gpcOptOut ?? false, cookies });
+  });
+  if (!seen.has('necessary')) {
+    out.unshift({ key: 'necessary', name: 'Strictly necessary', description: 'Needed for the site to work; cannot be refused.', required: true, gpcOptOut: false, cookies: [] });
+  }
+  const names = new Map<string, string>();
+  for (const cat of out) {
+    for (const c of cat.cookies) {
+      if (!c.name) continue;
+      const other = names.get(c.name);
+      if (other && other !== cat.key) fail(`consent.categories: cookie '${c.name}' is declared by both '${other}' and '${cat.key}'; declare it once.`);
+      names.set(c.name, cat.key);
+    }
+  }
+  return out;
+}
 
 /** Merges the consent defaults and validates them; throws AuthConsentConfigError naming a bad option. */
 export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedConsentOptions {
-  return { ...options };
+  if (typeof options !== 'object' || options === null) fail('consent must be an object.');
+  const categories = resolveCategories(options.categories);
+  const keys = new Set(categories.map((c) => c.key));
+
+  const policyVersion = options.policyVersion ?? '1';
+  if (typeof policyVersion !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(policyVersion)) {
+    fail(`consent.policyVersion must be 1-64 letters, digits, '.', '_' or '-'; got ${JSON.stringify(policyVersion)}.`);
+  }
+  const lifetimeMs = parseDuration(options.lifetime ?? '180d') ?? fail(`consent.lifetime must be a positive duration such as '180d'; got ${JSON.stringify(options.lifetime)}.`);
+  const refusalLifetimeMs =
+    options.refusalLifetime === undefined
+      ? lifetimeMs
+      : (parseDuration(options.refusalLifetime) ?? fail(`consent.refusalLifetime must be a positive duration such as '30d'; got ${JSON.stringify(options.refusalLifetime)}.`));
+
+  const undeclaredCookies = options.undeclaredCookies ?? 'warn';
+  if (!['allow', 'warn', 'block'].includes(undeclaredCookies)) fail(`consent.undeclaredCookies must be 'allow', 'warn' or 'block'; got ${JSON.stringify(undeclaredCookies)}.`);
+
+  const secret = options.auditSecret;
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 32)) {
+    fail('consent.auditSecret must be at least 32 characters (generate one with `openssl rand -base64 48`).');
+  }
+
+  const visitorCookieName = options.visitorCookieName ?? 'consent_visitor';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(visitorCookieName)) fail(`consent.visitorCookieName must be 1-64 letters, digits, _ or -; got '${visitorCookieName}'.`);
+
+  const defaults: Required<ConsentModeLinks> = {
+    analytics_storage: keys.has('analytics') ? ['analytics'] : [],
+    ad_storage: keys.has('marketing') ? ['marketing'] : [],
+    ad_user_data: keys.has('marketing') ? ['marketing'] : [],
+    ad_personalization: keys.has('marketing') ? ['marketing'] : [],
+  };
+  const consentMode = { ...defaults, ...(options.consentMode ?? {}) };
+  for (const [signal, links] of Object.entries(consentMode)) {
+    if (!(signal in defaults)) fail(`consent.consentMode.${signal} is not a Consent Mode v2 signal; use analytics_storage, ad_storage, ad_user_data or ad_personalization.`);
+    if (!Array.isArray(links) || links.some((k) => !keys.has(k))) fail(`consent.consentMode.${signal} must list declared category keys; got ${JSON.stringify(links)}.`);
+  }
+
+  const retentionMs =
+    options.retention === undefined
+      ? undefined
+      : (parseDuration(options.retention) ?? fail(`consent.retention must be a positive duration such as '1095d'; got ${JSON.stringify(options.retention)}.`));
+
+  if (options.policyUrl !== undefined && typeof options.policyUrl !== 'string') fail('consent.policyUrl must be a string.');
+  if (options.policyText !== undefined && typeof options.policyText !== 'string') fail('consent.policyText must be a string.');
+
+  return {
+    categories,
+    policyVersion,
+    policyUrl: options.policyUrl,
+    policyText: options.policyText,
+    lifetimeMs,
+    refusalLifetimeMs,
+    undeclaredCookies,
+    auditSecret: secret,
+    visitorCookieName,
+    consentMode,
+    retentionMs,
+  };
 }

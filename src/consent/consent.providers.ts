@@ -1,8 +1,28 @@
 import type { NestMiddleware, Provider, Type } from '@nestjs/common';
+import { LoginListener } from '../auth/login-listener.js';
+import { ConsentAuditService } from './consent-audit.service.js';
+import { ConsentGateMiddleware } from './consent-gate.middleware.js';
+import { consentKeysProvider } from './consent-keys.provider.js';
+import { ConsentLoginListener } from './consent-login.listener.js';
+import { ConsentPolicy } from './consent-policy.service.js';
+import { ConsentVisitorCookie } from './consent-visitor-cookie.js';
+import { ConsentController } from './consent.controller.js';
+import { ConsentGuard } from './consent.guard.js';
+import { ConsentService } from './consent.service.js';
 
 /** The consent feature's part of AuthConsentModule. */
-export const consentProviders: Provider[] = [];
-export const consentControllers: Type[] = [];
-export const consentExports: Array<string | symbol | Type> = [];
+export const consentProviders: Provider[] = [
+  consentKeysProvider,
+  ConsentPolicy,
+  ConsentVisitorCookie,
+  ConsentAuditService,
+  ConsentService,
+  ConsentGuard,
+  ConsentGateMiddleware,
+  ConsentLoginListener,
+  { provide: LoginListener, useExisting: ConsentLoginListener },
+];
+export const consentControllers: Type[] = [ConsentController];
+export const consentExports: Array<string | symbol | Type> = [ConsentService, ConsentPolicy, ConsentGuard];
 /** Mounted after the session and auth middleware, in this order. */
-export const consentMiddleware: Array<Type<NestMiddleware>> = [];
+export const consentMiddleware: Array<Type<NestMiddleware>> = [ConsentGateMiddleware];

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthConsentExceptionFilter, AuthConsentModule, createAuthConsentValidationPipe } from '../index.js';
 import { demoOptionsFromEnv, type DemoEnv } from './demo-config.js';
 import { DemoController } from './demo.controller.js';
+import { DemoTrackController } from './demo-track.controller.js';
 
 /** The reference app: the library imported through its public API, as an outside app would. */
 @Module({})
@@ -11,7 +12,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [AuthConsentModule.forRootAsync({ useFactory: () => demoOptionsFromEnv(env) })],
-      controllers: [DemoController],
+      controllers: [DemoController, DemoTrackController],
       providers: [
         { provide: APP_PIPE, useFactory: createAuthConsentValidationPipe },
         { provide: APP_FILTER, useClass: AuthConsentExceptionFilter },

@@ -1,4 +1,4 @@
-import type { AuthConsentModuleOptions } from '../index.js';
+import type { AuthConsentModuleOptions, ConsentCategory } from '../index.js';
 
 /** Environment variables of the demo app; `.env.example` documents each one. */
 export type DemoEnv = Record<string, string | undefined>;
@@ -14,6 +14,30 @@ function trustProxy(value: string | undefined): boolean | number | string {
   if (value === 'true') return true;
   return /^\d+$/.test(value) ? Number(value) : value;
 }
+
+/** The demo's four categories (DESIGN.md): each optional one covers one cookie that GET /demo/track tries to set. */
+export const DEMO_CONSENT_CATEGORIES: ConsentCategory[] = [
+  { key: 'necessary', name: 'Strictly necessary', description: 'Sign-in session and your consent choice.', required: true },
+  {
+    key: 'preferences',
+    name: 'Preferences',
+    description: 'Remembers your display choices.',
+    cookies: [{ name: 'demo_theme', purpose: 'Colour theme', duration: '1 year', provider: 'this site' }],
+  },
+  {
+    key: 'analytics',
+    name: 'Analytics',
+    description: 'Counts visits to improve the site.',
+    cookies: [{ name: 'demo_analytics', purpose: 'Visit statistics', duration: '1 year', provider: 'this site' }],
+  },
+  {
+    key: 'marketing',
+    name: 'Marketing',
+    description: 'Personalised advertising.',
+    gpcOptOut: true,
+    cookies: [{ name: 'demo_ads', purpose: 'Advertising identifier', duration: '90 days', provider: 'this site' }],
+  },
+];
 
 /** Module options from the environment; an empty environment gives the embedded defaults (SQLite, in-process store). */
 export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
@@ -32,5 +56,10 @@ export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
     },
     allowedOrigins: env.ALLOWED_ORIGINS ? env.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) : [],
     trustProxy: trustProxy(env.TRUST_PROXY),
+    consent: {
+      categories: DEMO_CONSENT_CATEGORIES,
+      policyVersion: env.CONSENT_POLICY_VERSION || undefined,
+      auditSecret: env.CONSENT_AUDIT_SECRET || undefined,
+    },
   };
 }

@@ -1,0 +1,164 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
+import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
+import { canonicalJson } from './consent-canonical.js';
+import type { ResolvedConsentCategory, ResolvedConsentCookie, ResolvedConsentOptions } from './consent.options.js';
+import type { ConsentDecisions, ConsentSnapshot, ConsentState } from './consent-subject.js';
+
+/** The public view of the configuration (`GET /consent/config`). */
+export interface ConsentConfigView {
+  policyVersion: string;
+  policyHash: string;
+  policyUrl?: string;
+  categories: Array<{
+    key: string;
+    name: string;
+    description: string;
+    required: boolean;
+    cookies: Array<{ name: string; purpose: string; duration: string; provider: string }>;
+  }>;
+}
+
+/** A cookie to expire: its name, path and domain. */
+export interface CookieToExpire {
+  name: string;
+  path: string;
+  domain?: string;
+}
+
+/**
+ * The site's categories and policy: version, content hash, which category a cookie name belongs to, and the
+ * pure rules turning a snapshot into a state (validity, Consent Mode).
+ */
+@Injectable()
+export class ConsentPolicy {
+  readonly options: ResolvedConsentOptions;
+  readonly version: string;
+  /** SHA-256 of the canonical category configuration and policy URL/text: proves which text a decision was made under. */
+  readonly hash: string;
+  readonly categories: ResolvedConsentCategory[];
+  private readonly byName = new Map<string, string>();
+  private readonly patterns: Array<{ pattern: RegExp; key: string }> = [];
+  private readonly view: ConsentConfigView;
+
+  constructor(@Inject(AUTH_CONSENT_OPTIONS) all: ResolvedAuthConsentOptions) {
+    this.options = all.consent;
+    this.version = this.options.policyVersion;
+    this.categories = this.options.categories;
+    for (const cat of this.categories) {
+      for (const c of cat.cookies) {
+        if (c.name) this.byName.set(c.name, cat.key);
+        if (c.pattern) this.patterns.push({ pattern: c.pattern, key: cat.key });
+      }
+    }
+    const describe = (c: ResolvedConsentCookie) => ({
+      name: c.name ?? c.pattern!.source,
+      purpose: c.purpose,
+      duration: c.duration,
+      provider: c.provider,
+    });
+    const material = {
+      version: this.version,
+      url: this.options.policyUrl ?? null,
+      text: this.options.policyText ?? null,
+      categories: this.categories.map((c) => ({ ...c, cookies: c.cookies.map((k) => ({ ...describe(k), path: k.path, domain: k.domain ?? null })) })),
+    };
+    this.hash = createHash('sha256').update(canonicalJson(material)).digest('hex');
+    this.view = {
+      policyVersion: this.version,
+      policyHash: this.hash,
+      ...(this.options.policyUrl ? { policyUrl: this.options.policyUrl } : {}),
+      categories: this.categories.map((c) => ({ key: c.key, name: c.name, description: c.description, required: c.required, cookies: c.cookies.map(describe) })),
+    };
+  }
+
+  configView(): ConsentConfigView {
+    return this.view;
+  }
+
+  has(key: string): boolean {
+    return this.categories.some((c) => c.key === key);
+  }
+
+  isRequired(key: string): boolean {
+    return this.categories.some((c) => c.key === key && c.required);
+  }
+
+  /** The category that declares a cookie name, or undefined when none does. */
+  categoryOfCookie(name: string): string | undefined {
+    const exact = this.byName.get(name);
+    if (exact) return exact;
+    return this.patterns.find((p) => p.pattern.test(name))?.key;
+  }
+
+  /** Every category set: required ones true, the others from `decisions` (missing means refused). */
+  complete(decisions: ConsentDecisions): ConsentDecisions {
+    const out: ConsentDecisions = {};
+    for (const c of this.categories) out[c.key] = c.required || decisions[c.key] === true;
+    return out;
+  }
+
+  /** Required only: what an undecided subject has. */
+  undecided(): ConsentDecisions {
+    return this.complete({});
+  }
+
+  grantsAnyOptional(decisions: ConsentDecisions): boolean {
+    return this.categories.some((c) => !c.required && decisions[c.key] === true);
+  }
+
+  /** A snapshot counts only under the current policy version and before it expires. */
+  isValid(snapshot: ConsentSnapshot | null | undefined, now: number): snapshot is ConsentSnapshot {
+    return !!snapshot && snapshot.v === this.version && now < snapshot.exp;
+  }
+
+  /** What the gate may let through: required categories always, others only under a valid, explicit-or-GPC decision. */
+  effective(snapshot: ConsentSnapshot | null | undefined, now: number): ConsentDecisions {
+    return this.isValid(snapshot, now) ? this.complete(snapshot.d) : this.undecided();
+  }
+
+  state(snapshot: ConsentSnapshot | null | undefined, now: number, gpcHeader = false): ConsentState {
+    const valid = this.isValid(snapshot, now);
+    const decisions = this.effective(snapshot, now);
+    const mode = (keys: string[]) => (keys.length > 0 && keys.every((k) => decisions[k]) ? 'granted' : 'denied');
+    const links = this.options.consentMode;
+    return {
+      policyVersion: this.version,
+      decisions,
+      decidedAt: valid ? new Date(snapshot.at).toISOString() : null,
+      expiresAt: valid ? new Date(snapshot.exp).toISOString() : null,
+      // A GPC refusal answers only the gpcOptOut categories: the banner still asks about the rest.
+      needsConsent: !valid || snapshot.gpc,
+      gpc: (valid && snapshot.gpc) || gpcHeader,
+      consentMode: {
+        analytics_storage: mode(links.analytics_storage),
+        ad_storage: mode(links.ad_storage),
+        ad_user_data: mode(links.ad_user_data),
+        ad_personalization: mode(links.ad_personalization),
+      },
+    };
+  }
+
+  /** Lifetime of a decision: refusals may have their own. */
+  lifetimeOf(decisions: ConsentDecisions): number {
+    return this.grantsAnyOptional(decisions) ? this.options.lifetimeMs : this.options.refusalLifetimeMs;
+  }
+
+  /** Declared cookies of the refused categories, plus request cookies matching their patterns. */
+  cookiesToExpire(decisions: ConsentDecisions, requestCookieNames: string[]): CookieToExpire[] {
+    const out = new Map<string, CookieToExpire>();
+    for (const cat of this.categories) {
+      if (decisions[cat.key]) continue;
+      for (const c of cat.cookies) {
+        if (c.name) out.set(`${c.name}|${c.path}|${c.domain ?? ''}`, { name: c.name, path: c.path, domain: c.domain });
+        if (c.pattern) {
+          for (const name of requestCookieNames) {
+            if (c.pattern.test(name)) out.set(`${name}|${c.path}|${c.domain ?? ''}`, { name, path: c.path, domain: c.domain });
+          }
+        }
+      }
+    }
+    return [...out.values()];
+  }
+}

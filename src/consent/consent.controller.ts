@@ -1,0 +1,70 @@
+import { Body, Controller, Delete, Get, HttpCode, Put, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ConsentPolicy, type ConsentConfigView } from './consent-policy.service.js';
+import type { ConsentState } from './consent-subject.js';
+import { ConsentService, type ConsentHistoryEntry } from './consent.service.js';
+
+/** The banner's endpoints; they work signed in or not. */
+@ApiTags('consent')
+@Controller('consent')
+export class ConsentController {
+  constructor(
+    private readonly consent: ConsentService,
+    private readonly policy: ConsentPolicy,
+  ) {}
+
+  @Get('config')
+  @ApiOperation({ summary: 'Categories, cookies and the current policy version (ETag; 304 on If-None-Match)' })
+  config(@Req() req: Request, @Res({ passthrough: true }) res: Response): ConsentConfigView | undefined {
+    const etag = `"${this.policy.hash}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'public, max-age=0, must-revalidate');
+    const match = req.headers['if-none-match'];
+    if (match && match.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')) {
+      res.status(304);
+      return undefined;
+    }
+    return this.policy.configView();
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The caller's consent state; with Sec-GPC: 1 and no decision, records the GPC refusal once" })
+  async state(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentState> {
+    await this.consent.recordGpcIfNeeded(req, res);
+    return this.consent.getState(req);
+  }
+
+  @Put()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Record a decision: {decisions:{<key>:bool}, policyVersion} or {choice:"accept-all"|"reject-all", policyVersion}' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        decisions: { type: 'object', additionalProperties: { type: 'boolean' } },
+        choice: { type: 'string', enum: ['accept-all', 'reject-all'] },
+        policyVersion: { type: 'string' },
+        locale: { type: 'string' },
+        source: { type: 'string', enum: ['banner', 'settings', 'api'] },
+      },
+      required: ['policyVersion'],
+    },
+  })
+  record(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() body: unknown): Promise<ConsentState> {
+    return this.consent.record(req, res, body);
+  }
+
+  @Delete()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Withdraw every optional category and expire their cookies' })
+  withdraw(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentState> {
+    return this.consent.withdraw(req, res);
+  }
+
+  @Get('history')
+  @ApiOperation({ summary: "The caller's own consent events, oldest first" })
+  history(@Req() req: Request): Promise<ConsentHistoryEntry[]> {
+    return this.consent.history(req);
+  }
+}

@@ -1,0 +1,25 @@
+import { BadRequestException, ConflictException, ForbiddenException, ServiceUnavailableException } from '@nestjs/common';
+
+/** 400: the body of PUT /consent is not a valid decision. Nothing was changed. */
+export class InvalidConsentException extends BadRequestException {}
+
+/** 409: the decision was made under an older policy version than the current one. */
+export class StalePolicyVersionException extends ConflictException {
+  constructor(sent: unknown, current: string) {
+    super(`policyVersion ${JSON.stringify(sent)} is not the current policy version '${current}'; reload the consent configuration and ask again.`);
+  }
+}
+
+/** 403 from `@RequiresConsent()`. */
+export class ConsentRequiredException extends ForbiddenException {
+  constructor(categories: string[]) {
+    super(`This requires consent to the ${categories.map((c) => `'${c}'`).join(', ')} categor${categories.length === 1 ? 'y' : 'ies'}, which has not been granted.`);
+  }
+}
+
+/** 503: the consent database is unreachable; no record or event was written. */
+export class ConsentUnavailableException extends ServiceUnavailableException {
+  constructor() {
+    super('Consent storage is unavailable; nothing was recorded. Try again shortly.');
+  }
+}

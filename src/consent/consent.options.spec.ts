@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
+import { resolveConsentOptions, type ConsentOptions } from './consent.options.js';
+import { truncateIp } from './consent-ip.js';
+
+const cookie = { purpose: 'p', duration: '1 year', provider: 'us' };
+
+describe('resolveConsentOptions', () => {
+  it('defaults: necessary only, version 1, 180 days, warn on undeclared cookies', () => {
+    const r = resolveConsentOptions();
+    expect(r.categories.map((c) => [c.key, c.required])).toEqual([['necessary', true]]);
+    expect(r).toMatchObject({ policyVersion: '1', lifetimeMs: 180 * 86_400_000, refusalLifetimeMs: 180 * 86_400_000, undeclaredCookies: 'warn', visitorCookieName: 'consent_visitor' });
+  });
+
+  it('turns glob patterns into anchored RegExps and links Consent Mode to analytics/marketing by default', () => {
+    const r = resolveConsentOptions({
+      categories: [
+        { key: 'analytics', name: 'A', description: '', cookies: [{ pattern: '_ga*', ...cookie }] },
+        { key: 'marketing', name: 'M', description: '', gpcOptOut: true },
+      ],
+      refusalLifetime: '30d',
+    });
+    expect(r.categories[1].cookies[0].pattern!.test('_ga_123')).toBe(true);
+    expect(r.categories[1].cookies[0].pattern!.test('x_ga')).toBe(false);
+    expect(r.consentMode).toEqual({ analytics_storage: ['analytics'], ad_storage: ['marketing'], ad_user_data: ['marketing'], ad_personalization: ['marketing'] });
+    expect(r.refusalLifetimeMs).toBe(30 * 86_400_000);
+  });
+
+  it.each<[string, ConsentOptions, RegExp]>([
+    ['duplicate key', { categories: [{ key: 'a', name: 'A', description: '' }, { key: 'a', name: 'B', description: '' }] }, /declared twice/],
+    ['necessary refusable', { categories: [{ key: 'necessary', name: 'N', description: '', required: false }] }, /always required/],
+    ['cookie with name and pattern', { categories: [{ key: 'a', name: 'A', description: '', cookies: [{ name: 'x', pattern: 'y*', ...cookie }] }] }, /exactly one of name or pattern/],
+    ['cookie without purpose', { categories: [{ key: 'a', name: 'A', description: '', cookies: [{ name: 'x', purpose: '', duration: 'd', provider: 'p' }] }] }, /purpose/],
+    ['cookie in two categories', { categories: [{ key: 'a', name: 'A', description: '', cookies: [{ name: 'x', ...cookie }] }, { key: 'b', name: 'B', description: '', cookies: [{ name: 'x', ...cookie }] }] }, /declared by both/],
+    ['bad lifetime', { lifetime: 'forever' }, /consent\.lifetime/],
+    ['bad undeclared mode', { undeclaredCookies: 'drop' as 'block' }, /undeclaredCookies/],
+    ['short secret', { auditSecret: 'short' }, /auditSecret/],
+    ['consent mode to unknown category', { consentMode: { ad_storage: ['ads'] } }, /consentMode\.ad_storage/],
+    ['bad policy version', { policyVersion: 'v 2' }, /policyVersion/],
+  ])('rejects %s with a sentence naming the option', (_name, options, message) => {
+    expect(() => resolveConsentOptions(options)).toThrow(AuthConsentConfigError);
+    expect(() => resolveConsentOptions(options)).toThrow(message);
+  });
+});
+
+describe('truncateIp', () => {
+  it.each([
+    ['203.0.113.77', '203.0.113.0'],
+    ['::ffff:198.51.100.9', '198.51.100.0'],
+    ['2001:db8:abcd:12:1:2:3:4', '2001:db8:abcd::'],
+    ['2001:db8::1', '2001:db8:0::'],
+    ['not-an-ip', null],
+    [undefined, null],
+  ])('%p → %p', (ip, out) => expect(truncateIp(ip)).toBe(out));
+});

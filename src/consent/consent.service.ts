@@ -1,0 +1,386 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { Clock } from '../common/clock.js';
+import { ConsentAuditService, type ConsentCheckpointReport, type ConsentVerifyReport } from './consent-audit.service.js';
+import { parseConsentBody } from './consent-body.js';
+import { getConsentContext, setConsentContext, type ConsentRequestContext } from './consent-context.js';
+import { isDatabaseUnavailable } from './consent-db-errors.js';
+import { truncateIp } from './consent-ip.js';
+import { ConsentPolicy } from './consent-policy.service.js';
+import { ConsentRecordEntity } from './consent-record.entity.js';
+import { ConsentSessionSync } from './consent-session-sync.js';
+import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
+import { ConsentVisitorCookie, parseCookieHeader } from './consent-visitor-cookie.js';
+import { ConsentUnavailableException } from './consent.exceptions.js';
+
+/** One entry of `GET /consent/history`. */
+export interface ConsentHistoryEntry {
+  at: string;
+  action: string;
+  decisions: ConsentDecisions;
+  policyVersion: string;
+  source: string;
+}
+
+/** What a write decides inside its transaction; `null` writes nothing. */
+interface DecisionPlan {
+  decisions: ConsentDecisions;
+  action: ConsentAction;
+  source: ConsentSource;
+  gpc: boolean;
+  /** Keep these times (a linked decision keeps its own age); default: now and now + lifetime. */
+  decidedAt?: number;
+  expiresAt?: number;
+  /** Record the event but leave the record as it is (a link where the user's own decision wins). */
+  keepRecord?: boolean;
+}
+
+/**
+ * Consent decisions of visitors and users: reads them for the gate without SQL (session or signed visitor
+ * cookie), writes them with their audit event in one transaction, and exposes history, verification and erasure.
+ */
+@Injectable()
+export class ConsentService {
+  private readonly logger = new Logger(ConsentService.name);
+
+  constructor(
+    readonly policy: ConsentPolicy,
+    private readonly audit: ConsentAuditService,
+    private readonly visitorCookie: ConsentVisitorCookie,
+    private readonly clock: Clock,
+    @Inject(AUTH_CONSENT_DATA_SOURCE) private readonly ds: DataSource,
+    @Optional() private readonly sessionSync?: ConsentSessionSync,
+  ) {}
+
+  // ---- reading -------------------------------------------------------------------------------------
+
+  private snapshotOf(record: ConsentRecordEntity | null): ConsentSnapshot | null {
+    if (!record) return null;
+    return {
+      v: record.policyVersion,
+      d: record.decisions,
+      at: new Date(record.decidedAt).getTime(),
+      exp: new Date(record.expiresAt).getTime(),
+      gpc: record.source === 'gpc',
+      sub: `${record.subjectType}:${record.subjectId}`,
+    };
+  }
+
+  private async readSnapshot(subject: ConsentSubject): Promise<ConsentSnapshot | null> {
+    const record = await this.ds.getRepository(ConsentRecordEntity).findOne({ where: { subjectType: subject.type, subjectId: subject.id } });
+    return this.snapshotOf(record);
+  }
+
+  /**
+   * Who the request is and what they decided. Visitors: the signed cookie (no SQL). Users: the session's
+   * snapshot when a {@link ConsentSessionSync} keeps it fresh, otherwise the current record.
+   */
+  async resolveContext(req: Request): Promise<ConsentRequestContext> {
+    const cookies = parseCookieHeader(req.headers.cookie);
+    const ctx: ConsentRequestContext = {
+      subject: null,
+      snapshot: null,
+      gpc: req.headers['sec-gpc'] === '1',
+      cookieNames: [...cookies.keys()],
+      state: () => this.policy.state(ctx.snapshot, this.clock.now(), ctx.gpc),
+    };
+    const user = req.user as AuthUser | undefined;
+    if (user?.id) {
+      ctx.subject = { type: 'user', id: user.id };
+      const cached = req.session?.consent;
+      if (this.sessionSync && cached !== undefined && (cached === null || cached.sub === `user:${user.id}`)) {
+        ctx.snapshot = cached;
+        return ctx;
+      }
+      try {
+        ctx.snapshot = await this.readSnapshot(ctx.subject);
+        if (this.sessionSync && req.session) req.session.consent = ctx.snapshot;
+      } catch (err) {
+        // Fail closed: with the database down a user is treated as undecided (nothing optional passes).
+        this.logger.warn(`Consent record unreadable, treating the user as undecided: ${(err as Error).message}`);
+      }
+      return ctx;
+    }
+    const visitor = this.visitorCookie.decode(cookies.get(this.visitorCookie.name));
+    if (visitor) {
+      ctx.subject = { type: 'visitor', id: visitor.visitorId };
+      ctx.snapshot = visitor.snapshot;
+    }
+    return ctx;
+  }
+
+  private async context(req: Request): Promise<ConsentRequestContext> {
+    let ctx = getConsentContext(req);
+    if (!ctx) {
+      ctx = await this.resolveContext(req);
+      setConsentContext(req, ctx);
+    }
+    return ctx;
+  }
+
+  /** The request subject's state (what `GET /consent` answers). */
+  async getState(req: Request): Promise<ConsentState> {
+    return (await this.context(req)).state();
+  }
+
+  /** The state straight from the database, for any subject (admin views, jobs). */
+  async getStateOf(subject: ConsentSubject): Promise<ConsentState> {
+    return this.policy.state(await this.readSnapshot(subject), this.clock.now());
+  }
+
+  /** Whether the request's subject has granted `category` under the current policy (required categories: always). */
+  async isGranted(req: Request, category: string): Promise<boolean> {
+    return this.effectiveDecisions(await this.context(req))[category] === true;
+  }
+
+  /** Decisions the gate applies for a context: synchronous, no I/O. */
+  effectiveDecisions(ctx: ConsentRequestContext | undefined): ConsentDecisions {
+    return this.policy.effective(ctx?.snapshot, this.clock.now());
+  }
+
+  /** The subject's events as `GET /consent/history` shows them, oldest first. */
+  async history(subjectOrReq: ConsentSubject | Request): Promise<ConsentHistoryEntry[]> {
+    const subject = 'type' in subjectOrReq && 'id' in subjectOrReq && !('headers' in subjectOrReq) ? subjectOrReq : (await this.context(subjectOrReq as Request)).subject;
+    if (!subject) return [];
+    const events = await this.guard(() => this.audit.events(subject));
+    return events.map((e) => ({
+      at: new Date(e.createdAt).toISOString(),
+      action: e.action,
+      decisions: e.decisionsAfter,
+      policyVersion: e.policyVersion,
+      source: e.source,
+    }));
+  }
+
+  // ---- writing -------------------------------------------------------------------------------------
+
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        this.logger.error(`Consent database unavailable: ${(err as Error).message}`);
+        throw new ConsentUnavailableException();
+      }
+      throw err;
+    }
+  }
+
+  private actionFor(before: ConsentDecisions | null, after: ConsentDecisions): ConsentAction {
+    const optional = this.policy.categories.filter((c) => !c.required).map((c) => c.key);
+    if (!before) return optional.some((k) => after[k]) ? 'grant' : 'refuse';
+    const added = optional.some((k) => after[k] && !before[k]);
+    const removed = optional.some((k) => !after[k] && before[k]);
+    if (added && !removed) return 'grant';
+    if (removed && !added) return 'refuse';
+    return 'update';
+  }
+
+  /** Writes a decision and its event in one transaction (serialised per subject); returns the new snapshot. */
+  private async write(
+    subject: ConsentSubject,
+    context: ConsentEventContext,
+    plan: (current: ConsentSnapshot | null, now: number) => DecisionPlan | null,
+    alsoInTx?: (em: EntityManager) => Promise<void>,
+  ): Promise<ConsentSnapshot | null> {
+    return this.guard(() =>
+      this.audit.transact(subject, async (tx) => {
+        const current = this.snapshotOf(tx.record);
+        const now = tx.now.getTime();
+        const p = plan(current, now);
+        if (!p) return current;
+        const decisions = this.policy.complete(p.decisions);
+        await tx.append({
+          action: p.action,
+          source: p.source,
+          before: tx.record?.decisions ?? null,
+          after: p.keepRecord && tx.record ? tx.record.decisions : decisions,
+          policyVersion: this.policy.version,
+          policyHash: this.policy.hash,
+          context,
+        });
+        if (alsoInTx) await alsoInTx(tx.em);
+        if (p.keepRecord) return current;
+        const fields = {
+          policyVersion: this.policy.version,
+          policyHash: this.policy.hash,
+          decisions,
+          source: p.source,
+          gpc: p.gpc,
+          decidedAt: new Date(p.decidedAt ?? now),
+          expiresAt: new Date(p.expiresAt ?? now + this.policy.lifetimeOf(decisions)),
+        };
+        if (tx.record) {
+          await tx.em.update(ConsentRecordEntity, { id: tx.record.id }, { ...fields, version: tx.record.version + 1 });
+        } else {
+          await tx.em.insert(ConsentRecordEntity, { id: randomUUID(), subjectType: subject.type, subjectId: subject.id, linkedUserId: null, version: 1, ...fields });
+        }
+        return { v: fields.policyVersion, d: decisions, at: fields.decidedAt.getTime(), exp: fields.expiresAt.getTime(), gpc: p.source === 'gpc', sub: `${subject.type}:${subject.id}` };
+      }),
+    );
+  }
+
+  /** Records explicit decisions for any subject (no HTTP involved). Missing optional categories keep their current valid value, else false. */
+  async recordFor(subject: ConsentSubject, decisions: ConsentDecisions, options: { source?: ConsentSource; context?: ConsentEventContext } = {}): Promise<ConsentState> {
+    const snapshot = await this.write(subject, options.context ?? {}, (current, now) => {
+      const base = this.policy.isValid(current, now) && !current.gpc ? current.d : {};
+      const next = this.policy.complete({ ...base, ...decisions });
+      return { decisions: next, action: this.actionFor(this.policy.isValid(current, now) ? current.d : null, next), source: options.source ?? 'api', gpc: false };
+    });
+    await this.pushToUserSessions(subject, snapshot);
+    return this.policy.state(snapshot, this.clock.now());
+  }
+
+  /** Withdraws every optional category of any subject. */
+  async withdrawFor(subject: ConsentSubject, options: { source?: ConsentSource; context?: ConsentEventContext } = {}): Promise<ConsentState> {
+    const snapshot = await this.write(subject, options.context ?? {}, () => ({ decisions: {}, action: 'withdraw', source: options.source ?? 'api', gpc: false }));
+    await this.pushToUserSessions(subject, snapshot);
+    return this.policy.state(snapshot, this.clock.now());
+  }
+
+  private eventContext(req: Request, locale?: string): ConsentEventContext {
+    const ua = req.headers['user-agent'];
+    return { ip: truncateIp(req.ip), userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null, locale: locale ?? null };
+  }
+
+  /** PUT /consent: validates the body (400/409 change nothing), records the decision, answers the new state and expires refused cookies. */
+  async record(req: Request, res: Response, body: unknown): Promise<ConsentState> {
+    const input = parseConsentBody(body, this.policy);
+    const ctx = await this.context(req);
+    const subject = ctx.subject ?? { type: 'visitor' as const, id: this.visitorCookie.newVisitorId() };
+    const snapshot = await this.write(subject, this.eventContext(req, input.locale), (current, now) => {
+      const valid = this.policy.isValid(current, now);
+      let next: ConsentDecisions;
+      if (input.choice === 'accept-all') next = Object.fromEntries(this.policy.categories.map((c) => [c.key, true]));
+      else if (input.choice === 'reject-all') next = {};
+      else next = { ...(valid && !current.gpc ? current.d : {}), ...input.decisions };
+      next = this.policy.complete(next);
+      return { decisions: next, action: this.actionFor(valid ? current.d : null, next), source: input.source, gpc: false };
+    });
+    await this.applyToRequest(req, res, ctx, subject, snapshot);
+    this.expireRefused(res, ctx, snapshot);
+    return this.policy.state(snapshot, this.clock.now(), ctx.gpc);
+  }
+
+  /** DELETE /consent: withdraws every optional category and expires their declared cookies in the same response. */
+  async withdraw(req: Request, res: Response): Promise<ConsentState> {
+    const ctx = await this.context(req);
+    const subject = ctx.subject ?? { type: 'visitor' as const, id: this.visitorCookie.newVisitorId() };
+    const snapshot = await this.write(subject, this.eventContext(req), () => ({ decisions: {}, action: 'withdraw', source: 'banner', gpc: false }));
+    await this.applyToRequest(req, res, ctx, subject, snapshot);
+    this.expireRefused(res, ctx, snapshot);
+    return this.policy.state(snapshot, this.clock.now(), ctx.gpc);
+  }
+
+  /**
+   * `Sec-GPC: 1` with no valid decision: records, once, a refusal of the gpcOptOut categories (source `gpc`).
+   * Called from GET /consent so that cookie-less clients do not write on every request.
+   */
+  async recordGpcIfNeeded(req: Request, res: Response): Promise<void> {
+    const ctx = await this.context(req);
+    if (!ctx.gpc || this.policy.isValid(ctx.snapshot, this.clock.now())) return;
+    const subject = ctx.subject ?? { type: 'visitor' as const, id: this.visitorCookie.newVisitorId() };
+    const snapshot = await this.write(subject, this.eventContext(req), (current, now) => {
+      if (this.policy.isValid(current, now)) return null; // another request recorded it meanwhile
+      return { decisions: {}, action: 'refuse', source: 'gpc', gpc: true };
+    });
+    await this.applyToRequest(req, res, ctx, subject, snapshot);
+  }
+
+  /** After a write: the request's own view, the visitor cookie or the session, and the user's other sessions. */
+  private async applyToRequest(req: Request, res: Response, ctx: ConsentRequestContext, subject: ConsentSubject, snapshot: ConsentSnapshot | null): Promise<void> {
+    ctx.subject = subject;
+    ctx.snapshot = snapshot;
+    setConsentContext(req, ctx);
+    if (!snapshot) return;
+    if (subject.type === 'visitor') {
+      res.append('Set-Cookie', this.visitorCookie.header(this.visitorCookie.encode(subject.id, snapshot), snapshot.exp - this.clock.now()));
+    } else {
+      if (req.session) req.session.consent = snapshot;
+      await this.pushToUserSessions(subject, snapshot);
+    }
+  }
+
+  private async pushToUserSessions(subject: ConsentSubject, snapshot: ConsentSnapshot | null): Promise<void> {
+    if (subject.type !== 'user' || !this.sessionSync) return;
+    try {
+      await this.sessionSync.pushUserConsent(subject.id, snapshot);
+    } catch (err) {
+      // The record is committed; other sessions pick it up when their snapshot is next refreshed.
+      this.logger.warn(`Could not push the consent change to the user's other sessions: ${(err as Error).message}`);
+    }
+  }
+
+  private expireRefused(res: Response, ctx: ConsentRequestContext, snapshot: ConsentSnapshot | null): void {
+    const decisions = this.policy.effective(snapshot, this.clock.now());
+    for (const c of this.policy.cookiesToExpire(decisions, ctx.cookieNames)) {
+      res.append('Set-Cookie', `${c.name}=; Path=${c.path}${c.domain ? `; Domain=${c.domain}` : ''}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0`);
+    }
+  }
+
+  // ---- login ---------------------------------------------------------------------------------------
+
+  /**
+   * Links the visitor's decision (from the request's visitor cookie) to the user at login: the more recent
+   * valid decision wins, an older one is never revived, and the link is a `link` event on the user's chain.
+   */
+  async linkVisitorToUser(user: AuthUser, req: Request): Promise<ConsentState> {
+    const userSubject: ConsentSubject = { type: 'user', id: user.id };
+    const visitor = this.visitorCookie.decode(parseCookieHeader(req.headers.cookie).get(this.visitorCookie.name));
+    const visitorSubject: ConsentSubject | null = visitor ? { type: 'visitor', id: visitor.visitorId } : null;
+    // The database is the source of truth: the cookie only names the visitor.
+    const visitorSnapshot = visitorSubject ? await this.guard(() => this.readSnapshot(visitorSubject)) : null;
+    const snapshot = await this.write(
+      userSubject,
+      this.eventContext(req),
+      (current, now) => {
+        if (!this.policy.isValid(visitorSnapshot, now)) return null;
+        const userValid = this.policy.isValid(current, now);
+        // An explicit decision beats a GPC default; otherwise the most recent decision wins.
+        const visitorWins = !userValid || (visitorSnapshot.gpc === current.gpc ? visitorSnapshot.at > current.at : current.gpc);
+        if (!visitorWins) return { decisions: current.d, action: 'link', source: 'login', gpc: current.gpc, keepRecord: true };
+        return { decisions: visitorSnapshot.d, action: 'link', source: 'login', gpc: visitorSnapshot.gpc, decidedAt: visitorSnapshot.at, expiresAt: visitorSnapshot.exp };
+      },
+      async (em) => {
+        if (visitorSubject) await em.update(ConsentRecordEntity, { subjectType: 'visitor', subjectId: visitorSubject.id }, { linkedUserId: user.id });
+      },
+    );
+    const ctx = await this.context(req);
+    ctx.subject = userSubject;
+    ctx.snapshot = snapshot;
+    setConsentContext(req, ctx);
+    if (req.session) req.session.consent = snapshot;
+    await this.pushToUserSessions(userSubject, snapshot);
+    return this.policy.state(snapshot, this.clock.now(), ctx.gpc);
+  }
+
+  // ---- audit ---------------------------------------------------------------------------------------
+
+  /** Recomputes the audit chains (all, or one subject's) and reports the first broken seq. */
+  async verify(subject?: ConsentSubject): Promise<ConsentVerifyReport> {
+    return this.guard(() => this.audit.verify(subject));
+  }
+
+  /** Signs each chain's head (tail-truncation detection); keep the returned digest outside the database. */
+  async checkpoint(): Promise<ConsentCheckpointReport> {
+    return this.guard(() => this.audit.checkpointHeads());
+  }
+
+  /** Folds events older than `consent.retention` into signed checkpoints; a no-op without the option. */
+  async applyRetention(): Promise<{ subjects: number; events: number }> {
+    const retention = this.policy.options.retentionMs;
+    if (retention === undefined) return { subjects: 0, events: 0 };
+    return this.guard(() => this.audit.foldBefore(new Date(this.clock.now() - retention)));
+  }
+
+  /** GDPR art. 17: pseudonymises the subject in the audit history (which still verifies) and deletes the current record. */
+  async eraseSubject(subject: ConsentSubject): Promise<{ pseudonym: string; events: number }> {
+    const result = await this.guard(() => this.audit.erase(subject, { version: this.policy.version, hash: this.policy.hash }));
+    await this.pushToUserSessions(subject, null);
+    return result;
+  }
+}

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Global, Module, type INestApplication } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import request from 'supertest';
+import type { DataSource } from 'typeorm';
+import { AUTH_CONSENT_DATA_SOURCE, ConsentService, ConsentSessionSync, LoginListener, type ConsentSnapshot } from '../src/index.js';
+import { AUDIT_SECRET, bootDemoWithClock, countQueries, TestClock } from './support/consent.js';
+import { dropPrefixedTables, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+
+/** Sessions as plain objects, and a sync that writes a user's snapshot into each of them (what the session feature will do in Redis). */
+const sessions = new Map<string, { userId: string; consent?: ConsentSnapshot | null }>();
+class InMemorySessionSync extends ConsentSessionSync {
+  pushes = 0;
+  async pushUserConsent(userId: string, snapshot: ConsentSnapshot | null): Promise<void> {
+    this.pushes++;
+    for (const s of sessions.values()) if (s.userId === userId) s.consent = snapshot;
+  }
+}
+const sync = new InMemorySessionSync();
+
+@Global()
+@Module({ providers: [{ provide: ConsentSessionSync, useValue: sync }], exports: [ConsentSessionSync] })
+class SyncModule {}
+
+const prefix = uniquePrefix('clink');
+const clock = new TestClock();
+let app: INestApplication;
+let consent: ConsentService;
+
+beforeAll(async () => {
+  app = await bootDemoWithClock({ DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET }, clock);
+  consent = app.get(ConsentService);
+});
+afterAll(async () => {
+  await app?.close();
+  await dropPrefixedTables(POSTGRES_URL, prefix);
+});
+
+function fakeReq(cookie: string | undefined, user?: { id: string }, session: Record<string, unknown> = {}): Request {
+  return { headers: cookie ? { cookie } : {}, user: user ? { ...user, username: user.id, roles: [] } : undefined, session, ip: '203.0.113.77' } as unknown as Request;
+}
+
+async function visitorDecides(body: object): Promise<string> {
+  const res = await request(app.getHttpServer()).put('/consent').send({ ...body, policyVersion: '1' }).expect(200);
+  return ([] as string[]).concat(res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+}
+
+describe('linking the visitor decision to the user at login (service level)', () => {
+  it('the login listener is the consent one', () => {
+    expect(app.get(LoginListener).constructor.name).toBe('ConsentLoginListener');
+  });
+
+  it('a newer visitor decision replaces an older user decision; the link is an audit event (source login)', async () => {
+    const user = { id: '00000000-0000-4000-8000-000000000001' };
+    await consent.recordFor({ type: 'user', id: user.id }, { analytics: false, marketing: false, preferences: false });
+    clock.advance(3_600_000);
+    const cookie = await visitorDecides({ choice: 'accept-all' });
+    const req = fakeReq(cookie);
+    await app.get(LoginListener).afterLogin({ id: user.id, username: 'u', roles: [] }, req, {} as Response);
+    const state = await consent.getStateOf({ type: 'user', id: user.id });
+    expect(state.decisions).toEqual({ necessary: true, preferences: true, analytics: true, marketing: true });
+    const history = await consent.history({ type: 'user', id: user.id });
+    expect(history.map((h) => [h.action, h.source])).toEqual([
+      ['refuse', 'api'],
+      ['link', 'login'],
+    ]);
+    // The request after login is the user's, with the session holding the snapshot.
+    expect((req.session as { consent?: ConsentSnapshot }).consent?.sub).toBe(`user:${user.id}`);
+    expect((await consent.getState(req)).decisions.analytics).toBe(true);
+    expect((await consent.verify({ type: 'user', id: user.id })).ok).toBe(true);
+  });
+
+  it('an older visitor accept is never revived over a newer user refusal', async () => {
+    const user = { id: '00000000-0000-4000-8000-000000000002' };
+    const cookie = await visitorDecides({ choice: 'accept-all' });
+    clock.advance(3_600_000);
+    await consent.recordFor({ type: 'user', id: user.id }, { analytics: false, marketing: false, preferences: false });
+    await consent.linkVisitorToUser({ id: user.id, username: 'u', roles: [] }, fakeReq(cookie));
+    expect((await consent.getStateOf({ type: 'user', id: user.id })).decisions).toEqual({ necessary: true, preferences: false, analytics: false, marketing: false });
+    const history = await consent.history({ type: 'user', id: user.id });
+    expect(history.map((h) => h.action)).toEqual(['refuse', 'link']);
+    expect(history[1].decisions.analytics).toBe(false);
+  });
+});
+
+describe('a user decision shared by all of the user’s sessions', () => {
+  let withSync: INestApplication;
+  beforeAll(async () => {
+    const { Test } = await import('@nestjs/testing');
+    const { AuthConsentModule } = await import('../src/index.js');
+    const { demoOptionsFromEnv } = await import('../src/demo/demo-config.js');
+    const { Clock } = await import('../src/common/clock.js');
+    const moduleRef = await Test.createTestingModule({
+      imports: [SyncModule, AuthConsentModule.forRoot(demoOptionsFromEnv({ DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET }))],
+    })
+      .overrideProvider(Clock)
+      .useValue(clock)
+      .compile();
+    withSync = moduleRef.createNestApplication({ logger: ['error'] });
+    await withSync.init();
+  });
+  afterAll(async () => withSync?.close());
+
+  it('a change on one device reaches the other on its next request, with no SQL read on that request', async () => {
+    const svc = withSync.get(ConsentService);
+    const userId = '00000000-0000-4000-8000-000000000003';
+    sessions.set('a', { userId });
+    sessions.set('b', { userId });
+    const reqA = () => fakeReq(undefined, { id: userId }, sessions.get('a') as Record<string, unknown>);
+    const reqB = () => fakeReq(undefined, { id: userId }, sessions.get('b') as Record<string, unknown>);
+    await svc.resolveContext(reqA());
+    await svc.resolveContext(reqB());
+    const queries = countQueries(withSync.get<DataSource>(AUTH_CONSENT_DATA_SOURCE));
+    expect((await svc.getState(reqB())).needsConsent).toBe(true);
+    expect(queries.count).toBe(0);
+
+    const res = { append: () => undefined } as unknown as Response;
+    await svc.record(reqA(), res, { decisions: { analytics: true }, policyVersion: '1', source: 'settings' });
+    expect(sync.pushes).toBeGreaterThan(0);
+    queries.reset();
+    const onB = await svc.getState(reqB());
+    expect(onB.decisions.analytics).toBe(true);
+    expect(queries.count).toBe(0);
+  });
+});
