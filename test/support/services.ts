@@ -23,10 +23,18 @@ export async function dropPrefixedTables(url: string, prefix: string): Promise<v
   const ds = new DataSource(connectionOptionsFromUrl(url, prefix));
   await ds.initialize();
   try {
+    // List only this prefix's tables: loading every table's metadata races with other suites dropping theirs.
+    const type = ds.options.type;
+    const like = `${prefix.replace(/_/g, '\\_')}%`;
+    const rows: Array<{ name: string }> =
+      type === 'postgres'
+        ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE $1`, [like])
+        : type === 'mysql'
+          ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE ?`, [like])
+          : await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'`, [like]);
     const qr = ds.createQueryRunner();
-    const tables = (await qr.getTables()).map((t) => t.name.split('.').pop()!).filter((n) => n.startsWith(prefix));
     // Children first: consent tables before users.
-    for (const name of tables.sort().reverse()) await qr.dropTable(name, true);
+    for (const { name } of rows.sort((a, b) => b.name.localeCompare(a.name))) await qr.dropTable(name, true);
     await qr.release();
   } finally {
     await ds.destroy();
