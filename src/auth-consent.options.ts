@@ -161,7 +161,7 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
     session,
     allowedOrigins,
     trustProxy: options.trustProxy ?? false,
-    auth: resolveAuthOptions(options.auth),
+    auth: resolveAuthOptions(options.auth, { production }),
     consent: resolveConsentOptions(options.consent),
     warnings,
   };

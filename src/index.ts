@@ -33,3 +33,24 @@ export { Consent } from './consent/consent.decorator.js';
 export { ConsentLoginListener } from './consent/consent-login.listener.js';
 export { runConsentVerify } from './consent/consent-verify.command.js';
 export { ConsentRequiredException, ConsentUnavailableException, InvalidConsentException, StalePolicyVersionException } from './consent/consent.exceptions.js';
+export type { SessionLimitPolicy } from './auth/auth.options.js';
+export { AuthenticatedGuard } from './auth/authenticated.guard.js';
+export { RolesGuard } from './auth/roles.guard.js';
+export { Roles } from './auth/roles.decorator.js';
+export { CurrentUser } from './auth/current-user.decorator.js';
+export { AuthService } from './auth/auth.service.js';
+export { UserStore, type StoredUser } from './auth/user-store.js';
+export { TypeOrmUserStore } from './auth/typeorm-user.store.js';
+export { foldUsername } from './auth/username.js';
+export { PasswordHasher } from './auth/password-hasher.service.js';
+export {
+  InvalidCredentialsException,
+  NotSignedInException,
+  PasswordPolicyError,
+  TooManyLoginAttemptsException,
+  UsernameTakenError,
+} from './auth/auth.exceptions.js';
+export { SessionService, type SessionInfo } from './session/session.service.js';
+export { SessionBackend } from './session/session-backend.js';
+export { sessionHandle } from './session/session-token.js';
+export { CrossOriginRequestException, SessionLimitException, SessionStoreUnavailableException } from './session/session.exceptions.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Global, Module, type INestApplication } from '@nestjs/common';
+import { type INestApplication } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
@@ -18,9 +18,6 @@ class InMemorySessionSync extends ConsentSessionSync {
 }
 const sync = new InMemorySessionSync();
 
-@Global()
-@Module({ providers: [{ provide: ConsentSessionSync, useValue: sync }], exports: [ConsentSessionSync] })
-class SyncModule {}
 
 const prefix = uniquePrefix('clink');
 const clock = new TestClock();
@@ -91,8 +88,11 @@ describe('a user decision shared by all of the user’s sessions', () => {
     const { demoOptionsFromEnv } = await import('../src/demo/demo-config.js');
     const { Clock } = await import('../src/common/clock.js');
     const moduleRef = await Test.createTestingModule({
-      imports: [SyncModule, AuthConsentModule.forRoot(demoOptionsFromEnv({ DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET }))],
+      imports: [AuthConsentModule.forRoot(demoOptionsFromEnv({ DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET }))],
     })
+      // Sessions as plain objects here; the module's own binding writes them in the session store.
+      .overrideProvider(ConsentSessionSync)
+      .useValue(sync)
       .overrideProvider(Clock)
       .useValue(clock)
       .compile();

@@ -1,8 +1,48 @@
-import type { NestMiddleware, Provider, Type } from '@nestjs/common';
+import type { Abstract, NestMiddleware, Provider, Type } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
+import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
+import { CsrfMiddleware } from '../session/csrf.middleware.js';
+import { SessionBackend } from '../session/session-backend.js';
+import { sessionBackendProvider } from '../session/session-store.provider.js';
+import { SessionService } from '../session/session.service.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { AuthenticatedGuard } from './authenticated.guard.js';
+import { LocalStrategy } from './local.strategy.js';
+import { LoginSessionService } from './login-session.service.js';
+import { LoginThrottleService } from './login-throttle.service.js';
+import { LoginGuard } from './login.guard.js';
+import { PasswordHasher } from './password-hasher.service.js';
+import { RolesGuard } from './roles.guard.js';
+import { SessionSerializer } from './session.serializer.js';
+import { throttleBackendProvider } from './throttle-backend.provider.js';
+import { TypeOrmUserStore } from './typeorm-user.store.js';
+import { UserStore } from './user-store.js';
 
 /** The login feature's part of AuthConsentModule. */
-export const authProviders: Provider[] = [];
-export const authControllers: Type[] = [];
-export const authExports: Array<string | symbol | Type> = [];
+export const authProviders: Provider[] = [
+  sessionBackendProvider,
+  throttleBackendProvider,
+  {
+    provide: UserStore,
+    inject: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_DATA_SOURCE],
+    // An app's own store (auth.userStore) replaces the built-in table.
+    useFactory: (options: ResolvedAuthConsentOptions, dataSource: DataSource): UserStore => options.auth.userStore ?? new TypeOrmUserStore(dataSource),
+  },
+  PasswordHasher,
+  SessionService,
+  AuthService,
+  LoginThrottleService,
+  LoginSessionService,
+  LocalStrategy,
+  SessionSerializer,
+  LoginGuard,
+  AuthenticatedGuard,
+  RolesGuard,
+  CsrfMiddleware,
+];
+export const authControllers: Type[] = [AuthController];
+export const authExports: Array<string | symbol | Type | Abstract<unknown>> = [SessionService, AuthService, UserStore, SessionBackend, PasswordHasher, AuthenticatedGuard, RolesGuard];
 /** Mounted after the session middleware, in this order. */
-export const authMiddleware: Array<Type<NestMiddleware>> = [];
+export const authMiddleware: Array<Type<NestMiddleware>> = [CsrfMiddleware];

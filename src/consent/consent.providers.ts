@@ -9,6 +9,8 @@ import { ConsentVisitorCookie } from './consent-visitor-cookie.js';
 import { ConsentController } from './consent.controller.js';
 import { ConsentGuard } from './consent.guard.js';
 import { ConsentService } from './consent.service.js';
+import { ConsentSessionSync } from './consent-session-sync.js';
+import { SessionConsentSync } from './session-consent-sync.js';
 
 /** The consent feature's part of AuthConsentModule. */
 export const consentProviders: Provider[] = [
@@ -21,6 +23,7 @@ export const consentProviders: Provider[] = [
   ConsentGateMiddleware,
   ConsentLoginListener,
   { provide: LoginListener, useExisting: ConsentLoginListener },
+  { provide: ConsentSessionSync, useClass: SessionConsentSync },
 ];
 export const consentControllers: Type[] = [ConsentController];
 export const consentExports: Array<string | symbol | Type> = [ConsentService, ConsentPolicy, ConsentGuard];

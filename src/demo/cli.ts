@@ -1,17 +1,56 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { createInterface } from 'node:readline';
+import { AuthService, PasswordPolicyError, runConsentVerify, UsernameTakenError } from '../index.js';
 import { AppModule } from './app.module.js';
 
 const HELP = `Usage: npm run cli -- <command> [options]
 
 Commands:
-  db:migrate        apply pending migrations to DATABASE_URL and exit
-  --help            show this help
+  db:migrate                       apply pending migrations to DATABASE_URL and exit
+  user:create <username> [--admin] create a user; the password is read from standard input
+  user:set-password <username>     set a new password (from standard input); revokes all the user's sessions
+  user:disable <username>          disable the account and revoke all of its sessions
+  consent:verify                   verify every consent audit chain; prints a checkpoint digest; exit 1 if one is broken
+  --help                           show this help
 
 Configuration comes from the same environment variables as the demo (see .env.example).
 `;
 
 type Command = (args: string[]) => Promise<number>;
+
+/** The first line of standard input (a pipe or a prompt), without its line break. */
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Password (input is visible; pipe it to avoid that): ');
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  for await (const line of lines) {
+    lines.close();
+    return line.replace(/\r$/, '');
+  }
+  return '';
+}
+
+/** Boots the app context (migrations run), hands the AuthService to `work`, and closes. */
+async function withAuth(work: (auth: AuthService) => Promise<number>): Promise<number> {
+  const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env), { logger: ['error', 'warn'] });
+  try {
+    return await work(app.get(AuthService));
+  } catch (err) {
+    if (err instanceof UsernameTakenError || err instanceof PasswordPolicyError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await app.close();
+  }
+}
+
+function usernameArg(args: string[], command: string): string | undefined {
+  const name = args.find((a) => !a.startsWith('--'));
+  if (!name) process.stderr.write(`Usage: npm run cli -- ${command} <username>\n`);
+  return name;
+}
 
 const commands: Record<string, Command> = {
   async 'db:migrate'() {
@@ -19,6 +58,57 @@ const commands: Record<string, Command> = {
     const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env), { logger: ['log', 'error', 'warn'] });
     await app.close();
     return 0;
+  },
+
+  async 'user:create'(args) {
+    const username = usernameArg(args, 'user:create');
+    if (!username) return 2;
+    const password = await readPassword();
+    return withAuth(async (auth) => {
+      const user = await auth.createUser(username, password, args.includes('--admin') ? ['admin'] : []);
+      process.stdout.write(`Created user '${user.username}' (${user.id})${user.roles.length ? ` with roles ${user.roles.join(', ')}` : ''}.\n`);
+      return 0;
+    });
+  },
+
+  async 'user:set-password'(args) {
+    const username = usernameArg(args, 'user:set-password');
+    if (!username) return 2;
+    const password = await readPassword();
+    return withAuth(async (auth) => {
+      const user = await auth.findByUsername(username);
+      if (!user) {
+        process.stderr.write(`No user '${username}'.\n`);
+        return 1;
+      }
+      await auth.setPassword(user.id, password);
+      process.stdout.write(`Password of '${user.username}' changed; all of their sessions were revoked.\n`);
+      return 0;
+    });
+  },
+
+  async 'user:disable'(args) {
+    const username = usernameArg(args, 'user:disable');
+    if (!username) return 2;
+    return withAuth(async (auth) => {
+      const user = await auth.findByUsername(username);
+      if (!user) {
+        process.stderr.write(`No user '${username}'.\n`);
+        return 1;
+      }
+      const revoked = await auth.disableUser(user.id);
+      process.stdout.write(`Disabled '${user.username}'; revoked ${revoked} session(s).\n`);
+      return 0;
+    });
+  },
+
+  async 'consent:verify'() {
+    const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env), { logger: ['error', 'warn'] });
+    try {
+      return await runConsentVerify(app);
+    } finally {
+      await app.close();
+    }
   },
 };
 

@@ -1,18 +1,38 @@
 import type { Provider } from '@nestjs/common';
-import { RedisStore } from 'connect-redis';
-import session from 'express-session';
+import type session from 'express-session';
 import type { RedisClientType } from 'redis';
 import { AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
+import { Clock } from '../common/clock.js';
+import { HashedSessionStore } from './hashed-session.store.js';
+import { MemorySessionBackend } from './memory-session.backend.js';
+import { RedisScriptRunner } from './redis-script.runner.js';
+import { RedisSessionBackend } from './redis-session.backend.js';
+import { SessionBackend } from './session-backend.js';
 
-/** Internal token of the express-session store: Redis, or process memory in development. */
+/** Internal token of the express-session store. */
 export const SESSION_STORE = Symbol('SESSION_STORE');
+
+/** Redis when configured, otherwise the in-process backend with the same behaviour (development). */
+export const sessionBackendProvider: Provider = {
+  provide: SessionBackend,
+  inject: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, Clock],
+  useFactory: (options: ResolvedAuthConsentOptions, client: RedisClientType | null, clock: Clock): SessionBackend =>
+    client ? new RedisSessionBackend(new RedisScriptRunner(client), options.session.redisPrefix, clock) : new MemorySessionBackend(clock),
+};
 
 export const sessionStoreProvider: Provider = {
   provide: SESSION_STORE,
-  inject: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS],
-  useFactory: (options: ResolvedAuthConsentOptions, client: RedisClientType | null): session.Store =>
-    client
-      ? new RedisStore({ client, prefix: `${options.session.redisPrefix}sess:`, ttl: Math.ceil(options.session.idleTimeoutMs / 1000) })
-      : new session.MemoryStore(),
+  inject: [AUTH_CONSENT_OPTIONS, SessionBackend, Clock],
+  useFactory: (options: ResolvedAuthConsentOptions, backend: SessionBackend, clock: Clock): session.Store =>
+    new HashedSessionStore(
+      backend,
+      {
+        idleTimeoutMs: options.session.idleTimeoutMs,
+        rememberIdleTimeoutMs: options.session.rememberIdleTimeoutMs,
+        maxSessionsPerUser: options.auth.maxSessionsPerUser,
+        sessionLimitPolicy: options.auth.sessionLimitPolicy,
+      },
+      clock,
+    ),
 };

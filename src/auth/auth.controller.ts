@@ -1,0 +1,135 @@
+import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Inject, NotFoundException, Param, Post, Req, Res, UseGuards, UsePipes, BadRequestException } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
+import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
+import { createAuthConsentValidationPipe } from '../common/validation.pipe.js';
+import { SessionStoreUnavailableException } from '../session/session.exceptions.js';
+import { authMetaOf, isSessionUnavailable } from '../session/session-meta.js';
+import { SessionService, type SessionInfo } from '../session/session.service.js';
+import type { AuthUser } from './auth-user.js';
+import { PasswordPolicyError, TooManyLoginAttemptsException } from './auth.exceptions.js';
+import { AuthService } from './auth.service.js';
+import { AuthenticatedGuard } from './authenticated.guard.js';
+import { ChangePasswordDto } from './change-password.dto.js';
+import { CurrentUser } from './current-user.decorator.js';
+import { LoginSessionService } from './login-session.service.js';
+import { LoginThrottleService } from './login-throttle.service.js';
+import { LoginGuard } from './login.guard.js';
+import { LoginDto } from './login.dto.js';
+
+type PublicSession = Omit<SessionInfo, 'idleExpiresAt' | 'absoluteExpiresAt'>;
+
+/** Login, logout, the current user and their own sessions (see DESIGN.md, "Auth"). */
+@Controller('auth')
+@UsePipes(createAuthConsentValidationPipe())
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: SessionService,
+    private readonly loginSessions: LoginSessionService,
+    private readonly throttle: LoginThrottleService,
+    @Inject(AUTH_CONSENT_OPTIONS) private readonly options: ResolvedAuthConsentOptions,
+  ) {}
+
+  /** 200 with the user and a new session cookie; 401 (one body for every failure); 429 with Retry-After. */
+  @Post('login')
+  @HttpCode(200)
+  @UseGuards(LoginGuard)
+  login(@Body() _body: LoginDto, @CurrentUser() user: AuthUser): { user: AuthUser } {
+    return { user };
+  }
+
+  /** 204; destroys the session in the store (and its index entry) and expires the cookie. */
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    if (isSessionUnavailable(req)) throw new SessionStoreUnavailableException();
+    if (req.session && req.isAuthenticated?.()) {
+      try {
+        await new Promise<void>((resolve, reject) => req.logout((err) => (err ? reject(err) : resolve())));
+      } catch {
+        throw new SessionStoreUnavailableException();
+      }
+    }
+    const s = this.options.session;
+    res.clearCookie(s.cookieName, { path: '/', httpOnly: true, secure: s.cookieSecure, sameSite: 'lax' });
+    res.setHeader('Cache-Control', 'no-store');
+  }
+
+  /** 200 with the user and the current session's times. */
+  @Get('me')
+  @UseGuards(AuthenticatedGuard)
+  me(@Req() req: Request, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response) {
+    res.setHeader('Cache-Control', 'no-store');
+    const meta = authMetaOf(req.session);
+    const idle = meta?.remember ? this.options.session.rememberIdleTimeoutMs : this.options.session.idleTimeoutMs;
+    const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+    return {
+      user,
+      session: {
+        createdAt: iso(meta?.createdAt),
+        lastSeenAt: iso(meta?.lastSeenAt),
+        idleExpiresAt: meta ? iso(Math.min(meta.lastSeenAt + idle, meta.absoluteExpiresAt)) : null,
+        absoluteExpiresAt: iso(meta?.absoluteExpiresAt),
+        remember: meta?.remember ?? false,
+      },
+    };
+  }
+
+  /** 200, the caller's live sessions; `handle` is opaque and never the session ID. */
+  @Get('sessions')
+  @UseGuards(AuthenticatedGuard)
+  async list(@Req() req: Request, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<PublicSession[]> {
+    res.setHeader('Cache-Control', 'no-store');
+    const sessions = await this.sessions.listForUser(user.id, req);
+    return sessions.map(({ handle, createdAt, lastSeenAt, ip, userAgent, remember, current }) => ({ handle, createdAt, lastSeenAt, ip, userAgent, remember, current }));
+  }
+
+  /** 204; only the caller's own sessions, 404 otherwise. */
+  @Delete('sessions/:handle')
+  @HttpCode(204)
+  @UseGuards(AuthenticatedGuard)
+  async revokeOne(@Param('handle') handle: string, @CurrentUser() user: AuthUser): Promise<void> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(handle) || !(await this.sessions.revokeForUser(user.id, handle))) throw new NotFoundException('No such session');
+  }
+
+  /** 204; revokes every session of the caller except the current one. */
+  @Delete('sessions')
+  @HttpCode(204)
+  @UseGuards(AuthenticatedGuard)
+  async revokeOthers(@Req() req: Request, @CurrentUser() user: AuthUser): Promise<void> {
+    await this.sessions.revokeAllForUser(user.id, { except: this.sessions.currentHandle(req) });
+  }
+
+  /** 204; needs the current password; revokes all other sessions and re-issues this one's ID. */
+  @Post('password')
+  @HttpCode(204)
+  @UseGuards(AuthenticatedGuard)
+  async changePassword(@Body() body: ChangePasswordDto, @Req() req: Request, @Res({ passthrough: true }) res: Response, @CurrentUser() user: AuthUser): Promise<void> {
+    const ip = req.ip ?? '';
+    await this.throttled(res, () => this.throttle.check(user.username, ip));
+    if (!(await this.auth.checkPassword(user.id, body.currentPassword))) {
+      await this.throttled(res, () => this.throttle.recordFailure(user.username, ip));
+      throw new ForbiddenException('Current password is incorrect');
+    }
+    try {
+      await this.auth.setPassword(user.id, body.newPassword, this.sessions.currentHandle(req));
+    } catch (err) {
+      if (err instanceof PasswordPolicyError) throw new BadRequestException(err.message);
+      throw err;
+    }
+    await this.loginSessions.establish(req, res, user, { keep: authMetaOf(req.session) });
+  }
+
+  private async throttled(res: Response, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      if (err instanceof TooManyLoginAttemptsException) {
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
+        throw err;
+      }
+      throw new SessionStoreUnavailableException();
+    }
+  }
+}

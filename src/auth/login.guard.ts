@@ -1,0 +1,66 @@
+import { BadRequestException, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { Request, Response } from 'express';
+import { SessionStoreUnavailableException } from '../session/session.exceptions.js';
+import { isSessionUnavailable } from '../session/session-meta.js';
+import type { AuthUser } from './auth-user.js';
+import { InvalidCredentialsException, TooManyLoginAttemptsException } from './auth.exceptions.js';
+import { LoginSessionService } from './login-session.service.js';
+import { LoginThrottleService } from './login-throttle.service.js';
+import { LoginDto } from './login.dto.js';
+
+/**
+ * The login guard: validates the body, applies throttling, runs the local strategy and then really logs in
+ * (Nest's AuthGuard alone never calls `req.logIn`), with a new session ID.
+ */
+@Injectable()
+export class LoginGuard extends AuthGuard('auth-consent-local') {
+  constructor(
+    private readonly throttle: LoginThrottleService,
+    private readonly loginSessions: LoginSessionService,
+  ) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<Request>();
+    const res = context.switchToHttp().getResponse<Response>();
+    if (isSessionUnavailable(req) || !req.session) throw new SessionStoreUnavailableException();
+    const body = await this.validBody(req.body);
+    const ip = req.ip ?? '';
+
+    await this.guardStore(res, () => this.throttle.check(body.username, ip));
+    try {
+      await super.canActivate(context);
+    } catch (err) {
+      if (!(err instanceof UnauthorizedException)) throw err;
+      await this.guardStore(res, () => this.throttle.recordFailure(body.username, ip));
+      throw new InvalidCredentialsException();
+    }
+    await this.guardStore(res, () => this.throttle.recordSuccess(body.username));
+    await this.loginSessions.establish(req, res, req.user as AuthUser, { remember: body.remember === true });
+    return true;
+  }
+
+  private async validBody(body: unknown): Promise<LoginDto> {
+    const dto = plainToInstance(LoginDto, body ?? {});
+    const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
+    if (errors.length > 0) throw new BadRequestException(errors.flatMap((e) => Object.values(e.constraints ?? {})));
+    return dto;
+  }
+
+  /** Throttle state lives in Redis: when it cannot be read or written, refuse (503) rather than skip the limit. */
+  private async guardStore(res: Response, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      if (err instanceof TooManyLoginAttemptsException) {
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
+        throw err;
+      }
+      throw new SessionStoreUnavailableException();
+    }
+  }
+}

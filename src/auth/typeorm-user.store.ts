@@ -1,0 +1,47 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { QueryFailedError, type DataSource, type Repository } from 'typeorm';
+import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
+import { UsernameTakenError } from './auth.exceptions.js';
+import { UserEntity } from './user.entity.js';
+import { UserStore, type StoredUser } from './user-store.js';
+
+/** The default {@link UserStore}: the module's `users` table. */
+@Injectable()
+export class TypeOrmUserStore extends UserStore {
+  private readonly users: Repository<UserEntity>;
+
+  constructor(@Inject(AUTH_CONSENT_DATA_SOURCE) dataSource: DataSource) {
+    super();
+    this.users = dataSource.getRepository(UserEntity);
+  }
+
+  findByUsername(username: string): Promise<StoredUser | null> {
+    return this.users.findOneBy({ username });
+  }
+
+  findById(id: string): Promise<StoredUser | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  async create(user: { username: string; passwordHash: string; roles: string[] }): Promise<StoredUser> {
+    const now = new Date();
+    const entity = this.users.create({ id: randomUUID(), ...user, disabled: false, passwordChangedAt: now, createdAt: now });
+    try {
+      await this.users.insert(entity);
+    } catch (err) {
+      // The unique index on username decides under concurrency; each driver words it differently.
+      if (err instanceof QueryFailedError && (await this.users.existsBy({ username: user.username }))) throw new UsernameTakenError(`username '${user.username}' is taken`);
+      throw err;
+    }
+    return entity;
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string, changedAt: Date | null): Promise<void> {
+    await this.users.update({ id }, changedAt ? { passwordHash, passwordChangedAt: changedAt } : { passwordHash });
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<void> {
+    await this.users.update({ id }, { disabled });
+  }
+}

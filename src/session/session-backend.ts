@@ -1,0 +1,52 @@
+/** A stored session as read back: its data (propagated keys applied) and the version of those keys. */
+export interface StoredSession {
+  data: Record<string, unknown>;
+  version: string;
+}
+
+export interface SaveSessionInput {
+  /** `create` for a new ID; `update` writes only if the session still exists (never resurrects a revoked one). */
+  mode: 'create' | 'update';
+  /** JSON of the session data. */
+  json: string;
+  /** The signed-in user, or `''`. */
+  userId: string;
+  /** When the session expires (Clock ms); the store TTL is this minus now. */
+  expiresAt: number;
+  /** `update` only: the version of propagated keys this copy was read with. */
+  loadedVersion: string;
+  /** `create` only: per-user limit (0 = none) and what to do when it is reached. */
+  maxSessions: number;
+  policy: 'evict-oldest' | 'refuse';
+}
+
+/** Saved; `gone` when an update found the session revoked or expired; `refused` by the session limit. */
+export type SaveResult = 'ok' | 'gone' | 'refused';
+
+/** A live session of a user, as the per-user index lists it. */
+export interface IndexedSession {
+  handle: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Where sessions live, keyed by handle (never the raw session ID), with a per-user index kept exact by
+ * updating it in the same atomic step as the session. Redis in production, process memory in development.
+ */
+export abstract class SessionBackend {
+  /** One store round trip (one Redis command). */
+  abstract load(handle: string): Promise<StoredSession | null>;
+  abstract save(handle: string, input: SaveSessionInput): Promise<SaveResult>;
+  /** Deletes the session and its index entry; true when it existed. */
+  abstract destroy(handle: string): Promise<boolean>;
+  /** The user's live sessions; prunes expired and vanished entries from the index. */
+  abstract list(userId: string): Promise<IndexedSession[]>;
+  /** Deletes one session only when it belongs to the user. */
+  abstract destroyForUser(userId: string, handle: string): Promise<boolean>;
+  /** Deletes every session of the user except `exceptHandle`; returns how many. */
+  abstract destroyAllForUser(userId: string, exceptHandle?: string): Promise<number>;
+  /** Sets one data key to `json` in every live session of the user, without resurrecting any or changing TTLs. */
+  abstract setKeyForUser(userId: string, key: string, json: string): Promise<number>;
+  /** How many index entries the user has (live or not yet pruned): for tests and metrics. */
+  abstract indexSize(userId: string): Promise<number>;
+}

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { AuthService, sessionHandle } from '../src/index.js';
+import { bootDemo } from './support/app.js';
+import { rawSessionId, sessionCookie, sessionCookieLine } from './support/auth-app.js';
+
+const PASSWORD = 'correct horse battery';
+
+describe('login without Redis: the in-process backend (demo defaults, SQLite in memory)', () => {
+  let app: INestApplication;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    // Secure cookies behind a trusted TLS-terminating proxy, as in production.
+    app = await bootDemo({ DATABASE_URL: 'sqlite::memory:', COOKIE_SECURE: 'true', TRUST_PROXY: 'true' });
+    await app.get(AuthService).createUser('ivy', PASSWORD, ['admin']);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const login = () => http().post('/auth/login').set('X-Forwarded-Proto', 'https').send({ username: 'ivy', password: PASSWORD });
+
+  it('logs in with a __Host- prefixed Secure cookie, lists, revokes and logs out', async () => {
+    const res = await login().expect(200);
+    const line = sessionCookieLine(res, '__Host-sid')!;
+    expect(line).toMatch(/; Secure/);
+    expect(line).toMatch(/; Path=\//);
+    expect(line).not.toMatch(/Domain=/);
+    const cookie = sessionCookie(res, '__Host-sid')!;
+    const other = sessionCookie(await login().expect(200), '__Host-sid')!;
+
+    const me = await http().get('/auth/me').set('X-Forwarded-Proto', 'https').set('Cookie', cookie).expect(200);
+    expect(me.body.user.username).toBe('ivy');
+    const list = await http().get('/auth/sessions').set('X-Forwarded-Proto', 'https').set('Cookie', cookie).expect(200);
+    expect(list.body).toHaveLength(2);
+
+    await http().delete(`/auth/sessions/${sessionHandle(rawSessionId(other))}`).set('X-Forwarded-Proto', 'https').set('Cookie', cookie).expect(204);
+    await http().get('/auth/me').set('X-Forwarded-Proto', 'https').set('Cookie', other).expect(401);
+
+    await http().post('/auth/logout').set('X-Forwarded-Proto', 'https').set('Cookie', cookie).expect(204);
+    await http().get('/auth/me').set('X-Forwarded-Proto', 'https').set('Cookie', cookie).expect(401);
+  });
+
+  it('throttles in process too', async () => {
+    let last = 0;
+    for (let i = 0; i < 7; i++) last = (await http().post('/auth/login').send({ username: 'nobody', password: 'wrong' })).status;
+    expect(last).toBe(429);
+  });
+});

@@ -1,0 +1,129 @@
+import { Controller, Get, type INestApplication, Module, Post, Req, UseGuards, type DynamicModule } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { Request } from 'express';
+import type { Response as TestResponse } from 'supertest';
+import { AuthConsentModule, AuthenticatedGuard, Clock, LoginListener, Roles, RolesGuard, type AuthConsentModuleOptions } from '../../src/index.js';
+
+/** A login listener that does nothing: isolates the session layer's own allow-list from the consent feature. */
+export const NO_LOGIN_LISTENER: LoginListener = { afterLogin: async () => undefined };
+
+/** A Clock the test moves by hand. */
+export class ManualClock extends Clock {
+  constructor(public t = Date.now()) {
+    super();
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+/** A gate a test opens to let a held request finish. */
+export class Gate {
+  entered!: Promise<void>;
+  private enter!: () => void;
+  private release!: () => void;
+  private released!: Promise<void>;
+
+  constructor() {
+    this.reset();
+  }
+
+  reset(): void {
+    this.entered = new Promise((r) => (this.enter = r));
+    this.released = new Promise((r) => (this.release = r));
+  }
+
+  async hold(): Promise<void> {
+    this.enter();
+    await this.released;
+  }
+
+  open(): void {
+    this.release();
+  }
+}
+
+export const gate = new Gate();
+
+@Controller('test')
+class ProbeController {
+  @Get('public')
+  open(): { ok: true } {
+    return { ok: true };
+  }
+
+  @Get('private')
+  @UseGuards(AuthenticatedGuard)
+  private(@Req() req: Request): unknown {
+    return { user: req.user };
+  }
+
+  @Get('admin')
+  @Roles('admin')
+  @UseGuards(RolesGuard)
+  admin(): { ok: true } {
+    return { ok: true };
+  }
+
+  /** Pre-login session data (what the consent feature keeps) plus a key that must not survive login. */
+  @Post('visitor')
+  visitor(@Req() req: Request): { ok: true } {
+    const body = req.body as { consent?: unknown } | undefined;
+    Object.assign(req.session, { consent: body?.consent ?? { analytics: true }, cart: 'x' });
+    return { ok: true };
+  }
+
+  /** A signed-in request that changes its session and waits for the test before answering. */
+  @Get('slow')
+  @UseGuards(AuthenticatedGuard)
+  async slow(@Req() req: Request): Promise<{ ok: true }> {
+    (req.session as unknown as Record<string, unknown>).note = 'written by the slow request';
+    await gate.hold();
+    return { ok: true };
+  }
+}
+
+@Module({})
+class ProbeModule {
+  static with(options: AuthConsentModuleOptions): DynamicModule {
+    return { module: ProbeModule, imports: [AuthConsentModule.forRoot(options)], controllers: [ProbeController] };
+  }
+}
+
+/** Low argon2 cost for tests that are not about hashing cost. */
+export const FAST_ARGON2 = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+
+/** Boots the module with a probe controller (no global pipe or filter: the module's controllers must stand alone). */
+export async function bootAuthApp(options: AuthConsentModuleOptions, clock?: Clock, loginListener?: LoginListener): Promise<INestApplication> {
+  let builder = Test.createTestingModule({ imports: [ProbeModule.with(options)] });
+  if (clock) builder = builder.overrideProvider(Clock).useValue(clock);
+  if (loginListener) builder = builder.overrideProvider(LoginListener).useValue(loginListener);
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication({ logger: ['error'] });
+  await app.init();
+  return app;
+}
+
+/** The `name=value` pair of the session cookie in a response, or undefined. */
+export function sessionCookie(res: TestResponse, name = 'sid'): string | undefined {
+  const raw = res.headers['set-cookie'] as unknown as string[] | undefined;
+  const line = raw?.find((c) => c.startsWith(`${name}=`));
+  return line?.split(';')[0];
+}
+
+/** The full Set-Cookie line of the session cookie. */
+export function sessionCookieLine(res: TestResponse, name = 'sid'): string | undefined {
+  const raw = res.headers['set-cookie'] as unknown as string[] | undefined;
+  return raw?.find((c) => c.startsWith(`${name}=`));
+}
+
+/** The raw session ID inside a signed `sid=s%3A<id>.<sig>` cookie. */
+export function rawSessionId(cookie: string): string {
+  const value = decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1));
+  return value.slice(2, value.lastIndexOf('.'));
+}
