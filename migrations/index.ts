@@ -1,4 +1,5 @@
 import { InitialSchema1763700000000 } from './1763700000000-initial-schema.js';
+import { AdminIndexes1763730000000 } from './1763730000000-admin-indexes.js';
 
 /** Every migration of the module, oldest first: pass it as `migrations` to a DataSource that holds the module's tables. */
-export const authConsentMigrations = [InitialSchema1763700000000];
+export const authConsentMigrations = [InitialSchema1763700000000, AdminIndexes1763730000000];
