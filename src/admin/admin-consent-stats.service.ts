@@ -57,7 +57,7 @@ export class AdminConsentStatsService {
           .where('c.createdAt >= :from AND c.createdAt < :to', { from, to })
           .andWhere('c.action IN (:...actions)', { actions })
           .andWhere('c.grantedAfter IS NOT NULL')
-          .groupBy('1')
+          .groupBy(this.day('c.created_at'))
           .addGroupBy('c.category')
           .addGroupBy('c.granted_after')
           .getRawMany<{ day: string; category: string; granted: unknown; n: string | number }>(),
@@ -68,7 +68,7 @@ export class AdminConsentStatsService {
           .addSelect('COUNT(*)', 'n')
           .where('e.action IN (:...actions)', { actions })
           .andWhere('e.createdAt >= :from AND e.createdAt < :to', { from, to })
-          .groupBy('1')
+          .groupBy(this.day('e.created_at'))
           .getRawMany<{ day: string; n: string | number }>(),
       ]);
 
