@@ -284,7 +284,7 @@ describe.each([
     const walked: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await http().get(`/admin/audit?limit=3${cursor ? `&cursor=${cursor}` : ''}`).set(...as(ADMIN)).expect(200);
+      const res: request.Response = await http().get(`/admin/audit?limit=3${cursor ? `&cursor=${cursor}` : ''}`).set(...as(ADMIN)).expect(200);
       walked.push(...res.body.items.map((e: { id: string }) => e.id));
       cursor = res.body.nextCursor;
     } while (cursor);
