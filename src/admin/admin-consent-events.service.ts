@@ -10,7 +10,7 @@ import { filterScope } from './consent-event-filters.parse.js';
 import { toConsentEventView, type ConsentEventView } from './consent-event.view.js';
 
 /** Rows fetched per keyset step of an export: bounds memory whatever the number of events. */
-export const EXPORT_BATCH_SIZE = 1000;
+export const EXPORT_BATCH_SIZE = 500;
 
 /**
  * Reads consent events for administrators: filtered, keyset-paginated pages (never OFFSET: a deep page

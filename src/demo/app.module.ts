@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthConsentExceptionFilter, AuthConsentModule, createAuthConsentValidationPipe } from '../index.js';
-import { demoOptionsFromEnv, type DemoEnv } from './demo-config.js';
+import { demoAdminExtrasFromEnv, demoOptionsFromEnv, type DemoEnv } from './demo-config.js';
 import { DemoController } from './demo.controller.js';
 
 /** The reference app: the library imported through its public API, as an outside app would. */
@@ -10,7 +10,7 @@ export class AppModule {
   static forEnv(env: DemoEnv = process.env): DynamicModule {
     return {
       module: AppModule,
-      imports: [AuthConsentModule.forRootAsync({ useFactory: () => demoOptionsFromEnv(env) })],
+      imports: [AuthConsentModule.forRootAsync({ useFactory: () => demoOptionsFromEnv(env), ...demoAdminExtrasFromEnv(env) })],
       controllers: [DemoController],
       providers: [
         { provide: APP_PIPE, useFactory: createAuthConsentValidationPipe },

@@ -32,5 +32,11 @@ export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
     },
     allowedOrigins: env.ALLOWED_ORIGINS ? env.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) : [],
     trustProxy: trustProxy(env.TRUST_PROXY),
+    adminRole: env.ADMIN_ROLE || undefined,
   };
+}
+
+/** The shape options of the admin routes (`admin`, `adminPath` on the forRoot call) from ADMIN_ENABLED and ADMIN_PATH. */
+export function demoAdminExtrasFromEnv(env: DemoEnv): { admin: boolean; adminPath?: string } {
+  return { admin: bool('ADMIN_ENABLED', env.ADMIN_ENABLED || 'true'), adminPath: env.ADMIN_PATH || undefined };
 }
