@@ -1,5 +1,6 @@
 import { InitialSchema1763700000000 } from './1763700000000-initial-schema.js';
 import { ConsentAudit1763710000000 } from './1763710000000-consent-audit.js';
+import { AdminIndexes1763730000000 } from './1763730000000-admin-indexes.js';
 
 /** Every migration of the module, oldest first: pass it as `migrations` to a DataSource that holds the module's tables. */
-export const authConsentMigrations = [InitialSchema1763700000000, ConsentAudit1763710000000];
+export const authConsentMigrations = [InitialSchema1763700000000, ConsentAudit1763710000000, AdminIndexes1763730000000];

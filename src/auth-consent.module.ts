@@ -4,6 +4,7 @@ import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } fr
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './auth-consent.module-definition.js';
 import { resolveOptions, type AuthConsentModuleOptions, type ResolvedAuthConsentOptions } from './auth-consent.options.js';
 import { DataSourceLifecycle, dataSourceProvider } from './database/data-source.provider.js';
+import { adminExports, adminProviders } from './admin/admin.providers.js';
 import { authControllers, authExports, authMiddleware, authProviders } from './auth/auth.providers.js';
 import { BannerController } from './banner/banner.controller.js';
 import { Clock, SystemClock } from './common/clock.js';
@@ -41,8 +42,9 @@ import { sessionStoreProvider } from './session/session-store.provider.js';
     HealthService,
     ...authProviders,
     ...consentProviders,
+    ...adminProviders,
   ],
-  exports: [Clock, AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, AUTH_CONSENT_DATA_SOURCE, HealthService, ...authExports, ...consentExports],
+  exports: [Clock, AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, AUTH_CONSENT_DATA_SOURCE, HealthService, ...authExports, ...consentExports, ...adminExports],
 })
 export class AuthConsentModule extends ConfigurableModuleClass implements NestModule, OnModuleInit {
   constructor(

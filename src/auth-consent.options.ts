@@ -5,6 +5,7 @@ import { AuthConsentConfigError } from './auth-consent.exceptions.js';
 import { DEFAULT_DATABASE_URL, driverOf } from './database/database-url.js';
 import { resolveAuthOptions, type AuthOptions, type ResolvedAuthOptions } from './auth/auth.options.js';
 import { resolveConsentOptions, type ConsentOptions, type ResolvedConsentOptions } from './consent/consent.options.js';
+import { resolveAdminRole } from './admin/admin.options.js';
 
 /** Options of {@link AuthConsentModule}, as given to `forRoot` or returned by `forRootAsync`'s factory. */
 export interface AuthConsentModuleOptions {
@@ -24,6 +25,8 @@ export interface AuthConsentModuleOptions {
   auth?: AuthOptions;
   /** Consent: categories, policy, gate, audit. */
   consent?: ConsentOptions;
+  /** The role a signed-in user needs for the admin routes. Default `'admin'`. */
+  adminRole?: string;
 }
 
 export interface DatabaseOptions {
@@ -75,6 +78,7 @@ export interface ResolvedAuthConsentOptions {
   trustProxy: boolean | number | string;
   auth: ResolvedAuthOptions;
   consent: ResolvedConsentOptions;
+  adminRole: string;
   /** Development fallbacks in use, logged once when the module starts. */
   warnings: string[];
 }
@@ -163,6 +167,7 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
     trustProxy: options.trustProxy ?? false,
     auth: resolveAuthOptions(options.auth, { production }),
     consent: resolveConsentOptions(options.consent),
+    adminRole: resolveAdminRole(options.adminRole),
     warnings,
   };
 }

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { AUTH_CONSENT_DATA_SOURCE, AuthService } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE, AuthService, ConsentEventCategoryEntity } from '../src/index.js';
+import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { FAST_ARGON2 } from './support/auth-app.js';
 import { AUDIT_SECRET, bootDemoWithClock, countQueries, setCookies, TestClock } from './support/consent.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
@@ -51,6 +52,13 @@ describe('login and consent together (PostgreSQL + Redis)', () => {
 
     // The gate now works from the signed-in user's decision: exactly the analytics cookie passes.
     expect(setCookies(await laptop.get('/demo/track').expect(200)).set).toEqual(['demo_analytics']);
+
+    // Every event written is indexed by category in the same transaction (the admin filter and stats read it).
+    const ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
+    const events = await ds.getRepository(ConsentEventEntity).count();
+    const indexed = await ds.getRepository(ConsentEventCategoryEntity).createQueryBuilder('c').select('COUNT(DISTINCT c.eventId)', 'n').getRawOne<{ n: string }>();
+    expect(events).toBeGreaterThanOrEqual(2);
+    expect(Number(indexed!.n)).toBe(events);
   });
 
   it("applies a user's change on one device to the user's other sessions at their next request, with no SQL", async () => {

@@ -50,7 +50,7 @@ describe.each([
       const ran = await ds.runMigrations({ transaction: 'each' });
       expect(ran.map((m) => m.name)).toEqual(authConsentMigrations.map((m) => m.name));
       const up = await shape(ds, prefix);
-      expect(Object.keys(up.tables).sort()).toEqual(['consent_checkpoints', 'consent_events', 'consent_heads', 'consent_records', 'users']);
+      expect(Object.keys(up.tables).sort()).toEqual(['admin_audit', 'consent_checkpoints', 'consent_event_categories', 'consent_events', 'consent_heads', 'consent_records', 'users']);
       shapes[_name] = up;
 
       // Every column an entity maps exists in the table the migrations made.
@@ -78,5 +78,13 @@ describe('migrations across databases', () => {
     expect(shapes.PostgreSQL.tables.consent_events.indices).toEqual(
       expect.arrayContaining(['unique(seq,subject_id,subject_type)', 'index(created_at,id)']),
     );
+    // The admin review's keyset indexes (migration 1763730000000).
+    expect(shapes.PostgreSQL.tables.consent_events.indices).toEqual(
+      expect.arrayContaining(['index(created_at,id,subject_id,subject_type)', 'index(action,created_at,id)', 'index(created_at,id,source)']),
+    );
+    expect(shapes.PostgreSQL.tables.consent_event_categories.indices).toEqual(
+      expect.arrayContaining(['index(category,created_at,event_id)', 'index(action,category,created_at,granted_after)']),
+    );
+    expect(shapes.PostgreSQL.tables.admin_audit.indices).toEqual(expect.arrayContaining(['index(created_at,id)', 'index(actor_id,created_at,id)']));
   });
 });

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { CsrfMiddleware } from '../session/csrf.middleware.js';
+import { ModulePassport } from '../session/module-passport.js';
 import { SessionBackend } from '../session/session-backend.js';
 import { sessionBackendProvider } from '../session/session-store.provider.js';
 import { SessionService } from '../session/session.service.js';
@@ -30,6 +31,7 @@ export const authProviders: Provider[] = [
     // An app's own store (auth.userStore) replaces the built-in table.
     useFactory: (options: ResolvedAuthConsentOptions, dataSource: DataSource): UserStore => options.auth.userStore ?? new TypeOrmUserStore(dataSource),
   },
+  ModulePassport,
   PasswordHasher,
   SessionService,
   AuthService,

@@ -1,14 +1,15 @@
-import { BadRequestException, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
+import { BadRequestException, type CanActivate, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
+import { ModulePassport } from '../session/module-passport.js';
 import { SessionStoreUnavailableException } from '../session/session.exceptions.js';
 import { isSessionUnavailable } from '../session/session-meta.js';
 import type { AuthUser } from './auth-user.js';
 import { InvalidCredentialsException, TooManyLoginAttemptsException } from './auth.exceptions.js';
 import { LoginSessionService } from './login-session.service.js';
 import { LoginThrottleService } from './login-throttle.service.js';
+import { LOCAL_STRATEGY } from './local.strategy.js';
 import { LoginDto } from './login.dto.js';
 
 /**
@@ -16,15 +17,14 @@ import { LoginDto } from './login.dto.js';
  * (Nest's AuthGuard alone never calls `req.logIn`), with a new session ID.
  */
 @Injectable()
-export class LoginGuard extends AuthGuard('auth-consent-local') {
+export class LoginGuard implements CanActivate {
   constructor(
     private readonly throttle: LoginThrottleService,
     private readonly loginSessions: LoginSessionService,
-  ) {
-    super();
-  }
+    private readonly modulePassport: ModulePassport,
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
     if (isSessionUnavailable(req) || !req.session) throw new SessionStoreUnavailableException();
@@ -33,7 +33,7 @@ export class LoginGuard extends AuthGuard('auth-consent-local') {
 
     await this.guardStore(res, () => this.throttle.check(body.username, ip));
     try {
-      await super.canActivate(context);
+      req.user = await this.authenticate(req, res);
     } catch (err) {
       if (!(err instanceof UnauthorizedException)) throw err;
       await this.guardStore(res, () => this.throttle.recordFailure(body.username, ip));
@@ -42,6 +42,18 @@ export class LoginGuard extends AuthGuard('auth-consent-local') {
     await this.guardStore(res, () => this.throttle.recordSuccess(body.username));
     await this.loginSessions.establish(req, res, req.user as AuthUser, { remember: body.remember === true });
     return true;
+  }
+
+  /** Runs the local strategy on this module's Passport; resolves the user or rejects with a 401. */
+  private authenticate(req: Request, res: Response): Promise<AuthUser> {
+    return new Promise((resolve, reject) => {
+      const done = (err: unknown, user?: AuthUser | false) => {
+        if (err) reject(err);
+        else if (!user) reject(new InvalidCredentialsException());
+        else resolve(user);
+      };
+      this.modulePassport.instance.authenticate(LOCAL_STRATEGY, { session: false }, done)(req, res, reject);
+    });
   }
 
   private async validBody(body: unknown): Promise<LoginDto> {

@@ -1,13 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { PassportSerializer } from '@nestjs/passport';
+import { ModulePassport } from '../session/module-passport.js';
 import type { AuthUser } from './auth-user.js';
 import { AuthService } from './auth.service.js';
 
-/** Only the user ID goes into the session; the user is read back on each request, so disabling takes effect at once. */
+/**
+ * Only the user ID goes into the session; the user is read back on each request (through a short-lived
+ * cache), so disabling takes effect at once. Registered on this module's Passport, not the global one.
+ */
 @Injectable()
-export class SessionSerializer extends PassportSerializer {
-  constructor(private readonly auth: AuthService) {
-    super();
+export class SessionSerializer {
+  constructor(
+    private readonly auth: AuthService,
+    modulePassport: ModulePassport,
+  ) {
+    modulePassport.instance.serializeUser((user, done) => this.serializeUser(user as AuthUser, done));
+    modulePassport.instance.deserializeUser((id, done) => this.deserializeUser(id, done));
   }
 
   serializeUser(user: AuthUser, done: (err: unknown, id?: string) => void): void {

@@ -6,6 +6,7 @@ import { Clock } from '../common/clock.js';
 import { canonicalJson, hmacHex } from './consent-canonical.js';
 import { ConsentCheckpointEntity } from './consent-checkpoint.entity.js';
 import { ConsentEventEntity } from './consent-event.entity.js';
+import { ConsentEventCategoryIndexer } from './consent-event-category.indexer.js';
 import { ConsentHeadEntity } from './consent-head.entity.js';
 import { CONSENT_KEYS, type ConsentKeys } from './consent-keys.provider.js';
 import { KeyedMutex } from './consent-mutex.js';
@@ -70,6 +71,7 @@ export class ConsentAuditService {
     @Inject(AUTH_CONSENT_DATA_SOURCE) private readonly ds: DataSource,
     @Inject(CONSENT_KEYS) private readonly keys: ConsentKeys,
     private readonly clock: Clock,
+    private readonly categoryIndex: ConsentEventCategoryIndexer,
   ) {
     this.sqlite = ds.options.type === 'better-sqlite3';
   }
@@ -141,6 +143,8 @@ export class ConsentAuditService {
             });
             event.hash = this.hashEvent(event);
             await em.insert(ConsentEventEntity, event);
+            // Same transaction: the admin's category filter and stats never disagree with the log.
+            await this.categoryIndex.index(em, [event]);
             head.seq = event.seq;
             head.hash = event.hash;
             head.updatedAt = now;
@@ -264,6 +268,7 @@ export class ConsentAuditService {
         await em.insert(ConsentCheckpointEntity, { ...cp, mac: this.checkpointMac(cp) });
         // The new fold supersedes the previous one (it starts the chain further on).
         if (previous) await em.delete(ConsentCheckpointEntity, { id: previous.id });
+        await this.categoryIndex.forget(em, old);
         await em.delete(ConsentEventEntity, { ...s, seq: LessThan(last.seq + 1) });
         return old.length;
       });
@@ -317,6 +322,7 @@ export class ConsentAuditService {
       });
       event.hash = this.hashEvent(event);
       await em.insert(ConsentEventEntity, event);
+      await this.categoryIndex.index(em, [event]);
       await em.update(ConsentHeadEntity, to, { seq: event.seq, hash: event.hash, updatedAt: now });
       events++;
     });

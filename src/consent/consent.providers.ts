@@ -1,6 +1,7 @@
 import type { NestMiddleware, Provider, Type } from '@nestjs/common';
 import { LoginListener } from '../auth/login-listener.js';
 import { ConsentAuditService } from './consent-audit.service.js';
+import { ConsentEventCategoryIndexer } from './consent-event-category.indexer.js';
 import { ConsentGateMiddleware } from './consent-gate.middleware.js';
 import { consentKeysProvider } from './consent-keys.provider.js';
 import { ConsentLoginListener } from './consent-login.listener.js';
@@ -17,6 +18,7 @@ export const consentProviders: Provider[] = [
   consentKeysProvider,
   ConsentPolicy,
   ConsentVisitorCookie,
+  ConsentEventCategoryIndexer,
   ConsentAuditService,
   ConsentService,
   ConsentGuard,
@@ -26,6 +28,6 @@ export const consentProviders: Provider[] = [
   { provide: ConsentSessionSync, useClass: SessionConsentSync },
 ];
 export const consentControllers: Type[] = [ConsentController];
-export const consentExports: Array<string | symbol | Type> = [ConsentService, ConsentPolicy, ConsentGuard];
+export const consentExports: Array<string | symbol | Type> = [ConsentService, ConsentPolicy, ConsentGuard, ConsentEventCategoryIndexer];
 /** Mounted after the session and auth middleware, in this order. */
 export const consentMiddleware: Array<Type<NestMiddleware>> = [ConsentGateMiddleware];

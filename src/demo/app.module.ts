@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthConsentExceptionFilter, AuthConsentModule, createAuthConsentValidationPipe } from '../index.js';
-import { demoOptionsFromEnv, type DemoEnv } from './demo-config.js';
+import { demoAdminExtrasFromEnv, demoOptionsFromEnv, type DemoEnv } from './demo-config.js';
 import { DemoController } from './demo.controller.js';
 import { DemoTrackController } from './demo-track.controller.js';
 
@@ -11,7 +11,7 @@ export class AppModule {
   static forEnv(env: DemoEnv = process.env): DynamicModule {
     return {
       module: AppModule,
-      imports: [AuthConsentModule.forRootAsync({ useFactory: () => demoOptionsFromEnv(env) })],
+      imports: [AuthConsentModule.forRootAsync({ useFactory: () => demoOptionsFromEnv(env), ...demoAdminExtrasFromEnv(env) })],
       controllers: [DemoController, DemoTrackController],
       providers: [
         { provide: APP_PIPE, useFactory: createAuthConsentValidationPipe },

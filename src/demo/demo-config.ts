@@ -61,5 +61,11 @@ export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
       policyVersion: env.CONSENT_POLICY_VERSION || undefined,
       auditSecret: env.CONSENT_AUDIT_SECRET || undefined,
     },
+    adminRole: env.ADMIN_ROLE || undefined,
   };
+}
+
+/** The shape options of the admin routes (`admin`, `adminPath` on the forRoot call) from ADMIN_ENABLED and ADMIN_PATH. */
+export function demoAdminExtrasFromEnv(env: DemoEnv): { admin: boolean; adminPath?: string } {
+  return { admin: bool('ADMIN_ENABLED', env.ADMIN_ENABLED || 'true'), adminPath: env.ADMIN_PATH || undefined };
 }

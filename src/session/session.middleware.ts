@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import session from 'express-session';
-import passport from 'passport';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
 import { authMetaOf, markSessionUnavailable } from './session-meta.js';
+import { ModulePassport } from './module-passport.js';
 import { SESSION_STORE } from './session-store.provider.js';
 
 /**
@@ -26,6 +26,7 @@ export class SessionMiddleware implements NestMiddleware {
     @Inject(AUTH_CONSENT_OPTIONS) private readonly options: ResolvedAuthConsentOptions,
     @Inject(SESSION_STORE) store: session.Store,
     private readonly clock: Clock,
+    modulePassport: ModulePassport,
   ) {
     const s = options.session;
     this.cookieName = s.cookieName;
@@ -43,8 +44,8 @@ export class SessionMiddleware implements NestMiddleware {
       // No maxAge: a browser-session cookie unless the login asks to be remembered.
       cookie: { httpOnly: true, sameSite: 'lax', secure: s.cookieSecure, path: '/' },
     }) as RequestHandler;
-    this.passportInit = passport.initialize() as RequestHandler;
-    this.passportSession = passport.session() as RequestHandler;
+    this.passportInit = modulePassport.instance.initialize() as RequestHandler;
+    this.passportSession = modulePassport.instance.session() as RequestHandler;
   }
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {

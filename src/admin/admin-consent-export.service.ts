@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { AdminConsentEventsService } from './admin-consent-events.service.js';
+import type { ConsentEventExportQuery } from './admin-query.types.js';
+import { csvHeader, csvLine } from './consent-event.csv.js';
+import type { ConsentEventView } from './consent-event.view.js';
+
+/** A ready export: headers to send and a stream that reads the next batch only when the client has taken the last. */
+export interface ConsentEventExport {
+  contentType: string;
+  filename: string;
+  stream: Readable;
+}
+
+/**
+ * Streams consent events as CSV or NDJSON in constant memory: one keyset batch at a time, pulled by the
+ * response's backpressure (a slow client slows the queries down; a client that leaves stops them).
+ */
+@Injectable()
+export class AdminConsentExportService {
+  constructor(private readonly events: AdminConsentEventsService) {}
+
+  /** Reads the first batch before returning, so a database failure is still a clean 503 instead of a cut stream. */
+  async open(query: ConsentEventExportQuery, now: Date): Promise<ConsentEventExport> {
+    const batches = this.events.batches(query, query.order);
+    const first = await batches.next();
+    const encode = query.format === 'csv' ? csvLine : (e: ConsentEventView) => `${JSON.stringify(e)}\n`;
+    async function* chunks(): AsyncGenerator<string> {
+      try {
+        if (query.format === 'csv') yield csvHeader();
+        if (first.done) return;
+        yield first.value.map(encode).join('');
+        for await (const batch of batches) yield batch.map(encode).join('');
+      } finally {
+        // Ends the keyset walk when the client disconnects mid-export.
+        await batches.return(undefined);
+      }
+    }
+    const stamp = now.toISOString().replace(/[:.]/g, '-');
+    return {
+      contentType: query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      filename: `consent-events-${stamp}.${query.format}`,
+      stream: Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 }),
+    };
+  }
+}

@@ -1,0 +1,88 @@
+import { Get, Header, Logger, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { pipeline } from 'node:stream/promises';
+import type { AuthUser } from '../auth/auth-user.js';
+import { Clock } from '../common/clock.js';
+import { AdminAuditService } from './admin-audit.service.js';
+import { AdminBadRequestException } from './admin-bad-request.exception.js';
+import { AdminConsentEventsService } from './admin-consent-events.service.js';
+import { AdminConsentExportService } from './admin-consent-export.service.js';
+import { AdminConsentStatsService, type ConsentStatsView } from './admin-consent-stats.service.js';
+import { AdminConsentSubjectService, type ConsentSubjectView } from './admin-consent-subject.service.js';
+import { CONSENT_SUBJECT_TYPES, type AdminPage, type ConsentEventExportQuery, type ConsentEventFilters, type ConsentEventPageQuery, type ConsentStatsQuery, type ConsentSubjectType } from './admin-query.types.js';
+import { AdminGuard } from './admin.guard.js';
+import { ConsentEventExportQueryPipe } from './consent-event-export-query.pipe.js';
+import { SUBJECT_ID_RE } from './consent-event-filters.parse.js';
+import { ConsentEventPageQueryPipe } from './consent-event-page-query.pipe.js';
+import type { ConsentEventView } from './consent-event.view.js';
+import { ConsentStatsQueryPipe } from './consent-stats-query.pipe.js';
+
+function filtersOf(q: ConsentEventFilters): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries({ ...q, from: q.from?.toISOString(), to: q.to?.toISOString() }).filter(([k, v]) => v !== undefined && k !== 'cursor' && k !== 'limit'),
+  );
+}
+
+function targetOf(q: ConsentEventFilters): { type: string; id?: string } {
+  return q.subjectId !== undefined ? { type: q.subjectType!, id: q.subjectId } : { type: 'consent-events' };
+}
+
+/**
+ * Admin review of consent, mounted at `<adminPath>/consent` (default `/admin/consent`) by
+ * AuthConsentModule. Reads of a subject's history are written to the admin audit log first.
+ */
+@UseGuards(AdminGuard)
+export class AdminConsentController {
+  private readonly logger = new Logger(AdminConsentController.name);
+
+  constructor(
+    private readonly subjects: AdminConsentSubjectService,
+    private readonly events: AdminConsentEventsService,
+    private readonly exports: AdminConsentExportService,
+    private readonly statsService: AdminConsentStatsService,
+    private readonly audit: AdminAuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  @Get('subjects/:subjectType/:subjectId')
+  @Header('Cache-Control', 'no-store')
+  async subject(@Param('subjectType') subjectType: string, @Param('subjectId') subjectId: string, @Req() req: Request): Promise<ConsentSubjectView> {
+    if (!CONSENT_SUBJECT_TYPES.includes(subjectType as ConsentSubjectType)) throw new AdminBadRequestException('subjectType must be user or visitor.');
+    if (!SUBJECT_ID_RE.test(subjectId)) throw new AdminBadRequestException('subjectId must be 1-64 letters, digits, _ . : or -.');
+    await this.audit.record(req.user as AuthUser, 'consent.subject.read', { type: subjectType, id: subjectId });
+    return this.subjects.get(subjectType as ConsentSubjectType, subjectId);
+  }
+
+  @Get('events')
+  @Header('Cache-Control', 'no-store')
+  async list(@Query(ConsentEventPageQueryPipe) query: ConsentEventPageQuery, @Req() req: Request): Promise<AdminPage<ConsentEventView>> {
+    // One entry per query, not per page: the first page (no cursor) is where a review starts.
+    if (query.cursor === undefined) await this.audit.record(req.user as AuthUser, 'consent.events.read', targetOf(query), filtersOf(query));
+    return this.events.page(query);
+  }
+
+  @Get('events/export')
+  async export(@Query(ConsentEventExportQueryPipe) query: ConsentEventExportQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.audit.record(req.user as AuthUser, 'consent.events.export', targetOf(query), { ...filtersOf(query), format: query.format });
+    const file = await this.exports.open(query, new Date(this.clock.now()));
+    res.status(200);
+    res.setHeader('Content-Type', file.contentType);
+    res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    try {
+      await pipeline(file.stream, res);
+    } catch (err) {
+      // Headers are gone: the client sees a truncated download; a client that left is not an error.
+      if (!req.destroyed && !res.destroyed) res.destroy();
+      const code = (err as { code?: string }).code;
+      if (code !== 'ERR_STREAM_PREMATURE_CLOSE') this.logger.error(`Consent export stopped: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  @Get('stats')
+  @Header('Cache-Control', 'no-store')
+  stats(@Query(ConsentStatsQueryPipe) query: ConsentStatsQuery): Promise<ConsentStatsView> {
+    return this.statsService.stats(query);
+  }
+}

@@ -1,0 +1,88 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { In, type DataSource, type EntityManager } from 'typeorm';
+import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
+import { ConsentEventEntity } from './consent-event.entity.js';
+import { ConsentEventCategoryEntity } from './consent-event-category.entity.js';
+
+type IndexableEvent = Pick<ConsentEventEntity, 'id' | 'action' | 'createdAt' | 'decisionsBefore' | 'decisionsAfter'>;
+
+/**
+ * Maintains `consent_event_categories`, the side table behind the admin's category filter and stats.
+ * The consent writer calls {@link index} with the event it has just inserted, in the same transaction,
+ * so the side table never disagrees with the log.
+ */
+@Injectable()
+export class ConsentEventCategoryIndexer {
+  private readonly logger = new Logger(ConsentEventCategoryIndexer.name);
+
+  constructor(@Inject(AUTH_CONSENT_DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  /** One row per category named in the event's decisions before or after. */
+  static rowsFor(event: IndexableEvent): ConsentEventCategoryEntity[] {
+    const before = event.decisionsBefore ?? {};
+    const after = event.decisionsAfter ?? {};
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+    return keys.map((category) =>
+      Object.assign(new ConsentEventCategoryEntity(), {
+        eventId: String(event.id),
+        category,
+        action: event.action,
+        createdAt: event.createdAt,
+        grantedBefore: typeof before[category] === 'boolean' ? before[category] : null,
+        grantedAfter: typeof after[category] === 'boolean' ? after[category] : null,
+      }),
+    );
+  }
+
+  /** Writes the rows of events just inserted; pass the transaction's manager. */
+  async index(manager: EntityManager, events: IndexableEvent[]): Promise<void> {
+    const rows = events.flatMap((e) => ConsentEventCategoryIndexer.rowsFor(e));
+    if (rows.length > 0) await manager.getRepository(ConsentEventCategoryEntity).insert(rows);
+  }
+
+  /** Removes the rows of events about to be deleted (retention folds them into a checkpoint). */
+  async forget(manager: EntityManager, events: Array<Pick<ConsentEventEntity, 'id'>>): Promise<void> {
+    const ids = events.map((e) => String(e.id));
+    // Bounded IN lists: every database accepts a few hundred parameters per statement.
+    for (let i = 0; i < ids.length; i += 500) {
+      await manager.getRepository(ConsentEventCategoryEntity).delete({ eventId: In(ids.slice(i, i + 500)) });
+    }
+  }
+
+  /**
+   * Indexes events that have no side-table row yet (events written before the writer indexed them), in
+   * batches; safe to run repeatedly and concurrently with writes. Returns how many events it indexed.
+   */
+  async backfill(batchSize = 1000): Promise<number> {
+    let done = 0;
+    let lastId = '0';
+    for (;;) {
+      const batch = await this.dataSource
+        .getRepository(ConsentEventEntity)
+        .createQueryBuilder('e')
+        .where((qb) => `NOT EXISTS ${qb.subQuery().select('1').from(ConsentEventCategoryEntity, 'c').where('c.eventId = e.id').getQuery()}`)
+        .andWhere('e.id > :lastId', { lastId })
+        .orderBy('e.id', 'ASC')
+        .limit(batchSize)
+        .getMany();
+      if (batch.length === 0) break;
+      lastId = String(batch[batch.length - 1].id);
+      const indexable = batch.filter((e) => ConsentEventCategoryIndexer.rowsFor(e).length > 0);
+      if (indexable.length > 0) {
+        await this.dataSource.transaction(async (manager) => {
+          await manager
+            .getRepository(ConsentEventCategoryEntity)
+            .createQueryBuilder()
+            .insert()
+            .values(indexable.flatMap((e) => ConsentEventCategoryIndexer.rowsFor(e)))
+            .orIgnore()
+            .execute();
+        });
+        done += indexable.length;
+      }
+      if (batch.length < batchSize) break;
+    }
+    if (done > 0) this.logger.log(`Indexed ${done} consent event(s) by category.`);
+    return done;
+  }
+}
