@@ -90,8 +90,17 @@
     document.dispatchEvent(new CustomEvent('consent:change', { detail: next }));
   }
 
-  function decide(body) {
+  // The language the visitor read the banner in, recorded with the decision (a BCP 47 tag, or nothing).
+  function locale() {
+    var tag = document.documentElement.lang || navigator.language || '';
+    return /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(tag) && tag.length <= 35 ? tag : undefined;
+  }
+
+  function decide(body, source) {
     body.policyVersion = config.policyVersion;
+    body.source = source;
+    var tag = locale();
+    if (tag) body.locale = tag;
     return request('PUT', '', body).then(function (next) {
       setState(next);
       closeDialog(false);
@@ -134,10 +143,10 @@
       text,
       el('div', { class: 'acb-actions' }, [
         button('Accept all', function () {
-          decide({ choice: 'accept-all' });
+          decide({ choice: 'accept-all' }, 'banner');
         }, 'accept-all'),
         button('Reject all', function () {
-          decide({ choice: 'reject-all' });
+          decide({ choice: 'reject-all' }, 'banner');
         }, 'reject-all'),
         button('Customise', function () {
           openDialog();
@@ -228,13 +237,13 @@
           config.categories.forEach(function (cat) {
             decisions[cat.key] = cat.required ? true : panel.querySelector('#acb-cat-' + cat.key).checked;
           });
-          decide({ decisions: decisions });
+          decide({ decisions: decisions }, 'settings');
         }, 'save'),
         button('Accept all', function () {
-          decide({ choice: 'accept-all' });
+          decide({ choice: 'accept-all' }, 'settings');
         }, 'dialog-accept-all'),
         button('Reject all', function () {
-          decide({ choice: 'reject-all' });
+          decide({ choice: 'reject-all' }, 'settings');
         }, 'dialog-reject-all'),
         decided ? button('Withdraw consent', withdraw, 'withdraw') : null,
         button('Close', function () {

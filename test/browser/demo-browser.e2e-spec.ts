@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { AuthService } from '../../src/index.js';
+import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from '../support/services.js';
+import { cookieNames, launchChromium, seriousA11yViolations, serveDemo } from './browser-harness.js';
+
+const prefix = uniquePrefix('brw');
+const env = {
+  DATABASE_URL: POSTGRES_URL,
+  TABLE_PREFIX: prefix,
+  REDIS_URL,
+  REDIS_PREFIX: `${prefix}r:`,
+  SESSION_SECRET: TEST_SECRET,
+  CONSENT_AUDIT_SECRET: 'browser-audit-secret-0123456789-abcdef',
+  CONSENT_POLICY_VERSION: '1',
+};
+const PASSWORD = 'browser test password';
+
+/** The demo in Debian's Chromium: what a visitor sees and what cookies really end up in the browser. */
+describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
+  let browser: Browser;
+  let app: INestApplication;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    ({ app, baseUrl } = await serveDemo(env));
+    await app.get(AuthService).createUser('grace', PASSWORD);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await deleteRedisPrefix(`${prefix}r:`);
+    await dropPrefixedTables(POSTGRES_URL, prefix);
+  });
+
+  const banner = (page: Page) => page.getByRole('region', { name: 'Cookie consent' });
+  const demoCookies = async (context: BrowserContext) => (await cookieNames(context)).filter((n) => n.startsWith('demo_'));
+  /** Calls the route that tries to set all three demo cookies, from the page, as the home page's button does. */
+  const track = (page: Page) => page.evaluate(`fetch('/demo/track', { credentials: 'same-origin' }).then((r) => r.status)`);
+
+  async function home(context: BrowserContext): Promise<Page> {
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/`);
+    return page;
+  }
+
+  it('1. first visit: the banner is shown, its three choices look the same, and no cookie exists', async () => {
+    const context = await browser.newContext();
+    const page = await home(context);
+    await banner(page).waitFor({ state: 'visible' });
+    const buttons = banner(page).getByRole('button');
+    expect(await buttons.allTextContents()).toEqual(['Accept all', 'Reject all', 'Customise']);
+    const boxes = await Promise.all((await buttons.all()).map((b) => b.boundingBox()));
+    const classes = await Promise.all((await buttons.all()).map((b) => b.getAttribute('class')));
+    expect(new Set(boxes.map((b) => `${Math.round(b!.width / 4)}x${Math.round(b!.height)}`)).size).toBe(1);
+    expect(new Set(classes).size).toBe(1);
+    expect(await track(page)).toBe(200);
+    expect(await cookieNames(context)).toEqual([]);
+    await context.close();
+  });
+
+  it('2. reject all: no demo cookie after ten navigations and calls to /demo/track', async () => {
+    const context = await browser.newContext();
+    const page = await home(context);
+    await banner(page).getByRole('button', { name: 'Reject all' }).click();
+    await banner(page).waitFor({ state: 'detached' });
+    for (let i = 0; i < 10; i++) {
+      await page.goto(`${baseUrl}/`);
+      expect(await track(page)).toBe(200);
+    }
+    expect(await banner(page).count()).toBe(0);
+    expect(await demoCookies(context)).toEqual([]);
+    const visitor = (await context.cookies()).find((c) => c.name === 'consent_visitor');
+    expect(visitor).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    await context.close();
+  });
+
+  it('3. accepting only analytics in the preferences lets exactly demo_analytics through', async () => {
+    const context = await browser.newContext();
+    const page = await home(context);
+    await banner(page).getByRole('button', { name: 'Customise' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Cookie settings' });
+    await dialog.getByRole('checkbox', { name: /Analytics/ }).check();
+    await dialog.getByRole('button', { name: 'Save choices' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await track(page)).toBe(200);
+    expect(await demoCookies(context)).toEqual(['demo_analytics']);
+    await context.close();
+  });
+
+  it('4. withdrawing from "Cookie settings" removes every demo cookie and the state says refused', async () => {
+    const context = await browser.newContext();
+    const page = await home(context);
+    await banner(page).getByRole('button', { name: 'Accept all' }).click();
+    await banner(page).waitFor({ state: 'detached' });
+    expect(await track(page)).toBe(200);
+    expect(await demoCookies(context)).toEqual(['demo_ads', 'demo_analytics', 'demo_theme']);
+
+    await page.goto(`${baseUrl}/`);
+    await page.getByRole('link', { name: 'Cookie settings' }).click();
+    await page.getByRole('dialog', { name: 'Cookie settings' }).getByRole('button', { name: 'Withdraw consent' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect(await demoCookies(context)).toEqual([]);
+    const state = (await page.evaluate('window.AuthConsent.state')) as { decisions: Record<string, boolean>; needsConsent: boolean };
+    expect(state.decisions).toMatchObject({ preferences: false, analytics: false, marketing: false });
+    await page.locator('[data-category="analytics"]').filter({ hasText: 'refused' }).waitFor();
+    expect(await track(page)).toBe(200);
+    expect(await demoCookies(context)).toEqual([]);
+    await context.close();
+  });
+
+  it('5. after a policy version bump (app restarted), the banner is shown again', async () => {
+    const context = await browser.newContext();
+    let page = await home(context);
+    await banner(page).getByRole('button', { name: 'Accept all' }).click();
+    await banner(page).waitFor({ state: 'detached' });
+    await page.goto(`${baseUrl}/`);
+    await page.waitForFunction('window.AuthConsent && window.AuthConsent.state');
+    expect(await banner(page).count()).toBe(0);
+
+    // Same database, Redis and secrets; only the policy version changes. Cookies ignore the port.
+    const bumped = await serveDemo({ ...env, CONSENT_POLICY_VERSION: '2' });
+    try {
+      page = await context.newPage();
+      await page.goto(`${bumped.baseUrl}/`);
+      await banner(page).waitFor({ state: 'visible' });
+      expect(await page.evaluate('window.AuthConsent.state.needsConsent')).toBe(true);
+    } finally {
+      await bumped.app.close();
+      await context.close();
+    }
+  });
+
+  it('6. works from the keyboard alone; Esc closes the preferences without consenting; axe finds nothing serious', async () => {
+    const context = await browser.newContext();
+    const page = await home(context);
+    await banner(page).waitFor();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    const focused = () => page.evaluate(`document.activeElement && document.activeElement.textContent`);
+    const tabTo = async (label: string) => {
+      for (let i = 0; i < 40 && (await focused()) !== label; i++) await page.keyboard.press('Tab');
+      expect(await focused()).toBe(label);
+    };
+    await tabTo('Customise');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Cookie settings' });
+    await dialog.waitFor();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    // Focus moves into the dialog and stays there however far one tabs.
+    for (let i = 0; i < 25; i++) {
+      expect(await page.evaluate(`!!document.activeElement.closest('[role=dialog]')`)).toBe(true);
+      await page.keyboard.press(i % 5 === 4 ? 'Shift+Tab' : 'Tab');
+    }
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await focused()).toBe('Customise');
+    const undecided = await page.evaluate(`fetch('/consent').then((r) => r.json())`);
+    expect(undecided).toMatchObject({ needsConsent: true });
+    expect(await cookieNames(context)).toEqual([]);
+
+    await tabTo('Reject all');
+    await page.keyboard.press('Enter');
+    await banner(page).waitFor({ state: 'detached' });
+    expect(await page.evaluate(`fetch('/consent').then((r) => r.json()).then((s) => s.needsConsent)`)).toBe(false);
+
+    for (const path of ['/login', '/admin']) {
+      await page.goto(`${baseUrl}${path}`);
+      await page.waitForLoadState('networkidle');
+      expect(await seriousA11yViolations(page)).toEqual([]);
+    }
+    await context.close();
+  });
+
+  it('7. signs in on two browsers, sees both sessions, and signs the other one out from the account page', async () => {
+    const signIn = async (context: BrowserContext): Promise<Page> => {
+      const page = await context.newPage();
+      await page.goto(`${baseUrl}/login`);
+      await page.getByLabel('Username').fill('grace');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${baseUrl}/account`);
+      return page;
+    };
+    const laptop = await browser.newContext({ userAgent: 'Laptop browser' });
+    const phone = await browser.newContext({ userAgent: 'Phone browser' });
+    await signIn(phone);
+    const page = await signIn(laptop);
+    await page.getByText('Phone browser').waitFor();
+    expect(await page.locator('#sessions tbody tr').count()).toBe(2);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    await page.getByRole('button', { name: 'Sign out this session' }).click();
+    await page.getByText('Session signed out.').waitFor();
+    await page.waitForFunction(`document.querySelectorAll('#sessions tbody tr').length === 1`, undefined, { timeout: 5000 });
+
+    const phonePage = await phone.newPage();
+    await phonePage.goto(`${baseUrl}/account`);
+    await phonePage.waitForURL(`${baseUrl}/login`);
+    await laptop.close();
+    await phone.close();
+  });
+
+  it('8. pushes the Consent Mode v2 state to window.dataLayer as gtag would', async () => {
+    const context = await browser.newContext();
+    await context.addInitScript('window.dataLayer = [];');
+    const page = await home(context);
+    await banner(page).getByRole('button', { name: 'Customise' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Cookie settings' });
+    await dialog.getByRole('checkbox', { name: /Analytics/ }).check();
+    await dialog.getByRole('button', { name: 'Save choices' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const pushed = (await page.evaluate('window.dataLayer.map((a) => Array.from(a))')) as unknown[][];
+    expect(pushed.at(-1)).toEqual([
+      'consent',
+      'update',
+      { analytics_storage: 'granted', ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied' },
+    ]);
+    await context.close();
+  });
+});
