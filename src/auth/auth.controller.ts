@@ -7,12 +7,13 @@ import { SessionStoreUnavailableException } from '../session/session.exceptions.
 import { authMetaOf, isSessionUnavailable } from '../session/session-meta.js';
 import { SessionService, type SessionInfo } from '../session/session.service.js';
 import type { AuthUser } from './auth-user.js';
-import { PasswordPolicyError, TooManyLoginAttemptsException } from './auth.exceptions.js';
+import { PasswordPolicyError } from './auth.exceptions.js';
 import { AuthService } from './auth.service.js';
 import { AuthenticatedGuard } from './authenticated.guard.js';
 import { ChangePasswordDto } from './change-password.dto.js';
 import { CurrentUser } from './current-user.decorator.js';
 import { LoginSessionService } from './login-session.service.js';
+import { throttleStep } from './throttle-step.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { LoginGuard } from './login.guard.js';
 import { LoginDto } from './login.dto.js';
@@ -107,9 +108,9 @@ export class AuthController {
   @UseGuards(AuthenticatedGuard)
   async changePassword(@Body() body: ChangePasswordDto, @Req() req: Request, @Res({ passthrough: true }) res: Response, @CurrentUser() user: AuthUser): Promise<void> {
     const ip = req.ip ?? '';
-    await this.throttled(res, () => this.throttle.check(user.username, ip));
+    await throttleStep(res, () => this.throttle.check(user.username, ip));
     if (!(await this.auth.checkPassword(user.id, body.currentPassword))) {
-      await this.throttled(res, () => this.throttle.recordFailure(user.username, ip));
+      await throttleStep(res, () => this.throttle.recordFailure(user.username, ip));
       throw new ForbiddenException('Current password is incorrect');
     }
     try {
@@ -121,15 +122,4 @@ export class AuthController {
     await this.loginSessions.establish(req, res, user, { keep: authMetaOf(req.session) });
   }
 
-  private async throttled(res: Response, step: () => Promise<void>): Promise<void> {
-    try {
-      await step();
-    } catch (err) {
-      if (err instanceof TooManyLoginAttemptsException) {
-        res.setHeader('Retry-After', String(err.retryAfterSeconds));
-        throw err;
-      }
-      throw new SessionStoreUnavailableException();
-    }
-  }
 }

@@ -6,8 +6,9 @@ import { ModulePassport } from '../session/module-passport.js';
 import { SessionStoreUnavailableException } from '../session/session.exceptions.js';
 import { isSessionUnavailable } from '../session/session-meta.js';
 import type { AuthUser } from './auth-user.js';
-import { InvalidCredentialsException, TooManyLoginAttemptsException } from './auth.exceptions.js';
+import { InvalidCredentialsException } from './auth.exceptions.js';
 import { LoginSessionService } from './login-session.service.js';
+import { throttleStep } from './throttle-step.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { LOCAL_STRATEGY } from './local.strategy.js';
 import { LoginDto } from './login.dto.js';
@@ -31,15 +32,15 @@ export class LoginGuard implements CanActivate {
     const body = await this.validBody(req.body);
     const ip = req.ip ?? '';
 
-    await this.guardStore(res, () => this.throttle.check(body.username, ip));
+    await throttleStep(res, () => this.throttle.check(body.username, ip));
     try {
       req.user = await this.authenticate(req, res);
     } catch (err) {
       if (!(err instanceof UnauthorizedException)) throw err;
-      await this.guardStore(res, () => this.throttle.recordFailure(body.username, ip));
+      await throttleStep(res, () => this.throttle.recordFailure(body.username, ip));
       throw new InvalidCredentialsException();
     }
-    await this.guardStore(res, () => this.throttle.recordSuccess(body.username));
+    await throttleStep(res, () => this.throttle.recordSuccess(body.username));
     await this.loginSessions.establish(req, res, req.user as AuthUser, { remember: body.remember === true });
     return true;
   }
@@ -63,16 +64,4 @@ export class LoginGuard implements CanActivate {
     return dto;
   }
 
-  /** Throttle state lives in Redis: when it cannot be read or written, refuse (503) rather than skip the limit. */
-  private async guardStore(res: Response, step: () => Promise<void>): Promise<void> {
-    try {
-      await step();
-    } catch (err) {
-      if (err instanceof TooManyLoginAttemptsException) {
-        res.setHeader('Retry-After', String(err.retryAfterSeconds));
-        throw err;
-      }
-      throw new SessionStoreUnavailableException();
-    }
-  }
 }

@@ -1,0 +1,19 @@
+import type { Response } from 'express';
+import { SessionStoreUnavailableException } from '../session/session.exceptions.js';
+import { TooManyLoginAttemptsException } from './auth.exceptions.js';
+
+/**
+ * Runs one step against the throttle store. A throttled caller gets 429 with `Retry-After`; when the store
+ * cannot be read or written the answer is 503 rather than skipping the limit.
+ */
+export async function throttleStep(res: Response, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    if (err instanceof TooManyLoginAttemptsException) {
+      res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    }
+    throw new SessionStoreUnavailableException();
+  }
+}
