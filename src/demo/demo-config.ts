@@ -53,6 +53,7 @@ export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
       rememberIdleTimeout: env.SESSION_REMEMBER_IDLE_TIMEOUT || undefined,
       rememberAbsoluteTimeout: env.SESSION_REMEMBER_ABSOLUTE_TIMEOUT || undefined,
       cookieSecure: secure === 'auto' ? 'auto' : bool('COOKIE_SECURE', secure),
+      redisPrefix: env.REDIS_PREFIX || undefined,
     },
     allowedOrigins: env.ALLOWED_ORIGINS ? env.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) : [],
     trustProxy: trustProxy(env.TRUST_PROXY),
