@@ -94,6 +94,13 @@ describe('an outside app using the packed library (test/consumer)', () => {
     expect((await http(shop.url, 'GET', '/health')).body).toEqual({ status: 'ok', redis: 'up', database: 'up' });
   });
 
+  it('serves the banner script from the package', async () => {
+    const banner = await http(shop.url, 'GET', '/consent/banner.js');
+    expect(banner.status).toBe(200);
+    expect(banner.headers.get('content-type')).toMatch(/javascript/);
+    expect(String(banner.body)).toContain('window.AuthConsent');
+  });
+
   it('signs up through AuthService into its own users table (its UserStore), and signs in', async () => {
     const signup = await http(shop.url, 'POST', '/shop/signup', { body: { email, password } });
     expect(signup.status).toBe(201);
