@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { authConsentMigrations } from '../migrations/index.js';
 import { authConsentEntities, connectionOptionsFromUrl } from '../src/index.js';
-import { MARIADB_URL, POSTGRES_URL, uniquePrefix } from './support/services.js';
+import { MARIADB_URL, POSTGRES_URL, prefixedTableNames, uniquePrefix } from './support/services.js';
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'ac-migrations-'));
 afterAll(() => rmSync(sqliteDir, { recursive: true, force: true }));
@@ -17,7 +17,7 @@ interface Shape {
 async function shape(ds: DataSource, prefix: string): Promise<Shape> {
   const qr = ds.createQueryRunner();
   try {
-    const tables = (await qr.getTables()).filter((t) => t.name.split('.').pop()!.startsWith(prefix));
+    const tables = await qr.getTables(await prefixedTableNames(ds, prefix));
     const out: Shape = { tables: {} };
     for (const t of tables) {
       const name = t.name.split('.').pop()!.slice(prefix.length);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AuthService } from '../../src/index.js';
@@ -16,6 +16,9 @@ const env = {
   CONSENT_POLICY_VERSION: '1',
 };
 const PASSWORD = 'browser test password';
+
+// A real browser on a 2-core machine: generous per-test time, every wait inside still bounded.
+jest.setTimeout(60_000);
 
 /** The demo in Debian's Chromium: what a visitor sees and what cookies really end up in the browser. */
 describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
@@ -129,8 +132,9 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
       await banner(page).waitFor({ state: 'visible' });
       expect(await page.evaluate('window.AuthConsent.state.needsConsent')).toBe(true);
     } finally {
-      await bumped.app.close();
+      // The browser first: its keep-alive connections would hold the server's close open.
       await context.close();
+      await bumped.app.close();
     }
   });
 

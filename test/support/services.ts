@@ -17,21 +17,29 @@ export function uniquePrefix(tag = 't'): string {
 /** A 32+ character session secret for tests. */
 export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
 
+/**
+ * The tables whose names start with the prefix. Only these are read: loading every table's metadata races
+ * with other suites creating and dropping theirs in the same database.
+ */
+export async function prefixedTableNames(ds: DataSource, prefix: string): Promise<string[]> {
+  const type = ds.options.type;
+  const like = `${prefix.replace(/_/g, '\\_')}%`;
+  const rows: Array<{ name: string }> =
+    type === 'postgres'
+      ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE $1`, [like])
+      : type === 'mysql'
+        ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE ?`, [like])
+        : await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'`, [like]);
+  return rows.map((r) => r.name);
+}
+
 /** Drops every table whose name starts with the prefix (tests clean up what their migrations created). */
 export async function dropPrefixedTables(url: string, prefix: string): Promise<void> {
   const { connectionOptionsFromUrl } = await import('../../src/database/database-url.js');
   const ds = new DataSource(connectionOptionsFromUrl(url, prefix));
   await ds.initialize();
   try {
-    // List only this prefix's tables: loading every table's metadata races with other suites dropping theirs.
-    const type = ds.options.type;
-    const like = `${prefix.replace(/_/g, '\\_')}%`;
-    const rows: Array<{ name: string }> =
-      type === 'postgres'
-        ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE $1`, [like])
-        : type === 'mysql'
-          ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE ?`, [like])
-          : await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'`, [like]);
+    const rows = (await prefixedTableNames(ds, prefix)).map((name) => ({ name }));
     const qr = ds.createQueryRunner();
     // Children first: consent tables before users.
     for (const { name } of rows.sort((a, b) => b.name.localeCompare(a.name))) await qr.dropTable(name, true);

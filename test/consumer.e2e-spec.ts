@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { DataSource } from 'typeorm';
+import { ChildApp } from './support/child-app.js';
+import { cookiePair, http } from './support/http-client.js';
+import { deleteRedisPrefix, dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+
+const repo = resolve('.');
+const run = (cmd: string, args: string[], cwd: string): string => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+/**
+ * Packs the repository (as `npm publish` would), installs the tarball into a copy of test/consumer outside the
+ * repository, and links the app's own dependencies (NestJS, TypeORM, pg, …) from the repository's node_modules,
+ * so the test needs no registry for them and the consumer can only reach the library through the package.
+ */
+function installConsumer(tmp: string): string {
+  const [packed] = JSON.parse(run('npm', ['pack', '--json', '--silent', '--pack-destination', tmp], repo)) as Array<{ filename: string }>;
+  const tarball = join(tmp, packed.filename);
+
+  // Only the tarball and its own dependencies come from npm; an empty manifest keeps npm from resolving the app's.
+  const stage = join(tmp, 'stage');
+  mkdirSync(stage);
+  writeFileSync(join(stage, 'package.json'), '{ "private": true }\n');
+  run('npm', ['install', tarball, '--no-save', '--no-package-lock', '--legacy-peer-deps', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], stage);
+
+  const app = join(tmp, 'app');
+  cpSync(join(repo, 'test/consumer'), app, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) });
+  renameSync(join(stage, 'node_modules'), join(app, 'node_modules'));
+  const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.devDependencies), '@types/express-session', '@types/passport', '@types/passport-local']) {
+    const target = join(app, 'node_modules', name);
+    if (existsSync(target)) continue;
+    mkdirSync(dirname(target), { recursive: true });
+    symlinkSync(realpathSync(join(repo, 'node_modules', name)), target, 'dir');
+  }
+  // Type-checks the app against the published .d.ts files, then emits it.
+  run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app);
+  return app;
+}
+
+describe('an outside app using the packed library (test/consumer)', () => {
+  const prefix = uniquePrefix('consumer');
+  const redisPrefix = `${prefix}r:`;
+  let tmp: string;
+  let shop: ChildApp;
+  let db: DataSource;
+  const email = 'Ada@Example.com';
+  const password = 'correct horse battery';
+  let cookie: string;
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'auth-consent-consumer-'));
+    const app = installConsumer(tmp);
+    shop = await ChildApp.start('dist/main.js', {
+      cwd: app,
+      port: await freePort(),
+      ready: /shop listening/,
+      env: {
+        NODE_ENV: 'test',
+        DATABASE_URL: POSTGRES_URL,
+        REDIS_URL,
+        TABLE_PREFIX: prefix,
+        REDIS_PREFIX: redisPrefix,
+        SESSION_SECRET: TEST_SECRET,
+        CONSENT_AUDIT_SECRET: `${TEST_SECRET}-audit`,
+      },
+    });
+    db = new DataSource({ type: 'postgres', url: POSTGRES_URL });
+    await db.initialize();
+  }, 120_000);
+
+  afterAll(async () => {
+    await shop?.stop();
+    await db?.destroy();
+    await dropPrefixedTables(POSTGRES_URL, prefix);
+    await deleteRedisPrefix(redisPrefix);
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('resolves the library from its installed package, not from the repository', () => {
+    const installed = join(tmp, 'app/node_modules/nestjs-auth-consent');
+    expect(realpathSync(installed).startsWith(realpathSync(tmp))).toBe(true);
+    expect(existsSync(join(installed, 'dist/src/index.d.ts'))).toBe(true);
+    expect(existsSync(join(installed, 'dist/src/demo'))).toBe(false);
+    expect(existsSync(join(installed, 'src'))).toBe(false);
+  });
+
+  it('ran the exported migrations and its own on its own connection', async () => {
+    const rows: Array<{ name: string }> = await db.query(`SELECT name FROM "${prefix}migrations" ORDER BY id`);
+    expect(rows.map((r) => r.name)).toEqual(['InitialSchema1763700000000', 'ConsentAudit1763710000000', 'AdminIndexes1763730000000', 'CreateShopCustomers1763800000000']);
+    expect((await http(shop.url, 'GET', '/health')).body).toEqual({ status: 'ok', redis: 'up', database: 'up' });
+  });
+
+  it('serves the banner script from the package', async () => {
+    const banner = await http(shop.url, 'GET', '/consent/banner.js');
+    expect(banner.status).toBe(200);
+    expect(banner.headers.get('content-type')).toMatch(/javascript/);
+    expect(String(banner.body)).toContain('window.AuthConsent');
+  });
+
+  it('signs up through AuthService into its own users table (its UserStore), and signs in', async () => {
+    const signup = await http(shop.url, 'POST', '/shop/signup', { body: { email, password } });
+    expect(signup.status).toBe(201);
+    expect(await db.query(`SELECT email, roles FROM "${prefix}shop_customers"`)).toEqual([{ email: 'ada@example.com', roles: 'customer' }]);
+    expect(await db.query(`SELECT count(*)::int AS n FROM "${prefix}users"`)).toEqual([{ n: 0 }]);
+    expect((await http(shop.url, 'POST', '/shop/signup', { body: { email, password } })).status).toBe(409);
+
+    const wrong = await http(shop.url, 'POST', '/auth/login', { body: { username: email, password: 'not the password' } });
+    expect(wrong.status).toBe(401);
+    const login = await http(shop.url, 'POST', '/auth/login', { body: { username: email, password } });
+    expect(login.status).toBe(200);
+    expect(login.body).toEqual({ user: { id: (signup.body as { id: string }).id, username: 'ada@example.com', roles: ['customer'] } });
+    const sid = login.setCookies.find((c) => c.startsWith('sid='));
+    expect(sid).toMatch(/HttpOnly/i);
+    expect(sid).toMatch(/SameSite=Lax/i);
+    cookie = cookiePair(login.setCookies, 'sid') as string;
+  });
+
+  it('guards its own route with AuthenticatedGuard and reads @CurrentUser', async () => {
+    const signedOut = await http(shop.url, 'GET', '/shop/account');
+    expect(signedOut.status).toBe(401);
+    expect(signedOut.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+    const account = await http(shop.url, 'GET', '/shop/account', { cookie });
+    expect(account.status).toBe(200);
+    expect(account.body).toMatchObject({ username: 'ada@example.com', roles: ['customer'] });
+  });
+
+  it('serves its own categories and gates its own route and cookies with @RequiresConsent', async () => {
+    const config = await http(shop.url, 'GET', '/consent/config');
+    expect(config.body).toMatchObject({ policyVersion: '2026-11' });
+    expect((config.body as { categories: Array<{ key: string }> }).categories.map((c) => c.key)).toEqual(['necessary', 'personalisation', 'ads']);
+
+    const refused = await http(shop.url, 'GET', '/shop/recommendations', { cookie });
+    expect(refused.status).toBe(403);
+    expect((refused.body as { message: string }).message).toContain('personalisation');
+    expect(cookiePair((await http(shop.url, 'GET', '/shop/landing', { cookie })).setCookies, 'shop_reco')).toBeUndefined();
+
+    const put = await http(shop.url, 'PUT', '/consent', { cookie, body: { decisions: { personalisation: true, ads: false }, policyVersion: '2026-11' } });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ decisions: { necessary: true, personalisation: true, ads: false }, needsConsent: false, consentMode: { ad_storage: 'denied' } });
+
+    const allowed = await http(shop.url, 'GET', '/shop/recommendations', { cookie });
+    expect(allowed.status).toBe(200);
+    expect(allowed.body).toEqual({ items: ['p-42', 'p-7'], policyVersion: '2026-11' });
+    expect(cookiePair(allowed.setCookies, 'shop_reco')).toBe('shop_reco=p-42');
+
+    const landing = await http(shop.url, 'GET', '/shop/landing', { cookie });
+    expect(cookiePair(landing.setCookies, 'shop_reco')).toBe('shop_reco=p-1');
+    expect(cookiePair(landing.setCookies, 'shop_ads')).toBeUndefined();
+
+    const events: Array<{ action: string; source: string }> = await db.query(`SELECT action, source FROM "${prefix}consent_events" WHERE subject_type = 'user' ORDER BY seq`);
+    expect(events).toEqual([{ action: 'grant', source: 'banner' }]);
+  });
+
+  it('signs out: the session is gone from Redis', async () => {
+    expect((await http(shop.url, 'POST', '/auth/logout', { cookie })).status).toBe(204);
+    expect((await http(shop.url, 'GET', '/shop/account', { cookie })).status).toBe(401);
+  });
+});
