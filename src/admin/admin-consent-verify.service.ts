@@ -20,7 +20,7 @@ export interface ConsentSubjectVerifyView {
 /** One line of the all-subjects NDJSON stream (see the README, "Administration"). */
 export type ConsentVerifyLine =
   | { checked: number; subjects: number }
-  | { broken: { subjectType: string; subjectId: string; brokenAt?: number; reason?: string } }
+  | { chain: { subjectType: string; subjectId: string; ok: false; brokenAt?: number; reason?: string } }
   | { done: true; ok: boolean; subjects: number; checked: number; broken: number };
 
 type SubjectKey = { subjectType: string; subjectId: string };
@@ -74,7 +74,7 @@ export class AdminConsentVerifyService {
       total.checked += report.checked;
       if (!report.ok) {
         total.broken++;
-        yield { broken: { subjectType: s.subjectType, subjectId: s.subjectId, brokenAt: report.brokenAt, reason: report.reason } };
+        yield { chain: { subjectType: s.subjectType, subjectId: s.subjectId, ok: false, brokenAt: report.brokenAt, reason: report.reason } };
       }
       if (total.subjects % PROGRESS_EVERY === 0) yield { checked: total.checked, subjects: total.subjects };
     }.bind(this);
