@@ -144,6 +144,9 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
     expect(r.subject).toEqual({ type: 'user', id: NOT_ADMIN.id });
     expect(r.linked_visitors).toEqual([]);
     expect(r.record_id).toBeNull();
+    expect(r.chain.events).toEqual([]);
+    expect(r.chain.verification).toEqual({ ok: true, checked: 0 });
+    expect(r.validity).toMatchObject({ status: 'none', needs_consent: true });
     expect(r.purposes.find((p) => p.purpose_id === 'analytics')?.consent_state).toBe('not-decided');
   });
 

@@ -6,6 +6,7 @@ import { ConsentAuditService, type ConsentVerifyReport } from './consent-audit.s
 import { ConsentCheckpointEntity } from './consent-checkpoint.entity.js';
 import { isDatabaseUnavailable } from './consent-db-errors.js';
 import type { ConsentEventEntity } from './consent-event.entity.js';
+import { ConsentHeadEntity } from './consent-head.entity.js';
 import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import type { ConsentDecisions, ConsentSubject } from './consent-subject.js';
@@ -152,7 +153,9 @@ export class ConsentReceiptService {
     const fold = await this.ds
       .getRepository(ConsentCheckpointEntity)
       .findOne({ where: { subjectType: subject.type, subjectId: subject.id, kind: 'fold' }, order: { seq: 'DESC' } });
-    const report: ConsentVerifyReport = await this.consent.verify(subject);
+    const head = await this.ds.getRepository(ConsentHeadEntity).exists({ where: { subjectType: subject.type, subjectId: subject.id } });
+    // A subject with no chain at all (never decided) has nothing to verify; verify() would call the missing head a break.
+    const report: ConsentVerifyReport = !head && !fold && events.length === 0 ? { ok: true, subjects: 0, checked: 0, broken: 0 } : await this.consent.verify(subject);
     return {
       subject,
       algorithm: ALGORITHM,
