@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
+import { ConsentHeadEntity } from '../src/consent/consent-head.entity.js';
 import { DEMO_CONSENT_CATEGORIES } from '../src/demo/demo-config.js';
 import { ConsentService, type AdminAuditView, type AuthConsentModuleOptions, type ConsentVerifyLine } from '../src/index.js';
 import { ADMIN, as, bootAdminApp, dataSourceOf, NOT_ADMIN } from './support/admin-app.js';
@@ -96,11 +97,15 @@ describe('admin consent verification (PostgreSQL)', () => {
     expect(await app.get(ConsentService).verify()).toMatchObject({ ok: true, checked: total });
   });
 
-  it('reports a tampered event (decisions edited, a hash edited in SQL) for one subject and in the all-subjects stream', async () => {
+  it('reports a tampered event (decisions edited, a hash edited in SQL) and a chain cut to nothing, for one subject and in the all-subjects stream', async () => {
     await ds.query(`UPDATE ${events} SET decisions_after = $1 WHERE subject_type = 'visitor' AND subject_id = 'sub-002' AND seq = 2`, [
       JSON.stringify({ necessary: true, preferences: true, analytics: false, marketing: false }),
     ]);
     await ds.query(`UPDATE ${events} SET hash = $1 WHERE subject_type = 'user' AND subject_id = 'sub-050' AND seq = 1`, ['0'.repeat(64)]);
+
+    // A chain cut to nothing: its head claims three events, none is left.
+    await ds.query(`INSERT INTO ${ds.getMetadata(ConsentHeadEntity).tablePath} (subject_type, subject_id, seq, hash, updated_at) VALUES ('visitor', 'ghost', 3, $1, now())`, ['f'.repeat(64)]);
+    expect((await http().get('/admin/consent/verify?subjectType=visitor&subjectId=ghost').set(...as(ADMIN)).expect(200)).body).toMatchObject({ ok: false, checked: 0, brokenAt: 1 });
 
     const one = await http().get('/admin/consent/verify?subjectType=visitor&subjectId=sub-002').set(...as(ADMIN)).expect(200);
     expect(one.body).toEqual({ ok: false, checked: 2, brokenAt: 2, reason: expect.stringContaining('hash') });
@@ -119,12 +124,13 @@ describe('admin consent verification (PostgreSQL)', () => {
     expect(broken).toEqual([
       { subjectType: 'user', subjectId: 'sub-050', ok: false, brokenAt: 1, reason: expect.any(String) },
       { subjectType: 'visitor', subjectId: 'sub-002', ok: false, brokenAt: 2, reason: expect.any(String) },
+      { subjectType: 'visitor', subjectId: 'ghost', ok: false, brokenAt: 1, reason: expect.stringContaining('truncated') },
     ]);
     const done = lines[lines.length - 1] as { checked: number };
-    expect(done).toMatchObject({ done: true, ok: false, subjects: SUBJECTS, broken: 2 });
+    expect(done).toMatchObject({ done: true, ok: false, subjects: SUBJECTS + 1, broken: 3 });
     // The server's own verification agrees with the stream (it also counts the empty chains of signed-in users without a decision).
     const report = await app.get(ConsentService).verify();
-    expect(report).toMatchObject({ ok: false, broken: 2, checked: done.checked });
+    expect(report).toMatchObject({ ok: false, broken: 3, checked: done.checked });
   });
 
   it('every verification is in the admin audit log', async () => {
