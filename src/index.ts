@@ -65,3 +65,6 @@ export type { ConsentEventView } from './admin/consent-event.view.js';
 export type { ConsentSubjectView } from './admin/admin-consent-subject.service.js';
 export type { ConsentStatsView, CategoryStats } from './admin/admin-consent-stats.service.js';
 export type { AdminPage, ConsentEventFilters } from './admin/admin-query.types.js';
+export { ConsentReceiptService, CONSENT_RECEIPT_SCHEMA, type ConsentReceipt, type ConsentReceiptChain, type ConsentReceiptEvent, type ConsentReceiptPurpose } from './consent/consent-receipt.service.js';
+export type { AdminSessionView } from './admin/admin-session.view.js';
+export { AdminConsentVerifyService, type ConsentSubjectVerifyView, type ConsentVerifyLine } from './admin/admin-consent-verify.service.js';

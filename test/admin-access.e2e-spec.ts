@@ -20,7 +20,10 @@ const ROUTES = [
   '/admin/consent/events/export?format=csv',
   '/admin/consent/events/export?format=ndjson',
   '/admin/consent/stats',
+  '/admin/consent/verify',
+  '/admin/consent/verify?subjectType=visitor&subjectId=abc',
   '/admin/audit',
+  '/admin/users/00000000-0000-4000-8000-000000000001/sessions',
 ];
 
 describe('admin access control (PostgreSQL)', () => {
@@ -54,6 +57,9 @@ describe('admin access control (PostgreSQL)', () => {
     ['/admin/audit', 200],
     ['/admin/consent/events/export', 200],
     ['/admin/consent/subjects/visitor/nobody', 404],
+    ['/admin/consent/verify', 200],
+    ['/admin/consent/verify?subjectType=visitor&subjectId=nobody', 404],
+    ['/admin/users/00000000-0000-4000-8000-000000000001/sessions', 200],
   ])('GET %s answers an admin with %i', async (path, status) => {
     const res = await request(app.getHttpServer()).get(path).set(...as(ADMIN)).expect(status);
     if (status === 404) expect(res.body).toMatchObject({ statusCode: 404, error: 'Not Found' });

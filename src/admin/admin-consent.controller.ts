@@ -9,6 +9,7 @@ import { AdminConsentEventsService } from './admin-consent-events.service.js';
 import { AdminConsentExportService } from './admin-consent-export.service.js';
 import { AdminConsentStatsService, type ConsentStatsView } from './admin-consent-stats.service.js';
 import { AdminConsentSubjectService, type ConsentSubjectView } from './admin-consent-subject.service.js';
+import { AdminConsentVerifyService, type ConsentSubjectVerifyView } from './admin-consent-verify.service.js';
 import { CONSENT_SUBJECT_TYPES, type AdminPage, type ConsentEventExportQuery, type ConsentEventFilters, type ConsentEventPageQuery, type ConsentStatsQuery, type ConsentSubjectType } from './admin-query.types.js';
 import { AdminGuard } from './admin.guard.js';
 import { ConsentEventExportQueryPipe } from './consent-event-export-query.pipe.js';
@@ -16,6 +17,8 @@ import { SUBJECT_ID_RE } from './consent-event-filters.parse.js';
 import { ConsentEventPageQueryPipe } from './consent-event-page-query.pipe.js';
 import type { ConsentEventView } from './consent-event.view.js';
 import { ConsentStatsQueryPipe } from './consent-stats-query.pipe.js';
+import { ConsentVerifyQueryPipe } from './consent-verify-query.pipe.js';
+import type { ConsentSubject } from '../consent/consent-subject.js';
 
 function filtersOf(q: ConsentEventFilters): Record<string, unknown> {
   return Object.fromEntries(
@@ -42,6 +45,7 @@ export class AdminConsentController {
     private readonly statsService: AdminConsentStatsService,
     private readonly audit: AdminAuditService,
     private readonly clock: Clock,
+    private readonly verifier: AdminConsentVerifyService,
   ) {}
 
   @Get('subjects/:subjectType/:subjectId')
@@ -77,6 +81,39 @@ export class AdminConsentController {
       if (!req.destroyed && !res.destroyed) res.destroy();
       const code = (err as { code?: string }).code;
       if (code !== 'ERR_STREAM_PREMATURE_CLOSE') this.logger.error(`Consent export stopped: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /**
+   * One subject: 200 `{ok, checked, brokenAt?, reason?}` (404 when the subject has no history). Every subject:
+   * 200 NDJSON, streamed: `{"checked","subjects"}` progress lines, a `{"chain":{subjectType, subjectId, ok:false, brokenAt, reason}}` line per broken chain,
+   * then `{"done":true, ok, subjects, checked, broken}`; a stream without the `done` line did not finish.
+   */
+  @Get('verify')
+  async verify(@Query(ConsentVerifyQueryPipe) subject: ConsentSubject | null, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.audit.record(req.user as AuthUser, 'consent.verify', subject ? { type: subject.type, id: subject.id } : { type: 'consent-events' });
+    res.setHeader('Cache-Control', 'no-store');
+    if (subject) {
+      const view: ConsentSubjectVerifyView = await this.verifier.verifyOne(subject);
+      res.status(200).json(view);
+      return;
+    }
+    const first = await this.verifier.firstBatch();
+    res.status(200);
+    res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    let gone = false;
+    res.on('close', () => (gone = true));
+    try {
+      for await (const line of this.verifier.lines(first, () => gone)) {
+        // Honour backpressure: a slow client slows the walk instead of growing the buffer.
+        if (!res.write(`${JSON.stringify(line)}\n`)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+      }
+      res.end();
+    } catch (err) {
+      // Headers are gone: end with a line saying why, so the client never mistakes a cut stream for a result.
+      this.logger.error(`Consent verify stopped: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.destroyed) res.end(`${JSON.stringify({ error: 'The database became unavailable; the verification did not finish.' })}\n`);
     }
   }
 

@@ -5,9 +5,12 @@ import { AdminConsentEventsService } from './admin-consent-events.service.js';
 import { AdminConsentExportService } from './admin-consent-export.service.js';
 import { AdminConsentStatsService } from './admin-consent-stats.service.js';
 import { AdminConsentSubjectService } from './admin-consent-subject.service.js';
+import { AdminConsentVerifyService } from './admin-consent-verify.service.js';
 import { AdminConsentController } from './admin-consent.controller.js';
 import { AdminCursorCodec } from './admin-cursor.codec.js';
 import { AdminGuard } from './admin.guard.js';
+import { AdminSessionsController } from './admin-sessions.controller.js';
+import { AdminUserSessionsController } from './admin-user-sessions.controller.js';
 
 /** The admin feature's services: always provided (the lead's session revocations write the audit log too). */
 export const adminProviders: Provider[] = [
@@ -18,6 +21,7 @@ export const adminProviders: Provider[] = [
   AdminConsentEventsService,
   AdminConsentExportService,
   AdminConsentStatsService,
+  AdminConsentVerifyService,
 ];
 
 export const adminExports: Array<string | symbol | Type> = [AdminGuard, AdminAuditService, AdminConsentEventsService];
@@ -26,6 +30,8 @@ export const adminExports: Array<string | symbol | Type> = [AdminGuard, AdminAud
 export const adminRoutes: Array<[string, Type]> = [
   ['consent', AdminConsentController],
   ['audit', AdminAuditController],
+  ['users', AdminUserSessionsController],
+  ['sessions', AdminSessionsController],
 ];
 
 /**

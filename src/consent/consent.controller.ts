@@ -1,7 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Put, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import type { AuthUser } from '../auth/auth-user.js';
+import { AuthenticatedGuard } from '../auth/authenticated.guard.js';
 import { ConsentPolicy, type ConsentConfigView } from './consent-policy.service.js';
+import { ConsentReceiptService, type ConsentReceipt } from './consent-receipt.service.js';
 import type { ConsentState } from './consent-subject.js';
 import { ConsentService, type ConsentHistoryEntry } from './consent.service.js';
 
@@ -12,6 +15,7 @@ export class ConsentController {
   constructor(
     private readonly consent: ConsentService,
     private readonly policy: ConsentPolicy,
+    private readonly receipts: ConsentReceiptService,
   ) {}
 
   @Get('config')
@@ -66,5 +70,15 @@ export class ConsentController {
   @ApiOperation({ summary: "The caller's own consent events, oldest first" })
   history(@Req() req: Request): Promise<ConsentHistoryEntry[]> {
     return this.consent.history(req);
+  }
+
+  @Get('export')
+  @UseGuards(AuthenticatedGuard)
+  @ApiOperation({ summary: "The signed-in user's consent record and full history as a consent receipt (JSON download); 401 when signed out" })
+  async export(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentReceipt> {
+    const receipt = await this.receipts.receiptFor((req.user as AuthUser).id);
+    res.setHeader('Content-Disposition', `attachment; filename="consent-receipt-${receipt.generated_at.slice(0, 10)}.json"`);
+    res.setHeader('Cache-Control', 'no-store');
+    return receipt;
   }
 }

@@ -6,6 +6,7 @@ import { ConsentGateMiddleware } from './consent-gate.middleware.js';
 import { consentKeysProvider } from './consent-keys.provider.js';
 import { ConsentLoginListener } from './consent-login.listener.js';
 import { ConsentPolicy } from './consent-policy.service.js';
+import { ConsentReceiptService } from './consent-receipt.service.js';
 import { ConsentVisitorCookie } from './consent-visitor-cookie.js';
 import { ConsentController } from './consent.controller.js';
 import { ConsentGuard } from './consent.guard.js';
@@ -21,6 +22,7 @@ export const consentProviders: Provider[] = [
   ConsentEventCategoryIndexer,
   ConsentAuditService,
   ConsentService,
+  ConsentReceiptService,
   ConsentGuard,
   ConsentGateMiddleware,
   ConsentLoginListener,
@@ -28,6 +30,6 @@ export const consentProviders: Provider[] = [
   { provide: ConsentSessionSync, useClass: SessionConsentSync },
 ];
 export const consentControllers: Type[] = [ConsentController];
-export const consentExports: Array<string | symbol | Type> = [ConsentService, ConsentPolicy, ConsentGuard, ConsentEventCategoryIndexer];
+export const consentExports: Array<string | symbol | Type> = [ConsentService, ConsentReceiptService, ConsentPolicy, ConsentGuard, ConsentEventCategoryIndexer];
 /** Mounted after the session and auth middleware, in this order. */
 export const consentMiddleware: Array<Type<NestMiddleware>> = [ConsentGateMiddleware];

@@ -1,0 +1,25 @@
+import { Delete, HttpCode, NotFoundException, Param, Req, UseGuards } from '@nestjs/common';
+import type { Request } from 'express';
+import type { AuthUser } from '../auth/auth-user.js';
+import { SessionService } from '../session/session.service.js';
+import { AdminAuditService } from './admin-audit.service.js';
+import { parseSessionHandle } from './admin-session.params.js';
+import { AdminGuard } from './admin.guard.js';
+
+/** One session by handle, whatever its user: mounted at `<adminPath>/sessions` (default `/admin/sessions`). */
+@UseGuards(AdminGuard)
+export class AdminSessionsController {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly audit: AdminAuditService,
+  ) {}
+
+  /** 204; 404 when no live session has this handle. The attempt is audit-logged first, found or not. */
+  @Delete(':handle')
+  @HttpCode(204)
+  async revoke(@Param('handle') rawHandle: string, @Req() req: Request): Promise<void> {
+    const handle = parseSessionHandle(rawHandle);
+    await this.audit.record(req.user as AuthUser, 'session.revoke', { type: 'session', id: handle });
+    if (!(await this.sessions.revoke(handle))) throw new NotFoundException('No such session.');
+  }
+}
