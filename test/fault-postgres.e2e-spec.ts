@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
+import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { connectionOptionsFromUrl } from '../src/index.js';
 import { as, bootAdminApp, NOT_ADMIN } from './support/admin-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, waitFor } from './support/services.js';
@@ -158,5 +159,43 @@ describe('PostgreSQL unreachable (a cuttable proxy in front of the shared server
     const counts = await rowCounts();
     expect(counts.events).toBe(before.events + 1);
     expect(counts.records).toBe(before.records);
+  }, 40_000);
+  it('leaves every chain whole when the connection is cut in the middle of concurrent writes', async () => {
+    const visitors: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const res = await call('PUT', '/consent', undefined, { choice: 'reject-all', policyVersion: '1' });
+      visitors.push(res.setCookie.find((c) => c.startsWith('consent_visitor='))!.split(';')[0]);
+    }
+    const statuses = new Set<number>();
+    let stop = false;
+    const writers = visitors.map(async (cookie) => {
+      for (let k = 0; !stop; k++) {
+        const res = await call('PUT', '/consent', cookie, { choice: k % 2 ? 'reject-all' : 'accept-all', policyVersion: '1' }).catch(() => ({ status: 0, json: undefined, setCookie: [] }));
+        statuses.add(res.status);
+      }
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await proxy.cut();
+    await new Promise((r) => setTimeout(r, 500));
+    await proxy.open();
+    await new Promise((r) => setTimeout(r, 1000));
+    stop = true;
+    await Promise.all(writers);
+    expect([...statuses].filter((s) => s !== 200 && s !== 503)).toEqual([]);
+    expect(statuses.has(503)).toBe(true);
+
+    // Every chain verifies, and each head's seq is exactly its number of events: no event without its head
+    // update, no head ahead of its events, no record without an event.
+    expect(await app.get(ConsentAuditService).verify()).toMatchObject({ ok: true, broken: 0 });
+    const torn = (await direct.query(
+      `SELECT h.subject_type, h.subject_id, h.seq, COUNT(e.id) AS events
+         FROM "${tablePrefix}consent_heads" h LEFT JOIN "${tablePrefix}consent_events" e ON e.subject_type = h.subject_type AND e.subject_id = h.subject_id
+        GROUP BY h.subject_type, h.subject_id, h.seq HAVING COUNT(e.id) <> h.seq`,
+    )) as unknown[];
+    expect(torn).toEqual([]);
+    const orphans = (await direct.query(
+      `SELECT r.subject_id FROM "${tablePrefix}consent_records" r WHERE NOT EXISTS (SELECT 1 FROM "${tablePrefix}consent_events" e WHERE e.subject_type = r.subject_type AND e.subject_id = r.subject_id)`,
+    )) as unknown[];
+    expect(orphans).toEqual([]);
   }, 40_000);
 });
