@@ -12,6 +12,7 @@ import { throttleStep } from './throttle-step.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { LOCAL_STRATEGY } from './local.strategy.js';
 import { LoginDto } from './login.dto.js';
+import { assertPlainJsonBody } from '../common/json-body.shape.js';
 
 /**
  * The login guard: validates the body, applies throttling, runs the local strategy and then really logs in
@@ -58,7 +59,7 @@ export class LoginGuard implements CanActivate {
   }
 
   private async validBody(body: unknown): Promise<LoginDto> {
-    const dto = plainToInstance(LoginDto, body ?? {});
+    const dto = plainToInstance(LoginDto, assertPlainJsonBody(body));
     const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
     if (errors.length > 0) throw new BadRequestException(errors.flatMap((e) => Object.values(e.constraints ?? {})));
     return dto;

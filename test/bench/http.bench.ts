@@ -1,0 +1,415 @@
+/**
+ * The module against the bare framework and the physical floor (issue 7).
+ *
+ *   npm run bench -- http        (BENCH_SECONDS=5 per run, BENCH_ROUNDS=2, BENCH_CONNECTIONS=50, BENCH_PROFILE=1)
+ *
+ * Starts, as child processes of this script on loopback: a bare NestJS app (GET /ping) and a minimal app
+ * built from the library (AuthConsentModule on a PRIVATE redis-server and the shared PostgreSQL under its
+ * own table prefix; a guarded GET /ping, an open GET /open). Drives them with autocannon, alternating the
+ * scenarios within one run, and compares with raw argon2 verifies and pgbench on the same machine.
+ */
+import 'reflect-metadata';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import argon2 from 'argon2';
+import { createClient, type RedisClientType } from 'redis';
+import { dropPrefixedTables, freePort, POSTGRES_URL, PrivateRedis } from '../support/services.js';
+import { machine, mergeBenchResults } from './bench-results.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const PASSWORD = 'bench password 0123';
+const SECRET = 'bench-secret-that-is-long-enough-0123456789';
+const AUDIT_SECRET = 'bench-audit-secret-long-enough-0123456789';
+const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+const USERS = 50;
+const MEMORY_SESSIONS = Number(process.env.BENCH_MEMORY_SESSIONS ?? 2000);
+const GOALS = { authenticated_vs_bare: 0.8, anonymous_vs_bare: 0.9, login_vs_argon2: 0.9, consent_write_vs_pgbench: 0.5, redisCommandsPerRead: 1, sqlQueriesPerRead: 0, redisBytesPerSession: 400 };
+
+// ---------------------------------------------------------------- servers (child processes) ---------------
+
+async function serveBare(port: number): Promise<void> {
+  const { Controller, Get, Module } = await import('@nestjs/common');
+  const { NestFactory } = await import('@nestjs/core');
+  @Controller()
+  class PingController {
+    @Get('ping')
+    ping(): { ok: true } {
+      return { ok: true };
+    }
+  }
+  @Module({ controllers: [PingController] })
+  class BareModule {}
+  const app = await NestFactory.create(BareModule, { logger: ['error'] });
+  await app.listen(port, '127.0.0.1');
+}
+
+async function serveLibrary(port: number, redisUrl: string, tablePrefix: string, fastHashing = false): Promise<void> {
+  const { Controller, Get, Module, UseGuards } = await import('@nestjs/common');
+  const { NestFactory } = await import('@nestjs/core');
+  const lib = await import('../../src/index.js');
+  @Controller()
+  class PingController {
+    @Get('ping')
+    @UseGuards(lib.AuthenticatedGuard)
+    ping(): { ok: true } {
+      return { ok: true };
+    }
+
+    @Get('open')
+    open(): { ok: true } {
+      return { ok: true };
+    }
+  }
+  @Module({
+    imports: [
+      lib.AuthConsentModule.forRoot({
+        environment: 'bench',
+        redis: { url: redisUrl },
+        database: { url: POSTGRES_URL, tablePrefix },
+        session: { secret: SECRET, redisPrefix: 'bench:' },
+        // Every bench login succeeds; the limits are raised so no failure path can slow it down.
+        auth: { argon2: fastHashing ? { memoryCost: 1024, timeCost: 1, parallelism: 1 } : ARGON2, throttle: { accountFreeFailures: 1_000_000, ipFreeFailures: 1_000_000 } },
+        consent: {
+          auditSecret: AUDIT_SECRET,
+          categories: [
+            { key: 'necessary', name: 'Necessary', description: 'Sign-in and security.' },
+            { key: 'analytics', name: 'Analytics', description: 'Audience measurement.', cookies: [{ name: 'bench_analytics', purpose: 'analytics', duration: '1y', provider: 'bench' }] },
+            { key: 'marketing', name: 'Marketing', description: 'Ads.', gpcOptOut: true, cookies: [{ name: 'bench_ads', purpose: 'ads', duration: '1y', provider: 'bench' }] },
+          ],
+        },
+      }),
+    ],
+    controllers: [PingController],
+  })
+  class LibModule {}
+  const app = await NestFactory.create(LibModule, { logger: ['error'] });
+  const auth = app.get(lib.AuthService);
+  for (let i = 0; i < USERS; i++) await auth.createUser(`bench${i}`, PASSWORD);
+  // Count every SQL statement the process sends, whatever path issues it (repositories, query builders, raw).
+  const ds = app.get<import('typeorm').DataSource>(lib.AUTH_CONSENT_DATA_SOURCE);
+  const qr = ds.createQueryRunner();
+  const proto = Object.getPrototypeOf(qr) as { query: (...args: unknown[]) => Promise<unknown> };
+  await qr.release();
+  let sqlQueries = 0;
+  const query = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    sqlQueries++;
+    return query.apply(this, args);
+  };
+  const express = app.getHttpAdapter().getInstance() as import('express').Express;
+  // Mounted after the module's middleware: reading the counter costs one anonymous request, no SQL.
+  express.get('/__bench/sql', (_req, res) => {
+    res.json({ sqlQueries });
+  });
+  app.enableShutdownHooks();
+  await app.listen(port, '127.0.0.1');
+}
+
+// ---------------------------------------------------------------- driver ----------------------------------
+
+async function startChild(args: string[], extraNodeArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...extraNodeArgs, fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('READY')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`server ${args[0]} exited (${code}) before it was ready`)));
+  });
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  codes?: string;
+}
+
+type AutocannonOptions = Parameters<typeof autocannon>[0];
+
+async function cannon(options: AutocannonOptions): Promise<Run> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    codes: Object.keys(result.statusCodeStats).join(','),
+  };
+}
+
+/** Best of the rounds (the quietest moment of a shared 2-core machine is the fairest comparison). */
+function best(runs: Run[]): Run {
+  return runs.reduce((a, b) => (b.rps > a.rps ? b : a));
+}
+
+function cookieOf(res: Response, name: string): string {
+  const line = res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  if (!line) throw new Error(`no ${name} cookie in the answer (${res.status})`);
+  return line.split(';')[0];
+}
+
+async function login(base: string, user: string): Promise<string> {
+  const res = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: user, password: PASSWORD }) });
+  if (res.status !== 200) throw new Error(`login answered ${res.status}`);
+  return cookieOf(res, 'sid');
+}
+
+async function redisCommands(probe: RedisClientType): Promise<number> {
+  const info = await probe.info('commandstats');
+  let total = 0;
+  for (const m of info.matchAll(/^cmdstat_([a-z|_]+):calls=(\d+)/gm)) if (!['info', 'memory|usage', 'dbsize'].includes(m[1])) total += Number(m[2]);
+  return total;
+}
+
+async function usedMemory(probe: RedisClientType): Promise<number> {
+  const info = await probe.info('memory');
+  return Number(/^used_memory:(\d+)/m.exec(info)![1]);
+}
+
+/** Raw argon2id verifies/s at the module's parameters, `CONNECTIONS` in flight, in this process (same thread pool size). */
+async function argon2Verifies(): Promise<Run> {
+  const hash = await argon2.hash(PASSWORD, { type: argon2.argon2id, ...ARGON2 });
+  const latencies: number[] = [];
+  const deadline = Date.now() + SECONDS * 1000;
+  const worker = async () => {
+    while (Date.now() < deadline) {
+      const t = performance.now();
+      if (!(await argon2.verify(hash, PASSWORD))) throw new Error('argon2 verify failed');
+      latencies.push(performance.now() - t);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]);
+  return { rps: latencies.length / elapsed, p50: at(50), p99: at(99), requests: latencies.length, non2xx: 0, errors: 0 };
+}
+
+function pgbenchTps(): number {
+  const db = `bench_pg_${randomBytes(3).toString('hex')}`;
+  const pg = ['-h', '127.0.0.1', '-p', '5432', '-U', 'postgres'];
+  const run = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  run('createdb', [...pg, db]);
+  try {
+    run('pgbench', [...pg, '-i', '-q', db]);
+    const out = run('pgbench', [...pg, '-N', '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), db]);
+    const tps = /tps = ([\d.]+)/.exec(out);
+    if (!tps) throw new Error(`no tps in pgbench output: ${out}`);
+    return Number(tps[1]);
+  } finally {
+    run('dropdb', [...pg, '--if-exists', db]);
+  }
+}
+
+const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
+
+async function main(): Promise<void> {
+  const tablePrefix = `benchh_${randomBytes(3).toString('hex')}_`;
+  const redis = await PrivateRedis.start();
+  const bareP = await freePort();
+  const libP = await freePort();
+  const profileDir = process.env.BENCH_PROFILE ? 'dist/bench-profile' : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const children: ChildProcess[] = [];
+  const probe = createClient({ url: redis.url }) as RedisClientType;
+  try {
+    children.push(await startChild(['serve-bare', String(bareP)]));
+    children.push(await startChild(['serve-lib', String(libP), redis.url, tablePrefix], profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []));
+    await probe.connect();
+    const bare = `http://127.0.0.1:${bareP}`;
+    const lib = `http://127.0.0.1:${libP}`;
+    const cookie = await login(lib, 'bench0');
+    if ((await fetch(`${lib}/ping`, { headers: { cookie } })).status !== 200) throw new Error('signed-in /ping is not 200');
+    const anonymous = (await fetch(`${lib}/ping`)).status;
+    if (anonymous !== 401 && anonymous !== 403) throw new Error(`anonymous /ping answered ${anonymous}`);
+
+    // 5. Cost per signed-in read, counted exactly on quiet servers (steady state: after the first read).
+    const reads = 200;
+    const sql0 = ((await (await fetch(`${lib}/__bench/sql`)).json()) as { sqlQueries: number }).sqlQueries;
+    const cmd0 = await redisCommands(probe);
+    for (let i = 0; i < reads; i++) if ((await fetch(`${lib}/ping`, { headers: { cookie } })).status !== 200) throw new Error('signed-in read failed');
+    const redisCommandsPerRead = ((await redisCommands(probe)) - cmd0) / reads;
+    const sql1 = ((await (await fetch(`${lib}/__bench/sql`)).json()) as { sqlQueries: number }).sqlQueries;
+    const sqlQueriesPerRead = (sql1 - sql0) / reads;
+    const anon0 = await redisCommands(probe);
+    for (let i = 0; i < reads; i++) await fetch(`${lib}/open`);
+    const redisCommandsPerAnonymousRead = ((await redisCommands(probe)) - anon0) / reads;
+
+    // 1-2. Alternate the three GET scenarios, warm-up first.
+    await cannon({ url: `${bare}/ping`, duration: 2 });
+    await cannon({ url: `${lib}/ping`, headers: { cookie }, duration: 2 });
+    const runs: Record<'bare' | 'authenticated' | 'anonymous', Run[]> = { bare: [], authenticated: [], anonymous: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      runs.bare.push(await cannon({ url: `${bare}/ping` }));
+      runs.authenticated.push(await cannon({ url: `${lib}/ping`, headers: { cookie } }));
+      runs.anonymous.push(await cannon({ url: `${lib}/open` }));
+    }
+    for (const [name, list] of Object.entries(runs)) for (const run of list) if (run.non2xx || run.errors) throw new Error(`${name}: ${run.non2xx} non-2xx, ${run.errors} errors`);
+
+    // 3 + 6. Logins at full argon2 cost, one user per connection; every login is a new session, so the
+    // Redis memory delta over the run divided by the sessions made is the cost of one session and its index entry.
+    const keys0 = await probe.dbSize();
+    const mem0 = await usedMemory(probe);
+    let client = 0;
+    const loginRun = await cannon({
+      url: `${lib}/auth/login`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      setupClient: (c) => c.setBody(JSON.stringify({ username: `bench${client++ % USERS}`, password: PASSWORD })),
+    });
+    const sessions = loginRun.requests - loginRun.non2xx;
+    const mem1 = await usedMemory(probe);
+    const keys1 = await probe.dbSize();
+    if (loginRun.non2xx || loginRun.errors) throw new Error(`logins: ${loginRun.non2xx} non-2xx, ${loginRun.errors} errors`);
+    const argon2Run = await argon2Verifies();
+
+    // 4. Consent decisions: 50 visitor subjects, each connection alternating accept-all / reject-all.
+    const visitors: string[] = [];
+    for (let i = 0; i < CONNECTIONS; i++) {
+      const res = await fetch(`${lib}/consent`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ choice: 'reject-all', policyVersion: '1' }) });
+      if (res.status !== 200) throw new Error(`first consent answered ${res.status}`);
+      visitors.push(cookieOf(res, 'consent_visitor'));
+    }
+    let visitor = 0;
+    const body = (choice: string) => JSON.stringify({ choice, policyVersion: '1' });
+    const consentRun = await cannon({
+      url: `${lib}/consent`,
+      // Each connection is one visitor, alternating its decision so every PUT is a real change with its event.
+      setupClient: (c) => {
+        const headers = { 'content-type': 'application/json', cookie: visitors[visitor++ % visitors.length] };
+        c.setRequests([
+          { method: 'PUT', headers, body: body('accept-all') },
+          { method: 'PUT', headers, body: body('reject-all') },
+        ]);
+      },
+    });
+    if (consentRun.non2xx || consentRun.errors) throw new Error(`consent: ${consentRun.non2xx} non-2xx (${consentRun.codes}), ${consentRun.errors} errors`);
+    const pgTps = pgbenchTps();
+
+    // 6 (figure reported). The login run makes too few sessions at full argon2 cost to amortise the 50
+    // per-user index keys, so the memory per session is measured on a fresh private Redis with a second
+    // library app at a low argon2 cost (hashing cost does not change what a session stores): MEMORY_SESSIONS
+    // logins over the same 50 users, so each user's index holds many entries as in production.
+    const memoryRedis = await PrivateRedis.start();
+    const memProbe = createClient({ url: memoryRedis.url }) as RedisClientType;
+    const memPort = await freePort();
+    const memPrefix = `benchm_${randomBytes(3).toString('hex')}_`;
+    let memoryChild: ChildProcess | undefined;
+    let memory: { sessions: number; bytesPerSession: number; keysPerSession: number; sessionHashBytes: number; indexBytesPerEntry: number };
+    try {
+      memoryChild = await startChild(['serve-lib', String(memPort), memoryRedis.url, memPrefix, 'fast']);
+      await memProbe.connect();
+      const m0 = await usedMemory(memProbe);
+      const k0 = await memProbe.dbSize();
+      let next = 0;
+      const memoryBase = `http://127.0.0.1:${memPort}`;
+      await Promise.all(
+        Array.from({ length: CONNECTIONS }, async () => {
+          while (next < MEMORY_SESSIONS) await login(memoryBase, `bench${next++ % USERS}`);
+        }),
+      );
+      const sessionsMade = next;
+      const m1 = await usedMemory(memProbe);
+      const k1 = await memProbe.dbSize();
+      let sessionKey: string | undefined;
+      for await (const batch of memProbe.scanIterator({ MATCH: 'bench:sess:*', COUNT: 100 })) if (batch.length) sessionKey = batch[0];
+      let indexKey: string | undefined;
+      for await (const batch of memProbe.scanIterator({ MATCH: 'bench:user:*', COUNT: 100 })) if (batch.length) indexKey = batch[0];
+      const indexBytes = indexKey ? Number(await memProbe.memoryUsage(indexKey)) : 0;
+      const indexEntries = indexKey ? await memProbe.zCard(indexKey) : 1;
+      memory = {
+        sessions: sessionsMade,
+        bytesPerSession: Math.round((m1 - m0) / sessionsMade),
+        keysPerSession: ratio(k1 - k0, sessionsMade),
+        sessionHashBytes: sessionKey ? Number(await memProbe.memoryUsage(sessionKey)) : 0,
+        indexBytesPerEntry: Math.round(indexBytes / Math.max(1, indexEntries)),
+      };
+    } finally {
+      if (memoryChild) await stopChild(memoryChild);
+      memProbe.destroy();
+      await memoryRedis.stop();
+      await dropPrefixedTables(POSTGRES_URL, memPrefix);
+    }
+
+    const b = best(runs.bare);
+    const a = best(runs.authenticated);
+    const n = best(runs.anonymous);
+    const results = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      settings: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, argon2: ARGON2 },
+      runs: { bare: b, authenticated: a, anonymous: n, login: loginRun, argon2Verify: argon2Run, consentWrite: consentRun, allRounds: runs },
+      pgbenchTps: pgTps,
+      ratios: {
+        authenticated_vs_bare: ratio(a.rps, b.rps),
+        anonymous_vs_bare: ratio(n.rps, b.rps),
+        login_vs_argon2: ratio(loginRun.rps, argon2Run.rps),
+        consent_write_vs_pgbench: ratio(consentRun.rps, pgTps),
+      },
+      redisCommandsPerRead,
+      redisCommandsPerAnonymousRead,
+      sqlQueriesPerRead,
+      redisBytesPerSession: memory.bytesPerSession,
+      redisMemory: { ...memory, loginRun: { sessions, bytesPerSession: Math.round((mem1 - mem0) / sessions), keysPerSession: ratio(keys1 - keys0, sessions) } },
+      goals: GOALS,
+    };
+    mergeBenchResults('http', results);
+
+    const row = (name: string, run: Run, r: string, goal: string) =>
+      `| ${name.padEnd(28)} | ${run.rps.toFixed(0).padStart(7)} | ${String(run.p50).padStart(5)} | ${String(run.p99).padStart(5)} | ${r.padStart(6)} | ${goal.padStart(6)} |`;
+    console.log(`\nmachine: ${machine().cores} cores, ${machine().cpu}, ${process.version}; ${results.date}; ${CONNECTIONS} connections, ${ROUNDS}x${SECONDS}s (best round)\n`);
+    console.log('| scenario                     |   req/s | p50ms | p99ms |  ratio |   goal |');
+    console.log('|------------------------------|--------:|------:|------:|-------:|-------:|');
+    console.log(row('bare NestJS GET /ping', b, '1', ''));
+    console.log(row('signed-in GET (module)', a, String(results.ratios.authenticated_vs_bare), '>=0.80'));
+    console.log(row('anonymous GET, consent gate', n, String(results.ratios.anonymous_vs_bare), '>=0.90'));
+    console.log(row('raw argon2id verify', argon2Run, '1', ''));
+    console.log(row('POST /auth/login', loginRun, String(results.ratios.login_vs_argon2), '>=0.90'));
+    console.log(row('pgbench -N (TPS)', { rps: pgTps, p50: 0, p99: 0, requests: 0, non2xx: 0, errors: 0 }, '1', ''));
+    console.log(row('PUT /consent (50 subjects)', consentRun, String(results.ratios.consent_write_vs_pgbench), '>=0.50'));
+    console.log(`\nRedis commands per signed-in read: ${redisCommandsPerRead} (goal 1); per anonymous read: ${redisCommandsPerAnonymousRead}`);
+    console.log(`SQL queries per signed-in read: ${sqlQueriesPerRead} (goal 0)`);
+    console.log(`Redis memory per session incl. index entry: ${memory.bytesPerSession} bytes (goal <= 400) over ${memory.sessions} sessions of ${USERS} users, ${memory.keysPerSession} keys per session; MEMORY USAGE of one session hash ${memory.sessionHashBytes} bytes, index ${memory.indexBytesPerEntry} bytes per entry`);
+  } finally {
+    for (const child of children.reverse()) await stopChild(child);
+    probe.destroy();
+    await redis.stop();
+    await dropPrefixedTables(POSTGRES_URL, tablePrefix);
+  }
+}
+
+if (process.argv[2] === 'serve-bare') {
+  await serveBare(Number(process.argv[3]));
+  process.stdout.write('READY\n');
+} else if (process.argv[2] === 'serve-lib') {
+  await serveLibrary(Number(process.argv[3]), process.argv[4], process.argv[5], process.argv[6] === 'fast');
+  process.stdout.write('READY\n');
+} else {
+  await main();
+}
