@@ -25,11 +25,13 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
   let browser: Browser;
   let app: INestApplication;
   let baseUrl: string;
+  let graceId: string;
 
   beforeAll(async () => {
     browser = await launchChromium();
     ({ app, baseUrl } = await serveDemo(env));
-    await app.get(AuthService).createUser('grace', PASSWORD);
+    graceId = (await app.get(AuthService).createUser('grace', PASSWORD)).id;
+    await app.get(AuthService).createUser('root', PASSWORD, ['admin']);
   });
 
   afterAll(async () => {
@@ -224,5 +226,37 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
       { analytics_storage: 'granted', ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied' },
     ]);
     await context.close();
+  });
+
+  it("9. the admin page finds a user's sessions, revokes them, and verifies every audit chain", async () => {
+    const userContext = await browser.newContext();
+    const userPage = await userContext.newPage();
+    await userPage.goto(`${baseUrl}/login`);
+    await userPage.getByLabel('Username').fill('grace');
+    await userPage.getByLabel('Password').fill(PASSWORD);
+    await userPage.getByRole('button', { name: 'Sign in' }).click();
+    await userPage.waitForURL(`${baseUrl}/account`);
+
+    const adminContext = await browser.newContext();
+    const page = await adminContext.newPage();
+    await page.goto(`${baseUrl}/login`);
+    await page.getByLabel('Username').fill('root');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${baseUrl}/account`);
+    await page.goto(`${baseUrl}/admin`);
+    await page.getByLabel('User ID').fill(graceId);
+    await page.getByRole('button', { name: 'Find sessions' }).click();
+    await page.getByText(/live session\(s\)/).waitFor();
+    await page.getByRole('button', { name: 'Revoke all of them' }).click();
+    await page.getByText('0 live session(s).').waitFor();
+    await userPage.goto(`${baseUrl}/account`);
+    await userPage.waitForURL(`${baseUrl}/login`);
+
+    await page.getByRole('button', { name: 'Verify every chain' }).click();
+    await page.getByText(/^Every chain verifies/).waitFor();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await userContext.close();
+    await adminContext.close();
   });
 });

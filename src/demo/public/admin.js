@@ -66,7 +66,7 @@
           out.appendChild(
             D.table(
               ['Seq', 'When', 'Action', 'Source', 'Policy'],
-              ev.body.items.map(function (x) { return [String(x.seq), D.when(x.createdAt || x.at), x.action, x.source, String(x.policyVersion)]; }),
+              ev.body.items.map(function (x) { return [String(x.seq), D.when(x.createdAt), x.action, x.source, String(x.policyVersion)]; }),
             ),
           );
         });
@@ -82,10 +82,19 @@
     document.getElementById('verify-all').addEventListener('click', function () {
       var out = document.getElementById('verify-status');
       D.say(out, 'Verifying…', true);
-      D.api('GET', '/admin/consent/verify').then(function (res) {
-        if (res.status !== 200) return D.say(out, D.errorText(res), false);
-        D.say(out, res.body.ok ? 'Every chain verifies (' + res.body.checked + ' events).' : 'A chain is broken: ' + JSON.stringify(res.body.brokenAt), res.body.ok);
-      });
+      // Every chain is verified as a stream of NDJSON lines: progress, broken chains, then a final report.
+      fetch('/admin/consent/verify', { credentials: 'same-origin', headers: { Accept: 'application/x-ndjson' } })
+        .then(function (res) {
+          return res.text().then(function (text) { return { status: res.status, text: text }; });
+        })
+        .then(function (r) {
+          if (r.status !== 200) return D.say(out, 'Verification failed (' + r.status + ').', false);
+          var lines = r.text.trim().split('\n').map(function (l) { return JSON.parse(l); });
+          var done = lines.filter(function (l) { return l.done; })[0];
+          var broken = lines.filter(function (l) { return l.chain; }).map(function (l) { return l.chain.subjectType + ':' + l.chain.subjectId + ' at seq ' + l.chain.brokenAt; });
+          if (!done) return D.say(out, 'Verification stopped before the end.', false);
+          D.say(out, done.ok ? 'Every chain verifies (' + done.subjects + ' chains, ' + done.checked + ' events).' : done.broken + ' broken chain(s): ' + broken.join('; '), done.ok);
+        });
     });
     var stats = document.getElementById('stats');
     stats.addEventListener('submit', function (e) {
