@@ -54,6 +54,16 @@ describe('Redis outage and cost per request (private Redis)', () => {
     expect(perRead).toBe(1);
   });
 
+  it('spends no Redis command and sets no session cookie on anonymous page views', async () => {
+    const before = await commandCalls();
+    for (let i = 0; i < 10; i++) {
+      const res = await http().get('/test/public').set('Cookie', 'consent_visitor=x; other=1').expect(200);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    await http().get('/auth/me').expect(401);
+    expect((await commandCalls()) - before).toBe(0);
+  });
+
   it('answers 503 quickly on protected routes while Redis is down, keeps public routes up, and recovers by itself', async () => {
     const cookie = sessionCookie(await http().post('/auth/login').send({ username: 'olive', password: PASSWORD }).expect(200))!;
     probe.destroy();

@@ -8,6 +8,8 @@ import { authMetaOf, markSessionUnavailable } from './session-meta.js';
 import { ModulePassport } from './module-passport.js';
 import { SESSION_STORE } from './session-store.provider.js';
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * express-session, the server-side idle/absolute timeouts, then Passport's initialize and session; mounted
  * by the module so an app's main.ts needs nothing. A store failure never fails a public request: the
@@ -20,6 +22,8 @@ export class SessionMiddleware implements NestMiddleware {
   private readonly passportInit: RequestHandler;
   private readonly passportSession: RequestHandler;
   private readonly cookieName: string;
+  /** `<name>=` as it appears in a Cookie header; a false positive only means the full path runs. */
+  private readonly cookieMarker: string;
   private readonly touchIntervalMs: number;
 
   constructor(
@@ -30,6 +34,7 @@ export class SessionMiddleware implements NestMiddleware {
   ) {
     const s = options.session;
     this.cookieName = s.cookieName;
+    this.cookieMarker = `${s.cookieName}=`;
     // Sliding more rarely than half the idle timeout would let an active user time out.
     this.touchIntervalMs = Math.min(options.auth.touchIntervalMs, Math.floor(s.idleTimeoutMs / 2));
     this.session = session({
@@ -49,6 +54,12 @@ export class SessionMiddleware implements NestMiddleware {
   }
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
+    // A GET/HEAD/OPTIONS without a session cookie has no session to load, and express-session would save
+    // none (saveUninitialized: false): skip it and Passport. Anonymous page views then cost no session work.
+    if (SAFE_METHODS.has(req.method) && !req.headers.cookie?.includes(this.cookieMarker)) {
+      next();
+      return;
+    }
     this.noStoreWhenCookieIsSet(res);
     if (!(await this.run(this.session, req, res, 'load'))) {
       markSessionUnavailable(req);
