@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { connectionOptionsFromUrl } from '../src/index.js';
 import { as, bootAdminApp, NOT_ADMIN } from './support/admin-app.js';
-import { deleteRedisPrefix, dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, waitFor } from './support/services.js';
+import { deleteRedisPrefix, dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, waitFor, TEST_CONSENT } from './support/services.js';
 
 /**
  * A TCP proxy in front of the shared PostgreSQL that the test can cut (every connection reset, new ones
@@ -81,13 +81,7 @@ describe('PostgreSQL unreachable (a cuttable proxy in front of the shared server
         redis: { url: REDIS_URL },
         database: { url: viaProxy.toString(), tablePrefix },
         session: { secret: TEST_SECRET, redisPrefix },
-        consent: {
-          auditSecret: TEST_SECRET,
-          categories: [
-            { key: 'necessary', name: 'Necessary', description: 'Sign-in.' },
-            { key: 'analytics', name: 'Analytics', description: 'Audience.', cookies: [{ name: 'an', purpose: 'p', duration: '1y', provider: 'x' }] },
-          ],
-        },
+        consent: TEST_CONSENT,
         admin: false,
       },
       [],

@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { AUTH_CONSENT_DATA_SOURCE, AuthService } from '../src/index.js';
 import { bootAdminApp } from './support/admin-app.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, TEST_CONSENT } from './support/services.js';
 
 /**
  * A soak of mixed traffic: logins, signed-in reads, consent changes (users and visitors), revocations and
@@ -130,13 +130,7 @@ describe(`soak: ${SECONDS} s of mixed traffic from ${USERS + VISITORS} clients`,
       database: { url: POSTGRES_URL, tablePrefix },
       session: { secret: TEST_SECRET, redisPrefix },
       auth: { throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 } },
-      consent: {
-        auditSecret: TEST_SECRET,
-        categories: [
-          { key: 'necessary', name: 'Necessary', description: 'Sign-in.' },
-          { key: 'analytics', name: 'Analytics', description: 'Audience.', cookies: [{ name: 'an', purpose: 'p', duration: '1y', provider: 'x' }] },
-        ],
-      },
+      consent: TEST_CONSENT,
       admin: false,
     });
     await app.listen(0, '127.0.0.1');

@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../src/index.js';
 import { ADMIN, as, bootAdminApp, NOT_ADMIN } from './support/admin-app.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, TEST_CONSENT } from './support/services.js';
 
 const tablePrefix = uniquePrefix('hostile');
 const redisPrefix = `${tablePrefix}r:`;
@@ -131,13 +131,7 @@ describe('hostile input on every endpoint: never a 5xx, never a state change', (
       redis: { url: REDIS_URL },
       database: { url: POSTGRES_URL, tablePrefix },
       session: { secret: TEST_SECRET, redisPrefix },
-      consent: {
-        auditSecret: TEST_SECRET,
-        categories: [
-          { key: 'necessary', name: 'Necessary', description: 'Sign-in.' },
-          { key: 'analytics', name: 'Analytics', description: 'Audience.', cookies: [{ name: 'an', purpose: 'p', duration: '1y', provider: 'x' }] },
-        ],
-      },
+      consent: TEST_CONSENT,
     });
     adminCookie = as(ADMIN)[1];
     userCookie = as(NOT_ADMIN)[1];

@@ -52,6 +52,17 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
     return page;
   }
 
+  /** Signs in through the login page, as a person would, and lands on the account page. */
+  async function signIn(context: BrowserContext, username: string): Promise<Page> {
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/login`);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${baseUrl}/account`);
+    return page;
+  }
+
   it('1. first visit: the banner is shown, its three choices look the same, and no cookie exists', async () => {
     const context = await browser.newContext();
     const page = await home(context);
@@ -182,19 +193,10 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
   });
 
   it('7. signs in on two browsers, sees both sessions, and signs the other one out from the account page', async () => {
-    const signIn = async (context: BrowserContext): Promise<Page> => {
-      const page = await context.newPage();
-      await page.goto(`${baseUrl}/login`);
-      await page.getByLabel('Username').fill('grace');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(`${baseUrl}/account`);
-      return page;
-    };
     const laptop = await browser.newContext({ userAgent: 'Laptop browser' });
     const phone = await browser.newContext({ userAgent: 'Phone browser' });
-    await signIn(phone);
-    const page = await signIn(laptop);
+    await signIn(phone, 'grace');
+    const page = await signIn(laptop, 'grace');
     await page.getByText('Phone browser').waitFor();
     expect(await page.locator('#sessions tbody tr').count()).toBe(2);
     expect(await seriousA11yViolations(page)).toEqual([]);
@@ -230,20 +232,9 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
 
   it("9. the admin page finds a user's sessions, revokes them, and verifies every audit chain", async () => {
     const userContext = await browser.newContext();
-    const userPage = await userContext.newPage();
-    await userPage.goto(`${baseUrl}/login`);
-    await userPage.getByLabel('Username').fill('grace');
-    await userPage.getByLabel('Password').fill(PASSWORD);
-    await userPage.getByRole('button', { name: 'Sign in' }).click();
-    await userPage.waitForURL(`${baseUrl}/account`);
-
+    const userPage = await signIn(userContext, 'grace');
     const adminContext = await browser.newContext();
-    const page = await adminContext.newPage();
-    await page.goto(`${baseUrl}/login`);
-    await page.getByLabel('Username').fill('root');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${baseUrl}/account`);
+    const page = await signIn(adminContext, 'root');
     await page.goto(`${baseUrl}/admin`);
     await page.getByLabel('User ID').fill(graceId);
     await page.getByRole('button', { name: 'Find sessions' }).click();

@@ -131,3 +131,12 @@ export class PrivateRedis {
 }
 
 export { waitFor };
+
+/** A small consent configuration for specs that exercise the module rather than the demo's categories. */
+export const TEST_CONSENT = {
+  auditSecret: TEST_SECRET,
+  categories: [
+    { key: 'necessary', name: 'Necessary', description: 'Sign-in.' },
+    { key: 'analytics', name: 'Analytics', description: 'Audience.', cookies: [{ name: 'an', purpose: 'p', duration: '1y', provider: 'x' }] },
+  ],
+};
