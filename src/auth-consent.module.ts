@@ -5,19 +5,21 @@ import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './auth-consent.mo
 import { resolveOptions, type AuthConsentModuleOptions, type ResolvedAuthConsentOptions } from './auth-consent.options.js';
 import { DataSourceLifecycle, dataSourceProvider } from './database/data-source.provider.js';
 import { adminExports, adminProviders } from './admin/admin.providers.js';
-import { authControllers, authExports, authMiddleware, authProviders } from './auth/auth.providers.js';
+import { authControllers, authExports, authProviders } from './auth/auth.providers.js';
 import { BannerController } from './banner/banner.controller.js';
 import { Clock, SystemClock } from './common/clock.js';
-import { consentControllers, consentExports, consentMiddleware, consentProviders } from './consent/consent.providers.js';
+import { consentControllers, consentExports, consentProviders } from './consent/consent.providers.js';
 import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { RedisLifecycle, redisClientProviders } from './session/redis-client.provider.js';
-import { SessionMiddleware } from './session/session.middleware.js';
-import { sessionStoreProvider } from './session/session-store.provider.js';
+import { CsrfCheck } from './session/csrf-check.js';
+import { SessionLoader } from './session/session-loader.js';
+import { AuthConsentMiddleware } from './auth-consent.middleware.js';
+import { RequestSessions } from './session/request-sessions.service.js';
 
 /**
  * Login, Redis-backed sessions and GDPR consent for a Nest app. Import it once with `forRoot` or
- * `forRootAsync`; it mounts its own middleware (session, Passport) on every route.
+ * `forRootAsync`; it mounts its own middleware (session, CSRF check, consent gate) on every route.
  */
 @Module({
   controllers: [HealthController, BannerController, ...authControllers, ...consentControllers],
@@ -37,8 +39,10 @@ import { sessionStoreProvider } from './session/session-store.provider.js';
     RedisLifecycle,
     dataSourceProvider,
     DataSourceLifecycle,
-    sessionStoreProvider,
-    SessionMiddleware,
+    RequestSessions,
+    SessionLoader,
+    CsrfCheck,
+    AuthConsentMiddleware,
     HealthService,
     ...authProviders,
     ...consentProviders,
@@ -61,6 +65,6 @@ export class AuthConsentModule extends ConfigurableModuleClass implements NestMo
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(SessionMiddleware, ...authMiddleware, ...consentMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
+    consumer.apply(AuthConsentMiddleware).forRoutes({ path: '*path', method: RequestMethod.ALL });
   }
 }

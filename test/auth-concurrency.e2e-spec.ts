@@ -127,7 +127,7 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
     const userId = 'cycling-user';
     for (let i = 0; i < 3000; i++) {
       const now = clock.now();
-      const saved = await backend.save(`h${i}`, { mode: 'create', json: '{}', userId, expiresAt: now + 60_000, loadedVersion: '0', maxSessions: 0, policy: 'evict-oldest' });
+      const saved = await backend.save(`h${i}`, { mode: 'create', json: '{}', userId, meta: undefined, expiresAt: now + 60_000, loadedVersion: '0', maxSessions: 0, policy: 'evict-oldest' });
       expect(saved).toBe('ok');
       clock.advance(61_000); // the previous session has expired by the next login
     }

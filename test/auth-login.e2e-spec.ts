@@ -227,13 +227,15 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
     const key = sessionKey(cookie);
     // With no login listener here, the first request stores the user's consent snapshot once.
     await http().get('/auth/me').set('Cookie', cookie).expect(200);
-    const before = await redis.hGet(key, 'd');
+    const before = await redis.hGetAll(key);
     clock.advance(30_000);
     await http().get('/auth/me').set('Cookie', cookie).expect(200);
-    expect(await redis.hGet(key, 'd')).toBe(before); // within the interval: nothing written
+    expect(await redis.hGetAll(key)).toEqual(before); // within the interval: nothing written
     clock.advance(60_000);
     await http().get('/auth/me').set('Cookie', cookie).expect(200);
-    expect(await redis.hGet(key, 'd')).not.toBe(before); // slid once
+    const slid = await redis.hGetAll(key);
+    expect(slid.m).not.toBe(before.m); // slid once: the login metadata's lastSeenAt moved
+    expect(slid.d).toBe(before.d);
     clock.advance(29 * 60_000);
     await http().get('/auth/me').set('Cookie', cookie).expect(200);
     clock.advance(30 * 60_000 + 1);

@@ -30,7 +30,7 @@ function installConsumer(tmp: string): string {
   cpSync(join(repo, 'test/consumer'), app, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) });
   renameSync(join(stage, 'node_modules'), join(app, 'node_modules'));
   const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-  for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.devDependencies), '@types/express-session', '@types/passport', '@types/passport-local']) {
+  for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.devDependencies), '@types/passport', '@types/passport-local']) {
     const target = join(app, 'node_modules', name);
     if (existsSync(target)) continue;
     mkdirSync(dirname(target), { recursive: true });

@@ -1,9 +1,8 @@
+import { SESSION_HANDLE_PATTERN } from '../session/session-token.js';
 import { AdminBadRequestException } from './admin-bad-request.exception.js';
 
 /** User IDs of the built-in store are UUIDs; an app's own UserStore may use other short, URL-safe IDs. */
 const USER_ID_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
-/** A session handle is the base64url SHA-256 of the session ID (43 characters). */
-const HANDLE_RE = /^[A-Za-z0-9_-]{43}$/;
 
 export function parseAdminUserId(userId: string): string {
   if (!USER_ID_RE.test(userId)) throw new AdminBadRequestException('userId must be 1-64 letters, digits, _ . : or -.');
@@ -11,6 +10,6 @@ export function parseAdminUserId(userId: string): string {
 }
 
 export function parseSessionHandle(handle: string): string {
-  if (!HANDLE_RE.test(handle)) throw new AdminBadRequestException('handle must be a session handle as GET /admin/users/:userId/sessions lists it (43 base64url characters).');
+  if (!SESSION_HANDLE_PATTERN.test(handle)) throw new AdminBadRequestException('handle must be a session handle as GET /admin/users/:userId/sessions lists it (22 base64url characters).');
   return handle;
 }

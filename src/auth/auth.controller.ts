@@ -4,8 +4,11 @@ import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { createAuthConsentValidationPipe } from '../common/validation.pipe.js';
 import { SessionStoreUnavailableException } from '../session/session.exceptions.js';
-import { authMetaOf, isSessionUnavailable } from '../session/session-meta.js';
+import { requestSessionOf } from '../session/request-session.js';
+import { RequestSessions } from '../session/request-sessions.service.js';
+import { isSessionUnavailable } from '../session/session-meta.js';
 import { SessionService, type SessionInfo } from '../session/session.service.js';
+import { SESSION_HANDLE_PATTERN } from '../session/session-token.js';
 import type { AuthUser } from './auth-user.js';
 import { PasswordPolicyError } from './auth.exceptions.js';
 import { AuthService } from './auth.service.js';
@@ -29,6 +32,7 @@ export class AuthController {
     private readonly sessions: SessionService,
     private readonly loginSessions: LoginSessionService,
     private readonly throttle: LoginThrottleService,
+    private readonly requestSessions: RequestSessions,
     @Inject(AUTH_CONSENT_OPTIONS) private readonly options: ResolvedAuthConsentOptions,
   ) {}
 
@@ -45,9 +49,10 @@ export class AuthController {
   @HttpCode(204)
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     if (isSessionUnavailable(req)) throw new SessionStoreUnavailableException();
-    if (req.session && req.isAuthenticated?.()) {
+    const session = requestSessionOf(req);
+    if (session) {
       try {
-        await new Promise<void>((resolve, reject) => req.logout((err) => (err ? reject(err) : resolve())));
+        await this.requestSessions.destroy(session);
       } catch {
         throw new SessionStoreUnavailableException();
       }
@@ -62,8 +67,8 @@ export class AuthController {
   @UseGuards(AuthenticatedGuard)
   me(@Req() req: Request, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response) {
     res.setHeader('Cache-Control', 'no-store');
-    const meta = authMetaOf(req.session);
-    const idle = meta?.remember ? this.options.session.rememberIdleTimeoutMs : this.options.session.idleTimeoutMs;
+    const meta = requestSessionOf(req)?.meta;
+    const idle = meta ? this.requestSessions.idleTimeout(meta) : 0;
     const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
     return {
       user,
@@ -91,7 +96,7 @@ export class AuthController {
   @HttpCode(204)
   @UseGuards(AuthenticatedGuard)
   async revokeOne(@Param('handle') handle: string, @CurrentUser() user: AuthUser): Promise<void> {
-    if (!/^[A-Za-z0-9_-]{43}$/.test(handle) || !(await this.sessions.revokeForUser(user.id, handle))) throw new NotFoundException('No such session');
+    if (!SESSION_HANDLE_PATTERN.test(handle) || !(await this.sessions.revokeForUser(user.id, handle))) throw new NotFoundException('No such session');
   }
 
   /** 204; revokes every session of the caller except the current one. */
@@ -119,7 +124,7 @@ export class AuthController {
       if (err instanceof PasswordPolicyError) throw new BadRequestException(err.message);
       throw err;
     }
-    await this.loginSessions.establish(req, res, user, { keep: authMetaOf(req.session) });
+    await this.loginSessions.establish(req, res, user, { keep: requestSessionOf(req)?.meta });
   }
 
 }

@@ -1,11 +1,11 @@
-import type { Abstract, NestMiddleware, Provider, Type } from '@nestjs/common';
+import type { Abstract, Provider, Type } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
-import { CsrfMiddleware } from '../session/csrf.middleware.js';
-import { ModulePassport } from '../session/module-passport.js';
+import { ModulePassport } from './module-passport.js';
 import { SessionBackend } from '../session/session-backend.js';
-import { sessionBackendProvider } from '../session/session-store.provider.js';
+import { sessionBackendProvider } from '../session/session-backend.provider.js';
+import { SessionUserLoader } from '../session/session-user.loader.js';
 import { SessionService } from '../session/session.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -16,7 +16,7 @@ import { LoginThrottleService } from './login-throttle.service.js';
 import { LoginGuard } from './login.guard.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { RolesGuard } from './roles.guard.js';
-import { SessionSerializer } from './session.serializer.js';
+import { AuthSessionUserLoader } from './auth-session-user.loader.js';
 import { throttleBackendProvider } from './throttle-backend.provider.js';
 import { TypeOrmUserStore } from './typeorm-user.store.js';
 import { UserStore } from './user-store.js';
@@ -38,13 +38,10 @@ export const authProviders: Provider[] = [
   LoginThrottleService,
   LoginSessionService,
   LocalStrategy,
-  SessionSerializer,
+  { provide: SessionUserLoader, useClass: AuthSessionUserLoader },
   LoginGuard,
   AuthenticatedGuard,
   RolesGuard,
-  CsrfMiddleware,
 ];
 export const authControllers: Type[] = [AuthController];
 export const authExports: Array<string | symbol | Type | Abstract<unknown>> = [SessionService, AuthService, UserStore, SessionBackend, PasswordHasher, AuthenticatedGuard, RolesGuard];
-/** Mounted after the session middleware, in this order. */
-export const authMiddleware: Array<Type<NestMiddleware>> = [CsrfMiddleware];

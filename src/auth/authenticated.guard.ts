@@ -10,7 +10,7 @@ export class AuthenticatedGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
     if (isSessionUnavailable(req)) throw new SessionStoreUnavailableException();
-    if (!req.user || !req.isAuthenticated?.()) throw new NotSignedInException();
+    if (!req.user) throw new NotSignedInException();
     return true;
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-local';
 import type { AuthUser } from './auth-user.js';
-import { ModulePassport } from '../session/module-passport.js';
+import { ModulePassport } from './module-passport.js';
 import { AuthService } from './auth.service.js';
 import { InvalidCredentialsException } from './auth.exceptions.js';
 

@@ -4,21 +4,22 @@ import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
 import { SessionLimitError, SessionLimitException, SessionStoreUnavailableException } from '../session/session.exceptions.js';
-import { AUTH_META_KEY, SESSION_ALLOW_LIST, type SessionAuthMeta } from '../session/session-meta.js';
+import { requestSessionOf, type RequestSession } from '../session/request-session.js';
+import { RequestSessions } from '../session/request-sessions.service.js';
+import { SESSION_ALLOW_LIST, type SessionAuthMeta } from '../session/session-meta.js';
 import type { AuthUser } from './auth-user.js';
 import { LoginListener } from './login-listener.js';
 
-type SessionRecord = Record<string, unknown>;
-
 /**
- * Puts a user into a session with a fresh session ID (Passport's `req.logIn` regenerates it: the old ID is
- * deleted from the store at once). Only the allow-listed pre-login data (the consent link) carries over.
+ * Puts a user into a session with a fresh session ID (the old ID is deleted from the store at once: no
+ * fixation). Only the allow-listed pre-login data (the consent link) carries over.
  */
 @Injectable()
 export class LoginSessionService {
   constructor(
     @Inject(AUTH_CONSENT_OPTIONS) private readonly options: ResolvedAuthConsentOptions,
     private readonly clock: Clock,
+    private readonly sessions: RequestSessions,
     @Optional() private readonly listener?: LoginListener,
   ) {}
 
@@ -27,11 +28,13 @@ export class LoginSessionService {
    * existing signed-in session (password change) without restarting its absolute lifetime.
    */
   async establish(req: Request, res: Response, user: AuthUser, opts: { remember?: boolean; keep?: SessionAuthMeta }): Promise<void> {
-    const previous = (req.session ?? {}) as unknown as SessionRecord;
-    const carried: SessionRecord = {};
+    const current = requestSessionOf(req);
+    if (!current) throw new SessionStoreUnavailableException();
+    const previous = req.session ?? {};
+    const carried: Record<string, unknown> = {};
     for (const key of SESSION_ALLOW_LIST) if (previous[key] !== undefined) carried[key] = previous[key];
 
-    await this.store(req, () => new Promise<void>((resolve, reject) => req.logIn(user, { session: true, keepSessionInfo: false }, (err) => (err ? reject(err) : resolve()))));
+    const session = await this.store(current, () => this.sessions.regenerate(req, current));
 
     const s = this.options.session;
     const now = this.clock.now();
@@ -46,23 +49,22 @@ export class LoginSessionService {
           ip: req.ip,
           userAgent: req.get('user-agent')?.slice(0, 256),
         };
-    const session = req.session as unknown as SessionRecord;
-    Object.assign(session, carried);
-    session[AUTH_META_KEY] = meta;
+    Object.assign(session.data, carried);
     // A browser-session cookie has no Expires; a remembered one expires when the server-side session would.
-    req.session.cookie.expires = remember ? new Date(Math.min(now + s.rememberIdleTimeoutMs, meta.absoluteExpiresAt)) : undefined;
-    await this.store(req, () => new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve()))));
+    this.sessions.signIn(session, user.id, meta);
+    req.user = user;
+    await this.store(session, () => this.sessions.commit(req, session));
 
     if (this.listener) await this.listener.afterLogin(user, req, res);
     res.setHeader('Cache-Control', 'no-store');
   }
 
-  private async store(req: Request, step: () => Promise<void>): Promise<void> {
+  private async store<T>(session: RequestSession, step: () => Promise<T>): Promise<T> {
     try {
-      await step();
+      return await step();
     } catch (err) {
-      // Nothing of this login may be written back at the end of the request.
-      (req as { session?: unknown }).session = undefined;
+      // Nothing of this login may be written back at the end of the request, and no cookie sent.
+      session.destroyed = true;
       if (err instanceof SessionLimitError) throw new SessionLimitException();
       throw new SessionStoreUnavailableException();
     }

@@ -2,8 +2,9 @@ import { BadRequestException, type CanActivate, type ExecutionContext, Injectabl
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
-import { ModulePassport } from '../session/module-passport.js';
+import { ModulePassport } from './module-passport.js';
 import { SessionStoreUnavailableException } from '../session/session.exceptions.js';
+import { requestSessionOf } from '../session/request-session.js';
 import { isSessionUnavailable } from '../session/session-meta.js';
 import type { AuthUser } from './auth-user.js';
 import { InvalidCredentialsException } from './auth.exceptions.js';
@@ -16,7 +17,7 @@ import { assertPlainJsonBody } from '../common/json-body.shape.js';
 
 /**
  * The login guard: validates the body, applies throttling, runs the local strategy and then really logs in
- * (Nest's AuthGuard alone never calls `req.logIn`), with a new session ID.
+ * (Nest's AuthGuard alone never starts a session), with a new session ID.
  */
 @Injectable()
 export class LoginGuard implements CanActivate {
@@ -29,7 +30,7 @@ export class LoginGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
-    if (isSessionUnavailable(req) || !req.session) throw new SessionStoreUnavailableException();
+    if (isSessionUnavailable(req) || !requestSessionOf(req)) throw new SessionStoreUnavailableException();
     const body = await this.validBody(req.body);
     const ip = req.ip ?? '';
 

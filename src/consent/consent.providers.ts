@@ -1,8 +1,8 @@
-import type { NestMiddleware, Provider, Type } from '@nestjs/common';
+import type { Provider, Type } from '@nestjs/common';
 import { LoginListener } from '../auth/login-listener.js';
 import { ConsentAuditService } from './consent-audit.service.js';
 import { ConsentEventCategoryIndexer } from './consent-event-category.indexer.js';
-import { ConsentGateMiddleware } from './consent-gate.middleware.js';
+import { ConsentGate } from './consent-gate.js';
 import { consentKeysProvider } from './consent-keys.provider.js';
 import { ConsentLoginListener } from './consent-login.listener.js';
 import { ConsentPolicy } from './consent-policy.service.js';
@@ -24,12 +24,10 @@ export const consentProviders: Provider[] = [
   ConsentService,
   ConsentReceiptService,
   ConsentGuard,
-  ConsentGateMiddleware,
+  ConsentGate,
   ConsentLoginListener,
   { provide: LoginListener, useExisting: ConsentLoginListener },
   { provide: ConsentSessionSync, useClass: SessionConsentSync },
 ];
 export const consentControllers: Type[] = [ConsentController];
 export const consentExports: Array<string | symbol | Type> = [ConsentService, ConsentReceiptService, ConsentPolicy, ConsentGuard, ConsentEventCategoryIndexer];
-/** Mounted after the session and auth middleware, in this order. */
-export const consentMiddleware: Array<Type<NestMiddleware>> = [ConsentGateMiddleware];

@@ -7,7 +7,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { Clock } from '../common/clock.js';
 import { ConsentAuditService, type ConsentCheckpointReport, type ConsentVerifyReport } from './consent-audit.service.js';
 import { parseConsentBody } from './consent-body.js';
-import { getConsentContext, setConsentContext, type ConsentRequestContext } from './consent-context.js';
+import { peekConsentContext, setConsentContext, type ConsentRequestContext } from './consent-context.js';
 import { isDatabaseUnavailable } from './consent-db-errors.js';
 import { truncateIp } from './consent-ip.js';
 import { ConsentPolicy } from './consent-policy.service.js';
@@ -76,36 +76,45 @@ export class ConsentService {
   }
 
   /**
-   * Who the request is and what they decided. Visitors: the signed cookie (no SQL). Users: the session's
-   * snapshot when a {@link ConsentSessionSync} keeps it fresh, otherwise the current record.
+   * Whether resolving the request's context needs the database: a signed-in user whose snapshot is not in
+   * the session (or no {@link ConsentSessionSync} keeps it fresh). Everyone else resolves with no I/O.
    */
-  async resolveContext(req: Request): Promise<ConsentRequestContext> {
-    const cookies = parseCookieHeader(req.headers.cookie);
+  needsLookup(req: Request): boolean {
+    const user = req.user as AuthUser | undefined;
+    return !!user?.id && this.cachedSnapshot(req, user.id) === undefined;
+  }
+
+  /** The session's snapshot when it can be trusted for this user; undefined when it must be read. */
+  private cachedSnapshot(req: Request, userId: string): ConsentSnapshot | null | undefined {
+    const cached = req.session?.consent;
+    return this.sessionSync && cached !== undefined && (cached === null || cached.sub === `user:${userId}`) ? cached : undefined;
+  }
+
+  private emptyContext(req: Request): ConsentRequestContext {
     const ctx: ConsentRequestContext = {
       subject: null,
       snapshot: null,
       gpc: req.headers['sec-gpc'] === '1',
-      cookieNames: [...cookies.keys()],
+      cookieNames: [...parseCookieHeader(req.headers.cookie).keys()],
       state: () => this.policy.state(ctx.snapshot, this.clock.now(), ctx.gpc),
     };
+    return ctx;
+  }
+
+  /**
+   * Who the request is and what they decided, without I/O: visitors from the signed cookie, users from the
+   * session's snapshot. A user whose snapshot must be read ({@link needsLookup}) is undecided here (fail
+   * closed); {@link resolveContext} reads it.
+   */
+  resolveNow(req: Request): ConsentRequestContext {
+    const ctx = this.emptyContext(req);
     const user = req.user as AuthUser | undefined;
     if (user?.id) {
       ctx.subject = { type: 'user', id: user.id };
-      const cached = req.session?.consent;
-      if (this.sessionSync && cached !== undefined && (cached === null || cached.sub === `user:${user.id}`)) {
-        ctx.snapshot = cached;
-        return ctx;
-      }
-      try {
-        ctx.snapshot = await this.readSnapshot(ctx.subject);
-        if (this.sessionSync && req.session) req.session.consent = ctx.snapshot;
-      } catch (err) {
-        // Fail closed: with the database down a user is treated as undecided (nothing optional passes).
-        this.logger.warn(`Consent record unreadable, treating the user as undecided: ${(err as Error).message}`);
-      }
+      ctx.snapshot = this.cachedSnapshot(req, user.id) ?? null;
       return ctx;
     }
-    const visitor = this.visitorCookie.decode(cookies.get(this.visitorCookie.name));
+    const visitor = this.visitorCookie.decode(parseCookieHeader(req.headers.cookie).get(this.visitorCookie.name));
     if (visitor) {
       ctx.subject = { type: 'visitor', id: visitor.visitorId };
       ctx.snapshot = visitor.snapshot;
@@ -113,8 +122,24 @@ export class ConsentService {
     return ctx;
   }
 
+  /** {@link resolveNow}, reading the user's current record when the session has no usable snapshot. */
+  async resolveContext(req: Request): Promise<ConsentRequestContext> {
+    if (!this.needsLookup(req)) return this.resolveNow(req);
+    const ctx = this.emptyContext(req);
+    const user = req.user as AuthUser;
+    ctx.subject = { type: 'user', id: user.id };
+    try {
+      ctx.snapshot = await this.readSnapshot(ctx.subject);
+      if (this.sessionSync && req.session) req.session.consent = ctx.snapshot;
+    } catch (err) {
+      // Fail closed: with the database down a user is treated as undecided (nothing optional passes).
+      this.logger.warn(`Consent record unreadable, treating the user as undecided: ${(err as Error).message}`);
+    }
+    return ctx;
+  }
+
   private async context(req: Request): Promise<ConsentRequestContext> {
-    let ctx = getConsentContext(req);
+    let ctx = peekConsentContext(req);
     if (!ctx) {
       ctx = await this.resolveContext(req);
       setConsentContext(req, ctx);

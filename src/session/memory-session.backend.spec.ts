@@ -11,7 +11,7 @@ class TestClock extends Clock {
 }
 
 function input(over: Partial<SaveSessionInput> = {}): SaveSessionInput {
-  return { mode: 'create', json: '{"a":1}', userId: 'u1', expiresAt: 1_000_000 + 60_000, loadedVersion: '0', maxSessions: 0, policy: 'evict-oldest', ...over };
+  return { mode: 'create', json: '{"a":1}', userId: 'u1', meta: undefined, expiresAt: 1_000_000 + 60_000, loadedVersion: '0', maxSessions: 0, policy: 'evict-oldest', ...over };
 }
 
 describe('MemorySessionBackend (the same contract as the Redis scripts)', () => {

@@ -1,9 +1,11 @@
 import type { Clock } from '../common/clock.js';
+import type { SessionAuthMeta } from './session-meta.js';
 import { SessionBackend, type IndexedSession, type SaveResult, type SaveSessionInput, type StoredSession } from './session-backend.js';
 
 interface Entry {
   json: string;
   userId: string;
+  meta: SessionAuthMeta | undefined;
   version: number;
   propagated: Map<string, string>;
   expiresAt: number;
@@ -52,7 +54,7 @@ export class MemorySessionBackend extends SessionBackend {
     if (!entry) return null;
     const data = JSON.parse(entry.json) as Record<string, unknown>;
     for (const [key, json] of entry.propagated) data[key] = JSON.parse(json);
-    return { data, version: String(entry.version) };
+    return { userId: entry.userId, meta: entry.meta && { ...entry.meta }, data, version: String(entry.version) };
   }
 
   async save(handle: string, input: SaveSessionInput): Promise<SaveResult> {
@@ -76,7 +78,7 @@ export class MemorySessionBackend extends SessionBackend {
         }
       }
     }
-    this.sessions.set(handle, { json: input.json, userId: input.userId, version, propagated, expiresAt: input.expiresAt });
+    this.sessions.set(handle, { json: input.json, userId: input.userId, meta: input.meta && { ...input.meta }, version, propagated, expiresAt: input.expiresAt });
     if (input.userId) {
       this.userIndex(input.userId).set(handle, input.expiresAt);
       this.prune(input.userId);
@@ -94,7 +96,7 @@ export class MemorySessionBackend extends SessionBackend {
 
   async list(userId: string): Promise<IndexedSession[]> {
     const idx = this.prune(userId);
-    return [...idx.keys()].map((handle) => ({ handle, data: JSON.parse(this.sessions.get(handle)!.json) as Record<string, unknown> }));
+    return [...idx.keys()].map((handle) => ({ handle, meta: this.sessions.get(handle)!.meta }));
   }
 
   async destroyForUser(userId: string, handle: string): Promise<boolean> {

@@ -9,6 +9,7 @@ import {
   SAVE_SCRIPT,
   SET_KEY_FOR_USER_SCRIPT,
 } from './session-scripts.js';
+import type { SessionAuthMeta } from './session-meta.js';
 
 /** Sessions in Redis: one hash per session (key built from the handle), one sorted set per user. */
 export class RedisSessionBackend extends SessionBackend {
@@ -30,11 +31,11 @@ export class RedisSessionBackend extends SessionBackend {
 
   async load(handle: string): Promise<StoredSession | null> {
     const hash = await this.redis.hashGetAll(this.sessionKey(handle));
-    if (hash.d === undefined) return null;
-    const data = JSON.parse(hash.d) as Record<string, unknown>;
+    if (hash.u === undefined) return null;
+    const data = JSON.parse(hash.d ?? '{}') as Record<string, unknown>;
     // Values set by setKeyForUser after this copy was written win over the copy (see SAVE_SCRIPT).
-    for (const [field, value] of Object.entries(hash)) if (field.startsWith('p:')) data[field.slice(2)] = JSON.parse(value);
-    return { data, version: hash.v ?? '0' };
+    for (const field in hash) if (field.startsWith('p:')) data[field.slice(2)] = JSON.parse(hash[field]);
+    return { userId: hash.u, meta: decodeMeta(hash.m, hash.i, hash.a), data, version: hash.v ?? '0' };
   }
 
   async save(handle: string, input: SaveSessionInput): Promise<SaveResult> {
@@ -43,7 +44,7 @@ export class RedisSessionBackend extends SessionBackend {
     const reply = await this.redis.script(
       SAVE_SCRIPT,
       [this.sessionKey(handle)],
-      [input.mode, input.json, input.userId, ttl, input.expiresAt, now, handle, input.loadedVersion, input.maxSessions, input.policy, this.prefix],
+      [input.mode, input.json, input.userId, ttl, input.expiresAt, now, handle, input.loadedVersion, input.maxSessions, input.policy, this.prefix, ...encodeMeta(input.meta)],
     );
     return String(reply) as SaveResult;
   }
@@ -55,7 +56,7 @@ export class RedisSessionBackend extends SessionBackend {
   async list(userId: string): Promise<IndexedSession[]> {
     const flat = (await this.redis.script(LIST_SCRIPT, [this.indexKey(userId)], [this.prefix, this.clock.now()])) as string[];
     const out: IndexedSession[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ handle: String(flat[i]), data: JSON.parse(String(flat[i + 1])) as Record<string, unknown> });
+    for (let i = 0; i + 3 < flat.length; i += 4) out.push({ handle: String(flat[i]), meta: decodeMeta(String(flat[i + 1]), String(flat[i + 2]), String(flat[i + 3])) });
     return out;
   }
 
@@ -74,4 +75,20 @@ export class RedisSessionBackend extends SessionBackend {
   async indexSize(userId: string): Promise<number> {
     return Number(await this.redis.command(['ZCARD', this.indexKey(userId)]));
   }
+}
+
+/** Login times as base-36 ms (`created lastSeen absolute remember`, ~28 chars), IP and user agent in fields of their own. */
+function encodeMeta(meta: SessionAuthMeta | undefined): [string, string, string] {
+  if (!meta) return ['', '', ''];
+  const times = `${meta.createdAt.toString(36)} ${meta.lastSeenAt.toString(36)} ${meta.absoluteExpiresAt.toString(36)} ${meta.remember ? 1 : 0}`;
+  return [times, meta.ip ?? '', meta.userAgent ?? ''];
+}
+
+function decodeMeta(times: string | undefined, ip: string | undefined, agent: string | undefined): SessionAuthMeta | undefined {
+  const t = times ? times.split(' ') : [];
+  if (t.length !== 4) return undefined;
+  const meta: SessionAuthMeta = { createdAt: parseInt(t[0], 36), lastSeenAt: parseInt(t[1], 36), absoluteExpiresAt: parseInt(t[2], 36), remember: t[3] === '1' };
+  if (ip) meta.ip = ip;
+  if (agent) meta.userAgent = agent;
+  return meta;
 }

@@ -1,5 +1,10 @@
+import type { SessionAuthMeta } from './session-meta.js';
+
 /** A stored session as read back: its data (propagated keys applied) and the version of those keys. */
 export interface StoredSession {
+  /** The signed-in user, or `''`. */
+  userId: string;
+  meta: SessionAuthMeta | undefined;
   data: Record<string, unknown>;
   version: string;
 }
@@ -7,10 +12,12 @@ export interface StoredSession {
 export interface SaveSessionInput {
   /** `create` for a new ID; `update` writes only if the session still exists (never resurrects a revoked one). */
   mode: 'create' | 'update';
-  /** JSON of the session data. */
+  /** JSON of the session's own data (the app's keys and `consent`). */
   json: string;
   /** The signed-in user, or `''`. */
   userId: string;
+  /** The login's timing and client facts; absent for an anonymous session. */
+  meta: SessionAuthMeta | undefined;
   /** When the session expires (Clock ms); the store TTL is this minus now. */
   expiresAt: number;
   /** `update` only: the version of propagated keys this copy was read with. */
@@ -26,7 +33,7 @@ export type SaveResult = 'ok' | 'gone' | 'refused';
 /** A live session of a user, as the per-user index lists it. */
 export interface IndexedSession {
   handle: string;
-  data: Record<string, unknown>;
+  meta: SessionAuthMeta | undefined;
 }
 
 /**

@@ -1,13 +1,15 @@
 /**
  * Lua scripts of the Redis session backend. Each runs atomically, so a session and its user's index never
  * disagree, whatever runs in parallel. Layout (P = prefix):
- *   P sess:<handle>        hash: d = session JSON, u = user ID, v = version of propagated keys, p:<key> = propagated value
+ *   P sess:<handle>        hash: u = user ID ('' when anonymous), m = login times, i = client IP, a = user agent,
+ *                          d = data JSON, v = version of propagated keys, p:<key> = propagated value
+ * Fields are kept short (Redis stores a hash whose values are all under 64 bytes as one compact listpack).
  *   P user:<id>:sessions   sorted set of handles scored by expiry (Clock ms)
  * Keys are derived inside the scripts from the prefix (the index depends on the stored user), so this
  * targets a standalone Redis (or a single cluster slot), as connect-redis does by default.
  */
 
-/** KEYS[1]=session; ARGV: mode, json, userId, ttlMs, expiresAt, now, handle, loadedVersion, max, policy, prefix. */
+/** KEYS[1]=session; ARGV: mode, json, userId, ttlMs, expiresAt, now, handle, loadedVersion, max, policy, prefix, times, ip, agent. */
 export const SAVE_SCRIPT = `
 local key = KEYS[1]
 local mode, json, uid = ARGV[1], ARGV[2], ARGV[3]
@@ -34,7 +36,14 @@ elseif uid ~= '' and max > 0 then
     end
   end
 end
-redis.call('HSET', key, 'd', json, 'u', uid)
+-- One HSET with every field: the hash is built in one go.
+local fields, empty = {'u', uid, 'd', json}, {}
+for i, f in ipairs({'m', 'i', 'a'}) do
+  local v = ARGV[11 + i]
+  if v == '' then table.insert(empty, f) else table.insert(fields, f); table.insert(fields, v) end
+end
+if #empty > 0 then redis.call('HDEL', key, unpack(empty)) end
+redis.call('HSET', key, unpack(fields))
 redis.call('PEXPIRE', key, ttl)
 if uid ~= '' then
   local idx = prefix .. 'user:' .. uid .. ':sessions'
@@ -75,13 +84,19 @@ end
 return n
 `;
 
-/** KEYS[1]=index; ARGV: prefix, now. Returns [handle, json, handle, json, ...] of live sessions; prunes the rest. */
+/** KEYS[1]=index; ARGV: prefix, now. Returns [handle, times, ip, agent, handle, …] of live sessions; prunes the rest. */
 export const LIST_SCRIPT = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local out = {}
 for _, h in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local d = redis.call('HGET', ARGV[1] .. 'sess:' .. h, 'd')
-  if d then table.insert(out, h); table.insert(out, d) else redis.call('ZREM', KEYS[1], h) end
+  local key = ARGV[1] .. 'sess:' .. h
+  if redis.call('EXISTS', key) == 1 then
+    local m = redis.call('HMGET', key, 'm', 'i', 'a')
+    table.insert(out, h)
+    for j = 1, 3 do table.insert(out, m[j] or '') end
+  else
+    redis.call('ZREM', KEYS[1], h)
+  end
 end
 return out
 `;

@@ -4,12 +4,13 @@ import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { SessionBackend } from './session-backend.js';
 import { SessionStoreUnavailableException } from './session.exceptions.js';
-import { authMetaOf } from './session-meta.js';
+import { requestSessionOf } from './request-session.js';
+import type { SessionAuthMeta } from './session-meta.js';
 import { sessionHandle } from './session-token.js';
 
 /** A live session as users and administrators see it: never the session ID. */
 export interface SessionInfo {
-  /** Opaque handle (SHA-256 of the session ID); use it to revoke the session. */
+  /** Opaque handle (truncated SHA-256 of the session ID); use it to revoke the session. */
   handle: string;
   createdAt: string | null;
   lastSeenAt: string | null;
@@ -37,7 +38,8 @@ export class SessionService {
 
   /** The handle of the request's session, if it has one. */
   currentHandle(req: Request): string | undefined {
-    return req.session && typeof req.sessionID === 'string' ? sessionHandle(req.sessionID) : undefined;
+    const s = requestSessionOf(req);
+    return s?.stored && s.id !== undefined ? sessionHandle(s.id) : undefined;
   }
 
   /** The user's live sessions, most recently active first; `current` marks the session of `currentReq`. */
@@ -45,7 +47,7 @@ export class SessionService {
     const current = currentReq ? this.currentHandle(currentReq) : undefined;
     const sessions = await this.call(() => this.backend.list(userId));
     return sessions
-      .map(({ handle, data }) => this.describe(handle, data, handle === current))
+      .map(({ handle, meta }) => this.describe(handle, meta, handle === current))
       .sort((a, b) => (b.lastSeenAt ?? '').localeCompare(a.lastSeenAt ?? ''));
   }
 
@@ -74,8 +76,7 @@ export class SessionService {
     return this.call(() => this.backend.setKeyForUser(userId, key, JSON.stringify(value ?? null)));
   }
 
-  private describe(handle: string, data: Record<string, unknown>, current: boolean): SessionInfo {
-    const meta = authMetaOf(data);
+  private describe(handle: string, meta: SessionAuthMeta | undefined, current: boolean): SessionInfo {
     const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
     const idle = meta ? (meta.remember ? this.options.session.rememberIdleTimeoutMs : this.options.session.idleTimeoutMs) : 0;
     return {

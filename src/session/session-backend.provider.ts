@@ -1,17 +1,12 @@
 import type { Provider } from '@nestjs/common';
-import type session from 'express-session';
 import type { RedisClientType } from 'redis';
 import { AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
-import { HashedSessionStore } from './hashed-session.store.js';
 import { MemorySessionBackend } from './memory-session.backend.js';
 import { RedisScriptRunner } from './redis-script.runner.js';
 import { RedisSessionBackend } from './redis-session.backend.js';
 import { SessionBackend } from './session-backend.js';
-
-/** Internal token of the express-session store. */
-export const SESSION_STORE = Symbol('SESSION_STORE');
 
 /** Redis when configured, otherwise the in-process backend with the same behaviour (development). */
 export const sessionBackendProvider: Provider = {
@@ -19,20 +14,4 @@ export const sessionBackendProvider: Provider = {
   inject: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, Clock],
   useFactory: (options: ResolvedAuthConsentOptions, client: RedisClientType | null, clock: Clock): SessionBackend =>
     client ? new RedisSessionBackend(new RedisScriptRunner(client), options.session.redisPrefix, clock) : new MemorySessionBackend(clock),
-};
-
-export const sessionStoreProvider: Provider = {
-  provide: SESSION_STORE,
-  inject: [AUTH_CONSENT_OPTIONS, SessionBackend, Clock],
-  useFactory: (options: ResolvedAuthConsentOptions, backend: SessionBackend, clock: Clock): session.Store =>
-    new HashedSessionStore(
-      backend,
-      {
-        idleTimeoutMs: options.session.idleTimeoutMs,
-        rememberIdleTimeoutMs: options.session.rememberIdleTimeoutMs,
-        maxSessionsPerUser: options.auth.maxSessionsPerUser,
-        sessionLimitPolicy: options.auth.sessionLimitPolicy,
-      },
-      clock,
-    ),
 };

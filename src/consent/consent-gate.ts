@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger, type NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
-import { getConsentContext, setConsentContext } from './consent-context.js';
+import { deferConsentContext, getConsentContext, setConsentContext } from './consent-context.js';
 import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentVisitorCookie } from './consent-visitor-cookie.js';
 import { ConsentService } from './consent.service.js';
@@ -27,14 +27,15 @@ function isExpiring(setCookie: string): boolean {
 }
 
 /**
- * The server-side cookie gate. It resolves the request's consent (signed visitor cookie or session
- * snapshot: no SQL in steady state), then wraps `writeHead`, through which every response's headers pass
- * (Node calls it for implicit headers too), and removes each Set-Cookie whose cookie belongs to a category
- * the subject has not granted, whoever set it (`res.cookie`, `setHeader`, `append`, another middleware).
+ * The server-side cookie gate, the consent stage of the module's middleware. The request's consent (signed
+ * visitor cookie or session snapshot: no SQL in steady state) is resolved on first use; as the response's
+ * headers are written (every response's pass through `writeHead`, implicit ones too) it removes each
+ * Set-Cookie whose cookie belongs to a category the subject has not granted, whoever set it (`res.cookie`,
+ * `setHeader`, `append`, another middleware).
  */
 @Injectable()
-export class ConsentGateMiddleware implements NestMiddleware {
-  private readonly logger = new Logger(ConsentGateMiddleware.name);
+export class ConsentGate {
+  private readonly logger = new Logger(ConsentGate.name);
   private readonly warned = new Set<string>();
   private readonly ownCookies: Set<string>;
 
@@ -48,22 +49,16 @@ export class ConsentGateMiddleware implements NestMiddleware {
     this.ownCookies = new Set([options.session.cookieName, visitorCookie.name]);
   }
 
-  use(req: Request, res: Response, next: NextFunction): void {
-    this.install(req, res);
-    this.consent.resolveContext(req).then((ctx) => {
-      setConsentContext(req, ctx);
-      next();
-    }, next);
-  }
-
-  private install(req: Request, res: Response): void {
-    const original = res.writeHead as (...args: unknown[]) => ServerResponse;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const gate = this;
-    (res as unknown as { writeHead: (...args: unknown[]) => ServerResponse }).writeHead = function writeHead(this: ServerResponse, ...args: unknown[]) {
-      gate.filter(req, res, args);
-      return original.apply(this, args);
-    };
+  /**
+   * Leaves the context to be resolved on first use, with no I/O; only a user whose snapshot must be read
+   * from the database is resolved now (a database failure leaves that user undecided: fail closed).
+   */
+  begin(req: Request): Promise<void> | undefined {
+    if (!this.consent.needsLookup(req)) {
+      deferConsentContext(req, this.consent);
+      return undefined;
+    }
+    return this.consent.resolveContext(req).then((ctx) => setConsentContext(req, ctx));
   }
 
   /** Whether a Set-Cookie value may leave, under the decisions in force when headers are written. */
@@ -85,8 +80,11 @@ export class ConsentGateMiddleware implements NestMiddleware {
     };
   }
 
-  private filter(req: Request, res: Response, args: unknown[]): void {
-    const keep = this.allowed(req);
+  /** Called as the response's headers are written, with writeHead's arguments. */
+  beforeHeaders(req: Request, res: Response, args: unknown[]): void {
+    let keeper: ((value: string) => boolean) | undefined;
+    // Decisions are looked up only for a response that sets a cookie.
+    const keep = (value: string) => (keeper ??= this.allowed(req))(value);
     const current = res.getHeader('set-cookie');
     if (current !== undefined) {
       const values = (Array.isArray(current) ? current : [current]).map(String);

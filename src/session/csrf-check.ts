@@ -1,5 +1,5 @@
-import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { CrossOriginRequestException } from './session.exceptions.js';
@@ -13,16 +13,16 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * Login is covered too (login CSRF), since it is an unsafe request like any other.
  */
 @Injectable()
-export class CsrfMiddleware implements NestMiddleware {
+export class CsrfCheck {
   private readonly allowed: Set<string>;
 
   constructor(@Inject(AUTH_CONSENT_OPTIONS) options: ResolvedAuthConsentOptions) {
     this.allowed = new Set(options.allowedOrigins);
   }
 
-  use(req: Request, _res: Response, next: NextFunction): void {
-    if (!isCrossOrigin(req.method, req.headers, req.host, this.allowed)) return next();
-    throw new CrossOriginRequestException();
+  /** Throws {@link CrossOriginRequestException} (403) for a cross-origin unsafe request. */
+  assert(req: Request): void {
+    if (isCrossOrigin(req.method, req.headers, req.host, this.allowed)) throw new CrossOriginRequestException();
   }
 }
 

@@ -1,0 +1,57 @@
+import type { Request } from 'express';
+import type { SessionAuthMeta } from './session-meta.js';
+
+/**
+ * What an app reads and writes as `req.session` (or Nest's `@Session()`): plain JSON-serialisable data,
+ * written back at the end of the request only when it changed. The module keeps `consent` in it.
+ */
+export interface AuthConsentSessionData {
+  [key: string]: unknown;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The request's session data; undefined only when the session store could not be read. */
+      session?: AuthConsentSessionData;
+    }
+  }
+}
+
+/** The module's side of one request's session: identity, login facts and what was last stored. */
+export class RequestSession {
+  /** The raw session ID (cookie only; Redis sees its handle). Undefined until the session is first stored. */
+  id: string | undefined;
+  /** The signed-in user, or `''`. */
+  userId = '';
+  meta: SessionAuthMeta | undefined;
+  /** Version of the propagated keys this copy was read with (see SessionBackend.setKeyForUser). */
+  version = '0';
+  /** The session exists in the store under `id` (an update may not resurrect it); false for a new ID. */
+  stored = false;
+  /** JSON of the data as last read or written: an unchanged session is not written back. */
+  savedData = '{}';
+  /** The login facts changed (login, idle window slid) since they were read. */
+  metaChanged = false;
+  /** The cookie must be (re)sent: a new ID, or a remembered session's moved expiry. */
+  sendCookie = false;
+  /** Logged out or expired: nothing is written back and no cookie sent. */
+  destroyed = false;
+  /** Revoked by someone else while this request ran: nothing is written back (nothing resurrected). */
+  revoked = false;
+
+  constructor(public data: AuthConsentSessionData) {}
+}
+
+const STATE = Symbol('authConsentRequestSession');
+
+export function attachRequestSession(req: Request, session: RequestSession): void {
+  (req as unknown as Record<symbol, unknown>)[STATE] = session;
+  req.session = session.data;
+}
+
+/** The request's session, if its store read succeeded. */
+export function requestSessionOf(req: Request): RequestSession | undefined {
+  return (req as unknown as Record<symbol, RequestSession | undefined>)[STATE];
+}

@@ -1,0 +1,179 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
+import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
+import { Clock } from '../common/clock.js';
+import { attachRequestSession, RequestSession } from './request-session.js';
+import { SessionBackend } from './session-backend.js';
+import { SessionCookie } from './session-cookie.js';
+import { SessionLimitError } from './session.exceptions.js';
+import type { SessionAuthMeta } from './session-meta.js';
+import { sessionHandle } from './session-token.js';
+
+/**
+ * Reads, writes, regenerates and destroys the session of a request, and issues its cookie. The module's
+ * own session layer (in place of express-session and Passport's session strategy): a signed-in read costs
+ * one store read and no write; a session is written back only when its data or login facts changed, and an
+ * update never resurrects a session revoked in the meantime (the backend refuses it).
+ */
+@Injectable()
+export class RequestSessions {
+  readonly cookie: SessionCookie;
+  private readonly touchIntervalMs: number;
+
+  constructor(
+    @Inject(AUTH_CONSENT_OPTIONS) private readonly options: ResolvedAuthConsentOptions,
+    private readonly backend: SessionBackend,
+    private readonly clock: Clock,
+  ) {
+    const s = options.session;
+    this.cookie = new SessionCookie(s.cookieName, s.secrets, s.cookieSecure);
+    // Sliding more rarely than half the idle timeout would let an active user time out.
+    this.touchIntervalMs = Math.min(options.auth.touchIntervalMs, Math.floor(s.idleTimeoutMs / 2));
+  }
+
+  /**
+   * The stored session `id` names (one store read), with the server-side timeouts applied: an expired
+   * session is deleted and a fresh one returned; the idle window slides at most once per touch interval.
+   * Unknown, revoked and expired IDs all give a fresh session (a new ID if anything is ever stored). Throws
+   * when the store fails.
+   */
+  async load(id: string): Promise<RequestSession> {
+    const handle = sessionHandle(id);
+    const stored = await this.backend.load(handle);
+    if (!stored) return new RequestSession({});
+    const s = new RequestSession(stored.data);
+    s.id = id;
+    s.userId = stored.userId;
+    s.meta = stored.meta;
+    s.version = stored.version;
+    s.stored = true;
+    s.savedData = JSON.stringify(stored.data);
+    const meta = s.meta;
+    if (meta) {
+      const now = this.clock.now();
+      if (now >= meta.lastSeenAt + this.idleTimeout(meta) || now >= meta.absoluteExpiresAt) {
+        await this.backend.destroy(handle);
+        return new RequestSession({});
+      }
+      if (now - meta.lastSeenAt >= this.touchIntervalMs) this.touch(s, now);
+    }
+    return s;
+  }
+
+  /** A new, empty session under a new ID for this request (login, password change); the old ID is deleted from the store first. */
+  async regenerate(req: Request, current: RequestSession): Promise<RequestSession> {
+    if (current.stored && current.id !== undefined) await this.backend.destroy(sessionHandle(current.id));
+    current.destroyed = true;
+    const fresh = new RequestSession({});
+    fresh.id = SessionCookie.newId();
+    fresh.sendCookie = true;
+    attachRequestSession(req, fresh);
+    return fresh;
+  }
+
+  /** Puts a user and the login facts into the session; stored by the next {@link commit}. */
+  signIn(s: RequestSession, userId: string, meta: SessionAuthMeta): void {
+    s.userId = userId;
+    s.meta = meta;
+    s.metaChanged = true;
+    if (meta.remember) s.sendCookie = true;
+  }
+
+  /** Deletes the session from the store (logout); nothing of it is written back. */
+  async destroy(s: RequestSession): Promise<void> {
+    if (s.stored && s.id !== undefined) await this.backend.destroy(sessionHandle(s.id));
+    s.destroyed = true;
+    s.sendCookie = false;
+  }
+
+  /**
+   * The JSON to write back, or undefined when there is nothing to write: synchronous, so a request that
+   * changed nothing ends without waiting. A new session with no data and no user is not stored (nor its
+   * cookie sent); once the headers are out it could not get its cookie, so it is not stored either.
+   */
+  pendingWrite(req: Request, s: RequestSession, headersSent: boolean): string | undefined {
+    if (s.destroyed || s.revoked) return undefined;
+    const data = req.session ?? s.data;
+    if (!s.stored) {
+      if (s.userId === '' && isEmpty(data)) return undefined;
+      if (s.id === undefined && headersSent) return undefined;
+      return JSON.stringify(data);
+    }
+    const json = JSON.stringify(data);
+    return json === s.savedData && !s.metaChanged ? undefined : json;
+  }
+
+  /** Writes the session back if it changed. Throws {@link SessionLimitError} when a new signed-in session is refused, or the store's error. */
+  async commit(req: Request, s: RequestSession, headersSent = false): Promise<void> {
+    const json = this.pendingWrite(req, s, headersSent);
+    if (json !== undefined) await this.write(s, json);
+  }
+
+  /** Stores `json` as the session's data; a new session gets its ID here. */
+  async write(s: RequestSession, json: string): Promise<void> {
+    if (s.id === undefined) {
+      s.id = SessionCookie.newId();
+      s.sendCookie = true;
+    }
+    const handle = sessionHandle(s.id);
+    const expiresAt = this.expiresAt(s);
+    if (expiresAt <= this.clock.now()) {
+      await this.backend.destroy(handle);
+      s.destroyed = true;
+      return;
+    }
+    const result = await this.backend.save(handle, {
+      mode: s.stored ? 'update' : 'create',
+      json,
+      userId: s.userId,
+      meta: s.meta,
+      expiresAt,
+      loadedVersion: s.version,
+      maxSessions: this.options.auth.maxSessionsPerUser,
+      policy: this.options.auth.sessionLimitPolicy,
+    });
+    if (result === 'refused') throw new SessionLimitError('session limit reached');
+    if (result === 'gone') {
+      // Revoked while this request ran: it stays revoked.
+      s.revoked = true;
+      return;
+    }
+    if (!s.stored) s.version = '0';
+    s.stored = true;
+    s.savedData = json;
+    s.metaChanged = false;
+  }
+
+  /** Adds the session cookie to a response about to send its headers, when the session needs it. */
+  issueCookie(res: Response, s: RequestSession): void {
+    if (!s.sendCookie || s.destroyed || s.id === undefined) return;
+    s.sendCookie = false;
+    const value = this.cookie.serialize(s.id, s.meta?.remember ? this.expiresAt(s) : undefined);
+    const current = res.getHeader('set-cookie');
+    res.setHeader('set-cookie', current === undefined ? [value] : Array.isArray(current) ? [...current, value] : [String(current), value]);
+    res.setHeader('Cache-Control', 'no-store');
+  }
+
+  /** When the session ends (store TTL and a remembered cookie's Expires): idle or absolute, whichever is first. */
+  expiresAt(s: RequestSession): number {
+    if (!s.meta) return this.clock.now() + this.options.session.idleTimeoutMs;
+    return Math.min(s.meta.lastSeenAt + this.idleTimeout(s.meta), s.meta.absoluteExpiresAt);
+  }
+
+  idleTimeout(meta: SessionAuthMeta): number {
+    return meta.remember ? this.options.session.rememberIdleTimeoutMs : this.options.session.idleTimeoutMs;
+  }
+
+  private touch(s: RequestSession, now: number): void {
+    s.meta!.lastSeenAt = now;
+    s.metaChanged = true;
+    // A remembered cookie's Expires moves with the idle window.
+    if (s.meta!.remember) s.sendCookie = true;
+  }
+}
+
+function isEmpty(data: object): boolean {
+  for (const _ in data) return false;
+  return true;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from '@jest/globals';
+import { createHmac } from 'node:crypto';
+import { SessionCookie } from './session-cookie.js';
+
+const SECRET = 'a-session-secret-that-is-long-enough-0123';
+const OLD = 'an-older-secret-that-is-also-long-enough-01';
+
+/** What express-session (cookie-signature) issued: the format must stay readable across the switch. */
+function expressSessionValue(id: string, secret: string): string {
+  const mac = createHmac('sha256', secret).update(id).digest('base64').replace(/=+$/, '');
+  return encodeURIComponent(`s:${id}.${mac}`);
+}
+
+describe('SessionCookie', () => {
+  const cookie = new SessionCookie('sid', [SECRET, OLD], true);
+
+  it('reads back what it issues, with the flags of a session cookie', () => {
+    const id = SessionCookie.newId();
+    const header = cookie.serialize(id, undefined);
+    expect(header).toMatch(/^sid=s%3A[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    expect(cookie.read(header.split(';')[0])).toBe(id);
+    expect(cookie.serialize(id, Date.UTC(2030, 0, 1))).toContain('; Expires=Tue, 01 Jan 2030 00:00:00 GMT; HttpOnly');
+  });
+
+  it('reads cookies issued by express-session and by a rotated-out secret', () => {
+    expect(cookie.read(`a=1; sid=${expressSessionValue('abc123', SECRET)}; b=2`)).toBe('abc123');
+    expect(cookie.read(`sid=${expressSessionValue('abc123', OLD)}`)).toBe('abc123');
+  });
+
+  it.each([
+    ['no cookie header', undefined],
+    ['another cookie only', 'other=1'],
+    ['a name that merely ends in sid', `xsid=${expressSessionValue('abc', SECRET)}`],
+    ['an unknown secret', `sid=${expressSessionValue('abc', 'some-other-secret-that-is-long-enough-00')}`],
+    ['a forged ID under a valid signature', `sid=${expressSessionValue('abc', SECRET).replace('abc', 'abd')}`],
+    ['a truncated signature', `sid=${expressSessionValue('abc', SECRET).slice(0, -3)}`],
+    ['no signature', 'sid=s%3Aabc'],
+    ['an unsigned value', 'sid=abc'],
+    ['bad percent-encoding', 'sid=s%3Aabc.%E0%A4%A'],
+    ['an empty value', 'sid='],
+  ])('refuses %s', (_case, header) => {
+    expect(cookie.read(header)).toBeUndefined();
+  });
+
+  it('takes the first of two session cookies, as browsers send the most specific first', () => {
+    const first = expressSessionValue('first', SECRET);
+    const second = expressSessionValue('second', SECRET);
+    expect(cookie.read(`sid=${first}; sid=${second}`)).toBe('first');
+  });
+});

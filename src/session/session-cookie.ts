@@ -1,0 +1,67 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * The session cookie: `s:<id>.<HMAC-SHA256(id) base64>`, URL-encoded, the format of express-session
+ * (cookie-signature), so cookies it issued stay valid. The first secret signs, every secret verifies
+ * (rotation). HttpOnly, SameSite=Lax, Path=/, no Domain; Expires only for a remembered login.
+ */
+export class SessionCookie {
+  private readonly marker: string;
+
+  constructor(
+    readonly name: string,
+    private readonly secrets: readonly string[],
+    private readonly secure: boolean,
+  ) {
+    this.marker = `${name}=`;
+  }
+
+  /** A new session ID: 192 random bits, as express-session's. */
+  static newId(): string {
+    return randomBytes(24).toString('base64url');
+  }
+
+  /** The session ID in a Cookie header when its signature verifies; undefined for none, forged or malformed. */
+  read(header: string | undefined): string | undefined {
+    const raw = header === undefined ? undefined : this.rawValue(header);
+    if (raw === undefined) return undefined;
+    let value = raw;
+    if (value.includes('%')) {
+      try {
+        value = decodeURIComponent(value);
+      } catch {
+        return undefined;
+      }
+    }
+    const dot = value.lastIndexOf('.');
+    if (!value.startsWith('s:') || dot < 3) return undefined;
+    const id = value.slice(2, dot);
+    const given = Buffer.from(value.slice(dot + 1));
+    for (const secret of this.secrets) {
+      const expected = Buffer.from(this.mac(id, secret));
+      if (given.length === expected.length && timingSafeEqual(given, expected)) return id;
+    }
+    return undefined;
+  }
+
+  /** The Set-Cookie value that issues `id`; `expiresAt` (ms) makes it persistent. */
+  serialize(id: string, expiresAt: number | undefined): string {
+    const value = encodeURIComponent(`s:${id}.${this.mac(id, this.secrets[0])}`);
+    const expires = expiresAt === undefined ? '' : `; Expires=${new Date(expiresAt).toUTCString()}`;
+    return `${this.name}=${value}; Path=/${expires}; HttpOnly${this.secure ? '; Secure' : ''}; SameSite=Lax`;
+  }
+
+  /** The first `name=` value in the header that starts a cookie (not the tail of another cookie's name). */
+  private rawValue(header: string): string | undefined {
+    let at = header.indexOf(this.marker);
+    while (at > 0 && header[at - 1] !== ' ' && header[at - 1] !== ';') at = header.indexOf(this.marker, at + 1);
+    if (at < 0) return undefined;
+    const start = at + this.marker.length;
+    const end = header.indexOf(';', start);
+    return header.slice(start, end < 0 ? undefined : end).trim();
+  }
+
+  private mac(id: string, secret: string): string {
+    return createHmac('sha256', secret).update(id).digest('base64').replace(/=+$/, '');
+  }
+}
