@@ -6,11 +6,20 @@ import { SessionLoader } from './session/session-loader.js';
 
 type Writer = (...args: unknown[]) => unknown;
 
+/** The parts of an Express app the module extends: the prototypes of its requests and responses. */
+export interface ExpressPrototypes {
+  request: object;
+  response: object;
+}
+
+const INSTALLED = Symbol('nestjs-auth-consent:installed');
+
 /**
- * The module's middleware, mounted on every route: session → CSRF check → consent gate, as ONE layer.
- * Nest mounts each middleware class as a router layer of its own, with an async wrapper around it; one
- * layer pays that once. The response's headers pass through a single `writeHead` hook: the gate filters the
- * cookies, then the session cookie is added. No promise is made on a request with nothing to wait for.
+ * The module's middleware, mounted on every route: session → CSRF check → consent gate, as ONE layer
+ * (Nest mounts each middleware class as a router layer of its own, behind an async wrapper). What every
+ * response needs (the gate's cookie filter, the session cookie, the session write-back) is installed once on
+ * the app's response prototype rather than as closures per request, and a request that has no session
+ * cookie and sends nothing unsafe costs no promise and no allocation here.
  */
 @Injectable()
 export class AuthConsentMiddleware implements NestMiddleware {
@@ -20,9 +29,35 @@ export class AuthConsentMiddleware implements NestMiddleware {
     private readonly gate: ConsentGate,
   ) {}
 
-  use(req: Request, res: Response, next: NextFunction): Promise<void> | void {
-    this.hookHeaders(req, res);
-    const loading = this.session.begin(req, res);
+  /** Called once at init with the app's Express instance. */
+  installOn(app: ExpressPrototypes): void {
+    const response = app.response as Record<string | symbol, unknown>;
+    if (response[INSTALLED]) return;
+    response[INSTALLED] = true;
+    this.session.installOn(app.request);
+    this.gate.installOn(app.request);
+    const { gate, session } = this;
+    const writeHead = response.writeHead as Writer;
+    const end = response.end as Writer;
+    // Node writes every response's headers through writeHead, implicit ones too.
+    response.writeHead = function (this: Response, ...args: unknown[]) {
+      if (this.req) {
+        gate.beforeHeaders(this.req, this, args);
+        session.beforeHeaders(this.req, this);
+      }
+      return writeHead.apply(this, args);
+    };
+    // A changed session is stored before the response ends, so the client's next request sees it.
+    response.end = function (this: Response, ...args: unknown[]) {
+      const saving = this.req && session.beforeEnd(this.req, this);
+      if (!saving) return end.apply(this, args);
+      void saving.then(() => end.apply(this, args));
+      return this;
+    };
+  }
+
+  use(req: Request, _res: Response, next: NextFunction): Promise<void> | void {
+    const loading = this.session.begin(req);
     return loading ? loading.then(() => this.afterSession(req, next)) : this.afterSession(req, next);
   }
 
@@ -32,15 +67,5 @@ export class AuthConsentMiddleware implements NestMiddleware {
     const gating = this.gate.begin(req);
     if (gating) return gating.then(() => next());
     next();
-  }
-
-  private hookHeaders(req: Request, res: Response): void {
-    const { gate, session } = this;
-    const writeHead = res.writeHead as unknown as Writer;
-    (res as unknown as { writeHead: Writer }).writeHead = function (this: Response, ...args: unknown[]) {
-      gate.beforeHeaders(req, res, args);
-      session.beforeHeaders(req, res);
-      return writeHead.apply(this, args);
-    };
   }
 }

@@ -14,7 +14,7 @@ import { HealthService } from './health/health.service.js';
 import { RedisLifecycle, redisClientProviders } from './session/redis-client.provider.js';
 import { CsrfCheck } from './session/csrf-check.js';
 import { SessionLoader } from './session/session-loader.js';
-import { AuthConsentMiddleware } from './auth-consent.middleware.js';
+import { AuthConsentMiddleware, type ExpressPrototypes } from './auth-consent.middleware.js';
 import { RequestSessions } from './session/request-sessions.service.js';
 
 /**
@@ -53,6 +53,7 @@ import { RequestSessions } from './session/request-sessions.service.js';
 export class AuthConsentModule extends ConfigurableModuleClass implements NestModule, OnModuleInit {
   constructor(
     @Inject(AUTH_CONSENT_OPTIONS) private readonly options: ResolvedAuthConsentOptions,
+    private readonly middleware: AuthConsentMiddleware,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     super();
@@ -60,8 +61,9 @@ export class AuthConsentModule extends ConfigurableModuleClass implements NestMo
 
   onModuleInit(): void {
     // The client address used by throttling and the audit log depends on this; set it where the app is.
-    const app = this.adapterHost?.httpAdapter?.getInstance?.() as { set?: (k: string, v: unknown) => void } | undefined;
+    const app = this.adapterHost?.httpAdapter?.getInstance?.() as (Partial<ExpressPrototypes> & { set?: (k: string, v: unknown) => void }) | undefined;
     app?.set?.('trust proxy', this.options.trustProxy);
+    if (app?.request && app.response) this.middleware.installOn({ request: app.request, response: app.response });
   }
 
   configure(consumer: MiddlewareConsumer): void {

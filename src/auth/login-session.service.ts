@@ -4,7 +4,7 @@ import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
 import { SessionLimitError, SessionLimitException, SessionStoreUnavailableException } from '../session/session.exceptions.js';
-import { requestSessionOf, type RequestSession } from '../session/request-session.js';
+import type { RequestSession } from '../session/request-session.js';
 import { RequestSessions } from '../session/request-sessions.service.js';
 import { SESSION_ALLOW_LIST, type SessionAuthMeta } from '../session/session-meta.js';
 import type { AuthUser } from './auth-user.js';
@@ -28,7 +28,7 @@ export class LoginSessionService {
    * existing signed-in session (password change) without restarting its absolute lifetime.
    */
   async establish(req: Request, res: Response, user: AuthUser, opts: { remember?: boolean; keep?: SessionAuthMeta }): Promise<void> {
-    const current = requestSessionOf(req);
+    const current = this.sessions.current(req);
     if (!current) throw new SessionStoreUnavailableException();
     const previous = req.session ?? {};
     const carried: Record<string, unknown> = {};

@@ -4,7 +4,6 @@ import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
 import { ModulePassport } from './module-passport.js';
 import { SessionStoreUnavailableException } from '../session/session.exceptions.js';
-import { requestSessionOf } from '../session/request-session.js';
 import { isSessionUnavailable } from '../session/session-meta.js';
 import type { AuthUser } from './auth-user.js';
 import { InvalidCredentialsException } from './auth.exceptions.js';
@@ -30,7 +29,7 @@ export class LoginGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
-    if (isSessionUnavailable(req) || !requestSessionOf(req)) throw new SessionStoreUnavailableException();
+    if (isSessionUnavailable(req)) throw new SessionStoreUnavailableException();
     const body = await this.validBody(req.body);
     const ip = req.ip ?? '';
 

@@ -13,7 +13,7 @@ export interface ConsentRequestContext {
   state: () => ConsentState;
 }
 
-/** Resolves a request's context without I/O; the gate leaves one on the request instead of a context. */
+/** Resolves a request's context without I/O; the gate leaves one on the app's request prototype. */
 export interface ConsentContextResolver {
   resolveNow(req: Request): ConsentRequestContext;
 }

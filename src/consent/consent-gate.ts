@@ -49,15 +49,17 @@ export class ConsentGate {
     this.ownCookies = new Set([options.session.cookieName, visitorCookie.name]);
   }
 
+  /** Every request of the app resolves its context on first use, with no I/O (see getConsentContext). */
+  installOn(requestPrototype: object): void {
+    deferConsentContext(requestPrototype as Request, this.consent);
+  }
+
   /**
-   * Leaves the context to be resolved on first use, with no I/O; only a user whose snapshot must be read
-   * from the database is resolved now (a database failure leaves that user undecided: fail closed).
+   * Resolves now only the context of a user whose snapshot must be read from the database (a database
+   * failure leaves that user undecided: fail closed); everyone else's is resolved on first use.
    */
   begin(req: Request): Promise<void> | undefined {
-    if (!this.consent.needsLookup(req)) {
-      deferConsentContext(req, this.consent);
-      return undefined;
-    }
+    if (!this.consent.needsLookup(req)) return undefined;
     return this.consent.resolveContext(req).then((ctx) => setConsentContext(req, ctx));
   }
 

@@ -14,6 +14,8 @@ async function connectOwnedClient(url: string): Promise<RedisClientType> {
     url,
     // Fail fast while Redis is down instead of queueing: callers answer 503 rather than hang.
     disableOfflineQueue: true,
+    // The module bounds every command itself (RedisScriptRunner); node-redis's own limit is a timer per command.
+    commandOptions: { timeout: 0 },
     socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) },
   });
   let down = false;

@@ -2,18 +2,42 @@ import { createHash } from 'node:crypto';
 import type { RedisClientType } from 'redis';
 
 const COMMAND_TIMEOUT_MS = 2000;
+const SWEEP_EVERY_MS = 250;
+
+interface Pending {
+  deadline: number;
+  reject: (err: Error) => void;
+}
 
 /**
  * Sends commands and Lua scripts (EVALSHA, falling back to EVAL once per script) with a time limit, so a
- * stalled Redis turns into a quick error (503) instead of a hung request.
+ * stalled Redis turns into a quick error (503) instead of a hung request. The limit is kept by one sweeping
+ * timer for all commands in flight rather than a timer per command: on the signed-in read path a timer
+ * per command cost more CPU than the rest of the session layer.
  */
 export class RedisScriptRunner {
   private readonly loaded = new Set<string>();
+  private readonly pending = new Set<Pending>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly client: RedisClientType) {}
 
-  async command(args: string[]): Promise<unknown> {
-    return this.bounded(this.client.sendCommand(args));
+  command(args: string[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const entry: Pending = { deadline: Date.now() + COMMAND_TIMEOUT_MS, reject };
+      this.pending.add(entry);
+      this.sweeper ??= setInterval(() => this.sweep(), SWEEP_EVERY_MS).unref();
+      this.client.sendCommand(args).then(
+        (reply) => {
+          this.pending.delete(entry);
+          resolve(reply);
+        },
+        (err: unknown) => {
+          this.pending.delete(entry);
+          reject(err);
+        },
+      );
+    });
   }
 
   async script(source: string, keys: string[], args: Array<string | number>): Promise<unknown> {
@@ -46,11 +70,17 @@ export class RedisScriptRunner {
     return out;
   }
 
-  private bounded<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('Redis command timed out')), COMMAND_TIMEOUT_MS);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  /** Fails the commands past their deadline (a late reply is then ignored); stops while nothing is in flight. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const entry of this.pending) {
+      if (entry.deadline > now) continue;
+      this.pending.delete(entry);
+      entry.reject(new Error('Redis command timed out'));
+    }
+    if (this.pending.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 }

@@ -3,11 +3,11 @@ import type { Request, Response } from 'express';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
-import { attachRequestSession, RequestSession } from './request-session.js';
+import { attachRequestSession, RequestSession, requestSessionOf } from './request-session.js';
 import { SessionBackend } from './session-backend.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionLimitError } from './session.exceptions.js';
-import type { SessionAuthMeta } from './session-meta.js';
+import { isSessionUnavailable, type SessionAuthMeta } from './session-meta.js';
 import { sessionHandle } from './session-token.js';
 
 /**
@@ -59,6 +59,18 @@ export class RequestSessions {
       if (now - meta.lastSeenAt >= this.touchIntervalMs) this.touch(s, now);
     }
     return s;
+  }
+
+  /**
+   * The request's session: the one loaded for it, or else a new, empty one (stored only if something is put
+   * in it). Undefined when the store could not be read: nothing may then be written over the real session.
+   */
+  current(req: Request): RequestSession | undefined {
+    const loaded = requestSessionOf(req);
+    if (loaded || isSessionUnavailable(req)) return loaded;
+    const fresh = new RequestSession({});
+    attachRequestSession(req, fresh);
+    return fresh;
   }
 
   /** A new, empty session under a new ID for this request (login, password change); the old ID is deleted from the store first. */
