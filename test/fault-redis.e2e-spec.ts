@@ -103,4 +103,18 @@ describe('Redis killed under load (private Redis)', () => {
     expect([...statuses.get('GET /test/public')!.keys()]).toEqual([200]);
     expect(recoveredMs).toBeLessThan(5000);
   }, 30_000);
+
+  it('turns a stalled Redis (frozen, connections open) into 503s within the command deadline, not hangs', async () => {
+    const cookie = (await login())!;
+    expect(await call('GET', '/auth/me', cookie)).toBe(200);
+    redis.pause();
+    try {
+      // call() gives up after 4 s (status 0); the module's deadline for a Redis command is about 2 s.
+      const [me, pub, health] = await Promise.all([call('GET', '/auth/me', cookie), call('GET', '/test/public'), call('GET', '/health')]);
+      expect({ me, pub, health }).toEqual({ me: 503, pub: 200, health: 503 });
+    } finally {
+      redis.resume();
+    }
+    await waitFor(async () => (await call('GET', '/auth/me', cookie)) === 200, 5000, 'signed-in read after Redis resumes');
+  }, 30_000);
 });

@@ -115,6 +115,15 @@ export class PrivateRedis {
     this.process = undefined;
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a stalled host. */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   private async ping(): Promise<boolean> {
     const client = createClient({ url: this.url, socket: { reconnectStrategy: false, connectTimeout: 200 } });
     client.on('error', () => undefined);
