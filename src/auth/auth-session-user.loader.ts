@@ -13,7 +13,7 @@ export class AuthSessionUserLoader extends SessionUserLoader {
     super();
   }
 
-  load(userId: string): Promise<AuthUser | null> {
-    return this.auth.findActiveUser(userId);
+  load(userId: string): AuthUser | null | Promise<AuthUser | null> {
+    return this.auth.cachedActiveUser(userId) ?? this.auth.findActiveUser(userId);
   }
 }

@@ -53,6 +53,11 @@ export class AuthService {
   }
 
   /** The signed-in user for a session's user ID; null when gone or disabled. Reused for `auth.userCacheTtl`. */
+  /** The user from the active-user cache, without I/O; undefined when it must be read. */
+  cachedActiveUser(id: string): AuthUser | undefined {
+    return this.activeUsers.get(id, this.clock.now());
+  }
+
   async findActiveUser(id: string): Promise<AuthUser | null> {
     const now = this.clock.now();
     const cached = this.activeUsers.get(id, now);

@@ -22,6 +22,7 @@ export class CsrfCheck {
 
   /** Throws {@link CrossOriginRequestException} (403) for a cross-origin unsafe request. */
   assert(req: Request): void {
+    if (req.method === 'GET' || req.method === 'HEAD') return;
     if (isCrossOrigin(req.method, req.headers, req.host, this.allowed)) throw new CrossOriginRequestException();
   }
 }

@@ -45,10 +45,32 @@ export class RequestSession {
 }
 
 const STATE = Symbol('authConsentRequestSession');
+const ACCESSOR = Symbol('authConsentSessionAccessor');
+
+type WithState = Request & { [STATE]?: RequestSession; [ACCESSOR]?: true };
 
 export function attachRequestSession(req: Request, session: RequestSession): void {
-  (req as unknown as Record<symbol, unknown>)[STATE] = session;
-  req.session = session.data;
+  (req as WithState)[STATE] = session;
+  // With the accessor on the app's request prototype, req.session reads the state; otherwise set it here.
+  if (!(req as WithState)[ACCESSOR]) req.session = session.data;
+}
+
+/**
+ * Makes `req.session` of an app's requests an accessor over the module's state: `current` yields the
+ * request's session (created on first use), and assigning `req.session` replaces its data.
+ */
+export function installSessionAccessor(requestPrototype: object, current: (req: Request) => RequestSession | undefined): void {
+  Object.defineProperty(requestPrototype, ACCESSOR, { value: true });
+  Object.defineProperty(requestPrototype, 'session', {
+    configurable: true,
+    get(this: Request) {
+      return current(this)?.data;
+    },
+    set(this: Request, value: AuthConsentSessionData) {
+      const s = current(this);
+      if (s) s.data = value;
+    },
+  });
 }
 
 /** The request's session, if its store read succeeded. */

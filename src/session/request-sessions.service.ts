@@ -10,6 +10,8 @@ import { SessionLimitError } from './session.exceptions.js';
 import { isSessionUnavailable, type SessionAuthMeta } from './session-meta.js';
 import { sessionHandle } from './session-token.js';
 
+const VERIFIED_MAX = 10_000;
+
 /**
  * Reads, writes, regenerates and destroys the session of a request, and issues its cookie. The module's
  * own session layer (in place of express-session and Passport's session strategy): a signed-in read costs
@@ -20,6 +22,8 @@ import { sessionHandle } from './session-token.js';
 export class RequestSessions {
   readonly cookie: SessionCookie;
   private readonly touchIntervalMs: number;
+  /** Cookie values whose signature verified, with their ID and handle: a returning cookie costs no HMAC or hash. */
+  private readonly verified = new Map<string, { id: string; handle: string }>();
 
   constructor(
     @Inject(AUTH_CONSENT_OPTIONS) private readonly options: ResolvedAuthConsentOptions,
@@ -33,13 +37,29 @@ export class RequestSessions {
   }
 
   /**
+   * The session ID and handle named by the request's session cookie when its signature verifies. Verified
+   * values are remembered (bounded, oldest dropped first); a forged value is never remembered.
+   */
+  identify(cookieHeader: string | undefined): { id: string; handle: string } | undefined {
+    const raw = this.cookie.valueIn(cookieHeader);
+    if (raw === undefined) return undefined;
+    const known = this.verified.get(raw);
+    if (known) return known;
+    const id = this.cookie.verify(raw);
+    if (id === undefined) return undefined;
+    if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value as string);
+    const identity = { id, handle: sessionHandle(id) };
+    this.verified.set(raw, identity);
+    return identity;
+  }
+
+  /**
    * The stored session `id` names (one store read), with the server-side timeouts applied: an expired
    * session is deleted and a fresh one returned; the idle window slides at most once per touch interval.
    * Unknown, revoked and expired IDs all give a fresh session (a new ID if anything is ever stored). Throws
    * when the store fails.
    */
-  async load(id: string): Promise<RequestSession> {
-    const handle = sessionHandle(id);
+  async load(id: string, handle = sessionHandle(id)): Promise<RequestSession> {
     const stored = await this.backend.load(handle);
     if (!stored) return new RequestSession({});
     const s = new RequestSession(stored.data);

@@ -23,8 +23,12 @@ export class SessionCookie {
 
   /** The session ID in a Cookie header when its signature verifies; undefined for none, forged or malformed. */
   read(header: string | undefined): string | undefined {
-    const raw = header === undefined ? undefined : this.rawValue(header);
-    if (raw === undefined) return undefined;
+    const raw = this.valueIn(header);
+    return raw === undefined ? undefined : this.verify(raw);
+  }
+
+  /** The session ID of a cookie value when its signature verifies. */
+  verify(raw: string): string | undefined {
     let value = raw;
     if (value.includes('%')) {
       try {
@@ -52,7 +56,8 @@ export class SessionCookie {
   }
 
   /** The first `name=` value in the header that starts a cookie (not the tail of another cookie's name). */
-  private rawValue(header: string): string | undefined {
+  valueIn(header: string | undefined): string | undefined {
+    if (header === undefined) return undefined;
     let at = header.indexOf(this.marker);
     while (at > 0 && header[at - 1] !== ' ' && header[at - 1] !== ';') at = header.indexOf(this.marker, at + 1);
     if (at < 0) return undefined;

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { attachRequestSession, requestSessionOf } from './request-session.js';
+import { attachRequestSession, installSessionAccessor, requestSessionOf } from './request-session.js';
 import { RequestSessions } from './request-sessions.service.js';
 import { markSessionUnavailable } from './session-meta.js';
 import { SessionUserLoader } from './session-user.loader.js';
@@ -26,23 +26,14 @@ export class SessionLoader {
    * (most anonymous ones) costs no session object at all.
    */
   installOn(requestPrototype: object): void {
-    const sessions = this.sessions;
-    Object.defineProperty(requestPrototype, 'session', {
-      configurable: true,
-      get(this: Request) {
-        return sessions.current(this)?.data;
-      },
-      set(this: Request, value: unknown) {
-        Object.defineProperty(this, 'session', { value, writable: true, enumerable: true, configurable: true });
-      },
-    });
+    installSessionAccessor(requestPrototype, (req) => this.sessions.current(req));
   }
 
   /** Undefined when the request carries no session cookie (nothing to wait for); otherwise settles, never rejects. */
   begin(req: Request): Promise<void> | undefined {
-    const id = this.sessions.cookie.read(req.headers.cookie);
-    if (id === undefined) return undefined;
-    return this.sessions.load(id).then(
+    const identity = this.sessions.identify(req.headers.cookie);
+    if (identity === undefined) return undefined;
+    return this.sessions.load(identity.id, identity.handle).then(
       (s) => {
         attachRequestSession(req, s);
         if (s.userId) return this.signIn(req, s.userId);
@@ -72,14 +63,29 @@ export class SessionLoader {
     });
   }
 
-  private async signIn(req: Request, userId: string): Promise<void> {
+  private signIn(req: Request, userId: string): Promise<void> | undefined {
+    let user: object | null | Promise<object | null>;
     try {
-      const user = await this.users.load(userId);
-      if (user) req.user = user as Express.User;
+      user = this.users.load(userId);
     } catch (err) {
-      // The user lookup failed (database down): same rule, never anonymous on a protected route.
-      this.logger.warn(`Session user unreadable: ${(err as Error)?.message ?? String(err)}`);
-      markSessionUnavailable(req);
+      return this.userUnreadable(req, err);
     }
+    if (!(user instanceof Promise)) {
+      if (user) req.user = user as Express.User;
+      return undefined;
+    }
+    return user.then(
+      (loaded) => {
+        if (loaded) req.user = loaded as Express.User;
+      },
+      (err: unknown) => this.userUnreadable(req, err),
+    );
+  }
+
+  /** The user lookup failed (database down): same rule, never anonymous on a protected route. */
+  private userUnreadable(req: Request, err: unknown): undefined {
+    this.logger.warn(`Session user unreadable: ${(err as Error)?.message ?? String(err)}`);
+    markSessionUnavailable(req);
+    return undefined;
   }
 }

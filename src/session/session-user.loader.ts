@@ -4,5 +4,6 @@
  * gone or disabled, and the request is anonymous.
  */
 export abstract class SessionUserLoader {
-  abstract load(userId: string): Promise<object | null>;
+  /** The user, or a promise of it when it must be read (a cached user costs no promise). */
+  abstract load(userId: string): object | null | Promise<object | null>;
 }
