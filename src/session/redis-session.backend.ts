@@ -29,13 +29,8 @@ export class RedisSessionBackend extends SessionBackend {
     return `${this.prefix}user:${userId}:sessions`;
   }
 
-  async load(handle: string): Promise<StoredSession | null> {
-    const hash = await this.redis.hashGetAll(this.sessionKey(handle));
-    if (hash.u === undefined) return null;
-    const data = JSON.parse(hash.d ?? '{}') as Record<string, unknown>;
-    // Values set by setKeyForUser after this copy was written win over the copy (see SAVE_SCRIPT).
-    for (const field in hash) if (field.startsWith('p:')) data[field.slice(2)] = JSON.parse(hash[field]);
-    return { userId: hash.u, meta: decodeMeta(hash.m, hash.i, hash.a), data, version: hash.v ?? '0' };
+  load(handle: string): Promise<StoredSession | null> {
+    return this.redis.hashGetAll(this.sessionKey(handle)).then(fromHash);
   }
 
   async save(handle: string, input: SaveSessionInput): Promise<SaveResult> {
@@ -91,4 +86,12 @@ function decodeMeta(times: string | undefined, ip: string | undefined, agent: st
   if (ip) meta.ip = ip;
   if (agent) meta.userAgent = agent;
   return meta;
+}
+
+function fromHash(hash: Record<string, string>): StoredSession | null {
+  if (hash.u === undefined) return null;
+  const data = JSON.parse(hash.d ?? '{}') as Record<string, unknown>;
+  // Values set by setKeyForUser after this copy was written win over the copy (see SAVE_SCRIPT).
+  for (const field in hash) if (field.startsWith('p:')) data[field.slice(2)] = JSON.parse(hash[field]);
+  return { userId: hash.u, meta: decodeMeta(hash.m, hash.i, hash.a), data, version: hash.v ?? '0' };
 }

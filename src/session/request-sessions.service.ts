@@ -4,7 +4,7 @@ import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
 import { attachRequestSession, RequestSession, requestSessionOf } from './request-session.js';
-import { SessionBackend } from './session-backend.js';
+import { SessionBackend, type StoredSession } from './session-backend.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionLimitError } from './session.exceptions.js';
 import { isSessionUnavailable, type SessionAuthMeta } from './session-meta.js';
@@ -59,8 +59,11 @@ export class RequestSessions {
    * Unknown, revoked and expired IDs all give a fresh session (a new ID if anything is ever stored). Throws
    * when the store fails.
    */
-  async load(id: string, handle = sessionHandle(id)): Promise<RequestSession> {
-    const stored = await this.backend.load(handle);
+  load(id: string, handle = sessionHandle(id)): Promise<RequestSession> {
+    return this.backend.load(handle).then((stored) => this.restore(id, handle, stored));
+  }
+
+  private restore(id: string, handle: string, stored: StoredSession | null): RequestSession | Promise<RequestSession> {
     if (!stored) return new RequestSession({});
     const s = new RequestSession(stored.data);
     s.id = id;
@@ -73,8 +76,7 @@ export class RequestSessions {
     if (meta) {
       const now = this.clock.now();
       if (now >= meta.lastSeenAt + this.idleTimeout(meta) || now >= meta.absoluteExpiresAt) {
-        await this.backend.destroy(handle);
-        return new RequestSession({});
+        return this.backend.destroy(handle).then(() => new RequestSession({}));
       }
       if (now - meta.lastSeenAt >= this.touchIntervalMs) this.touch(s, now);
     }
