@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { Clock } from '../common/clock.js';
@@ -14,6 +13,8 @@ import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import { ConsentSessionSync } from './consent-session-sync.js';
 import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
+import { snapshotOfRecord, type DecisionPlanner } from './consent-write.js';
+import { ConsentWriter } from './consent-writer.js';
 import { ConsentVisitorCookie, parseCookieHeader } from './consent-visitor-cookie.js';
 import { ConsentUnavailableException } from './consent.exceptions.js';
 
@@ -26,22 +27,10 @@ export interface ConsentHistoryEntry {
   source: string;
 }
 
-/** What a write decides inside its transaction; `null` writes nothing. */
-interface DecisionPlan {
-  decisions: ConsentDecisions;
-  action: ConsentAction;
-  source: ConsentSource;
-  gpc: boolean;
-  /** Keep these times (a linked decision keeps its own age); default: now and now + lifetime. */
-  decidedAt?: number;
-  expiresAt?: number;
-  /** Record the event but leave the record as it is (a link where the user's own decision wins). */
-  keepRecord?: boolean;
-}
-
 /**
  * Consent decisions of visitors and users: reads them for the gate without SQL (session or signed visitor
- * cookie), writes them with their audit event in one transaction, and exposes history, verification and erasure.
+ * cookie), writes them with their audit event atomically through the {@link ConsentWriter}, and exposes history,
+ * verification and erasure.
  */
 @Injectable()
 export class ConsentService {
@@ -50,6 +39,7 @@ export class ConsentService {
   constructor(
     readonly policy: ConsentPolicy,
     private readonly audit: ConsentAuditService,
+    private readonly writer: ConsentWriter,
     private readonly visitorCookie: ConsentVisitorCookie,
     private readonly clock: Clock,
     @Inject(AUTH_CONSENT_DATA_SOURCE) private readonly ds: DataSource,
@@ -58,21 +48,9 @@ export class ConsentService {
 
   // ---- reading -------------------------------------------------------------------------------------
 
-  private snapshotOf(record: ConsentRecordEntity | null): ConsentSnapshot | null {
-    if (!record) return null;
-    return {
-      v: record.policyVersion,
-      d: record.decisions,
-      at: new Date(record.decidedAt).getTime(),
-      exp: new Date(record.expiresAt).getTime(),
-      gpc: record.source === 'gpc',
-      sub: `${record.subjectType}:${record.subjectId}`,
-    };
-  }
-
   private async readSnapshot(subject: ConsentSubject): Promise<ConsentSnapshot | null> {
     const record = await this.ds.getRepository(ConsentRecordEntity).findOne({ where: { subjectType: subject.type, subjectId: subject.id } });
-    return this.snapshotOf(record);
+    return snapshotOfRecord(record);
   }
 
   /**
@@ -180,48 +158,9 @@ export class ConsentService {
     return 'update';
   }
 
-  /** Writes a decision and its event in one transaction (serialised per subject); returns the new snapshot. */
-  private async write(
-    subject: ConsentSubject,
-    context: ConsentEventContext,
-    plan: (current: ConsentSnapshot | null, now: number) => DecisionPlan | null,
-    alsoInTx?: (em: EntityManager) => Promise<void>,
-  ): Promise<ConsentSnapshot | null> {
-    return this.guard(() =>
-      this.audit.transact(subject, async (tx) => {
-        const current = this.snapshotOf(tx.record);
-        const now = tx.now.getTime();
-        const p = plan(current, now);
-        if (!p) return current;
-        const decisions = this.policy.complete(p.decisions);
-        await tx.append({
-          action: p.action,
-          source: p.source,
-          before: tx.record?.decisions ?? null,
-          after: p.keepRecord && tx.record ? tx.record.decisions : decisions,
-          policyVersion: this.policy.version,
-          policyHash: this.policy.hash,
-          context,
-        });
-        if (alsoInTx) await alsoInTx(tx.em);
-        if (p.keepRecord) return current;
-        const fields = {
-          policyVersion: this.policy.version,
-          policyHash: this.policy.hash,
-          decisions,
-          source: p.source,
-          gpc: p.gpc,
-          decidedAt: new Date(p.decidedAt ?? now),
-          expiresAt: new Date(p.expiresAt ?? now + this.policy.lifetimeOf(decisions)),
-        };
-        if (tx.record) {
-          await tx.em.update(ConsentRecordEntity, { id: tx.record.id }, { ...fields, version: tx.record.version + 1 });
-        } else {
-          await tx.em.insert(ConsentRecordEntity, { id: randomUUID(), subjectType: subject.type, subjectId: subject.id, linkedUserId: null, version: 1, ...fields });
-        }
-        return { v: fields.policyVersion, d: decisions, at: fields.decidedAt.getTime(), exp: fields.expiresAt.getTime(), gpc: p.source === 'gpc', sub: `${subject.type}:${subject.id}` };
-      }),
-    );
+  /** Writes a decision and its event atomically (serialised per subject); returns the new snapshot. */
+  private write(subject: ConsentSubject, context: ConsentEventContext, plan: DecisionPlanner, linkVisitorId?: string): Promise<ConsentSnapshot | null> {
+    return this.guard(() => this.writer.write({ subject, context, plan, linkVisitorId }));
   }
 
   /** Records explicit decisions for any subject (no HTTP involved). Missing optional categories keep their current valid value, else false. */
@@ -345,9 +284,7 @@ export class ConsentService {
         if (!visitorWins) return { decisions: current.d, action: 'link', source: 'login', gpc: current.gpc, keepRecord: true };
         return { decisions: visitorSnapshot.d, action: 'link', source: 'login', gpc: visitorSnapshot.gpc, decidedAt: visitorSnapshot.at, expiresAt: visitorSnapshot.exp };
       },
-      async (em) => {
-        if (visitorSubject) await em.update(ConsentRecordEntity, { subjectType: 'visitor', subjectId: visitorSubject.id }, { linkedUserId: user.id });
-      },
+      visitorSubject?.id,
     );
     const ctx = await this.context(req);
     ctx.subject = userSubject;
@@ -380,6 +317,7 @@ export class ConsentService {
   /** GDPR art. 17: pseudonymises the subject in the audit history (which still verifies) and deletes the current record. */
   async eraseSubject(subject: ConsentSubject): Promise<{ pseudonym: string; events: number }> {
     const result = await this.guard(() => this.audit.erase(subject, { version: this.policy.version, hash: this.policy.hash }));
+    this.writer.forget(subject);
     await this.pushToUserSessions(subject, null);
     return result;
   }
