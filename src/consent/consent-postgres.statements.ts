@@ -1,3 +1,16 @@
+import { createHash } from 'node:crypto';
+
+/** A statement prepared once per connection (node-postgres parses a named statement only on first use). */
+export interface PreparedStatement {
+  name: string;
+  text: string;
+}
+
+/** Names derive from the text, so two texts never share a name on one connection. */
+function prepared(text: string): PreparedStatement {
+  return { name: `consent_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`, text };
+}
+
 /** Quoted, prefixed (and schema-qualified) names of the tables a consent write touches. */
 export interface ConsentTables {
   heads: string;
@@ -28,39 +41,42 @@ export interface DecisionShape {
  * `record`: record id, gpc, decided_at, expires_at; then with `link`: the visitor ID.
  */
 export class ConsentPostgresStatements {
-  private readonly decisions = new Map<string, string>();
+  private readonly decisions = new Map<string, PreparedStatement>();
 
   /** The subject's head and record, without locking (a cold cache or a lost compare-and-set). */
-  readonly read: string;
+  readonly read: PreparedStatement;
   /** Inside a transaction: makes sure a head row exists so there is a row to lock. */
-  readonly ensureHead: string;
+  readonly ensureHead: PreparedStatement;
   /** Inside a transaction: the subject's head (locked until commit) and record. */
-  readonly readLocked: string;
+  readonly readLocked: PreparedStatement;
 
   constructor(private readonly t: ConsentTables) {
     const columns = 'h.seq, h.hash, r.policy_version, r.decisions, r.decided_at, r.expires_at, r.source';
-    this.read =
+    this.read = prepared(
       `SELECT ${columns} FROM (SELECT $1::varchar AS subject_type, $2::varchar AS subject_id) s ` +
-      `LEFT JOIN ${t.heads} h ON h.subject_type = s.subject_type AND h.subject_id = s.subject_id ` +
-      `LEFT JOIN ${t.records} r ON r.subject_type = s.subject_type AND r.subject_id = s.subject_id`;
-    this.ensureHead =
+        `LEFT JOIN ${t.heads} h ON h.subject_type = s.subject_type AND h.subject_id = s.subject_id ` +
+        `LEFT JOIN ${t.records} r ON r.subject_type = s.subject_type AND r.subject_id = s.subject_id`,
+    );
+    this.ensureHead = prepared(
       `INSERT INTO ${t.heads} (subject_type, subject_id, seq, hash, updated_at) VALUES ($1::varchar, $2::varchar, 0, NULL, $3::timestamptz) ` +
-      'ON CONFLICT (subject_type, subject_id) DO NOTHING';
-    this.readLocked =
+        'ON CONFLICT (subject_type, subject_id) DO NOTHING',
+    );
+    this.readLocked = prepared(
       `SELECT ${columns} FROM ${t.heads} h ` +
-      `LEFT JOIN ${t.records} r ON r.subject_type = h.subject_type AND r.subject_id = h.subject_id ` +
-      'WHERE h.subject_type = $1::varchar AND h.subject_id = $2::varchar FOR UPDATE OF h';
+        `LEFT JOIN ${t.records} r ON r.subject_type = h.subject_type AND r.subject_id = h.subject_id ` +
+        'WHERE h.subject_type = $1::varchar AND h.subject_id = $2::varchar FOR UPDATE OF h',
+    );
   }
 
   /** The one statement that writes a decision; answers one row `{ written }` (1 or 0). */
-  decision(shape: DecisionShape): string {
+  decision(shape: DecisionShape): PreparedStatement {
     const key = `${+shape.first}${+shape.record}${+shape.link}`;
-    let sql = this.decisions.get(key);
-    if (!sql) {
-      sql = this.build(shape);
-      this.decisions.set(key, sql);
+    let statement = this.decisions.get(key);
+    if (!statement) {
+      statement = prepared(this.build(shape));
+      this.decisions.set(key, statement);
     }
-    return sql;
+    return statement;
   }
 
   private build({ first, record, link }: DecisionShape): string {
@@ -96,7 +112,7 @@ export class ConsentPostgresStatements {
       );
     }
     if (link) {
-      const visitor = ++n;
+      const visitor = n + 1;
       ctes.push(
         `l AS (UPDATE ${t.records} SET linked_user_id = $2::varchar, version = version + 1 ` +
           `WHERE subject_type = 'visitor' AND subject_id = $${visitor}::varchar AND EXISTS (SELECT 1 FROM h))`,

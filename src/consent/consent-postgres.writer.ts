@@ -9,7 +9,7 @@ import { ConsentHeadCache, type ChainState } from './consent-head-cache.js';
 import { ConsentHeadEntity } from './consent-head.entity.js';
 import { KeyedMutex } from './consent-mutex.js';
 import type { ConsentPolicy } from './consent-policy.service.js';
-import { ConsentPostgresStatements } from './consent-postgres.statements.js';
+import { ConsentPostgresStatements, type PreparedStatement } from './consent-postgres.statements.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import type { ConsentSnapshot, ConsentSubject } from './consent-subject.js';
 import { resolveWrite, type ConsentWriteRequest } from './consent-write.js';
@@ -17,7 +17,7 @@ import { ConsentWriter } from './consent-writer.js';
 
 /** The part of node-postgres' Pool and PoolClient the writer uses. */
 interface Queryable {
-  query(sql: string, values: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+  query(query: string | (PreparedStatement & { values: unknown[] })): Promise<{ rows: Array<Record<string, unknown>> }>;
 }
 interface PgPool extends Queryable {
   connect(): Promise<Queryable & { release(destroy?: boolean): void }>;
@@ -92,11 +92,11 @@ export class PostgresConsentWriter extends ConsentWriter {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN', []);
-      await client.query(this.sql.ensureHead, [request.subject.type, request.subject.id, new Date(this.clock.now())]);
+      await client.query('BEGIN');
+      await client.query({ ...this.sql.ensureHead, values: [request.subject.type, request.subject.id, new Date(this.clock.now()).toISOString()] });
       const state = await this.read(client, this.sql.readLocked, request.subject);
       const result = await this.attempt(client, request, state, false);
-      await client.query('COMMIT', []);
+      await client.query('COMMIT');
       return result;
     } catch (err) {
       broken = true;
@@ -138,7 +138,8 @@ export class PostgresConsentWriter extends ConsentWriter {
       seq,
       hash,
       state.hash,
-      at,
+      // Timestamps go as ISO strings: exact to the millisecond, and cheaper for the driver than Date objects.
+      at.toISOString(),
       w.event.action,
       w.event.before ? JSON.stringify(w.event.before) : null,
       JSON.stringify(w.event.after),
@@ -152,16 +153,16 @@ export class PostgresConsentWriter extends ConsentWriter {
       changes.map((c) => c.grantedBefore),
       changes.map((c) => c.grantedAfter),
     ];
-    if (w.record) values.push(randomUUID(), w.record.gpc, new Date(w.record.decidedAt), new Date(w.record.expiresAt));
+    if (w.record) values.push(randomUUID(), w.record.gpc, new Date(w.record.decidedAt).toISOString(), new Date(w.record.expiresAt).toISOString());
     if (linkVisitorId) values.push(linkVisitorId);
-    const sql = this.sql.decision({ first: state.seq === 0, record: w.record !== null, link: linkVisitorId !== undefined });
-    const { rows } = await db.query(sql, values);
+    const statement = this.sql.decision({ first: state.seq === 0, record: w.record !== null, link: linkVisitorId !== undefined });
+    const { rows } = await db.query({ ...statement, values });
     if (rows[0].written !== 1) return MOVED;
     return { snapshot: w.snapshot, next: { seq, hash, snapshot: w.snapshot } };
   }
 
-  private async read(db: Queryable, sql: string, subject: ConsentSubject): Promise<ChainState> {
-    const { rows } = await db.query(sql, [subject.type, subject.id]);
+  private async read(db: Queryable, statement: PreparedStatement, subject: ConsentSubject): Promise<ChainState> {
+    const { rows } = await db.query({ ...statement, values: [subject.type, subject.id] });
     const row = rows[0] as
       | { seq: number | null; hash: string | null; policy_version: string | null; decisions: string; decided_at: Date; expires_at: Date; source: string }
       | undefined;
