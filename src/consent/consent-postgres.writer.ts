@@ -23,11 +23,14 @@ interface PgPool extends Queryable {
   connect(): Promise<Queryable & { release(destroy?: boolean): void }>;
 }
 
-/** Chain states kept per process: about 300 bytes each, so a few MB at most. */
+/** Chain states kept per process: well under 1 kB each, so a few MB at most. */
 const CACHE_SUBJECTS = 10_000;
 
 /** A lost compare-and-set: another process (or an out-of-band change) moved the head. */
 const MOVED = Symbol('moved');
+
+/** The state of a subject that has never been written. */
+const NO_CHAIN: ChainState = { seq: 0, hash: null, snapshot: null };
 
 type Attempt = { snapshot: ConsentSnapshot | null; next?: ChainState } | typeof MOVED;
 
@@ -69,8 +72,9 @@ export class PostgresConsentWriter extends ConsentWriter {
     const key = `${request.subject.type}:${request.subject.id}`;
     return this.mutex.run(key, async () => {
       try {
-        const cached = this.cache.get(key);
-        let result = cached ? await this.attempt(this.pool, request, cached, true) : MOVED;
+        // A subject ID minted for this write has no chain yet; anything else starts from what this process last saw.
+        const expected = request.fresh ? NO_CHAIN : this.cache.get(key);
+        let result = expected ? await this.attempt(this.pool, request, expected, true) : MOVED;
         if (result === MOVED) result = await this.attempt(this.pool, request, await this.read(this.pool, this.sql.read, request.subject), false);
         if (result === MOVED) result = await this.writeLocked(request);
         if (result === MOVED) throw new Error('The consent chain head moved while its row was locked.');
@@ -109,12 +113,12 @@ export class PostgresConsentWriter extends ConsentWriter {
 
   /**
    * Plans against `state` and writes with one statement that expects the head at `state`. A plan of
-   * nothing on a cached state is checked against the database first (the cache may be behind).
+   * nothing on an assumed (not read) state is checked against the database first.
    */
-  private async attempt(db: Queryable, { subject, context, plan, linkVisitorId }: ConsentWriteRequest, state: ChainState, cached: boolean): Promise<Attempt> {
+  private async attempt(db: Queryable, { subject, context, plan, linkVisitorId }: ConsentWriteRequest, state: ChainState, assumed: boolean): Promise<Attempt> {
     const now = this.clock.now();
     const p = plan(state.snapshot, now);
-    if (!p) return cached ? MOVED : { snapshot: state.snapshot };
+    if (!p) return assumed ? MOVED : { snapshot: state.snapshot };
     const w = resolveWrite(this.policy, subject, state.snapshot, p, now);
     const at = new Date(now);
     const seq = state.seq + 1;

@@ -23,6 +23,8 @@ export interface ConsentWriteRequest {
   subject: ConsentSubject;
   context: ConsentEventContext;
   plan: DecisionPlanner;
+  /** The subject ID was minted for this write, so it has no chain or record yet (saves a read). */
+  fresh?: boolean;
   /** A login link: marks this visitor's record as linked to the (user) subject, in the same transaction. */
   linkVisitorId?: string;
 }

@@ -13,7 +13,7 @@ import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import { ConsentSessionSync } from './consent-session-sync.js';
 import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
-import { snapshotOfRecord, type DecisionPlanner } from './consent-write.js';
+import { snapshotOfRecord, type ConsentWriteRequest } from './consent-write.js';
 import { ConsentWriter } from './consent-writer.js';
 import { ConsentVisitorCookie, parseCookieHeader } from './consent-visitor-cookie.js';
 import { ConsentUnavailableException } from './consent.exceptions.js';
@@ -159,16 +159,25 @@ export class ConsentService {
   }
 
   /** Writes a decision and its event atomically (serialised per subject); returns the new snapshot. */
-  private write(subject: ConsentSubject, context: ConsentEventContext, plan: DecisionPlanner, linkVisitorId?: string): Promise<ConsentSnapshot | null> {
-    return this.guard(() => this.writer.write({ subject, context, plan, linkVisitorId }));
+  private write(request: ConsentWriteRequest): Promise<ConsentSnapshot | null> {
+    return this.guard(() => this.writer.write(request));
+  }
+
+  /** The request's subject, or a visitor ID minted now (whose chain cannot exist yet). */
+  private subjectOf(ctx: ConsentRequestContext): { subject: ConsentSubject; fresh: boolean } {
+    return ctx.subject ? { subject: ctx.subject, fresh: false } : { subject: { type: 'visitor', id: this.visitorCookie.newVisitorId() }, fresh: true };
   }
 
   /** Records explicit decisions for any subject (no HTTP involved). Missing optional categories keep their current valid value, else false. */
   async recordFor(subject: ConsentSubject, decisions: ConsentDecisions, options: { source?: ConsentSource; context?: ConsentEventContext } = {}): Promise<ConsentState> {
-    const snapshot = await this.write(subject, options.context ?? {}, (current, now) => {
-      const base = this.policy.isValid(current, now) && !current.gpc ? current.d : {};
-      const next = this.policy.complete({ ...base, ...decisions });
-      return { decisions: next, action: this.actionFor(this.policy.isValid(current, now) ? current.d : null, next), source: options.source ?? 'api', gpc: false };
+    const snapshot = await this.write({
+      subject,
+      context: options.context ?? {},
+      plan: (current, now) => {
+        const base = this.policy.isValid(current, now) && !current.gpc ? current.d : {};
+        const next = this.policy.complete({ ...base, ...decisions });
+        return { decisions: next, action: this.actionFor(this.policy.isValid(current, now) ? current.d : null, next), source: options.source ?? 'api', gpc: false };
+      },
     });
     await this.pushToUserSessions(subject, snapshot);
     return this.policy.state(snapshot, this.clock.now());
@@ -176,7 +185,7 @@ export class ConsentService {
 
   /** Withdraws every optional category of any subject. */
   async withdrawFor(subject: ConsentSubject, options: { source?: ConsentSource; context?: ConsentEventContext } = {}): Promise<ConsentState> {
-    const snapshot = await this.write(subject, options.context ?? {}, () => ({ decisions: {}, action: 'withdraw', source: options.source ?? 'api', gpc: false }));
+    const snapshot = await this.write({ subject, context: options.context ?? {}, plan: () => ({ decisions: {}, action: 'withdraw', source: options.source ?? 'api', gpc: false }) });
     await this.pushToUserSessions(subject, snapshot);
     return this.policy.state(snapshot, this.clock.now());
   }
@@ -190,15 +199,20 @@ export class ConsentService {
   async record(req: Request, res: Response, body: unknown): Promise<ConsentState> {
     const input = parseConsentBody(body, this.policy);
     const ctx = await this.context(req);
-    const subject = ctx.subject ?? { type: 'visitor' as const, id: this.visitorCookie.newVisitorId() };
-    const snapshot = await this.write(subject, this.eventContext(req, input.locale), (current, now) => {
-      const valid = this.policy.isValid(current, now);
-      let next: ConsentDecisions;
-      if (input.choice === 'accept-all') next = Object.fromEntries(this.policy.categories.map((c) => [c.key, true]));
-      else if (input.choice === 'reject-all') next = {};
-      else next = { ...(valid && !current.gpc ? current.d : {}), ...input.decisions };
-      next = this.policy.complete(next);
-      return { decisions: next, action: this.actionFor(valid ? current.d : null, next), source: input.source, gpc: false };
+    const { subject, fresh } = this.subjectOf(ctx);
+    const snapshot = await this.write({
+      subject,
+      fresh,
+      context: this.eventContext(req, input.locale),
+      plan: (current, now) => {
+        const valid = this.policy.isValid(current, now);
+        let next: ConsentDecisions;
+        if (input.choice === 'accept-all') next = Object.fromEntries(this.policy.categories.map((c) => [c.key, true]));
+        else if (input.choice === 'reject-all') next = {};
+        else next = { ...(valid && !current.gpc ? current.d : {}), ...input.decisions };
+        next = this.policy.complete(next);
+        return { decisions: next, action: this.actionFor(valid ? current.d : null, next), source: input.source, gpc: false };
+      },
     });
     await this.applyToRequest(req, res, ctx, subject, snapshot);
     this.expireRefused(res, ctx, snapshot);
@@ -208,8 +222,8 @@ export class ConsentService {
   /** DELETE /consent: withdraws every optional category and expires their declared cookies in the same response. */
   async withdraw(req: Request, res: Response): Promise<ConsentState> {
     const ctx = await this.context(req);
-    const subject = ctx.subject ?? { type: 'visitor' as const, id: this.visitorCookie.newVisitorId() };
-    const snapshot = await this.write(subject, this.eventContext(req), () => ({ decisions: {}, action: 'withdraw', source: 'banner', gpc: false }));
+    const { subject, fresh } = this.subjectOf(ctx);
+    const snapshot = await this.write({ subject, fresh, context: this.eventContext(req), plan: () => ({ decisions: {}, action: 'withdraw', source: 'banner', gpc: false }) });
     await this.applyToRequest(req, res, ctx, subject, snapshot);
     this.expireRefused(res, ctx, snapshot);
     return this.policy.state(snapshot, this.clock.now(), ctx.gpc);
@@ -222,10 +236,15 @@ export class ConsentService {
   async recordGpcIfNeeded(req: Request, res: Response): Promise<void> {
     const ctx = await this.context(req);
     if (!ctx.gpc || this.policy.isValid(ctx.snapshot, this.clock.now())) return;
-    const subject = ctx.subject ?? { type: 'visitor' as const, id: this.visitorCookie.newVisitorId() };
-    const snapshot = await this.write(subject, this.eventContext(req), (current, now) => {
-      if (this.policy.isValid(current, now)) return null; // another request recorded it meanwhile
-      return { decisions: {}, action: 'refuse', source: 'gpc', gpc: true };
+    const { subject, fresh } = this.subjectOf(ctx);
+    const snapshot = await this.write({
+      subject,
+      fresh,
+      context: this.eventContext(req),
+      plan: (current, now) => {
+        if (this.policy.isValid(current, now)) return null; // another request recorded it meanwhile
+        return { decisions: {}, action: 'refuse', source: 'gpc', gpc: true };
+      },
     });
     await this.applyToRequest(req, res, ctx, subject, snapshot);
   }
@@ -273,10 +292,10 @@ export class ConsentService {
     const visitorSubject: ConsentSubject | null = visitor ? { type: 'visitor', id: visitor.visitorId } : null;
     // The database is the source of truth: the cookie only names the visitor.
     const visitorSnapshot = visitorSubject ? await this.guard(() => this.readSnapshot(visitorSubject)) : null;
-    const snapshot = await this.write(
-      userSubject,
-      this.eventContext(req),
-      (current, now) => {
+    const snapshot = await this.write({
+      subject: userSubject,
+      context: this.eventContext(req),
+      plan: (current, now) => {
         if (!this.policy.isValid(visitorSnapshot, now)) return null;
         const userValid = this.policy.isValid(current, now);
         // An explicit decision beats a GPC default; otherwise the most recent decision wins.
@@ -284,8 +303,8 @@ export class ConsentService {
         if (!visitorWins) return { decisions: current.d, action: 'link', source: 'login', gpc: current.gpc, keepRecord: true };
         return { decisions: visitorSnapshot.d, action: 'link', source: 'login', gpc: visitorSnapshot.gpc, decidedAt: visitorSnapshot.at, expiresAt: visitorSnapshot.exp };
       },
-      visitorSubject?.id,
-    );
+      linkVisitorId: visitorSubject?.id,
+    });
     const ctx = await this.context(req);
     ctx.subject = userSubject;
     ctx.snapshot = snapshot;
