@@ -12,7 +12,7 @@ import type { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentPostgresStatements, type PreparedStatement } from './consent-postgres.statements.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import type { ConsentSnapshot, ConsentSubject } from './consent-subject.js';
-import { resolveWrite, type ConsentWriteRequest } from './consent-write.js';
+import { resolveWrite, type ConsentWriteRequest } from './consent-write-plan.js';
 import { ConsentWriter } from './consent-writer.js';
 
 /** The part of node-postgres' Pool and PoolClient the writer uses. */

@@ -3,7 +3,7 @@ import { ConsentAuditService } from './consent-audit.service.js';
 import type { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import type { ConsentSnapshot } from './consent-subject.js';
-import { resolveWrite, snapshotOfRecord, type ConsentWriteRequest } from './consent-write.js';
+import { resolveWrite, snapshotOfRecord, type ConsentWriteRequest } from './consent-write-plan.js';
 import { ConsentWriter } from './consent-writer.js';
 
 /**

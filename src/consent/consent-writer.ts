@@ -1,5 +1,5 @@
 import type { ConsentSnapshot, ConsentSubject } from './consent-subject.js';
-import type { ConsentWriteRequest } from './consent-write.js';
+import type { ConsentWriteRequest } from './consent-write-plan.js';
 
 /**
  * Writes a decision, its audit event and its category index rows atomically, serialised per subject so

@@ -13,7 +13,7 @@ import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import { ConsentSessionSync } from './consent-session-sync.js';
 import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
-import { snapshotOfRecord, type ConsentWriteRequest } from './consent-write.js';
+import { snapshotOfRecord, type ConsentWriteRequest } from './consent-write-plan.js';
 import { ConsentWriter } from './consent-writer.js';
 import { ConsentVisitorCookie, parseCookieHeader } from './consent-visitor-cookie.js';
 import { ConsentUnavailableException } from './consent.exceptions.js';
