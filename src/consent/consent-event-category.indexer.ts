@@ -16,8 +16,8 @@ export interface CategoryChange {
 
 /**
  * Maintains `consent_event_categories`, the side table behind the admin's category filter and stats.
- * The consent writer calls {@link index} with the event it has just inserted, in the same transaction,
- * so the side table never disagrees with the log.
+ * The consent writers add an event's rows atomically with it ({@link index} in the transaction, or
+ * {@link changesOf} in PostgreSQL's single statement), so the side table never disagrees with the log.
  */
 @Injectable()
 export class ConsentEventCategoryIndexer {

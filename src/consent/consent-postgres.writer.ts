@@ -158,7 +158,7 @@ export class PostgresConsentWriter extends ConsentWriter {
       changes.map((c) => c.grantedAfter),
     ];
     if (w.record) values.push(randomUUID(), w.record.gpc, new Date(w.record.decidedAt).toISOString(), new Date(w.record.expiresAt).toISOString());
-    if (linkVisitorId) values.push(linkVisitorId);
+    if (linkVisitorId !== undefined) values.push(linkVisitorId);
     const statement = this.sql.decision({ first: state.seq === 0, record: w.record !== null, link: linkVisitorId !== undefined });
     const { rows } = await db.query({ ...statement, values });
     if (rows[0].written !== 1) return MOVED;
