@@ -4,10 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { ConsentWriter } from '../src/consent/consent-writer.js';
 import { AUTH_CONSENT_DATA_SOURCE, ConsentService, type ConsentSubject } from '../src/index.js';
-import { AUDIT_SECRET, bootDemoWithClock, TestClock } from './support/consent.js';
+import { AUDIT_SECRET, bootDemoWithClock, countQueries, TestClock } from './support/consent.js';
 import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'ac-consent-writer-'));
@@ -78,6 +79,16 @@ describe.each([
     expect(chain.map((e) => (e.after as Record<string, boolean>).analytics)).toEqual(steps.map(([, analytics]) => analytics));
     expect(await a.get(ConsentService).verify(subject)).toMatchObject({ ok: true, checked: 6 });
     for (const app of [a, b]) expect((await app.get(ConsentService).getStateOf(subject)).decisions).toMatchObject({ analytics: true, marketing: false });
+  });
+
+  (writerClass === 'PostgresConsentWriter' ? it : it.skip)('sends one SQL statement per decision once it knows the head: a new visitor, then a returning one', async () => {
+    const queries = countQueries(ds);
+    const first = await request(a.getHttpServer()).put('/consent').send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
+    expect(queries.count).toBe(1);
+    const cookie = ([] as string[]).concat(first.headers['set-cookie'] ?? []).find((c) => c.startsWith('consent_visitor='))!.split(';')[0];
+    queries.reset();
+    await request(a.getHttpServer()).put('/consent').set('Cookie', cookie).send({ choice: 'reject-all', policyVersion: '1' }).expect(200);
+    expect(queries.count).toBe(1);
   });
 
   it('indexes every event by category in the same write', async () => {

@@ -47,7 +47,7 @@ export class PostgresConsentWriter extends ConsentWriter {
   private readonly mutex = new KeyedMutex();
 
   constructor(
-    ds: DataSource,
+    private readonly ds: DataSource,
     private readonly audit: ConsentAuditService,
     private readonly policy: ConsentPolicy,
     private readonly clock: Clock,
@@ -96,11 +96,11 @@ export class PostgresConsentWriter extends ConsentWriter {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN');
-      await client.query({ ...this.sql.ensureHead, values: [request.subject.type, request.subject.id, new Date(this.clock.now()).toISOString()] });
+      await this.query(client, 'BEGIN');
+      await this.query(client, this.sql.ensureHead, [request.subject.type, request.subject.id, new Date(this.clock.now()).toISOString()]);
       const state = await this.read(client, this.sql.readLocked, request.subject);
       const result = await this.attempt(client, request, state, false);
-      await client.query('COMMIT');
+      await this.query(client, 'COMMIT');
       return result;
     } catch (err) {
       broken = true;
@@ -160,13 +160,13 @@ export class PostgresConsentWriter extends ConsentWriter {
     if (w.record) values.push(randomUUID(), w.record.gpc, new Date(w.record.decidedAt).toISOString(), new Date(w.record.expiresAt).toISOString());
     if (linkVisitorId !== undefined) values.push(linkVisitorId);
     const statement = this.sql.decision({ first: state.seq === 0, record: w.record !== null, link: linkVisitorId !== undefined });
-    const { rows } = await db.query({ ...statement, values });
+    const rows = await this.query(db, statement, values);
     if (rows[0].written !== 1) return MOVED;
     return { snapshot: w.snapshot, next: { seq, hash, snapshot: w.snapshot } };
   }
 
   private async read(db: Queryable, statement: PreparedStatement, subject: ConsentSubject): Promise<ChainState> {
-    const { rows } = await db.query({ ...statement, values: [subject.type, subject.id] });
+    const rows = await this.query(db, statement, [subject.type, subject.id]);
     const row = rows[0] as
       | { seq: number | null; hash: string | null; policy_version: string | null; decisions: string; decided_at: Date; expires_at: Date; source: string }
       | undefined;
@@ -183,5 +183,13 @@ export class PostgresConsentWriter extends ConsentWriter {
             sub: `${subject.type}:${subject.id}`,
           };
     return { seq: row.seq ?? 0, hash: row.hash ?? null, snapshot };
+  }
+
+  /** Runs a statement, shown to the data source's logger like TypeORM's own (`database.logging`). */
+  private async query(db: Queryable, statement: PreparedStatement | string, values: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+    const text = typeof statement === 'string' ? statement : statement.text;
+    this.ds.logger.logQuery(text, values);
+    const { rows } = await db.query(typeof statement === 'string' ? statement : { ...statement, values });
+    return rows;
   }
 }
