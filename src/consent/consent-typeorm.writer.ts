@@ -26,7 +26,7 @@ export class TypeOrmConsentWriter extends ConsentWriter {
       if (!p) return current;
       const w = resolveWrite(this.policy, subject, current, p, now);
       await tx.append({ ...w.event, context });
-      if (linkVisitorId) await tx.em.update(ConsentRecordEntity, { subjectType: 'visitor', subjectId: linkVisitorId }, { linkedUserId: subject.id });
+      if (linkVisitorId !== undefined) await tx.em.update(ConsentRecordEntity, { subjectType: 'visitor', subjectId: linkVisitorId }, { linkedUserId: subject.id });
       if (!w.record) return w.snapshot;
       const fields = {
         policyVersion: w.event.policyVersion,

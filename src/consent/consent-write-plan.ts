@@ -25,7 +25,7 @@ export interface ConsentWriteRequest {
   plan: DecisionPlanner;
   /** The subject ID was minted for this write, so it has no chain or record yet (saves a read). */
   fresh?: boolean;
-  /** A login link: marks this visitor's record as linked to the (user) subject, in the same transaction. */
+  /** A login link: marks this visitor's record as linked to the (user) subject, atomically with the write. */
   linkVisitorId?: string;
 }
 
