@@ -122,4 +122,33 @@ describe('a user decision shared by all of the user’s sessions', () => {
     expect(onB.decisions.analytics).toBe(true);
     expect(queries.count).toBe(0);
   });
+
+  it('a login pushes to the other sessions only when the visitor decision replaced the user record', async () => {
+    const svc = withSync.get(ConsentService);
+    const user = { id: '00000000-0000-4000-8000-000000000004', username: 'u', roles: [] };
+    const visitorCookie = async (choice: string) => {
+      const res = await request(withSync.getHttpServer()).put('/consent').send({ choice, policyVersion: '1' }).expect(200);
+      return ([] as string[]).concat(res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+    };
+    sessions.set('c', { userId: user.id });
+    const before = sync.pushes;
+    // No visitor decision: nothing to link, nothing to push; the new session still gets the user's record.
+    const plain = fakeReq(undefined, user);
+    await svc.linkVisitorToUser(user, plain);
+    expect(sync.pushes).toBe(before);
+    expect((plain.session as { consent?: unknown }).consent).toBeNull();
+    // A newer visitor decision replaces the user's (none): it reaches the other session.
+    clock.advance(1000);
+    await svc.linkVisitorToUser(user, fakeReq(await visitorCookie('accept-all'), user));
+    expect(sync.pushes).toBe(before + 1);
+    expect(sessions.get('c')!.consent?.d.analytics).toBe(true);
+    // An older visitor decision loses to the user's: a link event, no push.
+    const older = await visitorCookie('reject-all');
+    clock.advance(1000);
+    await svc.recordFor({ type: 'user', id: user.id }, { analytics: true, marketing: true, preferences: true });
+    const pushesAfterRecord = sync.pushes;
+    await svc.linkVisitorToUser(user, fakeReq(older, user));
+    expect(sync.pushes).toBe(pushesAfterRecord);
+    expect((await svc.history({ type: 'user', id: user.id })).map((h) => h.action)).toEqual(['link', 'update', 'link']);
+  });
 });

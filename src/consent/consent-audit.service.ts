@@ -60,7 +60,8 @@ type SubjectKey = { subjectType: string; subjectId: string };
 /**
  * The append-only audit history. Each event's `hash` is an HMAC (server key) over its canonical form and
  * `prev_hash`; the subject ID, IP and user agent are outside the hashed material so erasure pseudonymises
- * them without breaking the chain. Writes for one subject are serialised by locking its `consent_heads` row.
+ * them without breaking the chain. Writes for one subject are serialised on its `consent_heads` row: locked
+ * here (retention, erasure, the TypeORM writer), or moved by compare-and-set in the PostgreSQL writer.
  */
 @Injectable()
 export class ConsentAuditService {

@@ -3,7 +3,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 /**
  * One row per (consent event, category named in its decisions before or after): a derived index that lets
  * the admin filter events by category and compute stats without parsing JSON, the same way on every
- * database. Written in the event's own transaction by {@link ConsentEventCategoryIndexer}.
+ * database. Written atomically with its event by the consent writer (rows from {@link ConsentEventCategoryIndexer}).
  */
 @Entity('consent_event_categories')
 export class ConsentEventCategoryEntity {

@@ -3,13 +3,21 @@ import { In, type DataSource, type EntityManager } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import { ConsentEventEntity } from './consent-event.entity.js';
 import { ConsentEventCategoryEntity } from './consent-event-category.entity.js';
+import type { ConsentDecisions } from './consent-subject.js';
 
 type IndexableEvent = Pick<ConsentEventEntity, 'id' | 'action' | 'createdAt' | 'decisionsBefore' | 'decisionsAfter'>;
 
+/** A category's decision before and after one event. */
+export interface CategoryChange {
+  category: string;
+  grantedBefore: boolean | null;
+  grantedAfter: boolean | null;
+}
+
 /**
  * Maintains `consent_event_categories`, the side table behind the admin's category filter and stats.
- * The consent writer calls {@link index} with the event it has just inserted, in the same transaction,
- * so the side table never disagrees with the log.
+ * The consent writers add an event's rows atomically with it ({@link index} in the transaction, or
+ * {@link changesOf} in PostgreSQL's single statement), so the side table never disagrees with the log.
  */
 @Injectable()
 export class ConsentEventCategoryIndexer {
@@ -17,20 +25,22 @@ export class ConsentEventCategoryIndexer {
 
   constructor(@Inject(AUTH_CONSENT_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
+  /** Each category named in the decisions before or after, with its decision on either side (null: not decided). */
+  static changesOf(decisionsBefore: ConsentDecisions | null, decisionsAfter: ConsentDecisions | null): CategoryChange[] {
+    const before = decisionsBefore ?? {};
+    const after = decisionsAfter ?? {};
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+    return keys.map((category) => ({
+      category,
+      grantedBefore: typeof before[category] === 'boolean' ? before[category] : null,
+      grantedAfter: typeof after[category] === 'boolean' ? after[category] : null,
+    }));
+  }
+
   /** One row per category named in the event's decisions before or after. */
   static rowsFor(event: IndexableEvent): ConsentEventCategoryEntity[] {
-    const before = event.decisionsBefore ?? {};
-    const after = event.decisionsAfter ?? {};
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
-    return keys.map((category) =>
-      Object.assign(new ConsentEventCategoryEntity(), {
-        eventId: String(event.id),
-        category,
-        action: event.action,
-        createdAt: event.createdAt,
-        grantedBefore: typeof before[category] === 'boolean' ? before[category] : null,
-        grantedAfter: typeof after[category] === 'boolean' ? after[category] : null,
-      }),
+    return ConsentEventCategoryIndexer.changesOf(event.decisionsBefore, event.decisionsAfter).map((change) =>
+      Object.assign(new ConsentEventCategoryEntity(), { eventId: String(event.id), action: event.action, createdAt: event.createdAt, ...change }),
     );
   }
 

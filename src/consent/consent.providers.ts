@@ -8,6 +8,7 @@ import { ConsentLoginListener } from './consent-login.listener.js';
 import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentReceiptService } from './consent-receipt.service.js';
 import { ConsentVisitorCookie } from './consent-visitor-cookie.js';
+import { consentWriterProvider } from './consent-writer.provider.js';
 import { ConsentController } from './consent.controller.js';
 import { ConsentGuard } from './consent.guard.js';
 import { ConsentService } from './consent.service.js';
@@ -21,6 +22,7 @@ export const consentProviders: Provider[] = [
   ConsentVisitorCookie,
   ConsentEventCategoryIndexer,
   ConsentAuditService,
+  consentWriterProvider,
   ConsentService,
   ConsentReceiptService,
   ConsentGuard,

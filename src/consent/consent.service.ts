@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { Clock } from '../common/clock.js';
@@ -14,6 +13,8 @@ import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import { ConsentSessionSync } from './consent-session-sync.js';
 import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
+import { snapshotOfRecord, type ConsentWriteRequest } from './consent-write-plan.js';
+import { ConsentWriter } from './consent-writer.js';
 import { ConsentVisitorCookie, parseCookieHeader } from './consent-visitor-cookie.js';
 import { ConsentUnavailableException } from './consent.exceptions.js';
 
@@ -26,22 +27,10 @@ export interface ConsentHistoryEntry {
   source: string;
 }
 
-/** What a write decides inside its transaction; `null` writes nothing. */
-interface DecisionPlan {
-  decisions: ConsentDecisions;
-  action: ConsentAction;
-  source: ConsentSource;
-  gpc: boolean;
-  /** Keep these times (a linked decision keeps its own age); default: now and now + lifetime. */
-  decidedAt?: number;
-  expiresAt?: number;
-  /** Record the event but leave the record as it is (a link where the user's own decision wins). */
-  keepRecord?: boolean;
-}
-
 /**
  * Consent decisions of visitors and users: reads them for the gate without SQL (session or signed visitor
- * cookie), writes them with their audit event in one transaction, and exposes history, verification and erasure.
+ * cookie), writes them with their audit event atomically through the {@link ConsentWriter}, and exposes history,
+ * verification and erasure.
  */
 @Injectable()
 export class ConsentService {
@@ -50,6 +39,7 @@ export class ConsentService {
   constructor(
     readonly policy: ConsentPolicy,
     private readonly audit: ConsentAuditService,
+    private readonly writer: ConsentWriter,
     private readonly visitorCookie: ConsentVisitorCookie,
     private readonly clock: Clock,
     @Inject(AUTH_CONSENT_DATA_SOURCE) private readonly ds: DataSource,
@@ -58,21 +48,9 @@ export class ConsentService {
 
   // ---- reading -------------------------------------------------------------------------------------
 
-  private snapshotOf(record: ConsentRecordEntity | null): ConsentSnapshot | null {
-    if (!record) return null;
-    return {
-      v: record.policyVersion,
-      d: record.decisions,
-      at: new Date(record.decidedAt).getTime(),
-      exp: new Date(record.expiresAt).getTime(),
-      gpc: record.source === 'gpc',
-      sub: `${record.subjectType}:${record.subjectId}`,
-    };
-  }
-
   private async readSnapshot(subject: ConsentSubject): Promise<ConsentSnapshot | null> {
     const record = await this.ds.getRepository(ConsentRecordEntity).findOne({ where: { subjectType: subject.type, subjectId: subject.id } });
-    return this.snapshotOf(record);
+    return snapshotOfRecord(record);
   }
 
   /**
@@ -205,56 +183,26 @@ export class ConsentService {
     return 'update';
   }
 
-  /** Writes a decision and its event in one transaction (serialised per subject); returns the new snapshot. */
-  private async write(
-    subject: ConsentSubject,
-    context: ConsentEventContext,
-    plan: (current: ConsentSnapshot | null, now: number) => DecisionPlan | null,
-    alsoInTx?: (em: EntityManager) => Promise<void>,
-  ): Promise<ConsentSnapshot | null> {
-    return this.guard(() =>
-      this.audit.transact(subject, async (tx) => {
-        const current = this.snapshotOf(tx.record);
-        const now = tx.now.getTime();
-        const p = plan(current, now);
-        if (!p) return current;
-        const decisions = this.policy.complete(p.decisions);
-        await tx.append({
-          action: p.action,
-          source: p.source,
-          before: tx.record?.decisions ?? null,
-          after: p.keepRecord && tx.record ? tx.record.decisions : decisions,
-          policyVersion: this.policy.version,
-          policyHash: this.policy.hash,
-          context,
-        });
-        if (alsoInTx) await alsoInTx(tx.em);
-        if (p.keepRecord) return current;
-        const fields = {
-          policyVersion: this.policy.version,
-          policyHash: this.policy.hash,
-          decisions,
-          source: p.source,
-          gpc: p.gpc,
-          decidedAt: new Date(p.decidedAt ?? now),
-          expiresAt: new Date(p.expiresAt ?? now + this.policy.lifetimeOf(decisions)),
-        };
-        if (tx.record) {
-          await tx.em.update(ConsentRecordEntity, { id: tx.record.id }, { ...fields, version: tx.record.version + 1 });
-        } else {
-          await tx.em.insert(ConsentRecordEntity, { id: randomUUID(), subjectType: subject.type, subjectId: subject.id, linkedUserId: null, version: 1, ...fields });
-        }
-        return { v: fields.policyVersion, d: decisions, at: fields.decidedAt.getTime(), exp: fields.expiresAt.getTime(), gpc: p.source === 'gpc', sub: `${subject.type}:${subject.id}` };
-      }),
-    );
+  /** Writes a decision and its event atomically (serialised per subject); returns the new snapshot. */
+  private write(request: ConsentWriteRequest): Promise<ConsentSnapshot | null> {
+    return this.guard(() => this.writer.write(request));
+  }
+
+  /** The request's subject, or a visitor ID minted now (whose chain cannot exist yet). */
+  private subjectOf(ctx: ConsentRequestContext): { subject: ConsentSubject; fresh: boolean } {
+    return ctx.subject ? { subject: ctx.subject, fresh: false } : { subject: { type: 'visitor', id: this.visitorCookie.newVisitorId() }, fresh: true };
   }
 
   /** Records explicit decisions for any subject (no HTTP involved). Missing optional categories keep their current valid value, else false. */
   async recordFor(subject: ConsentSubject, decisions: ConsentDecisions, options: { source?: ConsentSource; context?: ConsentEventContext } = {}): Promise<ConsentState> {
-    const snapshot = await this.write(subject, options.context ?? {}, (current, now) => {
-      const base = this.policy.isValid(current, now) && !current.gpc ? current.d : {};
-      const next = this.policy.complete({ ...base, ...decisions });
-      return { decisions: next, action: this.actionFor(this.policy.isValid(current, now) ? current.d : null, next), source: options.source ?? 'api', gpc: false };
+    const snapshot = await this.write({
+      subject,
+      context: options.context ?? {},
+      plan: (current, now) => {
+        const base = this.policy.isValid(current, now) && !current.gpc ? current.d : {};
+        const next = this.policy.complete({ ...base, ...decisions });
+        return { decisions: next, action: this.actionFor(this.policy.isValid(current, now) ? current.d : null, next), source: options.source ?? 'api', gpc: false };
+      },
     });
     await this.pushToUserSessions(subject, snapshot);
     return this.policy.state(snapshot, this.clock.now());
@@ -262,7 +210,7 @@ export class ConsentService {
 
   /** Withdraws every optional category of any subject. */
   async withdrawFor(subject: ConsentSubject, options: { source?: ConsentSource; context?: ConsentEventContext } = {}): Promise<ConsentState> {
-    const snapshot = await this.write(subject, options.context ?? {}, () => ({ decisions: {}, action: 'withdraw', source: options.source ?? 'api', gpc: false }));
+    const snapshot = await this.write({ subject, context: options.context ?? {}, plan: () => ({ decisions: {}, action: 'withdraw', source: options.source ?? 'api', gpc: false }) });
     await this.pushToUserSessions(subject, snapshot);
     return this.policy.state(snapshot, this.clock.now());
   }
@@ -276,15 +224,20 @@ export class ConsentService {
   async record(req: Request, res: Response, body: unknown): Promise<ConsentState> {
     const input = parseConsentBody(body, this.policy);
     const ctx = await this.context(req);
-    const subject = ctx.subject ?? { type: 'visitor' as const, id: this.visitorCookie.newVisitorId() };
-    const snapshot = await this.write(subject, this.eventContext(req, input.locale), (current, now) => {
-      const valid = this.policy.isValid(current, now);
-      let next: ConsentDecisions;
-      if (input.choice === 'accept-all') next = Object.fromEntries(this.policy.categories.map((c) => [c.key, true]));
-      else if (input.choice === 'reject-all') next = {};
-      else next = { ...(valid && !current.gpc ? current.d : {}), ...input.decisions };
-      next = this.policy.complete(next);
-      return { decisions: next, action: this.actionFor(valid ? current.d : null, next), source: input.source, gpc: false };
+    const { subject, fresh } = this.subjectOf(ctx);
+    const snapshot = await this.write({
+      subject,
+      fresh,
+      context: this.eventContext(req, input.locale),
+      plan: (current, now) => {
+        const valid = this.policy.isValid(current, now);
+        let next: ConsentDecisions;
+        if (input.choice === 'accept-all') next = Object.fromEntries(this.policy.categories.map((c) => [c.key, true]));
+        else if (input.choice === 'reject-all') next = {};
+        else next = { ...(valid && !current.gpc ? current.d : {}), ...input.decisions };
+        next = this.policy.complete(next);
+        return { decisions: next, action: this.actionFor(valid ? current.d : null, next), source: input.source, gpc: false };
+      },
     });
     await this.applyToRequest(req, res, ctx, subject, snapshot);
     this.expireRefused(res, ctx, snapshot);
@@ -294,8 +247,8 @@ export class ConsentService {
   /** DELETE /consent: withdraws every optional category and expires their declared cookies in the same response. */
   async withdraw(req: Request, res: Response): Promise<ConsentState> {
     const ctx = await this.context(req);
-    const subject = ctx.subject ?? { type: 'visitor' as const, id: this.visitorCookie.newVisitorId() };
-    const snapshot = await this.write(subject, this.eventContext(req), () => ({ decisions: {}, action: 'withdraw', source: 'banner', gpc: false }));
+    const { subject, fresh } = this.subjectOf(ctx);
+    const snapshot = await this.write({ subject, fresh, context: this.eventContext(req), plan: () => ({ decisions: {}, action: 'withdraw', source: 'banner', gpc: false }) });
     await this.applyToRequest(req, res, ctx, subject, snapshot);
     this.expireRefused(res, ctx, snapshot);
     return this.policy.state(snapshot, this.clock.now(), ctx.gpc);
@@ -308,10 +261,15 @@ export class ConsentService {
   async recordGpcIfNeeded(req: Request, res: Response): Promise<void> {
     const ctx = await this.context(req);
     if (!ctx.gpc || this.policy.isValid(ctx.snapshot, this.clock.now())) return;
-    const subject = ctx.subject ?? { type: 'visitor' as const, id: this.visitorCookie.newVisitorId() };
-    const snapshot = await this.write(subject, this.eventContext(req), (current, now) => {
-      if (this.policy.isValid(current, now)) return null; // another request recorded it meanwhile
-      return { decisions: {}, action: 'refuse', source: 'gpc', gpc: true };
+    const { subject, fresh } = this.subjectOf(ctx);
+    const snapshot = await this.write({
+      subject,
+      fresh,
+      context: this.eventContext(req),
+      plan: (current, now) => {
+        if (this.policy.isValid(current, now)) return null; // another request recorded it meanwhile
+        return { decisions: {}, action: 'refuse', source: 'gpc', gpc: true };
+      },
     });
     await this.applyToRequest(req, res, ctx, subject, snapshot);
   }
@@ -359,28 +317,40 @@ export class ConsentService {
     const visitorSubject: ConsentSubject | null = visitor ? { type: 'visitor', id: visitor.visitorId } : null;
     // The database is the source of truth: the cookie only names the visitor.
     const visitorSnapshot = visitorSubject ? await this.guard(() => this.readSnapshot(visitorSubject)) : null;
-    const snapshot = await this.write(
-      userSubject,
-      this.eventContext(req),
-      (current, now) => {
-        if (!this.policy.isValid(visitorSnapshot, now)) return null;
-        const userValid = this.policy.isValid(current, now);
-        // An explicit decision beats a GPC default; otherwise the most recent decision wins.
-        const visitorWins = !userValid || (visitorSnapshot.gpc === current.gpc ? visitorSnapshot.at > current.at : current.gpc);
-        if (!visitorWins) return { decisions: current.d, action: 'link', source: 'login', gpc: current.gpc, keepRecord: true };
-        return { decisions: visitorSnapshot.d, action: 'link', source: 'login', gpc: visitorSnapshot.gpc, decidedAt: visitorSnapshot.at, expiresAt: visitorSnapshot.exp };
-      },
-      async (em) => {
-        if (visitorSubject) await em.update(ConsentRecordEntity, { subjectType: 'visitor', subjectId: visitorSubject.id }, { linkedUserId: user.id });
-      },
-    );
+    // Without a visitor decision there is nothing to link: the user's own record stands.
+    const { snapshot, replaced } = visitorSnapshot
+      ? await this.linkDecision(userSubject, visitorSubject!.id, visitorSnapshot, req)
+      : { snapshot: await this.guard(() => this.readSnapshot(userSubject)), replaced: false };
     const ctx = await this.context(req);
     ctx.subject = userSubject;
     ctx.snapshot = snapshot;
     setConsentContext(req, ctx);
     if (req.session) req.session.consent = snapshot;
-    await this.pushToUserSessions(userSubject, snapshot);
+    // The user's other sessions hold the user's record already, unless the visitor's decision replaced it.
+    if (replaced) await this.pushToUserSessions(userSubject, snapshot);
     return this.policy.state(snapshot, this.clock.now(), ctx.gpc);
+  }
+
+  /** Writes the `link` event: the visitor's decision replaces the user's record when it is the most recent. */
+  private async linkDecision(user: ConsentSubject, visitorId: string, visitor: ConsentSnapshot, req: Request): Promise<{ snapshot: ConsentSnapshot | null; replaced: boolean }> {
+    let replaced = false;
+    const snapshot = await this.write({
+      subject: user,
+      context: this.eventContext(req),
+      plan: (current, now) => {
+        replaced = false;
+        if (!this.policy.isValid(visitor, now)) return null;
+        const userValid = this.policy.isValid(current, now);
+        // An explicit decision beats a GPC default; otherwise the most recent decision wins.
+        const visitorWins = !userValid || (visitor.gpc === current.gpc ? visitor.at > current.at : current.gpc);
+        // A retried write plans again: the last plan is the one written.
+        replaced = visitorWins;
+        if (!visitorWins) return { decisions: current.d, action: 'link', source: 'login', gpc: current.gpc, keepRecord: true };
+        return { decisions: visitor.d, action: 'link', source: 'login', gpc: visitor.gpc, decidedAt: visitor.at, expiresAt: visitor.exp };
+      },
+      linkVisitorId: visitorId,
+    });
+    return { snapshot, replaced };
   }
 
   // ---- audit ---------------------------------------------------------------------------------------
@@ -405,6 +375,7 @@ export class ConsentService {
   /** GDPR art. 17: pseudonymises the subject in the audit history (which still verifies) and deletes the current record. */
   async eraseSubject(subject: ConsentSubject): Promise<{ pseudonym: string; events: number }> {
     const result = await this.guard(() => this.audit.erase(subject, { version: this.policy.version, hash: this.policy.hash }));
+    this.writer.forget(subject);
     await this.pushToUserSessions(subject, null);
     return result;
   }

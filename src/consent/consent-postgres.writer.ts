@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityTarget } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { ConsentAuditService } from './consent-audit.service.js';
+import { ConsentEventCategoryEntity } from './consent-event-category.entity.js';
+import { ConsentEventCategoryIndexer } from './consent-event-category.indexer.js';
+import { ConsentEventEntity } from './consent-event.entity.js';
+import { ConsentHeadCache, type ChainState } from './consent-head-cache.js';
+import { ConsentHeadEntity } from './consent-head.entity.js';
+import { KeyedMutex } from './consent-mutex.js';
+import type { ConsentPolicy } from './consent-policy.service.js';
+import { ConsentPostgresStatements, type PreparedStatement } from './consent-postgres.statements.js';
+import { ConsentRecordEntity } from './consent-record.entity.js';
+import type { ConsentSnapshot, ConsentSubject } from './consent-subject.js';
+import { resolveWrite, type ConsentWriteRequest } from './consent-write-plan.js';
+import { ConsentWriter } from './consent-writer.js';
+
+/** The part of node-postgres' Pool and PoolClient the writer uses. */
+interface Queryable {
+  query(query: string | (PreparedStatement & { values: unknown[] })): Promise<{ rows: Array<Record<string, unknown>> }>;
+}
+interface PgPool extends Queryable {
+  connect(): Promise<Queryable & { release(destroy?: boolean): void }>;
+}
+
+/** Chain states kept per process: well under 1 kB each, so a few MB at most. */
+const CACHE_SUBJECTS = 10_000;
+
+/** A lost compare-and-set: another process (or an out-of-band change) moved the head. */
+const MOVED = Symbol('moved');
+
+/** The state of a subject that has never been written. */
+const NO_CHAIN: ChainState = { seq: 0, hash: null, snapshot: null };
+
+type Attempt = { snapshot: ConsentSnapshot | null; next?: ChainState } | typeof MOVED;
+
+/**
+ * The PostgreSQL writer: raw SQL on the data source's own pool, one round trip per decision in the common
+ * case. Writes of one subject queue in this process; the head this process last saw (cache) is the one the
+ * statement expects. When it is not (cold cache, another instance wrote), the write reads the head and
+ * tries once more, and after a second loss takes the head row lock in a short transaction.
+ */
+export class PostgresConsentWriter extends ConsentWriter {
+  private readonly pool: PgPool;
+  private readonly sql: ConsentPostgresStatements;
+  private readonly cache = new ConsentHeadCache(CACHE_SUBJECTS);
+  private readonly mutex = new KeyedMutex();
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly audit: ConsentAuditService,
+    private readonly policy: ConsentPolicy,
+    private readonly clock: Clock,
+  ) {
+    super();
+    this.pool = (ds.driver as unknown as { master: PgPool }).master;
+    const table = (entity: EntityTarget<object>) =>
+      ds
+        .getMetadata(entity)
+        .tablePath.split('.')
+        .map((part) => ds.driver.escape(part))
+        .join('.');
+    this.sql = new ConsentPostgresStatements({
+      heads: table(ConsentHeadEntity),
+      events: table(ConsentEventEntity),
+      categories: table(ConsentEventCategoryEntity),
+      records: table(ConsentRecordEntity),
+    });
+  }
+
+  write(request: ConsentWriteRequest): Promise<ConsentSnapshot | null> {
+    const key = `${request.subject.type}:${request.subject.id}`;
+    return this.mutex.run(key, async () => {
+      try {
+        // A subject ID minted for this write has no chain yet; anything else starts from what this process last saw.
+        const expected = request.fresh ? NO_CHAIN : this.cache.get(key);
+        let result = expected ? await this.attempt(this.pool, request, expected, true) : MOVED;
+        if (result === MOVED) result = await this.attempt(this.pool, request, await this.read(this.pool, this.sql.read, request.subject), false);
+        if (result === MOVED) result = await this.writeLocked(request);
+        if (result === MOVED) throw new Error('The consent chain head moved while its row was locked.');
+        if (result.next) this.cache.set(key, result.next);
+        return result.snapshot;
+      } catch (err) {
+        // The outcome is unknown (the statement may have committed): read the head again next time.
+        this.cache.delete(key);
+        throw err;
+      }
+    });
+  }
+
+  forget(subject: ConsentSubject): void {
+    this.cache.delete(`${subject.type}:${subject.id}`);
+  }
+
+  private async writeLocked(request: ConsentWriteRequest): Promise<Attempt> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await this.query(client, 'BEGIN');
+      await this.query(client, this.sql.ensureHead, [request.subject.type, request.subject.id, new Date(this.clock.now()).toISOString()]);
+      const state = await this.read(client, this.sql.readLocked, request.subject);
+      const result = await this.attempt(client, request, state, false);
+      await this.query(client, 'COMMIT');
+      return result;
+    } catch (err) {
+      broken = true;
+      throw err;
+    } finally {
+      // A connection that failed mid-transaction is discarded, which also rolls the transaction back.
+      client.release(broken);
+    }
+  }
+
+  /**
+   * Plans against `state` and writes with one statement that expects the head at `state`. A plan of
+   * nothing on an assumed (not read) state is checked against the database first.
+   */
+  private async attempt(db: Queryable, { subject, context, plan, linkVisitorId }: ConsentWriteRequest, state: ChainState, assumed: boolean): Promise<Attempt> {
+    const now = this.clock.now();
+    const p = plan(state.snapshot, now);
+    if (!p) return assumed ? MOVED : { snapshot: state.snapshot };
+    const w = resolveWrite(this.policy, subject, state.snapshot, p, now);
+    const at = new Date(now);
+    const seq = state.seq + 1;
+    const locale = context.locale ?? null;
+    const hash = this.audit.hashEvent({
+      seq,
+      action: w.event.action,
+      decisionsBefore: w.event.before,
+      decisionsAfter: w.event.after,
+      policyVersion: w.event.policyVersion,
+      policyHash: w.event.policyHash,
+      source: w.event.source,
+      locale,
+      createdAt: at,
+      prevHash: state.hash,
+    });
+    const changes = ConsentEventCategoryIndexer.changesOf(w.event.before, w.event.after);
+    const values: unknown[] = [
+      subject.type,
+      subject.id,
+      seq,
+      hash,
+      state.hash,
+      // Timestamps go as ISO strings: exact to the millisecond, and cheaper for the driver than Date objects.
+      at.toISOString(),
+      w.event.action,
+      w.event.before ? JSON.stringify(w.event.before) : null,
+      JSON.stringify(w.event.after),
+      w.event.policyVersion,
+      w.event.policyHash,
+      w.event.source,
+      locale,
+      context.ip ?? null,
+      context.userAgent?.slice(0, 512) ?? null,
+      changes.map((c) => c.category),
+      changes.map((c) => c.grantedBefore),
+      changes.map((c) => c.grantedAfter),
+    ];
+    if (w.record) values.push(randomUUID(), w.record.gpc, new Date(w.record.decidedAt).toISOString(), new Date(w.record.expiresAt).toISOString());
+    if (linkVisitorId !== undefined) values.push(linkVisitorId);
+    const statement = this.sql.decision({ first: state.seq === 0, record: w.record !== null, link: linkVisitorId !== undefined });
+    const rows = await this.query(db, statement, values);
+    if (rows[0].written !== 1) return MOVED;
+    return { snapshot: w.snapshot, next: { seq, hash, snapshot: w.snapshot } };
+  }
+
+  private async read(db: Queryable, statement: PreparedStatement, subject: ConsentSubject): Promise<ChainState> {
+    const rows = await this.query(db, statement, [subject.type, subject.id]);
+    const row = rows[0] as
+      | { seq: number | null; hash: string | null; policy_version: string | null; decisions: string; decided_at: Date; expires_at: Date; source: string }
+      | undefined;
+    if (!row) throw new Error('The consent chain head row is missing under its lock.');
+    const snapshot: ConsentSnapshot | null =
+      row.policy_version === null
+        ? null
+        : {
+            v: row.policy_version,
+            d: JSON.parse(row.decisions) as ConsentSnapshot['d'],
+            at: row.decided_at.getTime(),
+            exp: row.expires_at.getTime(),
+            gpc: row.source === 'gpc',
+            sub: `${subject.type}:${subject.id}`,
+          };
+    return { seq: row.seq ?? 0, hash: row.hash ?? null, snapshot };
+  }
+
+  /** Runs a statement, shown to the data source's logger like TypeORM's own (`database.logging`). */
+  private async query(db: Queryable, statement: PreparedStatement | string, values: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+    const text = typeof statement === 'string' ? statement : statement.text;
+    this.ds.logger.logQuery(text, values);
+    const { rows } = await db.query(typeof statement === 'string' ? statement : { ...statement, values });
+    return rows;
+  }
+}

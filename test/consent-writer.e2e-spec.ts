@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import type { DataSource } from 'typeorm';
+import { ConsentWriter } from '../src/consent/consent-writer.js';
+import { AUTH_CONSENT_DATA_SOURCE, ConsentService, type ConsentSubject } from '../src/index.js';
+import { AUDIT_SECRET, bootDemoWithClock, countQueries, TestClock } from './support/consent.js';
+import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+
+const sqliteDir = mkdtempSync(join(tmpdir(), 'ac-consent-writer-'));
+afterAll(() => rmSync(sqliteDir, { recursive: true, force: true }));
+
+/**
+ * The same write semantics on every database, whichever writer is bound, including what the PostgreSQL
+ * writer's head cache must survive: another instance writing in between, erasure, a head left at seq 0.
+ */
+describe.each([
+  ['PostgreSQL', POSTGRES_URL, 'PostgresConsentWriter'],
+  ['MariaDB', MARIADB_URL, 'TypeOrmConsentWriter'],
+  ['SQLite', `sqlite:${join(sqliteDir, 'writer.sqlite')}`, 'TypeOrmConsentWriter'],
+])('consent writes on %s', (_name, url, writerClass) => {
+  const prefix = uniquePrefix('cwriter');
+  const clock = new TestClock();
+  let a: INestApplication;
+  let b: INestApplication;
+  let ds: DataSource;
+
+  const q = (name: string) => ds.driver.escape(`${prefix}${name}`);
+  const col = (name: string) => ds.driver.escape(name);
+  const visitor = (): ConsentSubject => ({ type: 'visitor', id: randomBytes(16).toString('base64url') });
+
+  beforeAll(async () => {
+    const env = { DATABASE_URL: url, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET };
+    a = await bootDemoWithClock(env, clock);
+    // SQLite allows one process-wide writer per file: the second instance shares the first one's database handle.
+    b = url.startsWith('sqlite') ? a : await bootDemoWithClock(env, clock);
+    ds = a.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    if (b !== a) await b?.close();
+    if (!url.startsWith('sqlite')) await dropPrefixedTables(url, prefix);
+  });
+
+  async function events(subjectId: string): Promise<Array<{ seq: number; before: unknown; after: unknown }>> {
+    const rows = (await ds.query(
+      `SELECT ${col('seq')} AS seq, ${col('decisions_before')} AS b, ${col('decisions_after')} AS a FROM ${q('consent_events')} WHERE ${col('subject_id')} = '${subjectId}' ORDER BY ${col('seq')}`,
+    )) as Array<{ seq: number | string; b: string | null; a: string }>;
+    return rows.map((r) => ({ seq: Number(r.seq), before: r.b === null ? null : JSON.parse(r.b), after: JSON.parse(r.a) }));
+  }
+
+  it(`binds the ${writerClass}`, () => {
+    expect(a.get(ConsentWriter).constructor.name).toBe(writerClass);
+  });
+
+  it('alternating instances extend one chain, each event recording the previous decision as its "before"', async () => {
+    const subject = visitor();
+    const steps: Array<[INestApplication, boolean]> = [
+      [a, true],
+      [b, false],
+      [b, true],
+      [a, false],
+      [a, true],
+      [b, true],
+    ];
+    for (const [app, analytics] of steps) {
+      clock.advance(1000);
+      await app.get(ConsentService).recordFor(subject, { analytics, marketing: !analytics });
+    }
+    const chain = await events(subject.id);
+    expect(chain.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(chain[0].before).toBeNull();
+    for (let i = 1; i < chain.length; i++) expect(chain[i].before).toEqual(chain[i - 1].after);
+    expect(chain.map((e) => (e.after as Record<string, boolean>).analytics)).toEqual(steps.map(([, analytics]) => analytics));
+    expect(await a.get(ConsentService).verify(subject)).toMatchObject({ ok: true, checked: 6 });
+    for (const app of [a, b]) expect((await app.get(ConsentService).getStateOf(subject)).decisions).toMatchObject({ analytics: true, marketing: false });
+  });
+
+  (writerClass === 'PostgresConsentWriter' ? it : it.skip)('sends one SQL statement per decision once it knows the head: a new visitor, then a returning one', async () => {
+    const queries = countQueries(ds);
+    const first = await request(a.getHttpServer()).put('/consent').send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
+    expect(queries.count).toBe(1);
+    const cookie = ([] as string[]).concat(first.headers['set-cookie'] ?? []).find((c) => c.startsWith('consent_visitor='))!.split(';')[0];
+    queries.reset();
+    await request(a.getHttpServer()).put('/consent').set('Cookie', cookie).send({ choice: 'reject-all', policyVersion: '1' }).expect(200);
+    expect(queries.count).toBe(1);
+  });
+
+  it('indexes every event by category in the same write', async () => {
+    const subject = visitor();
+    await a.get(ConsentService).recordFor(subject, { analytics: true });
+    await a.get(ConsentService).withdrawFor(subject);
+    const [row] = (await ds.query(
+      `SELECT COUNT(*) AS n FROM ${q('consent_event_categories')} c JOIN ${q('consent_events')} e ON e.${col('id')} = c.${col('event_id')} WHERE e.${col('subject_id')} = '${subject.id}'`,
+    )) as Array<{ n: number | string }>;
+    // The demo's four categories, on each of the two events.
+    expect(Number(row.n)).toBe(8);
+  });
+
+  it('starts a new chain after erasure, on the instance that wrote before it and on the other one', async () => {
+    for (const eraser of [a, b]) {
+      const subject = visitor();
+      await a.get(ConsentService).recordFor(subject, { analytics: true });
+      await eraser.get(ConsentService).eraseSubject(subject);
+      await a.get(ConsentService).recordFor(subject, { marketing: true });
+      const chain = await events(subject.id);
+      expect(chain.map((e) => [e.seq, e.before])).toEqual([[1, null]]);
+      expect(await a.get(ConsentService).verify(subject)).toMatchObject({ ok: true, checked: 1 });
+    }
+  });
+
+  it('takes over a chain head left at seq 0', async () => {
+    const subject = visitor();
+    await ds.query(
+      `INSERT INTO ${q('consent_heads')} (${col('subject_type')}, ${col('subject_id')}, ${col('seq')}, ${col('hash')}, ${col('updated_at')}) VALUES ('visitor', '${subject.id}', 0, NULL, '2026-01-01 00:00:00')`,
+    );
+    await b.get(ConsentService).recordFor(subject, { analytics: true });
+    await a.get(ConsentService).recordFor(subject, { analytics: false });
+    expect((await events(subject.id)).map((e) => e.seq)).toEqual([1, 2]);
+    expect(await a.get(ConsentService).verify(subject)).toMatchObject({ ok: true, checked: 2 });
+  });
+});
