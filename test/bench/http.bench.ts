@@ -32,14 +32,25 @@ const GOALS = { authenticated_vs_bare: 0.8, anonymous_vs_bare: 0.9, login_vs_arg
 
 // ---------------------------------------------------------------- servers (child processes) ---------------
 
-async function serveBare(port: number): Promise<void> {
-  const { Controller, Get, Module } = await import('@nestjs/common');
+async function serveBare(port: number, floorTable: string): Promise<void> {
+  const { Body, Controller, Get, Module, Put } = await import('@nestjs/common');
   const { NestFactory } = await import('@nestjs/core');
+  const { default: pg } = await import('pg');
+  // The floor of a write over HTTP: a JSON body in, one prepared INSERT on a pool of the module's size, JSON out.
+  const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 10 });
+  await pool.query(`CREATE TABLE IF NOT EXISTS ${floorTable} (id bigserial PRIMARY KEY, choice text NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
+  const insert = { name: 'floor-insert', text: `INSERT INTO ${floorTable} (choice) VALUES ($1) RETURNING id` };
   @Controller()
   class PingController {
     @Get('ping')
     ping(): { ok: true } {
       return { ok: true };
+    }
+
+    @Put('decide')
+    async decide(@Body() body: { choice?: unknown }): Promise<{ id: string }> {
+      const { rows } = await pool.query({ ...insert, values: [String(body?.choice)] });
+      return { id: String(rows[0].id) };
     }
   }
   @Module({ controllers: [PingController] })
@@ -231,6 +242,7 @@ const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 
 async function main(): Promise<void> {
   const tablePrefix = `benchh_${randomBytes(3).toString('hex')}_`;
+  const floorTable = `${tablePrefix}floor`;
   const redis = await PrivateRedis.start();
   const bareP = await freePort();
   const libP = await freePort();
@@ -239,7 +251,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const probe = createClient({ url: redis.url }) as RedisClientType;
   try {
-    children.push(await startChild(['serve-bare', String(bareP)]));
+    children.push(await startChild(['serve-bare', String(bareP), floorTable]));
     children.push(await startChild(['serve-lib', String(libP), redis.url, tablePrefix], profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []));
     await probe.connect();
     const bare = `http://127.0.0.1:${bareP}`;
@@ -310,6 +322,18 @@ async function main(): Promise<void> {
       },
     });
     if (consentRun.non2xx || consentRun.errors) throw new Error(`consent: ${consentRun.non2xx} non-2xx (${consentRun.codes}), ${consentRun.errors} errors`);
+    // The same drive against the bare app's PUT /decide: one JSON body and one INSERT each, no module.
+    const floorRun = await cannon({
+      url: `${bare}/decide`,
+      setupClient: (c) => {
+        const headers = { 'content-type': 'application/json' };
+        c.setRequests([
+          { method: 'PUT', headers, body: body('accept-all') },
+          { method: 'PUT', headers, body: body('reject-all') },
+        ]);
+      },
+    });
+    if (floorRun.non2xx || floorRun.errors) throw new Error(`floor: ${floorRun.non2xx} non-2xx (${floorRun.codes}), ${floorRun.errors} errors`);
     const pgTps = pgbenchTps();
 
     // 6 (figure reported). The login run makes too few sessions at full argon2 cost to amortise the 50
@@ -364,13 +388,15 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: machine(),
       settings: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, argon2: ARGON2 },
-      runs: { bare: b, authenticated: a, anonymous: n, login: loginRun, argon2Verify: argon2Run, consentWrite: consentRun, allRounds: runs },
+      runs: { bare: b, authenticated: a, anonymous: n, login: loginRun, argon2Verify: argon2Run, consentWrite: consentRun, writeFloor: floorRun, allRounds: runs },
       pgbenchTps: pgTps,
       ratios: {
         authenticated_vs_bare: ratio(a.rps, b.rps),
         anonymous_vs_bare: ratio(n.rps, b.rps),
         login_vs_argon2: ratio(loginRun.rps, argon2Run.rps),
         consent_write_vs_pgbench: ratio(consentRun.rps, pgTps),
+        // Not a goal of the issue: how far the module is from a bare Nest write with one INSERT.
+        consent_write_vs_bare_put_insert: ratio(consentRun.rps, floorRun.rps),
       },
       redisCommandsPerRead,
       redisCommandsPerAnonymousRead,
@@ -393,6 +419,8 @@ async function main(): Promise<void> {
     console.log(row('POST /auth/login', loginRun, String(results.ratios.login_vs_argon2), '>=0.90'));
     console.log(row('pgbench -N (TPS)', { rps: pgTps, p50: 0, p99: 0, requests: 0, non2xx: 0, errors: 0 }, '1', ''));
     console.log(row('PUT /consent (50 subjects)', consentRun, String(results.ratios.consent_write_vs_pgbench), '>=0.50'));
+    console.log(row('bare PUT, one INSERT (floor)', floorRun, '', ''));
+    console.log(row('PUT /consent vs that floor', consentRun, String(results.ratios.consent_write_vs_bare_put_insert), ''));
     console.log(`\nRedis commands per signed-in read: ${redisCommandsPerRead} (goal 1); per anonymous read: ${redisCommandsPerAnonymousRead}`);
     console.log(`SQL queries per signed-in read: ${sqlQueriesPerRead} (goal 0)`);
     console.log(`Redis memory per session incl. index entry: ${memory.bytesPerSession} bytes (goal <= 400) over ${memory.sessions} sessions of ${USERS} users, ${memory.keysPerSession} keys per session; MEMORY USAGE of one session hash ${memory.sessionHashBytes} bytes, index ${memory.indexBytesPerEntry} bytes per entry`);
@@ -405,7 +433,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === 'serve-bare') {
-  await serveBare(Number(process.argv[3]));
+  await serveBare(Number(process.argv[3]), process.argv[4]);
   process.stdout.write('READY\n');
 } else if (process.argv[2] === 'serve-lib') {
   await serveLibrary(Number(process.argv[3]), process.argv[4], process.argv[5], process.argv[6] === 'fast');
