@@ -10,7 +10,7 @@
  */
 import 'reflect-metadata';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -240,6 +240,33 @@ function pgbenchTps(): number {
 
 const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 
+/**
+ * The reference the issue quotes (connect-redis: ~320 bytes), measured the same way on a fresh private Redis:
+ * what connect-redis stores for an express-session + Passport login (`SET sess:<id> <JSON> EX <ttl>`).
+ */
+async function connectRedisReference(): Promise<{ bytesPerSession: number; memoryUsage: number }> {
+  const redis = await PrivateRedis.start();
+  const probe = createClient({ url: redis.url }) as RedisClientType;
+  try {
+    await probe.connect();
+    const m0 = await usedMemory(probe);
+    let sample = '';
+    for (let i = 0; i < MEMORY_SESSIONS; i++) {
+      const json = JSON.stringify({
+        cookie: { originalMaxAge: null, expires: null, secure: false, httpOnly: true, path: '/', sameSite: 'lax' },
+        passport: { user: randomUUID() },
+      });
+      sample = `sess:${randomBytes(24).toString('base64url')}`;
+      await probe.set(sample, json, { EX: 86_400 });
+    }
+    const m1 = await usedMemory(probe);
+    return { bytesPerSession: Math.round((m1 - m0) / MEMORY_SESSIONS), memoryUsage: Number(await probe.memoryUsage(sample)) };
+  } finally {
+    probe.destroy();
+    await redis.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const tablePrefix = `benchh_${randomBytes(3).toString('hex')}_`;
   const floorTable = `${tablePrefix}floor`;
@@ -381,6 +408,8 @@ async function main(): Promise<void> {
       await dropPrefixedTables(POSTGRES_URL, memPrefix);
     }
 
+    const connectRedis = await connectRedisReference();
+
     const b = best(runs.bare);
     const a = best(runs.authenticated);
     const n = best(runs.anonymous);
@@ -402,7 +431,7 @@ async function main(): Promise<void> {
       redisCommandsPerAnonymousRead,
       sqlQueriesPerRead,
       redisBytesPerSession: memory.bytesPerSession,
-      redisMemory: { ...memory, loginRun: { sessions, bytesPerSession: Math.round((mem1 - mem0) / sessions), keysPerSession: ratio(keys1 - keys0, sessions) } },
+      redisMemory: { ...memory, connectRedisReference: connectRedis, loginRun: { sessions, bytesPerSession: Math.round((mem1 - mem0) / sessions), keysPerSession: ratio(keys1 - keys0, sessions) } },
       goals: GOALS,
     };
     mergeBenchResults('http', results);
@@ -424,6 +453,7 @@ async function main(): Promise<void> {
     console.log(`\nRedis commands per signed-in read: ${redisCommandsPerRead} (goal 1); per anonymous read: ${redisCommandsPerAnonymousRead}`);
     console.log(`SQL queries per signed-in read: ${sqlQueriesPerRead} (goal 0)`);
     console.log(`Redis memory per session incl. index entry: ${memory.bytesPerSession} bytes (goal <= 400) over ${memory.sessions} sessions of ${USERS} users, ${memory.keysPerSession} keys per session; MEMORY USAGE of one session hash ${memory.sessionHashBytes} bytes, index ${memory.indexBytesPerEntry} bytes per entry`);
+    console.log(`  connect-redis alone, measured the same way: ${connectRedis.bytesPerSession} bytes per session (MEMORY USAGE of one key ${connectRedis.memoryUsage})`);
   } finally {
     for (const child of children.reverse()) await stopChild(child);
     probe.destroy();
