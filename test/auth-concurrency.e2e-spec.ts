@@ -5,6 +5,7 @@ import request from 'supertest';
 import { AuthService, SessionBackend, SessionService, sessionHandle, type AuthConsentModuleOptions } from '../src/index.js';
 import { bootAuthApp, FAST_ARGON2, gate, ManualClock, rawSessionId, sessionCookie } from './support/auth-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { decodeStoredSession } from '../src/session/stored-session.codec.js';
 
 const tablePrefix = uniquePrefix('authc');
 const PASSWORD = 'correct horse battery';
@@ -107,10 +108,7 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
 
     const read = async (cookie: string) => {
       const key = `${redisPrefix}sess:${sessionHandle(rawSessionId(cookie))}`;
-      const hash = await redis.hGetAll(key);
-      const data = JSON.parse(hash.d);
-      for (const [f, v] of Object.entries(hash)) if (f.startsWith('p:')) data[f.slice(2)] = JSON.parse(v);
-      return data;
+      return decodeStoredSession(await redis.get(key))!.data;
     };
     expect((await read(a)).consent).toEqual({ analytics: false });
     expect((await read(a)).note).toBe('written by the slow request');

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { AuthService, sessionHandle } from '../src/index.js';
 import { bootAuthApp, FAST_ARGON2, NO_LOGIN_LISTENER, ManualClock, rawSessionId, sessionCookie, sessionCookieLine } from './support/auth-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { decodeStoredSession } from '../src/session/stored-session.codec.js';
 
 const tablePrefix = uniquePrefix('authl');
 const redisPrefix = `${tablePrefix}:`;
@@ -127,7 +128,7 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
     expect(a).not.toBe(pre);
     expect(await redis.exists(sessionKey(pre))).toBe(0);
     await http().get('/auth/me').set('Cookie', pre).expect(401);
-    const data = JSON.parse((await redis.hGet(sessionKey(a), 'd'))!);
+    const data = decodeStoredSession(await redis.get(sessionKey(a)))!.data;
     expect(data.consent).toEqual({ analytics: true });
     expect(data.cart).toBeUndefined();
 
@@ -198,7 +199,7 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
     await http().get('/auth/me').set('Cookie', mine).expect(401);
     await http().get('/auth/me').set('Cookie', other).expect(401);
     await http().get('/auth/me').set('Cookie', renewed).expect(200);
-    expect(JSON.parse((await redis.hGet(sessionKey(renewed), 'd'))!).consent).toEqual(snapshot);
+    expect(decodeStoredSession(await redis.get(sessionKey(renewed)))!.data.consent).toEqual(snapshot);
     expect((await login('erin')).status).toBe(401);
     expect((await login('erin', 'a brand new passphrase')).status).toBe(200);
   });
@@ -227,15 +228,15 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
     const key = sessionKey(cookie);
     // With no login listener here, the first request stores the user's consent snapshot once.
     await http().get('/auth/me').set('Cookie', cookie).expect(200);
-    const before = await redis.hGetAll(key);
+    const before = await redis.get(key);
     clock.advance(30_000);
     await http().get('/auth/me').set('Cookie', cookie).expect(200);
-    expect(await redis.hGetAll(key)).toEqual(before); // within the interval: nothing written
+    expect(await redis.get(key)).toBe(before); // within the interval: nothing written
     clock.advance(60_000);
     await http().get('/auth/me').set('Cookie', cookie).expect(200);
-    const slid = await redis.hGetAll(key);
-    expect(slid.m).not.toBe(before.m); // slid once: the login metadata's lastSeenAt moved
-    expect(slid.d).toBe(before.d);
+    const [was, slid] = [decodeStoredSession(before)!, decodeStoredSession(await redis.get(key))!];
+    expect(slid.meta!.lastSeenAt).toBe(was.meta!.lastSeenAt + 90_000); // slid once
+    expect(slid.data).toEqual(was.data);
     clock.advance(29 * 60_000);
     await http().get('/auth/me').set('Cookie', cookie).expect(200);
     clock.advance(30 * 60_000 + 1);

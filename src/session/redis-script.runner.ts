@@ -56,11 +56,6 @@ export class RedisScriptRunner {
     return reply;
   }
 
-  /** HGETALL as a plain object. */
-  hashGetAll(key: string): Promise<Record<string, string>> {
-    return this.command(['HGETALL', key]).then(toRecord);
-  }
-
   /** Fails the commands past their deadline (a late reply is then ignored); stops while nothing is in flight. */
   private sweep(): void {
     const now = Date.now();
@@ -76,15 +71,3 @@ export class RedisScriptRunner {
   }
 }
 
-/** An HGETALL reply as a plain object, whether the client speaks RESP2 (flat array) or RESP3 (map). */
-function toRecord(reply: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(reply)) {
-    for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
-  } else if (reply instanceof Map) {
-    for (const [k, v] of reply) out[String(k)] = String(v);
-  } else if (reply && typeof reply === 'object') {
-    for (const [k, v] of Object.entries(reply)) out[k] = String(v);
-  }
-  return out;
-}

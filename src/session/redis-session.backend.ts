@@ -9,9 +9,9 @@ import {
   SAVE_SCRIPT,
   SET_KEY_FOR_USER_SCRIPT,
 } from './session-scripts.js';
-import type { SessionAuthMeta } from './session-meta.js';
+import { assertOneLine, decodeMeta, decodeStoredSession, encodeStoredSession } from './stored-session.codec.js';
 
-/** Sessions in Redis: one hash per session (key built from the handle), one sorted set per user. */
+/** Sessions in Redis: one string per session (key built from the handle), one sorted set per user. */
 export class RedisSessionBackend extends SessionBackend {
   constructor(
     private readonly redis: RedisScriptRunner,
@@ -30,16 +30,18 @@ export class RedisSessionBackend extends SessionBackend {
   }
 
   load(handle: string): Promise<StoredSession | null> {
-    return this.redis.hashGetAll(this.sessionKey(handle)).then(fromHash);
+    return this.redis.command(['GET', this.sessionKey(handle)]).then((value) => decodeStoredSession(value as string | null));
   }
 
   async save(handle: string, input: SaveSessionInput): Promise<SaveResult> {
     const now = this.clock.now();
     const ttl = Math.max(1, Math.ceil(input.expiresAt - now));
+    assertOneLine('A session user ID', input.userId);
+    const value = encodeStoredSession(input.userId, '0', input.meta, input.json);
     const reply = await this.redis.script(
       SAVE_SCRIPT,
       [this.sessionKey(handle)],
-      [input.mode, input.json, input.userId, ttl, input.expiresAt, now, handle, input.loadedVersion, input.maxSessions, input.policy, this.prefix, ...encodeMeta(input.meta)],
+      [input.mode, value, input.userId, ttl, input.expiresAt, now, handle, input.loadedVersion, input.maxSessions, input.policy, this.prefix],
     );
     return String(reply) as SaveResult;
   }
@@ -64,6 +66,7 @@ export class RedisSessionBackend extends SessionBackend {
   }
 
   async setKeyForUser(userId: string, key: string, json: string): Promise<number> {
+    assertOneLine('A propagated session key', key);
     return Number(await this.redis.script(SET_KEY_FOR_USER_SCRIPT, [this.indexKey(userId)], [this.prefix, this.clock.now(), key, json]));
   }
 
@@ -73,25 +76,3 @@ export class RedisSessionBackend extends SessionBackend {
 }
 
 /** Login times as base-36 ms (`created lastSeen absolute remember`, ~28 chars), IP and user agent in fields of their own. */
-function encodeMeta(meta: SessionAuthMeta | undefined): [string, string, string] {
-  if (!meta) return ['', '', ''];
-  const times = `${meta.createdAt.toString(36)} ${meta.lastSeenAt.toString(36)} ${meta.absoluteExpiresAt.toString(36)} ${meta.remember ? 1 : 0}`;
-  return [times, meta.ip ?? '', meta.userAgent ?? ''];
-}
-
-function decodeMeta(times: string | undefined, ip: string | undefined, agent: string | undefined): SessionAuthMeta | undefined {
-  const t = times ? times.split(' ') : [];
-  if (t.length !== 4) return undefined;
-  const meta: SessionAuthMeta = { createdAt: parseInt(t[0], 36), lastSeenAt: parseInt(t[1], 36), absoluteExpiresAt: parseInt(t[2], 36), remember: t[3] === '1' };
-  if (ip) meta.ip = ip;
-  if (agent) meta.userAgent = agent;
-  return meta;
-}
-
-function fromHash(hash: Record<string, string>): StoredSession | null {
-  if (hash.u === undefined) return null;
-  const data = JSON.parse(hash.d ?? '{}') as Record<string, unknown>;
-  // Values set by setKeyForUser after this copy was written win over the copy (see SAVE_SCRIPT).
-  for (const field in hash) if (field.startsWith('p:')) data[field.slice(2)] = JSON.parse(hash[field]);
-  return { userId: hash.u, meta: decodeMeta(hash.m, hash.i, hash.a), data, version: hash.v ?? '0' };
-}

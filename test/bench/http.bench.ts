@@ -374,7 +374,7 @@ async function main(): Promise<void> {
     const memPort = await freePort();
     const memPrefix = `benchm_${randomBytes(3).toString('hex')}_`;
     let memoryChild: ChildProcess | undefined;
-    let memory: { sessions: number; bytesPerSession: number; keysPerSession: number; sessionHashBytes: number; indexBytesPerEntry: number };
+    let memory: { sessions: number; bytesPerSession: number; keysPerSession: number; sessionKeyBytes: number; indexBytesPerEntry: number };
     try {
       memoryChild = await startChild(['serve-lib', String(memPort), memoryRedis.url, memPrefix, 'fast']);
       await memProbe.connect();
@@ -400,7 +400,7 @@ async function main(): Promise<void> {
         sessions: sessionsMade,
         bytesPerSession: Math.round((m1 - m0) / sessionsMade),
         keysPerSession: ratio(k1 - k0, sessionsMade),
-        sessionHashBytes: sessionKey ? Number(await memProbe.memoryUsage(sessionKey)) : 0,
+        sessionKeyBytes: sessionKey ? Number(await memProbe.memoryUsage(sessionKey)) : 0,
         indexBytesPerEntry: Math.round(indexBytes / Math.max(1, indexEntries)),
       };
     } finally {
@@ -454,7 +454,7 @@ async function main(): Promise<void> {
     console.log(row('PUT /consent vs that floor', consentRun, String(results.ratios.consent_write_vs_bare_put_insert), ''));
     console.log(`\nRedis commands per signed-in read: ${redisCommandsPerRead} (goal 1); per anonymous read: ${redisCommandsPerAnonymousRead}`);
     console.log(`SQL queries per signed-in read: ${sqlQueriesPerRead} (goal 0)`);
-    console.log(`Redis memory per session incl. index entry: ${memory.bytesPerSession} bytes (goal <= 400) over ${memory.sessions} sessions of ${USERS} users, ${memory.keysPerSession} keys per session; MEMORY USAGE of one session hash ${memory.sessionHashBytes} bytes, index ${memory.indexBytesPerEntry} bytes per entry`);
+    console.log(`Redis memory per session incl. index entry: ${memory.bytesPerSession} bytes (goal <= 400) over ${memory.sessions} sessions of ${USERS} users, ${memory.keysPerSession} keys per session; MEMORY USAGE of one session key ${memory.sessionKeyBytes} bytes, index ${memory.indexBytesPerEntry} bytes per entry`);
     console.log(`  connect-redis alone, measured the same way: ${connectRedis.bytesPerSession} bytes per session (MEMORY USAGE of one key ${connectRedis.memoryUsage})`);
   } finally {
     for (const child of children.reverse()) await stopChild(child);
