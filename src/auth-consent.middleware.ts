@@ -1,10 +1,12 @@
-import { Injectable, type NestMiddleware } from '@nestjs/common';
+import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { ConsentGate } from './consent/consent-gate.js';
 import { CsrfCheck } from './session/csrf-check.js';
 import { SessionLoader } from './session/session-loader.js';
 
 type Writer = (...args: unknown[]) => unknown;
+
+const logger = new Logger('AuthConsentMiddleware');
 
 /** The parts of an Express app the module extends: the prototypes of its requests and responses. */
 export interface ExpressPrototypes {
@@ -13,6 +15,8 @@ export interface ExpressPrototypes {
 }
 
 const INSTALLED = Symbol('nestjs-auth-consent:installed');
+/** On a response whose end waits for its session write-back: a second end is ignored. */
+const ENDING = Symbol('nestjs-auth-consent:ending');
 
 /**
  * The module's middleware, mounted on every route: session → CSRF check → consent gate, as ONE layer
@@ -32,7 +36,7 @@ export class AuthConsentMiddleware implements NestMiddleware {
   /** Called once at init with the app's Express instance. */
   installOn(app: ExpressPrototypes): void {
     const response = app.response as Record<string | symbol, unknown>;
-    if (response[INSTALLED]) return;
+    if (response[INSTALLED]) throw new Error('AuthConsentModule is installed twice on one Express app; import it once (forRoot / forRootAsync).');
     response[INSTALLED] = true;
     this.session.installOn(app.request);
     this.gate.installOn(app.request);
@@ -40,18 +44,28 @@ export class AuthConsentMiddleware implements NestMiddleware {
     const writeHead = response.writeHead as Writer;
     const end = response.end as Writer;
     // Node writes every response's headers through writeHead, implicit ones too.
-    response.writeHead = function (this: Response, ...args: unknown[]) {
+    const hookedWriteHead = function (this: Response, ...args: unknown[]) {
       if (this.req) {
         gate.beforeHeaders(this.req, this, args);
-        session.beforeHeaders(this.req, this);
+        session.beforeHeaders(this.req, this, args);
       }
       return writeHead.apply(this, args);
     };
+    response.writeHead = hookedWriteHead;
+    // Node's alias would otherwise still be the original.
+    response.writeHeader = hookedWriteHead;
     // A changed session is stored before the response ends, so the client's next request sees it.
-    response.end = function (this: Response, ...args: unknown[]) {
+    response.end = function (this: Response & { [ENDING]?: true }, ...args: unknown[]) {
+      if (this[ENDING]) return this;
       const saving = this.req && session.beforeEnd(this.req, this);
       if (!saving) return end.apply(this, args);
-      void saving.then(() => end.apply(this, args));
+      this[ENDING] = true;
+      saving
+        .then(() => end.apply(this, args))
+        .catch((err: unknown) => {
+          logger.error(`Response could not be ended: ${(err as Error)?.message ?? String(err)}`);
+          this.destroy(err as Error);
+        });
       return this;
     };
   }

@@ -63,7 +63,9 @@ export class AuthConsentModule extends ConfigurableModuleClass implements NestMo
     // The client address used by throttling and the audit log depends on this; set it where the app is.
     const app = this.adapterHost?.httpAdapter?.getInstance?.() as (Partial<ExpressPrototypes> & { set?: (k: string, v: unknown) => void }) | undefined;
     app?.set?.('trust proxy', this.options.trustProxy);
-    if (app?.request && app.response) this.middleware.installOn({ request: app.request, response: app.response });
+    if (!app) return; // no HTTP server (an application context, the CLI): nothing to hook
+    if (!app.request || !app.response) throw new Error('AuthConsentModule needs the Express platform (@nestjs/platform-express).');
+    this.middleware.installOn({ request: app.request, response: app.response });
   }
 
   configure(consumer: MiddlewareConsumer): void {

@@ -79,7 +79,7 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
     const { app, redisPrefix, http } = await boot('flight');
     const user = await app.get(AuthService).createUser('inflight', PASSWORD);
     const cookie = sessionCookie(await http().post('/auth/login').send({ username: 'inflight', password: PASSWORD }).expect(200))!;
-    const key = `${redisPrefix}sess:${sessionHandle(rawSessionId(cookie))}`;
+    const key = `${redisPrefix}session:${sessionHandle(rawSessionId(cookie))}`;
     gate.reset();
     const slow = http().get('/test/slow').set('Cookie', cookie).then((r) => r);
     await gate.entered;
@@ -107,14 +107,14 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
     expect((await slow).status).toBe(200);
 
     const read = async (cookie: string) => {
-      const key = `${redisPrefix}sess:${sessionHandle(rawSessionId(cookie))}`;
+      const key = `${redisPrefix}session:${sessionHandle(rawSessionId(cookie))}`;
       return decodeStoredSession(await redis.get(key))!.data;
     };
     expect((await read(a)).consent).toEqual({ analytics: false });
     expect((await read(a)).note).toBe('written by the slow request');
     expect((await read(b)).consent).toEqual({ analytics: false });
-    expect(await redis.exists(`${redisPrefix}sess:${sessionHandle(rawSessionId(revoked))}`)).toBe(0);
-    const ttl = await redis.pTTL(`${redisPrefix}sess:${sessionHandle(rawSessionId(b))}`);
+    expect(await redis.exists(`${redisPrefix}session:${sessionHandle(rawSessionId(revoked))}`)).toBe(0);
+    const ttl = await redis.pTTL(`${redisPrefix}session:${sessionHandle(rawSessionId(b))}`);
     expect(ttl).toBeGreaterThan(29 * 60_000);
   });
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { INestApplication } from '@nestjs/common';
+import { type INestApplication, ServiceUnavailableException } from '@nestjs/common';
 import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
 import { AuthService, sessionHandle } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, NO_LOGIN_LISTENER, ManualClock, rawSessionId, sessionCookie, sessionCookieLine } from './support/auth-app.js';
+import { bootAuthApp, FAST_ARGON2, ManualClock, rawSessionId, sessionCookie, sessionCookieLine } from './support/auth-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 import { decodeStoredSession } from '../src/session/stored-session.codec.js';
 
@@ -16,6 +16,13 @@ let redis: RedisClientType;
 let auth: AuthService;
 
 const http = () => request(app.getHttpServer());
+/** No consent linking here (the session layer's allow-list is under test); it can be made to fail. */
+const listener = {
+  fail: false,
+  async afterLogin(): Promise<void> {
+    if (listener.fail) throw new ServiceUnavailableException('listener down');
+  },
+};
 
 function login(username: string, password = PASSWORD, extra: Record<string, unknown> = {}, cookie?: string) {
   const req = http().post('/auth/login').send({ username, password, ...extra });
@@ -29,7 +36,7 @@ async function loginCookie(username: string, extra: Record<string, unknown> = {}
   return sessionCookie(res)!;
 }
 
-const sessionKey = (cookie: string) => `${redisPrefix}sess:${sessionHandle(rawSessionId(cookie))}`;
+const sessionKey = (cookie: string) => `${redisPrefix}session:${sessionHandle(rawSessionId(cookie))}`;
 
 describe('login and sessions (PostgreSQL + Redis)', () => {
   beforeAll(async () => {
@@ -43,8 +50,7 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
         auth: { argon2: FAST_ARGON2, touchInterval: '1m' },
       },
       clock,
-      // The consent feature rewrites `consent` at login; here the session layer's allow-list is under test.
-      NO_LOGIN_LISTENER,
+      listener,
     );
     auth = app.get(AuthService);
     await auth.createUser('Alice', PASSWORD);
@@ -117,6 +123,18 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
       clock.t = realClock;
     }
   });
+
+  it.each([['writeHead', ''], ['its alias writeHeader', '?alias=1']])(
+    'issues the session cookie with no-store even when the route passes Cache-Control and Set-Cookie to %s',
+    async (_how, query) => {
+      const res = await http().post(`/test/raw-headers${query}`).expect(200);
+      const cookies = res.headers['set-cookie'] as unknown as string[];
+      expect(cookies.find((c) => c.startsWith('app_pref='))).toBeDefined();
+      expect(sessionCookie(res)).toBeDefined();
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(decodeStoredSession(await redis.get(sessionKey(sessionCookie(res)!)))!.data).toEqual({ note: 'set before raw headers' });
+    },
+  );
 
   it('regenerates the session ID at login and re-login; the old ID is dead in the store; only consent carries over', async () => {
     const visitor = await http().post('/test/visitor').expect(201);
@@ -210,6 +228,19 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
     expect(await auth.disableUser(user.id)).toBe(2);
     for (const c of cookies) await http().get('/auth/me').set('Cookie', c).expect(401);
     expect(await redis.zCard(`${redisPrefix}user:${user.id}:sessions`)).toBe(0);
+  });
+
+  it('a login whose listener fails leaves no usable session and sends no session cookie', async () => {
+    const user = (await auth.verifyCredentials('bob', PASSWORD))!;
+    const before = await redis.zCard(`${redisPrefix}user:${user.id}:sessions`);
+    listener.fail = true;
+    try {
+      const res = await login('bob').expect(503);
+      expect(sessionCookie(res)).toBeUndefined();
+    } finally {
+      listener.fail = false;
+    }
+    expect(await redis.zCard(`${redisPrefix}user:${user.id}:sessions`)).toBe(before);
   });
 
   it('logs out: 204, session and index entry gone, cookie expired', async () => {

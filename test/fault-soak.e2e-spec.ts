@@ -199,7 +199,7 @@ describe(`soak: ${SECONDS} s of mixed traffic from ${USERS + VISITORS} clients`,
     for (let i = 0; i < USERS; i++) {
       const members = await indexMembers(userIds[i]);
       const alive = [];
-      for (const handle of members) if (await probe.exists(`${redisPrefix}sess:${handle}`)) alive.push(handle);
+      for (const handle of members) if (await probe.exists(`${redisPrefix}session:${handle}`)) alive.push(handle);
       expect(alive).toEqual(members);
       let served = 0;
       for (const cookie of live[i]) if ((await call('GET', '/auth/me', cookie)).status === 200) served++;

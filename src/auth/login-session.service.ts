@@ -55,7 +55,18 @@ export class LoginSessionService {
     req.user = user;
     await this.store(session, () => this.sessions.commit(req, session));
 
-    if (this.listener) await this.listener.afterLogin(user, req, res);
+    // A password change re-issues the ID of a session that is already signed in: not a login.
+    if (this.listener && !opts.keep) {
+      try {
+        await this.listener.afterLogin(user, req, res);
+      } catch (err) {
+        // The login fails as a whole: the session just stored must not stay usable, nor its cookie go out.
+        await this.sessions.destroy(session).catch(() => undefined);
+        session.destroyed = true;
+        req.user = undefined;
+        throw err;
+      }
+    }
     res.setHeader('Cache-Control', 'no-store');
   }
 

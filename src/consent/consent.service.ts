@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { Clock } from '../common/clock.js';
+import { isSessionUnavailable } from '../session/session-meta.js';
 import { ConsentAuditService, type ConsentCheckpointReport, type ConsentVerifyReport } from './consent-audit.service.js';
 import { parseConsentBody } from './consent-body.js';
 import { peekConsentContext, setConsentContext, type ConsentRequestContext } from './consent-context.js';
@@ -86,6 +87,8 @@ export class ConsentService {
    */
   resolveNow(req: Request): ConsentRequestContext {
     const ctx = this.emptyContext(req);
+    // The session could not be read: the request may be a user's, so no visitor decision applies (fail closed).
+    if (isSessionUnavailable(req)) return ctx;
     const user = req.user as AuthUser | undefined;
     if (user?.id) {
       ctx.subject = { type: 'user', id: user.id };

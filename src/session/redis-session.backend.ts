@@ -22,7 +22,7 @@ export class RedisSessionBackend extends SessionBackend {
   }
 
   private sessionKey(handle: string): string {
-    return `${this.prefix}sess:${handle}`;
+    return `${this.prefix}session:${handle}`;
   }
 
   private indexKey(userId: string): string {
@@ -75,4 +75,3 @@ export class RedisSessionBackend extends SessionBackend {
   }
 }
 
-/** Login times as base-36 ms (`created lastSeen absolute remember`, ~28 chars), IP and user agent in fields of their own. */

@@ -67,6 +67,9 @@ export function installSessionAccessor(requestPrototype: object, current: (req: 
       return current(this)?.data;
     },
     set(this: Request, value: AuthConsentSessionData) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new TypeError('req.session must be a plain object; to end a session use POST /auth/logout or SessionService.');
+      }
       const s = current(this);
       if (s) s.data = value;
     },

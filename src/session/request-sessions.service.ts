@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
+import { addNoStoreCookie } from '../common/write-head-headers.js';
 import { attachRequestSession, RequestSession, requestSessionOf } from './request-session.js';
 import { SessionBackend, type StoredSession } from './session-backend.js';
 import { SessionCookie } from './session-cookie.js';
@@ -12,6 +13,14 @@ import { sessionHandle } from './session-token.js';
 
 const VERIFIED_MAX = 10_000;
 
+/** What a well-signed session cookie names. */
+export interface SessionIdentity {
+  id: string;
+  handle: string;
+  /** Verified by a secret other than the first. */
+  rotated: boolean;
+}
+
 /**
  * Reads, writes, regenerates and destroys the session of a request, and issues its cookie. The module's
  * own session layer (in place of express-session and Passport's session strategy): a signed-in read costs
@@ -20,10 +29,11 @@ const VERIFIED_MAX = 10_000;
  */
 @Injectable()
 export class RequestSessions {
+  private readonly logger = new Logger(RequestSessions.name);
   readonly cookie: SessionCookie;
   private readonly touchIntervalMs: number;
   /** Cookie values whose signature verified, with their ID and handle: a returning cookie costs no HMAC or hash. */
-  private readonly verified = new Map<string, { id: string; handle: string }>();
+  private readonly verified = new Map<string, SessionIdentity>();
 
   constructor(
     @Inject(AUTH_CONSENT_OPTIONS) private readonly options: ResolvedAuthConsentOptions,
@@ -40,15 +50,15 @@ export class RequestSessions {
    * The session ID and handle named by the request's session cookie when its signature verifies. Verified
    * values are remembered (bounded, oldest dropped first); a forged value is never remembered.
    */
-  identify(cookieHeader: string | undefined): { id: string; handle: string } | undefined {
+  identify(cookieHeader: string | undefined): SessionIdentity | undefined {
     const raw = this.cookie.valueIn(cookieHeader);
     if (raw === undefined) return undefined;
     const known = this.verified.get(raw);
     if (known) return known;
-    const id = this.cookie.verify(raw);
-    if (id === undefined) return undefined;
+    const verified = this.cookie.verifyWith(raw);
+    if (verified === undefined) return undefined;
     if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value as string);
-    const identity = { id, handle: sessionHandle(id) };
+    const identity = { id: verified.id, handle: sessionHandle(verified.id), rotated: verified.rotated };
     this.verified.set(raw, identity);
     return identity;
   }
@@ -59,8 +69,13 @@ export class RequestSessions {
    * Unknown, revoked and expired IDs all give a fresh session (a new ID if anything is ever stored). Throws
    * when the store fails.
    */
-  load(id: string, handle = sessionHandle(id)): Promise<RequestSession> {
-    return this.backend.load(handle).then((stored) => this.restore(id, handle, stored));
+  load(identity: SessionIdentity): Promise<RequestSession> {
+    return this.backend.load(identity.handle).then((stored) => {
+      const restored = this.restore(identity.id, identity.handle, stored);
+      // Signed with a secret being rotated out: re-issue the cookie under the current one.
+      if (identity.rotated && restored instanceof RequestSession && restored.stored) restored.sendCookie = true;
+      return restored;
+    });
   }
 
   private restore(id: string, handle: string, stored: StoredSession | null): RequestSession | Promise<RequestSession> {
@@ -129,13 +144,16 @@ export class RequestSessions {
   pendingWrite(req: Request, s: RequestSession, headersSent: boolean): string | undefined {
     if (s.destroyed || s.revoked) return undefined;
     const data = req.session ?? s.data;
-    if (!s.stored) {
-      if (s.userId === '' && isEmpty(data)) return undefined;
-      if (s.id === undefined && headersSent) return undefined;
-      return JSON.stringify(data);
+    if (!s.stored && ((s.userId === '' && isEmpty(data)) || (s.id === undefined && headersSent))) return undefined;
+    let json: string;
+    try {
+      json = JSON.stringify(data);
+    } catch (err) {
+      // Not JSON (a BigInt, a cycle): the session keeps what it had; the response still goes out.
+      this.logger.error(`req.session is not JSON-serialisable, not saved: ${(err as Error).message}`);
+      return undefined;
     }
-    const json = JSON.stringify(data);
-    return json === s.savedData && !s.metaChanged ? undefined : json;
+    return s.stored && json === s.savedData && !s.metaChanged ? undefined : json;
   }
 
   /** Writes the session back if it changed. Throws {@link SessionLimitError} when a new signed-in session is refused, or the store's error. */
@@ -179,14 +197,19 @@ export class RequestSessions {
     s.metaChanged = false;
   }
 
-  /** Adds the session cookie to a response about to send its headers, when the session needs it. */
-  issueCookie(res: Response, s: RequestSession): void {
+  /**
+   * Adds the session cookie to a response about to send its headers (writeHead's arguments), when the
+   * session needs it. A new session that holds data gets its ID here, so that its cookie goes with these
+   * headers (it is stored when the response ends).
+   */
+  issueCookie(req: Request, res: Response, s: RequestSession, writeHeadArgs: unknown[]): void {
+    if (s.id === undefined && !s.destroyed && !s.revoked && !isEmpty(req.session ?? s.data)) {
+      s.id = SessionCookie.newId();
+      s.sendCookie = true;
+    }
     if (!s.sendCookie || s.destroyed || s.id === undefined) return;
     s.sendCookie = false;
-    const value = this.cookie.serialize(s.id, s.meta?.remember ? this.expiresAt(s) : undefined);
-    const current = res.getHeader('set-cookie');
-    res.setHeader('set-cookie', current === undefined ? [value] : Array.isArray(current) ? [...current, value] : [String(current), value]);
-    res.setHeader('Cache-Control', 'no-store');
+    addNoStoreCookie(res, this.cookie.serialize(s.id, s.meta?.remember ? this.expiresAt(s) : undefined), writeHeadArgs);
   }
 
   /** When the session ends (store TTL and a remembered cookie's Expires): idle or absolute, whichever is first. */

@@ -22,15 +22,18 @@ describe('SessionCookie', () => {
     expect(cookie.serialize(id, Date.UTC(2030, 0, 1))).toContain('; Expires=Tue, 01 Jan 2030 00:00:00 GMT; HttpOnly');
   });
 
-  it('reads cookies issued by express-session and by a rotated-out secret', () => {
+  it('reads cookies issued by express-session and by a secret being rotated out, and says which', () => {
     expect(cookie.read(`a=1; sid=${expressSessionValue('abc123', SECRET)}; b=2`)).toBe('abc123');
-    expect(cookie.read(`sid=${expressSessionValue('abc123', OLD)}`)).toBe('abc123');
+    expect(cookie.read(`a=1;sid=${expressSessionValue('abc123', SECRET)}`)).toBe('abc123');
+    expect(cookie.verifyWith(decodeURIComponent(expressSessionValue('abc123', SECRET)))).toEqual({ id: 'abc123', rotated: false });
+    expect(cookie.verifyWith(expressSessionValue('abc123', OLD))).toEqual({ id: 'abc123', rotated: true });
   });
 
   it.each([
     ['no cookie header', undefined],
     ['another cookie only', 'other=1'],
     ['a name that merely ends in sid', `xsid=${expressSessionValue('abc', SECRET)}`],
+    ['a look-alike inside another cookie value', `a=x sid=${expressSessionValue('abc', SECRET)}`],
     ['an unknown secret', `sid=${expressSessionValue('abc', 'some-other-secret-that-is-long-enough-00')}`],
     ['a forged ID under a valid signature', `sid=${expressSessionValue('abc', SECRET).replace('abc', 'abd')}`],
     ['a truncated signature', `sid=${expressSessionValue('abc', SECRET).slice(0, -3)}`],

@@ -29,6 +29,11 @@ export class SessionCookie {
 
   /** The session ID of a cookie value when its signature verifies. */
   verify(raw: string): string | undefined {
+    return this.verifyWith(raw)?.id;
+  }
+
+  /** The session ID, and whether a secret other than the first (one being rotated out) verified it. */
+  verifyWith(raw: string): { id: string; rotated: boolean } | undefined {
     let value = raw;
     if (value.includes('%')) {
       try {
@@ -41,9 +46,9 @@ export class SessionCookie {
     if (!value.startsWith('s:') || dot < 3) return undefined;
     const id = value.slice(2, dot);
     const given = Buffer.from(value.slice(dot + 1));
-    for (const secret of this.secrets) {
-      const expected = Buffer.from(this.mac(id, secret));
-      if (given.length === expected.length && timingSafeEqual(given, expected)) return id;
+    for (let i = 0; i < this.secrets.length; i++) {
+      const expected = Buffer.from(this.mac(id, this.secrets[i]));
+      if (given.length === expected.length && timingSafeEqual(given, expected)) return { id, rotated: i > 0 };
     }
     return undefined;
   }
@@ -55,11 +60,14 @@ export class SessionCookie {
     return `${this.name}=${value}; Path=/${expires}; HttpOnly${this.secure ? '; Secure' : ''}; SameSite=Lax`;
   }
 
-  /** The first `name=` value in the header that starts a cookie (not the tail of another cookie's name). */
+  /**
+   * The first `name=` value in the header that starts a cookie: at the start or right after `;` or `; `,
+   * never inside another cookie's name or value.
+   */
   valueIn(header: string | undefined): string | undefined {
     if (header === undefined) return undefined;
     let at = header.indexOf(this.marker);
-    while (at > 0 && header[at - 1] !== ' ' && header[at - 1] !== ';') at = header.indexOf(this.marker, at + 1);
+    while (at > 0 && !(header[at - 1] === ';' || (header[at - 1] === ' ' && header[at - 2] === ';'))) at = header.indexOf(this.marker, at + 1);
     if (at < 0) return undefined;
     const start = at + this.marker.length;
     const end = header.indexOf(';', start);

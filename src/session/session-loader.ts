@@ -33,7 +33,7 @@ export class SessionLoader {
   begin(req: Request): Promise<void> | undefined {
     const identity = this.sessions.identify(req.headers.cookie);
     if (identity === undefined) return undefined;
-    return this.sessions.load(identity.id, identity.handle).then(
+    return this.sessions.load(identity).then(
       (s) => {
         attachRequestSession(req, s);
         if (s.userId) return this.signIn(req, s.userId);
@@ -46,9 +46,9 @@ export class SessionLoader {
   }
 
   /** As the response's headers are written: issues the session cookie if the session needs it. */
-  beforeHeaders(req: Request, res: Response): void {
+  beforeHeaders(req: Request, res: Response, writeHeadArgs: unknown[]): void {
     const s = requestSessionOf(req);
-    if (s) this.sessions.issueCookie(res, s);
+    if (s) this.sessions.issueCookie(req, res, s, writeHeadArgs);
   }
 
   /** Before the response ends: a promise while a changed session is written back, otherwise undefined. */

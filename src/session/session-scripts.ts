@@ -1,8 +1,9 @@
 /**
  * Lua scripts of the Redis session backend. Each runs atomically, so a session and its user's index never
  * disagree, whatever runs in parallel. Layout (P = prefix):
- *   P sess:<handle>        string: the lines of stored-session.codec.ts (user, version, times, ip, agent,
- *                          data JSON, then `key \t json` per propagated value)
+ *   P session:<handle>     string: the lines of stored-session.codec.ts (user, version, times, ip, agent,
+ *                          data JSON, then `key \t json` per propagated value). 0.1.0 kept hashes under
+ *                          `P sess:<handle>`; a new name, so a value of the old type is never read (they expire).
  *   P user:<id>:sessions   sorted set of handles scored by expiry (Clock ms)
  * Keys are derived inside the scripts from the prefix (the index depends on the stored user), so this
  * targets a standalone Redis (or a single cluster slot), as connect-redis does by default.
@@ -53,7 +54,7 @@ elseif uid ~= '' and max > 0 then
   if n >= max then
     if policy == 'refuse' then return 'refused' end
     for _, h in ipairs(redis.call('ZRANGE', idx, 0, n - max)) do
-      redis.call('DEL', prefix .. 'sess:' .. h)
+      redis.call('DEL', prefix .. 'session:' .. h)
       redis.call('ZREM', idx, h)
     end
   end
@@ -82,7 +83,7 @@ return 1
 export const DESTROY_FOR_USER_SCRIPT = `${LINES}
 if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[2])
-local key = ARGV[1] .. 'sess:' .. ARGV[2]
+local key = ARGV[1] .. 'session:' .. ARGV[2]
 local old = redis.call('GET', key)
 if old and userOf(old) == ARGV[3] then return redis.call('DEL', key) end
 return 0
@@ -93,7 +94,7 @@ export const DESTROY_ALL_SCRIPT = `${LINES}
 local n = 0
 for _, h in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   if h ~= ARGV[2] then
-    local key = ARGV[1] .. 'sess:' .. h
+    local key = ARGV[1] .. 'session:' .. h
     local old = redis.call('GET', key)
     if old and userOf(old) == ARGV[3] then n = n + redis.call('DEL', key) end
     redis.call('ZREM', KEYS[1], h)
@@ -107,7 +108,7 @@ export const LIST_SCRIPT = `${LINES}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local out = {}
 for _, h in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local value = redis.call('GET', ARGV[1] .. 'sess:' .. h)
+  local value = redis.call('GET', ARGV[1] .. 'session:' .. h)
   if value then
     local f = lines(value)
     table.insert(out, h)
@@ -127,7 +128,7 @@ export const SET_KEY_FOR_USER_SCRIPT = `${LINES}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local n = 0
 for _, h in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local key = ARGV[1] .. 'sess:' .. h
+  local key = ARGV[1] .. 'session:' .. h
   local old = redis.call('GET', key)
   if old then
     local f = lines(old)

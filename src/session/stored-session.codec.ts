@@ -22,12 +22,19 @@ export function decodeStoredSession(value: string | null | undefined): StoredSes
   if (!value) return null;
   const lines = value.split('\n');
   if (lines.length <= DATA_LINE) return null;
-  const data = JSON.parse(lines[DATA_LINE]) as Record<string, unknown>;
-  // Values set by setKeyForUser after this copy was written win over the copy (see SAVE_SCRIPT).
-  for (let i = DATA_LINE + 1; i < lines.length; i++) {
-    const tab = lines[i].indexOf('\t');
-    if (tab > 0) data[lines[i].slice(0, tab)] = JSON.parse(lines[i].slice(tab + 1));
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(lines[DATA_LINE]) as Record<string, unknown>;
+    // Values set by setKeyForUser after this copy was written win over the copy (see SAVE_SCRIPT).
+    for (let i = DATA_LINE + 1; i < lines.length; i++) {
+      const tab = lines[i].indexOf('\t');
+      if (tab > 0) data[lines[i].slice(0, tab)] = JSON.parse(lines[i].slice(tab + 1));
+    }
+  } catch {
+    // A damaged value is no session (the visitor starts a new one), not an outage.
+    return null;
   }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return null;
   return { userId: lines[USER_LINE], meta: decodeMeta(lines[2], lines[3], lines[4]), data, version: lines[VERSION_LINE] || '0' };
 }
 

@@ -391,7 +391,7 @@ async function main(): Promise<void> {
       const m1 = await usedMemory(memProbe);
       const k1 = await memProbe.dbSize();
       let sessionKey: string | undefined;
-      for await (const batch of memProbe.scanIterator({ MATCH: 'bench:sess:*', COUNT: 100 })) if (batch.length) sessionKey = batch[0];
+      for await (const batch of memProbe.scanIterator({ MATCH: 'bench:session:*', COUNT: 100 })) if (batch.length) sessionKey = batch[0];
       let indexKey: string | undefined;
       for await (const batch of memProbe.scanIterator({ MATCH: 'bench:user:*', COUNT: 100 })) if (batch.length) indexKey = batch[0];
       const indexBytes = indexKey ? Number(await memProbe.memoryUsage(indexKey)) : 0;

@@ -1,6 +1,6 @@
-import { Controller, Get, type INestApplication, Module, Post, Req, UseGuards, type DynamicModule } from '@nestjs/common';
+import { Controller, Get, type INestApplication, Module, Post, Req, Res, UseGuards, type DynamicModule } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { Response as TestResponse } from 'supertest';
 import { AuthConsentModule, AuthenticatedGuard, Clock, LoginListener, Roles, RolesGuard, type AuthConsentModuleOptions } from '../../src/index.js';
 
@@ -76,6 +76,16 @@ class ProbeController {
     const body = req.body as { consent?: unknown } | undefined;
     Object.assign(req.session!, { consent: body?.consent ?? { analytics: true }, cart: 'x' });
     return { ok: true };
+  }
+
+  /** Puts data in the session and writes its own headers with writeHead (or Node's alias writeHeader). */
+  @Post('raw-headers')
+  rawHeaders(@Req() req: Request, @Res() res: Response): void {
+    req.session!.note = 'set before raw headers';
+    const alias = (res as unknown as { writeHeader: Response['writeHead'] }).writeHeader;
+    const write = (req.query.alias === '1' ? alias : res.writeHead).bind(res);
+    write(200, { 'Cache-Control': 'public, max-age=60', 'Set-Cookie': 'app_pref=1; Path=/', 'Content-Type': 'text/plain' });
+    res.end('raw');
   }
 
   /** A signed-in request that changes its session and waits for the test before answering. */
