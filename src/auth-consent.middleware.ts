@@ -38,6 +38,7 @@ export class AuthConsentMiddleware implements NestMiddleware {
     const response = app.response as Record<string | symbol, unknown>;
     if (response[INSTALLED]) throw new Error('AuthConsentModule is installed twice on one Express app; import it once (forRoot / forRootAsync).');
     response[INSTALLED] = true;
+    response[ENDING] = false;
     this.session.installOn(app.request);
     this.gate.installOn(app.request);
     const { gate, session } = this;
@@ -55,7 +56,7 @@ export class AuthConsentMiddleware implements NestMiddleware {
     // Node's alias would otherwise still be the original.
     response.writeHeader = hookedWriteHead;
     // A changed session is stored before the response ends, so the client's next request sees it.
-    response.end = function (this: Response & { [ENDING]?: true }, ...args: unknown[]) {
+    response.end = function (this: Response & { [ENDING]?: boolean }, ...args: unknown[]) {
       if (this[ENDING]) return this;
       const saving = this.req && session.beforeEnd(this.req, this);
       if (!saving) return end.apply(this, args);

@@ -84,18 +84,20 @@ export class ConsentGate {
 
   /** Called as the response's headers are written, with writeHead's arguments. */
   beforeHeaders(req: Request, res: Response, args: unknown[]): void {
+    const current = res.getHeader('set-cookie');
+    // Headers handed straight to writeHead(status, [message], headers) bypass setHeader.
+    const headers = typeof args[1] === 'string' ? args[2] : args[1];
+    // Most responses set no cookie and pass no headers: nothing to look at.
+    if (current === undefined && (headers === undefined || headers === null)) return;
     let keeper: ((value: string) => boolean) | undefined;
     // Decisions are looked up only for a response that sets a cookie.
     const keep = (value: string) => (keeper ??= this.allowed(req))(value);
-    const current = res.getHeader('set-cookie');
     if (current !== undefined) {
       const values = (Array.isArray(current) ? current : [current]).map(String);
       const kept = values.filter(keep);
       if (kept.length === 0) res.removeHeader('set-cookie');
       else if (kept.length !== values.length) res.setHeader('set-cookie', kept);
     }
-    // Headers handed straight to writeHead(status, [message], headers) bypass setHeader.
-    const headers = typeof args[1] === 'string' ? args[2] : args[1];
     if (Array.isArray(headers)) {
       // Raw form: [name, value, name, value, …] or [[name, value], …].
       if (headers.length > 0 && Array.isArray(headers[0])) {

@@ -61,6 +61,8 @@ export function attachRequestSession(req: Request, session: RequestSession): voi
  */
 export function installSessionAccessor(requestPrototype: object, current: (req: Request) => RequestSession | undefined): void {
   Object.defineProperty(requestPrototype, ACCESSOR, { value: true });
+  // A request with no session finds "none" on its prototype instead of searching the whole chain for it.
+  Object.defineProperty(requestPrototype, STATE, { value: undefined, writable: true });
   Object.defineProperty(requestPrototype, 'session', {
     configurable: true,
     get(this: Request) {
