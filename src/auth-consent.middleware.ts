@@ -19,8 +19,8 @@ const INSTALLED = Symbol('nestjs-auth-consent:installed');
 const ENDING = Symbol('nestjs-auth-consent:ending');
 
 /**
- * The module's middleware, mounted on every route: session → CSRF check → consent gate, as ONE layer
- * (Nest mounts each middleware class as a router layer of its own, behind an async wrapper). What every
+ * The module's middleware, mounted on every path (see AuthConsentModule.configure): session → CSRF check →
+ * consent gate, as ONE Express layer. What every
  * response needs (the gate's cookie filter, the session cookie, the session write-back) is installed once on
  * the app's response prototype rather than as closures per request, and a request that has no session
  * cookie and sends nothing unsafe costs no promise and no allocation here.
