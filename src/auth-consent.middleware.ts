@@ -20,10 +20,10 @@ const ENDING = Symbol('nestjs-auth-consent:ending');
 
 /**
  * The module's middleware, mounted on every path (see AuthConsentModule.configure): session → CSRF check →
- * consent gate, as ONE Express layer. What every
- * response needs (the gate's cookie filter, the session cookie, the session write-back) is installed once on
- * the app's response prototype rather than as closures per request, and a request that has no session
- * cookie and sends nothing unsafe costs no promise and no allocation here.
+ * consent gate, as ONE Express layer. What every response needs (the gate's cookie filter, the session
+ * cookie, the session write-back) is installed once on the app's response prototype rather than as closures
+ * per request, and a request that has no session cookie and sends nothing unsafe costs no promise and no
+ * allocation here.
  */
 @Injectable()
 export class AuthConsentMiddleware implements NestMiddleware {
