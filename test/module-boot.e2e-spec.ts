@@ -48,6 +48,20 @@ describe('AuthConsentModule boot (PostgreSQL + Redis)', () => {
     }
   });
 
+  it('under a global prefix: routes move, the middleware still runs and its CSRF refusal is the JSON error', async () => {
+    const ref = await Test.createTestingModule({ imports: [AuthConsentModule.forRoot(options)] }).compile();
+    const app = ref.createNestApplication({ logger: false });
+    app.setGlobalPrefix('api');
+    await app.init();
+    try {
+      await request(app.getHttpServer()).get('/api/health').expect(200);
+      const refused = await request(app.getHttpServer()).post('/api/auth/login').set('Origin', 'https://evil.example').send({}).expect(403);
+      expect(refused.body).toEqual({ statusCode: 403, error: 'Forbidden', message: 'Cross-origin request refused' });
+    } finally {
+      await app.close();
+    }
+  });
+
   it('registers globally with isGlobal', () => {
     expect(AuthConsentModule.forRoot({ ...options, isGlobal: true }).global).toBe(true);
     expect(AuthConsentModule.forRoot(options).global).toBe(false);
