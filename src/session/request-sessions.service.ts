@@ -55,7 +55,7 @@ export class RequestSessions {
     if (raw === undefined) return undefined;
     const known = this.verified.get(raw);
     if (known) return known;
-    const verified = this.cookie.verifyWith(raw);
+    const verified = this.cookie.verify(raw);
     if (verified === undefined) return undefined;
     if (this.verified.size >= VERIFIED_MAX) this.verified.delete(this.verified.keys().next().value as string);
     const identity = { id: verified.id, handle: sessionHandle(verified.id), rotated: verified.rotated };

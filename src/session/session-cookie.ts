@@ -21,19 +21,11 @@ export class SessionCookie {
     return randomBytes(24).toString('base64url');
   }
 
-  /** The session ID in a Cookie header when its signature verifies; undefined for none, forged or malformed. */
-  read(header: string | undefined): string | undefined {
-    const raw = this.valueIn(header);
-    return raw === undefined ? undefined : this.verify(raw);
-  }
-
-  /** The session ID of a cookie value when its signature verifies. */
-  verify(raw: string): string | undefined {
-    return this.verifyWith(raw)?.id;
-  }
-
-  /** The session ID, and whether a secret other than the first (one being rotated out) verified it. */
-  verifyWith(raw: string): { id: string; rotated: boolean } | undefined {
+  /**
+   * The session ID of a cookie value (see {@link valueIn}) when its signature verifies, and whether a secret
+   * other than the first (one being rotated out) verified it; undefined for a forged or malformed value.
+   */
+  verify(raw: string): { id: string; rotated: boolean } | undefined {
     let value = raw;
     if (value.includes('%')) {
       try {
