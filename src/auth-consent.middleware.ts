@@ -76,7 +76,7 @@ export class AuthConsentMiddleware implements NestMiddleware {
     return loading ? loading.then(() => this.afterSession(req, next)) : this.afterSession(req, next);
   }
 
-  /** Throws the CSRF refusal (Nest's middleware wrapper turns it into the JSON error). */
+  /** Throws the CSRF refusal (Express passes it to Nest's error handler, which renders the JSON error). */
   private afterSession(req: Request, next: NextFunction): Promise<void> | void {
     this.csrf.assert(req);
     const gating = this.gate.begin(req);
