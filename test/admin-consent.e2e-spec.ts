@@ -10,7 +10,7 @@ import { ConsentEventPageQueryPipe } from '../src/admin/consent-event-page-query
 import type { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
 import { CONSENT_EVENT_CSV_COLUMNS, type ConsentEventView } from '../src/index.js';
-import { ADMIN, as, bootAdminApp, dataSourceOf, insertEvents, parseCsv, type EventSpec } from './support/admin-app.js';
+import { ADMIN, as, bootAdminApp, dataSourceOf, insertEvents, parseCsv, type EventSpec, asText } from './support/admin-app.js';
 import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'ac-admin-'));
@@ -160,12 +160,7 @@ describe.each([
   });
 
   it('exports CSV that parses back to every event, with formulas neutralised', async () => {
-    const res = await http().get('/admin/consent/events/export?format=csv').set(...as(ADMIN)).buffer(true).parse((r, cb) => {
-      let text = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (text += c));
-      r.on('end', () => cb(null, text));
-    }).expect(200);
+    const res = await http().get('/admin/consent/events/export?format=csv').set(...as(ADMIN)).buffer(true).parse(asText).expect(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="consent-events-.*\.csv"$/);
     const [header, ...rows] = parseCsv(res.body as string);
@@ -191,12 +186,7 @@ describe.each([
   });
 
   it('exports NDJSON, one parsable event per line, filtered like the list', async () => {
-    const res = await http().get('/admin/consent/events/export?format=ndjson&category=preferences').set(...as(ADMIN)).buffer(true).parse((r, cb) => {
-      let text = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (text += c));
-      r.on('end', () => cb(null, text));
-    }).expect(200);
+    const res = await http().get('/admin/consent/events/export?format=ndjson&category=preferences').set(...as(ADMIN)).buffer(true).parse(asText).expect(200);
     expect(res.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
     const lines = (res.body as string).split('\n');
     expect(lines.pop()).toBe('');

@@ -6,7 +6,7 @@ import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentHeadEntity } from '../src/consent/consent-head.entity.js';
 import { DEMO_CONSENT_CATEGORIES } from '../src/demo/demo-config.js';
 import { ConsentService, type AdminAuditView, type AuthConsentModuleOptions, type ConsentVerifyLine } from '../src/index.js';
-import { ADMIN, as, bootAdminApp, dataSourceOf, NOT_ADMIN } from './support/admin-app.js';
+import { ADMIN, as, bootAdminApp, dataSourceOf, NOT_ADMIN, asText } from './support/admin-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const prefix = uniquePrefix('admv');
@@ -81,12 +81,7 @@ describe('admin consent verification (PostgreSQL)', () => {
   });
 
   it('every subject, streamed as NDJSON with a running count and a final report', async () => {
-    const res = await http().get('/admin/consent/verify').set(...as(ADMIN)).buffer(true).parse((r, cb) => {
-      let text = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (text += c));
-      r.on('end', () => cb(null, text));
-    }).expect(200);
+    const res = await http().get('/admin/consent/verify').set(...as(ADMIN)).buffer(true).parse(asText).expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
     const lines = parseNdjson(res.body as string);
     const progress = lines.filter((l): l is { checked: number; subjects: number } => 'subjects' in l && !('done' in l));
@@ -113,12 +108,7 @@ describe('admin consent verification (PostgreSQL)', () => {
     expect(other.body).toMatchObject({ ok: false, brokenAt: 1 });
     expect((await http().get('/admin/consent/verify?subjectType=visitor&subjectId=sub-001').set(...as(ADMIN)).expect(200)).body.ok).toBe(true);
 
-    const res = await http().get('/admin/consent/verify').set(...as(ADMIN)).buffer(true).parse((r, cb) => {
-      let text = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (text += c));
-      r.on('end', () => cb(null, text));
-    }).expect(200);
+    const res = await http().get('/admin/consent/verify').set(...as(ADMIN)).buffer(true).parse(asText).expect(200);
     const lines = parseNdjson(res.body as string);
     const broken = lines.flatMap((l) => ('chain' in l ? [l.chain] : []));
     expect(broken).toEqual([

@@ -6,7 +6,7 @@ import { createAuthConsentValidationPipe } from '../common/validation.pipe.js';
 import { SessionStoreUnavailableException } from '../session/session.exceptions.js';
 import { requestSessionOf } from '../session/request-session.js';
 import { RequestSessions } from '../session/request-sessions.service.js';
-import { isSessionUnavailable } from '../session/session-meta.js';
+import { isSessionUnavailable, sessionEndsAt } from '../session/session-meta.js';
 import { SessionService, type SessionInfo } from '../session/session.service.js';
 import { SESSION_HANDLE_PATTERN } from '../session/session-token.js';
 import type { AuthUser } from './auth-user.js';
@@ -68,14 +68,13 @@ export class AuthController {
   me(@Req() req: Request, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response) {
     res.setHeader('Cache-Control', 'no-store');
     const meta = requestSessionOf(req)?.meta;
-    const idle = meta ? this.requestSessions.idleTimeout(meta) : 0;
     const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
     return {
       user,
       session: {
         createdAt: iso(meta?.createdAt),
         lastSeenAt: iso(meta?.lastSeenAt),
-        idleExpiresAt: meta ? iso(Math.min(meta.lastSeenAt + idle, meta.absoluteExpiresAt)) : null,
+        idleExpiresAt: meta ? iso(sessionEndsAt(meta, this.options.session)) : null,
         absoluteExpiresAt: iso(meta?.absoluteExpiresAt),
         remember: meta?.remember ?? false,
       },

@@ -8,7 +8,7 @@ import { attachRequestSession, RequestSession, requestSessionOf } from './reques
 import { SessionBackend, type StoredSession } from './session-backend.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionLimitError } from './session.exceptions.js';
-import { isSessionUnavailable, type SessionAuthMeta } from './session-meta.js';
+import { isSessionUnavailable, sessionEndsAt, type SessionAuthMeta } from './session-meta.js';
 import { sessionHandle } from './session-token.js';
 
 const VERIFIED_MAX = 10_000;
@@ -66,7 +66,7 @@ export class RequestSessions {
   /**
    * The stored session `id` names (one store read), with the server-side timeouts applied: an expired
    * session is deleted and a fresh one returned; the idle window slides at most once per touch interval.
-   * Unknown, revoked and expired IDs all give a fresh session (a new ID if anything is ever stored). Throws
+   * Unknown, revoked and expired IDs all give a fresh session (a new ID if anything is ever stored). Rejects
    * when the store fails.
    */
   load(identity: SessionIdentity): Promise<RequestSession> {
@@ -90,7 +90,7 @@ export class RequestSessions {
     const meta = s.meta;
     if (meta) {
       const now = this.clock.now();
-      if (now >= meta.lastSeenAt + this.idleTimeout(meta) || now >= meta.absoluteExpiresAt) {
+      if (now >= sessionEndsAt(meta, this.options.session)) {
         return this.backend.destroy(handle).then(() => new RequestSession({}));
       }
       if (now - meta.lastSeenAt >= this.touchIntervalMs) this.touch(s, now);
@@ -157,8 +157,8 @@ export class RequestSessions {
   }
 
   /** Writes the session back if it changed. Throws {@link SessionLimitError} when a new signed-in session is refused, or the store's error. */
-  async commit(req: Request, s: RequestSession, headersSent = false): Promise<void> {
-    const json = this.pendingWrite(req, s, headersSent);
+  async commit(req: Request, s: RequestSession): Promise<void> {
+    const json = this.pendingWrite(req, s, false);
     if (json !== undefined) await this.write(s, json);
   }
 
@@ -212,14 +212,9 @@ export class RequestSessions {
     addNoStoreCookie(res, this.cookie.serialize(s.id, s.meta?.remember ? this.expiresAt(s) : undefined), writeHeadArgs);
   }
 
-  /** When the session ends (store TTL and a remembered cookie's Expires): idle or absolute, whichever is first. */
-  expiresAt(s: RequestSession): number {
-    if (!s.meta) return this.clock.now() + this.options.session.idleTimeoutMs;
-    return Math.min(s.meta.lastSeenAt + this.idleTimeout(s.meta), s.meta.absoluteExpiresAt);
-  }
-
-  idleTimeout(meta: SessionAuthMeta): number {
-    return meta.remember ? this.options.session.rememberIdleTimeoutMs : this.options.session.idleTimeoutMs;
+  /** When the session ends (store TTL and a remembered cookie's Expires); an anonymous one after the idle timeout. */
+  private expiresAt(s: RequestSession): number {
+    return s.meta ? sessionEndsAt(s.meta, this.options.session) : this.clock.now() + this.options.session.idleTimeoutMs;
   }
 
   private touch(s: RequestSession, now: number): void {

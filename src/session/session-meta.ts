@@ -13,6 +13,21 @@ export interface SessionAuthMeta {
   userAgent?: string;
 }
 
+/** The session timeouts that decide when a signed-in session ends. */
+export interface SessionTimeouts {
+  idleTimeoutMs: number;
+  rememberIdleTimeoutMs: number;
+}
+
+export function idleTimeoutOf(meta: SessionAuthMeta, timeouts: SessionTimeouts): number {
+  return meta.remember ? timeouts.rememberIdleTimeoutMs : timeouts.idleTimeoutMs;
+}
+
+/** When a signed-in session ends if nothing slides it: idle or absolute, whichever comes first. */
+export function sessionEndsAt(meta: SessionAuthMeta, timeouts: SessionTimeouts): number {
+  return Math.min(meta.lastSeenAt + idleTimeoutOf(meta, timeouts), meta.absoluteExpiresAt);
+}
+
 const UNAVAILABLE = Symbol('authConsentSessionUnavailable');
 
 /** Marks a request whose session could not be loaded (store down): protected routes answer 503, never treat it as anonymous. */

@@ -5,7 +5,7 @@ import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { SessionBackend } from './session-backend.js';
 import { SessionStoreUnavailableException } from './session.exceptions.js';
 import { requestSessionOf } from './request-session.js';
-import type { SessionAuthMeta } from './session-meta.js';
+import { sessionEndsAt, type SessionAuthMeta } from './session-meta.js';
 import { sessionHandle } from './session-token.js';
 
 /** A live session as users and administrators see it: never the session ID. */
@@ -78,12 +78,11 @@ export class SessionService {
 
   private describe(handle: string, meta: SessionAuthMeta | undefined, current: boolean): SessionInfo {
     const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
-    const idle = meta ? (meta.remember ? this.options.session.rememberIdleTimeoutMs : this.options.session.idleTimeoutMs) : 0;
     return {
       handle,
       createdAt: iso(meta?.createdAt),
       lastSeenAt: iso(meta?.lastSeenAt),
-      idleExpiresAt: meta ? iso(Math.min(meta.lastSeenAt + idle, meta.absoluteExpiresAt)) : null,
+      idleExpiresAt: meta ? iso(sessionEndsAt(meta, this.options.session)) : null,
       absoluteExpiresAt: iso(meta?.absoluteExpiresAt),
       ip: meta?.ip ?? null,
       userAgent: meta?.userAgent ?? null,

@@ -1,3 +1,4 @@
+import type { Response as AgentResponse } from 'superagent';
 import { type INestApplication, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
@@ -113,6 +114,14 @@ export function dataSourceOf(app: INestApplication): DataSource {
 }
 
 /** A minimal RFC 4180 parser (quoted cells, doubled quotes, CRLF) to check what the export writes. */
+/** A supertest parser that keeps a streamed body (CSV, NDJSON) as one string: `.buffer(true).parse(asText)`. */
+export function asText(res: AgentResponse, done: (err: Error | null, body: unknown) => void): void {
+  let text = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => (text += chunk));
+  res.on('end', () => done(null, text));
+}
+
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
