@@ -175,6 +175,18 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
     expect(scanned).toBeGreaterThan(2);
   });
 
+  it('keeps a browser user agent in Redis in shorthand and lists it in full', async () => {
+    const agent = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15';
+    const res = await http().post('/auth/login').set('User-Agent', agent).send({ username: 'dave', password: PASSWORD }).expect(200);
+    const cookie = sessionCookie(res)!;
+    const stored = String(await redis.get(sessionKey(cookie)));
+    expect(stored).not.toContain('AppleWebKit');
+    expect(stored.length).toBeLessThan(150);
+    const list = await http().get('/auth/sessions').set('Cookie', cookie).expect(200);
+    expect(list.body.find((s: { current: boolean }) => s.current).userAgent).toBe(agent);
+    await http().post('/auth/logout').set('Cookie', cookie).expect(204);
+  });
+
   it('lists sessions with opaque handles, revokes one, then all others', async () => {
     const [c1, c2, c3] = [await loginCookie('dave'), await loginCookie('dave'), await loginCookie('dave')];
     const list = await http().get('/auth/sessions').set('Cookie', c1).expect(200);

@@ -21,6 +21,13 @@ describe('stored session codec', () => {
     expect(decodeStoredSession(value)!.data).toEqual({});
   });
 
+  it('stores a browser user agent in shorthand and lists it in full', () => {
+    const userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const value = encodeStoredSession('u', '0', { ...META, userAgent }, '{}');
+    expect(value.split('\n')[4].length).toBeLessThan(20);
+    expect(decodeStoredSession(value)!.meta!.userAgent).toBe(userAgent);
+  });
+
   it('treats a value of another layout as no session, and refuses IDs that would break it', () => {
     expect(decodeStoredSession('{"d":1}')).toBeNull();
     expect(decodeStoredSession(null)).toBeNull();

@@ -1,5 +1,6 @@
 import type { StoredSession } from './session-backend.js';
 import type { SessionAuthMeta } from './session-meta.js';
+import { compactUserAgent, expandUserAgent } from './user-agent-shorthand.js';
 
 /**
  * The Redis value of a session: one string of lines, `user \n version \n times \n ip \n agent \n data`,
@@ -7,6 +8,7 @@ import type { SessionAuthMeta } from './session-meta.js';
  * keeps a hash compact only while every value is under 64 bytes, and a browser's user agent or a consent
  * snapshot is longer: as a hash such a session costs about twice the memory. No line can hold a newline:
  * JSON has none, user IDs and propagated keys are checked, and HTTP headers (the user agent) cannot carry one.
+ * The user agent is kept in shorthand (user-agent-shorthand.ts).
  * The Lua scripts (session-scripts.ts) read and rewrite the same layout.
  */
 const USER_LINE = 0;
@@ -15,7 +17,7 @@ const DATA_LINE = 5;
 
 export function encodeStoredSession(userId: string, version: string, meta: SessionAuthMeta | undefined, json: string): string {
   const times = meta ? `${meta.createdAt.toString(36)} ${meta.lastSeenAt.toString(36)} ${meta.absoluteExpiresAt.toString(36)} ${meta.remember ? 1 : 0}` : '';
-  return [userId, version, times, oneLine(meta?.ip), oneLine(meta?.userAgent), json].join('\n');
+  return [userId, version, times, oneLine(meta?.ip), meta?.userAgent ? compactUserAgent(meta.userAgent) : '', json].join('\n');
 }
 
 export function decodeStoredSession(value: string | null | undefined): StoredSession | null {
@@ -44,7 +46,7 @@ export function decodeMeta(times: string | undefined, ip: string | undefined, ag
   if (t.length !== 4) return undefined;
   const meta: SessionAuthMeta = { createdAt: parseInt(t[0], 36), lastSeenAt: parseInt(t[1], 36), absoluteExpiresAt: parseInt(t[2], 36), remember: t[3] === '1' };
   if (ip) meta.ip = ip;
-  if (agent) meta.userAgent = agent;
+  if (agent) meta.userAgent = expandUserAgent(agent);
   return meta;
 }
 
