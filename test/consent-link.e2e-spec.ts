@@ -134,7 +134,10 @@ describe('a user decision shared by all of the user’s sessions', () => {
     const before = sync.pushes;
     // No visitor decision: nothing to link, nothing to push; the new session still gets the user's record.
     const plain = fakeReq(undefined, user);
+    const queries = countQueries(withSync.get<DataSource>(AUTH_CONSENT_DATA_SOURCE));
     await svc.linkVisitorToUser(user, plain);
+    // One read of the user's record; the request's consent context is built from it, not read again.
+    expect(queries.count).toBe(1);
     expect(sync.pushes).toBe(before);
     expect((plain.session as { consent?: unknown }).consent).toBeNull();
     // A newer visitor decision replaces the user's (none): it reaches the other session.

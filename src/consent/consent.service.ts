@@ -324,7 +324,8 @@ export class ConsentService {
     const { snapshot, replaced } = visitorSnapshot
       ? await this.linkDecision(userSubject, visitorSubject!.id, visitorSnapshot, req)
       : { snapshot: await this.guard(() => this.readSnapshot(userSubject)), replaced: false };
-    const ctx = await this.context(req);
+    // The subject and its record are known now: building the context reads nothing more.
+    const ctx = this.emptyContext(req);
     ctx.subject = userSubject;
     ctx.snapshot = snapshot;
     setConsentContext(req, ctx);
