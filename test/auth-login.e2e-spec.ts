@@ -331,6 +331,16 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
       expect((await login('henry').set('X-Forwarded-For', '203.0.113.9')).status).toBe(200);
     });
 
+    it("clears the account's failures on a successful login", async () => {
+      await auth.createUser('irene', PASSWORD);
+      const attempt = (password: string | undefined, i: number) => login('irene', password).set('X-Forwarded-For', `198.51.100.${100 + i}`);
+      for (let i = 0; i < 4; i++) expect((await attempt('wrong', i)).status).toBe(401);
+      expect((await attempt(undefined, 4)).status).toBe(200);
+      // Counted from zero again: five more failures are free, so the next good login is not held back.
+      for (let i = 5; i < 10; i++) expect((await attempt('wrong', i)).status).toBe(401);
+      expect((await attempt(undefined, 10)).status).toBe(200);
+    });
+
     it('throttles unknown usernames exactly like known ones', async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 7; i++) statuses.push((await login('ghost-user', 'wrong').set('X-Forwarded-For', `192.0.2.${i + 1}`)).status);

@@ -7,6 +7,11 @@ import { TooManyLoginAttemptsException } from './auth.exceptions.js';
 import { ThrottleBackend, type BackoffPolicy } from './throttle-backend.js';
 import { foldUsername } from './username.js';
 
+/** What {@link LoginThrottleService.check} saw, for {@link LoginThrottleService.recordSuccess}. */
+export interface ThrottleCheck {
+  accountCounted: boolean;
+}
+
 function digest(value: string): string {
   // Keys hold neither usernames nor raw client addresses.
   return createHash('sha256').update(value, 'utf8').digest('base64url');
@@ -34,18 +39,23 @@ export class LoginThrottleService {
   }
 
   /** Throws {@link TooManyLoginAttemptsException} while the account or the address is backing off. */
-  async check(username: string, ip: string): Promise<void> {
-    const [a, b] = await Promise.all([this.backend.blockedUntil(this.accountKey(username)), this.backend.blockedUntil(this.addressKey(ip))]);
-    this.throwIfBlocked(Math.max(a, b));
+  async check(username: string, ip: string): Promise<ThrottleCheck> {
+    const [account, address] = await Promise.all([this.backend.read(this.accountKey(username)), this.backend.read(this.addressKey(ip))]);
+    this.throwIfBlocked(Math.max(account.blockedUntil, address.blockedUntil));
+    return { accountCounted: account.counted };
   }
 
   async recordFailure(username: string, ip: string): Promise<void> {
     await Promise.all([this.backend.fail(this.accountKey(username), this.account), this.backend.fail(this.addressKey(ip), this.address)]);
   }
 
-  /** A successful login clears the account's counter (not the address's: one good account must not launder a spray). */
-  async recordSuccess(username: string): Promise<void> {
-    await this.backend.reset(this.accountKey(username));
+  /**
+   * A successful login clears the account's counter (not the address's: one good account must not launder a
+   * spray). An account that had no failures at the check has nothing to clear, so most logins skip the write;
+   * a failure counted in between stays counted, which errs on the side of throttling.
+   */
+  async recordSuccess(username: string, checked: ThrottleCheck): Promise<void> {
+    if (checked.accountCounted) await this.backend.reset(this.accountKey(username));
   }
 
   private throwIfBlocked(until: number): void {

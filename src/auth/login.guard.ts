@@ -33,7 +33,7 @@ export class LoginGuard implements CanActivate {
     const body = await this.validBody(req.body);
     const ip = req.ip ?? '';
 
-    await throttleStep(res, () => this.throttle.check(body.username, ip));
+    const checked = await throttleStep(res, () => this.throttle.check(body.username, ip));
     try {
       req.user = await this.authenticate(req, res);
     } catch (err) {
@@ -41,7 +41,7 @@ export class LoginGuard implements CanActivate {
       await throttleStep(res, () => this.throttle.recordFailure(body.username, ip));
       throw new InvalidCredentialsException();
     }
-    await throttleStep(res, () => this.throttle.recordSuccess(body.username));
+    await throttleStep(res, () => this.throttle.recordSuccess(body.username, checked));
     await this.loginSessions.establish(req, res, req.user as AuthUser, { remember: body.remember === true });
     return true;
   }

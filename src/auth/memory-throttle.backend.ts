@@ -1,5 +1,5 @@
 import type { Clock } from '../common/clock.js';
-import { backoffMs, ThrottleBackend, type BackoffPolicy } from './throttle-backend.js';
+import { backoffMs, ThrottleBackend, type BackoffPolicy, type ThrottleState } from './throttle-backend.js';
 
 const MAX_ENTRIES = 100_000;
 
@@ -11,9 +11,9 @@ export class MemoryThrottleBackend extends ThrottleBackend {
     super();
   }
 
-  async blockedUntil(key: string): Promise<number> {
+  async read(key: string): Promise<ThrottleState> {
     const e = this.entries.get(key);
-    return e && e.until > this.clock.now() ? e.until : 0;
+    return { blockedUntil: e && e.until > this.clock.now() ? e.until : 0, counted: e !== undefined };
   }
 
   async fail(key: string, policy: BackoffPolicy): Promise<number> {

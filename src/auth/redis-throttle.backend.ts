@@ -1,6 +1,6 @@
 import type { Clock } from '../common/clock.js';
 import type { RedisScriptRunner } from '../session/redis-script.runner.js';
-import { ThrottleBackend, type BackoffPolicy } from './throttle-backend.js';
+import { ThrottleBackend, type BackoffPolicy, type ThrottleState } from './throttle-backend.js';
 
 /** KEYS[1]=counter; ARGV: now, free, base, max, resetAfter. Hash fields: c = failures, l = last failure, b = blocked until. */
 const FAIL_SCRIPT = `
@@ -26,9 +26,10 @@ export class RedisThrottleBackend extends ThrottleBackend {
     super();
   }
 
-  async blockedUntil(key: string): Promise<number> {
-    const until = Number(await this.redis.command(['HGET', this.prefix + key, 'b']));
-    return Number.isFinite(until) && until > this.clock.now() ? until : 0;
+  async read(key: string): Promise<ThrottleState> {
+    const [b, c] = (await this.redis.command(['HMGET', this.prefix + key, 'b', 'c'])) as [string | null, string | null];
+    const until = Number(b);
+    return { blockedUntil: Number.isFinite(until) && until > this.clock.now() ? until : 0, counted: c !== null };
   }
 
   async fail(key: string, p: BackoffPolicy): Promise<number> {

@@ -5,10 +5,16 @@ export interface BackoffPolicy {
   resetAfterMs: number;
 }
 
+export interface ThrottleState {
+  /** Until when (Clock ms) the key is blocked; 0 when it is not. */
+  blockedUntil: number;
+  /** The key holds failures (so a success has something to clear). */
+  counted: boolean;
+}
+
 /** Failure counters with exponential back-off, shared by every app instance when kept in Redis. */
 export abstract class ThrottleBackend {
-  /** Until when (Clock ms) the key is blocked; 0 when it is not. */
-  abstract blockedUntil(key: string): Promise<number>;
+  abstract read(key: string): Promise<ThrottleState>;
   /** Counts a failure; returns until when the key is now blocked (0 while within the free failures). */
   abstract fail(key: string, policy: BackoffPolicy): Promise<number>;
   abstract reset(key: string): Promise<void>;
