@@ -255,7 +255,7 @@ async function connectRedisReference(): Promise<{ bytesPerSession: number; memor
   const probe = createClient({ url: redis.url }) as RedisClientType;
   try {
     await probe.connect();
-    // Redis allocates some things once per server (a latency histogram per command name, ~25 KB each),
+    // Redis allocates some things once per server (a latency histogram per command name, tens of KB each),
     // so one write before the first reading keeps them out of the per-session figure.
     await probe.set('sess:warm', '{}', { EX: 86_400 });
     const m0 = await usedMemory(probe);
@@ -397,7 +397,7 @@ async function main(): Promise<void> {
       await memProbe.connect();
       const memoryBase = `http://127.0.0.1:${memPort}`;
       // One login per user first: what Redis allocates once per server (scripts, a latency histogram per
-      // command name, ~25 KB each) or once per user (the index key itself) is not a cost per session.
+      // command name, tens of KB each) or once per user (the index key itself) is not a cost per session.
       const freshM0 = await usedMemory(memProbe);
       for (let u = 0; u < USERS; u++) await login(memoryBase, `bench${u}`, BROWSER_AGENT);
       const m0 = await usedMemory(memProbe);
