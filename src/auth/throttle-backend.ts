@@ -14,6 +14,7 @@ export interface ThrottleState {
 
 /** Failure counters with exponential back-off, shared by every app instance when kept in Redis. */
 export abstract class ThrottleBackend {
+  /** The key's state now (one read). */
   abstract read(key: string): Promise<ThrottleState>;
   /** Counts a failure; returns until when the key is now blocked (0 while within the free failures). */
   abstract fail(key: string, policy: BackoffPolicy): Promise<number>;
