@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Request, Response } from 'express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+import { ConsentVisitorCookie } from '../src/consent/consent-visitor-cookie.js';
 import { ConsentWriter } from '../src/consent/consent-writer.js';
-import { AUTH_CONSENT_DATA_SOURCE, ConsentService, type ConsentSubject } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE, ConsentService, LoginListener, type ConsentSubject } from '../src/index.js';
 import { AUDIT_SECRET, bootDemoWithClock, countQueries, TestClock } from './support/consent.js';
 import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
@@ -123,5 +125,92 @@ describe.each([
     await a.get(ConsentService).recordFor(subject, { analytics: false });
     expect((await events(subject.id)).map((e) => e.seq)).toEqual([1, 2]);
     expect(await a.get(ConsentService).verify(subject)).toMatchObject({ ok: true, checked: 2 });
+  });
+
+  const pgOnly = writerClass === 'PostgresConsentWriter' ? it : it.skip;
+
+  async function categoriesOf(subjectId: string, seq: number): Promise<Record<string, boolean | null>> {
+    const rows = (await ds.query(
+      `SELECT c.${col('category')} AS category, c.${col('granted_after')} AS granted FROM ${q('consent_event_categories')} c ` +
+        `JOIN ${q('consent_events')} e ON e.${col('id')} = c.${col('event_id')} WHERE e.${col('subject_id')} = '${subjectId}' AND e.${col('seq')} = ${seq}`,
+    )) as Array<{ category: string; granted: boolean | null }>;
+    return Object.fromEntries(rows.map((r) => [r.category, r.granted]));
+  }
+
+  pgOnly('groups concurrent decisions of different subjects into shared statements, each landing in its own chain', async () => {
+    const consent = a.get(ConsentService);
+    const subjects = Array.from({ length: 24 }, visitor);
+    for (const s of subjects) await consent.recordFor(s, { analytics: false, marketing: false });
+    const queries = countQueries(ds);
+    await Promise.all(subjects.map((s, i) => consent.recordFor(s, { analytics: i % 2 === 0, marketing: i % 3 === 0 })));
+    // Two statements go out alone at once; what arrives while they run shares the next ones.
+    expect(queries.count).toBeLessThanOrEqual(subjects.length / 2);
+    for (const [i, s] of subjects.entries()) {
+      expect(await consent.verify(s)).toMatchObject({ ok: true, checked: 2 });
+      expect(await categoriesOf(s.id, 2)).toMatchObject({ analytics: i % 2 === 0, marketing: i % 3 === 0 });
+      expect((await consent.getStateOf(s)).decisions).toMatchObject({ analytics: i % 2 === 0, marketing: i % 3 === 0 });
+    }
+  });
+
+  pgOnly('a decision the database refuses fails alone: the others in its statement are written', async () => {
+    const consent = a.get(ConsentService);
+    const subjects = Array.from({ length: 6 }, visitor);
+    const refused = subjects[subjects.length - 1];
+    for (const s of subjects) await consent.recordFor(s, { analytics: false });
+    const fn = ds.driver.escape(`${prefix}refuse`);
+    await ds.query(
+      `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ` +
+        `IF NEW.subject_id = '${refused.id}' THEN RAISE EXCEPTION 'refused for the test' USING ERRCODE = '23514'; END IF; RETURN NEW; END $$`,
+    );
+    await ds.query(`CREATE TRIGGER ${fn} BEFORE INSERT ON ${q('consent_events')} FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+    try {
+      const queries = countQueries(ds);
+      // The refused decision is submitted last, so it shares a statement with others.
+      const settled = await Promise.allSettled(subjects.map((s) => consent.recordFor(s, { analytics: true })));
+      expect(settled.map((r) => r.status)).toEqual([...subjects.slice(1).map(() => 'fulfilled'), 'rejected']);
+      expect(queries.count).toBeGreaterThan(subjects.length);
+    } finally {
+      await ds.query(`DROP TRIGGER ${fn} ON ${q('consent_events')}`);
+      await ds.query(`DROP FUNCTION ${fn}()`);
+    }
+    for (const s of subjects.slice(0, -1)) expect(await consent.verify(s)).toMatchObject({ ok: true, checked: 2 });
+    expect((await events(refused.id)).map((e) => e.seq)).toEqual([1]);
+    expect((await consent.getStateOf(refused)).decisions).toMatchObject({ analytics: false });
+    // Nothing of it was written, so its next decision extends the chain as usual.
+    await consent.recordFor(refused, { analytics: true });
+    expect(await consent.verify(refused)).toMatchObject({ ok: true, checked: 2 });
+  });
+
+  pgOnly("never puts a login link and the visitor's own decision in one statement (both must land)", async () => {
+    const consent = a.get(ConsentService);
+    // Two decisions blocked on their head rows keep both statements in flight, so the next two queue together.
+    const blockers = [visitor(), visitor()];
+    for (const s of blockers) await consent.recordFor(s, { analytics: false });
+    const res = await request(a.getHttpServer()).put('/consent').send({ choice: 'reject-all', policyVersion: '1' }).expect(200);
+    const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('consent_visitor='))!.split(';')[0];
+    const visitorSubject: ConsentSubject = { type: 'visitor', id: a.get(ConsentVisitorCookie).decode(cookie.slice(cookie.indexOf('=') + 1))!.visitorId };
+    const user = { id: randomUUID(), username: 'linked', roles: [] };
+    const lock = ds.createQueryRunner();
+    await lock.connect();
+    await lock.startTransaction();
+    const pending: Array<Promise<unknown>> = [];
+    try {
+      await lock.query(`SELECT 1 FROM ${q('consent_heads')} WHERE ${col('subject_id')} IN ('${blockers[0].id}', '${blockers[1].id}') FOR UPDATE`);
+      pending.push(...blockers.map((s) => consent.recordFor(s, { analytics: true })));
+      const req = { headers: { cookie }, session: {}, ip: '203.0.113.9' } as unknown as Request;
+      pending.push(a.get(LoginListener).afterLogin(user, req, {} as Response));
+      pending.push(consent.recordFor(visitorSubject, { analytics: true, marketing: true }));
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      await lock.commitTransaction();
+      await lock.release();
+    }
+    await Promise.all(pending);
+    const [record] = (await ds.query(
+      `SELECT ${col('linked_user_id')} AS linked, ${col('decisions')} AS decisions FROM ${q('consent_records')} WHERE ${col('subject_type')} = 'visitor' AND ${col('subject_id')} = '${visitorSubject.id}'`,
+    )) as Array<{ linked: string | null; decisions: string }>;
+    expect(record.linked).toBe(user.id);
+    expect(JSON.parse(record.decisions)).toMatchObject({ analytics: true, marketing: true });
+    expect((await consent.history({ type: 'user', id: user.id })).map((h) => h.action)).toEqual(['link']);
   });
 });

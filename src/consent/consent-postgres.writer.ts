@@ -5,11 +5,12 @@ import { ConsentAuditService } from './consent-audit.service.js';
 import { ConsentEventCategoryEntity } from './consent-event-category.entity.js';
 import { ConsentEventCategoryIndexer } from './consent-event-category.indexer.js';
 import { ConsentEventEntity } from './consent-event.entity.js';
+import { GroupCommit } from './consent-group-commit.js';
 import { ConsentHeadCache, type ChainState } from './consent-head-cache.js';
 import { ConsentHeadEntity } from './consent-head.entity.js';
 import { KeyedMutex } from './consent-mutex.js';
 import type { ConsentPolicy } from './consent-policy.service.js';
-import { ConsentPostgresStatements, type PreparedStatement } from './consent-postgres.statements.js';
+import { ConsentPostgresStatements, type DecisionRow, type PreparedStatement } from './consent-postgres.statements.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import type { ConsentSnapshot, ConsentSubject } from './consent-subject.js';
 import { resolveWrite, type ConsentWriteRequest } from './consent-write-plan.js';
@@ -26,6 +27,13 @@ interface PgPool extends Queryable {
 /** Chain states kept per process: well under 1 kB each, so a few MB at most. */
 const CACHE_SUBJECTS = 10_000;
 
+/**
+ * Group commit: decision statements in flight at once (the rest of the pool stays free for reads), and the
+ * most decisions one statement carries. Measured with `npm run bench`: see the README's Benchmarks.
+ */
+const STATEMENTS_IN_FLIGHT = 2;
+const DECISIONS_PER_STATEMENT = 64;
+
 /** A lost compare-and-set: another process (or an out-of-band change) moved the head. */
 const MOVED = Symbol('moved');
 
@@ -36,7 +44,8 @@ type Attempt = { snapshot: ConsentSnapshot | null; next?: ChainState } | typeof 
 
 /**
  * The PostgreSQL writer: raw SQL on the data source's own pool, one round trip per decision in the common
- * case. Writes of one subject queue in this process; the head this process last saw (cache) is the one the
+ * case, shared with the other subjects' decisions that arrived while the last statements ran (group commit).
+ * Writes of one subject queue in this process; the head this process last saw (cache) is the one the
  * statement expects. When it is not (cold cache, another instance wrote), the write reads the head and
  * tries once more, and after a second loss takes the head row lock in a short transaction.
  */
@@ -45,6 +54,12 @@ export class PostgresConsentWriter extends ConsentWriter {
   private readonly sql: ConsentPostgresStatements;
   private readonly cache = new ConsentHeadCache(CACHE_SUBJECTS);
   private readonly mutex = new KeyedMutex();
+  private readonly group = new GroupCommit<DecisionRow, boolean>(
+    (rows) => this.writeRows(this.pool, rows),
+    STATEMENTS_IN_FLIGHT,
+    DECISIONS_PER_STATEMENT,
+    isStatementRefused,
+  );
 
   constructor(
     private readonly ds: DataSource,
@@ -74,8 +89,8 @@ export class PostgresConsentWriter extends ConsentWriter {
       try {
         // A subject ID minted for this write has no chain yet; anything else starts from what this process last saw.
         const expected = request.fresh ? NO_CHAIN : this.cache.get(key);
-        let result = expected ? await this.attempt(this.pool, request, expected, true) : MOVED;
-        if (result === MOVED) result = await this.attempt(this.pool, request, await this.read(this.pool, this.sql.read, request.subject), false);
+        let result = expected ? await this.attempt(null, request, expected, true) : MOVED;
+        if (result === MOVED) result = await this.attempt(null, request, await this.read(this.pool, this.sql.read, request.subject), false);
         if (result === MOVED) result = await this.writeLocked(request);
         if (result === MOVED) throw new Error('The consent chain head moved while its row was locked.');
         if (result.next) this.cache.set(key, result.next);
@@ -112,10 +127,11 @@ export class PostgresConsentWriter extends ConsentWriter {
   }
 
   /**
-   * Plans against `state` and writes with one statement that expects the head at `state`. A plan of
-   * nothing on an assumed (not read) state is checked against the database first.
+   * Plans against `state` and writes with one statement that expects the head at `state`: in a group commit,
+   * or alone on `locked` (a connection holding the head's row lock). A plan of nothing on an assumed (not
+   * read) state is checked against the database first.
    */
-  private async attempt(db: Queryable, { subject, context, plan, linkVisitorId }: ConsentWriteRequest, state: ChainState, assumed: boolean): Promise<Attempt> {
+  private async attempt(locked: Queryable | null, { subject, context, plan, linkVisitorId }: ConsentWriteRequest, state: ChainState, assumed: boolean): Promise<Attempt> {
     const now = this.clock.now();
     const p = plan(state.snapshot, now);
     if (!p) return assumed ? MOVED : { snapshot: state.snapshot };
@@ -135,34 +151,40 @@ export class PostgresConsentWriter extends ConsentWriter {
       createdAt: at,
       prevHash: state.hash,
     });
-    const changes = ConsentEventCategoryIndexer.changesOf(w.event.before, w.event.after);
-    const values: unknown[] = [
-      subject.type,
-      subject.id,
+    const row: DecisionRow = {
+      subjectType: subject.type,
+      subjectId: subject.id,
       seq,
       hash,
-      state.hash,
-      // Timestamps go as ISO strings: exact to the millisecond, and cheaper for the driver than Date objects.
-      at.toISOString(),
-      w.event.action,
-      w.event.before ? JSON.stringify(w.event.before) : null,
-      JSON.stringify(w.event.after),
-      w.event.policyVersion,
-      w.event.policyHash,
-      w.event.source,
+      prevHash: state.hash,
+      at: at.toISOString(),
+      action: w.event.action,
+      before: w.event.before ? JSON.stringify(w.event.before) : null,
+      after: JSON.stringify(w.event.after),
+      policyVersion: w.event.policyVersion,
+      policyHash: w.event.policyHash,
+      source: w.event.source,
       locale,
-      context.ip ?? null,
-      context.userAgent?.slice(0, 512) ?? null,
-      changes.map((c) => c.category),
-      changes.map((c) => c.grantedBefore),
-      changes.map((c) => c.grantedAfter),
-    ];
-    if (w.record) values.push(randomUUID(), w.record.gpc, new Date(w.record.decidedAt).toISOString(), new Date(w.record.expiresAt).toISOString());
-    if (linkVisitorId !== undefined) values.push(linkVisitorId);
-    const statement = this.sql.decision({ first: state.seq === 0, record: w.record !== null, link: linkVisitorId !== undefined });
-    const rows = await this.query(db, statement, values);
-    if (rows[0].written !== 1) return MOVED;
+      ip: context.ip ?? null,
+      userAgent: context.userAgent?.slice(0, 512) ?? null,
+      record: w.record
+        ? { id: randomUUID(), gpc: w.record.gpc, decidedAt: new Date(w.record.decidedAt).toISOString(), expiresAt: new Date(w.record.expiresAt).toISOString() }
+        : null,
+      linkVisitorId: linkVisitorId ?? null,
+      categories: ConsentEventCategoryIndexer.changesOf(w.event.before, w.event.after),
+    };
+    const written = locked
+      ? (await this.writeRows(locked, [row]))[0]
+      : // The rows a statement writes must be distinct: the subject's, and the visitor's record a link updates.
+        await this.group.submit(row, linkVisitorId === undefined ? [`${subject.type}:${subject.id}`] : [`${subject.type}:${subject.id}`, `visitor:${linkVisitorId}`]);
+    if (!written) return MOVED;
     return { snapshot: w.snapshot, next: { seq, hash, snapshot: w.snapshot } };
+  }
+
+  /** Writes the rows in one statement; answers, for each, whether its head moved (it was written). */
+  private async writeRows(db: Queryable, rows: DecisionRow[]): Promise<boolean[]> {
+    const written = new Set((await this.query(db, this.sql.decisions, ConsentPostgresStatements.values(rows))).map((r) => r.n as number));
+    return rows.map((_, i) => written.has(i + 1));
   }
 
   private async read(db: Queryable, statement: PreparedStatement, subject: ConsentSubject): Promise<ChainState> {
@@ -192,4 +214,13 @@ export class PostgresConsentWriter extends ConsentWriter {
     const { rows } = await db.query(typeof statement === 'string' ? statement : { ...statement, values });
     return rows;
   }
+}
+
+/**
+ * PostgreSQL refused the statement itself (class 22 data, 23 integrity, 40 rollback such as a deadlock with
+ * another instance's group): it wrote nothing, so its decisions can be tried one by one.
+ */
+function isStatementRefused(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|40)[0-9A-Z]{3}$/.test(code);
 }
