@@ -183,7 +183,7 @@ describe.each([
 
   pgOnly("never puts a login link and the visitor's own decision in one statement (both must land)", async () => {
     const consent = a.get(ConsentService);
-    // Two decisions blocked on their head rows keep both statements in flight, so the next two queue together.
+    // Decisions blocked on their head rows keep the statements in flight busy, so the ones after them queue together.
     const blockers = [visitor(), visitor()];
     for (const s of blockers) await consent.recordFor(s, { analytics: false });
     const res = await request(a.getHttpServer()).put('/consent').send({ choice: 'reject-all', policyVersion: '1' }).expect(200);

@@ -356,31 +356,42 @@ async function main(): Promise<void> {
     }
     let visitor = 0;
     const body = (choice: string) => JSON.stringify({ choice, policyVersion: '1' });
-    const consentRun = await cannon({
-      url: `${lib}/consent`,
-      // Each connection is one visitor, alternating its decision so every PUT is a real change with its event.
-      setupClient: (c) => {
-        const headers = { 'content-type': 'application/json', cookie: visitors[visitor++ % visitors.length] };
-        c.setRequests([
-          { method: 'PUT', headers, body: body('accept-all') },
-          { method: 'PUT', headers, body: body('reject-all') },
-        ]);
-      },
-    });
-    if (consentRun.non2xx || consentRun.errors) throw new Error(`consent: ${consentRun.non2xx} non-2xx (${consentRun.codes}), ${consentRun.errors} errors`);
-    // The same drive against the bare app's PUT /decide: one JSON body and one INSERT each, no module.
-    const floorRun = await cannon({
-      url: `${bare}/decide`,
-      setupClient: (c) => {
-        const headers = { 'content-type': 'application/json' };
-        c.setRequests([
-          { method: 'PUT', headers, body: body('accept-all') },
-          { method: 'PUT', headers, body: body('reject-all') },
-        ]);
-      },
-    });
-    if (floorRun.non2xx || floorRun.errors) throw new Error(`floor: ${floorRun.non2xx} non-2xx (${floorRun.codes}), ${floorRun.errors} errors`);
-    const pgTps = pgbenchTps();
+    // Consent writes, the bare write floor and pgbench alternate in rounds; the best round of each is kept, as above.
+    const consentRuns: Run[] = [];
+    const floorRuns: Run[] = [];
+    const pgbenchRuns: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const consentRun = await cannon({
+        url: `${lib}/consent`,
+        // Each connection is one visitor, alternating its decision so every PUT is a real change with its event.
+        setupClient: (c) => {
+          const headers = { 'content-type': 'application/json', cookie: visitors[visitor++ % visitors.length] };
+          c.setRequests([
+            { method: 'PUT', headers, body: body('accept-all') },
+            { method: 'PUT', headers, body: body('reject-all') },
+          ]);
+        },
+      });
+      if (consentRun.non2xx || consentRun.errors) throw new Error(`consent: ${consentRun.non2xx} non-2xx (${consentRun.codes}), ${consentRun.errors} errors`);
+      consentRuns.push(consentRun);
+      // The same drive against the bare app's PUT /decide: one JSON body and one INSERT each, no module.
+      const floorRun = await cannon({
+        url: `${bare}/decide`,
+        setupClient: (c) => {
+          const headers = { 'content-type': 'application/json' };
+          c.setRequests([
+            { method: 'PUT', headers, body: body('accept-all') },
+            { method: 'PUT', headers, body: body('reject-all') },
+          ]);
+        },
+      });
+      if (floorRun.non2xx || floorRun.errors) throw new Error(`floor: ${floorRun.non2xx} non-2xx (${floorRun.codes}), ${floorRun.errors} errors`);
+      floorRuns.push(floorRun);
+      pgbenchRuns.push(pgbenchTps());
+    }
+    const consentRun = best(consentRuns);
+    const floorRun = best(floorRuns);
+    const pgTps = Math.max(...pgbenchRuns);
 
     // 6 (figure reported). The login run makes too few sessions at full argon2 cost to amortise the 50
     // per-user index keys, so the memory per session is measured on a fresh private Redis with a second
@@ -441,7 +452,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: machine(),
       settings: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, argon2: ARGON2 },
-      runs: { bare: b, authenticated: a, anonymous: n, login: loginRun, argon2Verify: argon2Run, consentWrite: consentRun, writeFloor: floorRun, allRounds: { ...runs, login: logins, argon2Verify: verifies } },
+      runs: { bare: b, authenticated: a, anonymous: n, login: loginRun, argon2Verify: argon2Run, consentWrite: consentRun, writeFloor: floorRun, allRounds: { ...runs, login: logins, argon2Verify: verifies, consentWrite: consentRuns, writeFloor: floorRuns, pgbenchTps: pgbenchRuns } },
       pgbenchTps: pgTps,
       ratios: {
         authenticated_vs_bare: ratio(a.rps, b.rps),
