@@ -1,4 +1,4 @@
-import { Inject, Logger, type MiddlewareConsumer, Module, type NestModule, type OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Logger, type MiddlewareConsumer, Module, type NestModule, type OnApplicationBootstrap, type OnModuleInit, Optional } from '@nestjs/common';
 import type { RequestHandler } from 'express';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } from './auth-consent.constants.js';
@@ -14,13 +14,18 @@ import { HealthController } from './health/health.controller.js';
 import { HealthService } from './health/health.service.js';
 import { RedisLifecycle, redisClientProviders } from './session/redis-client.provider.js';
 import { CsrfCheck } from './session/csrf-check.js';
-import { SessionLoader } from './session/session-loader.js';
+import { SessionMiddleware } from './session/session.middleware.js';
+import { sessionStoreProviders } from './session/session-store.provider.js';
 import { AuthConsentMiddleware, type ExpressPrototypes } from './auth-consent.middleware.js';
-import { RequestSessions } from './session/request-sessions.service.js';
+import { LoginSessionService } from './auth/login-session.service.js';
+import { installModuleSessionManager, MODULE_LOGINS } from './auth/passport-session.manager.js';
+import { SessionConflictError } from './session/session.exceptions.js';
 
 /**
  * Login, Redis-backed sessions and GDPR consent for a Nest app. Import it once with `forRoot` or
- * `forRootAsync`; it mounts its own middleware (session, CSRF check, consent gate) on every route.
+ * `forRootAsync`; it mounts its own middleware on every route (AuthConsentMiddleware): express-session with
+ * the module's store (connect-redis's RedisStore extended, or an in-process store), Passport's
+ * initialize/session steps, the CSRF check and the consent gate.
  */
 @Module({
   controllers: [HealthController, BannerController, ...authControllers, ...consentControllers],
@@ -40,8 +45,8 @@ import { RequestSessions } from './session/request-sessions.service.js';
     RedisLifecycle,
     dataSourceProvider,
     DataSourceLifecycle,
-    RequestSessions,
-    SessionLoader,
+    ...sessionStoreProviders,
+    SessionMiddleware,
     CsrfCheck,
     AuthConsentMiddleware,
     HealthService,
@@ -51,10 +56,14 @@ import { RequestSessions } from './session/request-sessions.service.js';
   ],
   exports: [Clock, AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, AUTH_CONSENT_DATA_SOURCE, HealthService, ...authExports, ...consentExports, ...adminExports],
 })
-export class AuthConsentModule extends ConfigurableModuleClass implements NestModule, OnModuleInit {
+export class AuthConsentModule extends ConfigurableModuleClass implements NestModule, OnModuleInit, OnApplicationBootstrap {
+  private readonly mounted: RequestHandler = (req, res, next) => this.middleware.use(req, res, next);
+
   constructor(
     @Inject(AUTH_CONSENT_OPTIONS) private readonly options: ResolvedAuthConsentOptions,
     private readonly middleware: AuthConsentMiddleware,
+    private readonly session: SessionMiddleware,
+    private readonly logins: LoginSessionService,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     super();
@@ -62,11 +71,21 @@ export class AuthConsentModule extends ConfigurableModuleClass implements NestMo
 
   onModuleInit(): void {
     // The client address used by throttling and the audit log depends on this; set it where the app is.
-    const app = this.adapterHost?.httpAdapter?.getInstance?.() as (Partial<ExpressPrototypes> & { set?: (k: string, v: unknown) => void }) | undefined;
+    const app = this.expressApp();
     app?.set?.('trust proxy', this.options.trustProxy);
     if (!app) return; // no HTTP server (an application context, the CLI): nothing to hook
     if (!app.request || !app.response) throw new Error('AuthConsentModule needs the Express platform (@nestjs/platform-express).');
     this.middleware.installOn({ request: app.request, response: app.response });
+    // Passport's req.logIn reaches this app's login service through its requests (ModuleSessionManager).
+    Object.defineProperty(app.request, MODULE_LOGINS, { value: this.logins });
+    installModuleSessionManager();
+  }
+
+  /** By now the app's own middleware is mounted: a second session middleware is a setup error, said at boot. */
+  onApplicationBootstrap(): void {
+    const stack = this.expressApp()?.router?.stack ?? [];
+    const other = stack.find((layer) => layer.handle !== this.mounted && SESSION_MIDDLEWARE_NAMES.has(layer.handle?.name ?? ''));
+    if (other) throw new SessionConflictError(this.session.conflictMessage());
   }
 
   /**
@@ -76,7 +95,20 @@ export class AuthConsentModule extends ConfigurableModuleClass implements NestMo
    * to Nest's error handler, which renders the JSON error (the CSRF refusal).
    */
   configure(_consumer: MiddlewareConsumer): void {
-    const app = this.adapterHost?.httpAdapter?.getInstance?.() as { use?: (handler: RequestHandler) => void } | undefined;
-    app?.use?.((req, res, next) => this.middleware.use(req, res, next));
+    this.expressApp()?.use?.(this.mounted);
+  }
+
+  private expressApp(): ExpressApp | undefined {
+    return this.adapterHost?.httpAdapter?.getInstance?.() as ExpressApp | undefined;
   }
 }
+
+/** What the module uses of an Express app. */
+type ExpressApp = Partial<ExpressPrototypes> & {
+  set?: (key: string, value: unknown) => void;
+  use?: (handler: RequestHandler) => void;
+  router?: { stack?: Array<{ handle?: { name?: string } }> };
+};
+
+/** The function names of the session middlewares an app might mount itself (express-session, cookie-session). */
+const SESSION_MIDDLEWARE_NAMES = new Set(['session', 'cookieSession']);

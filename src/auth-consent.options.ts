@@ -55,8 +55,13 @@ export interface SessionOptions {
   cookieName?: string;
   /** `true`, `false` or `'auto'` (Secure when the environment is production). Default `'auto'`. */
   cookieSecure?: boolean | 'auto';
-  /** Key prefix in Redis. Default `'ac:'`. */
+  /** Key prefix in Redis (no `{` or `}`: keys carry a Redis Cluster hash tag after it). Default `'ac:'`. */
   redisPrefix?: string;
+  /**
+   * Keys of the pre-login session that survive login (a guest cart, a return URL); `consent` always does.
+   * Everything else is dropped when the session ID is regenerated. Default `[]`.
+   */
+  keepOnLogin?: string[];
 }
 
 /** Options after defaults are merged and validated: what the module's services read. */
@@ -73,6 +78,7 @@ export interface ResolvedAuthConsentOptions {
     cookieName: string;
     cookieSecure: boolean;
     redisPrefix: string;
+    keepOnLogin: string[];
   };
   allowedOrigins: string[];
   trustProxy: boolean | number | string;
@@ -143,7 +149,12 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
     cookieName: cookieSecure ? `__Host-${baseName}` : baseName,
     cookieSecure,
     redisPrefix: s.redisPrefix ?? 'ac:',
+    keepOnLogin: s.keepOnLogin ?? [],
   };
+  if (typeof session.redisPrefix !== 'string' || /[{}]/.test(session.redisPrefix)) fail(`session.redisPrefix must be a string without '{' or '}' (keys carry a hash tag after it); got ${JSON.stringify(session.redisPrefix)}.`);
+  if (!Array.isArray(session.keepOnLogin) || session.keepOnLogin.some((k) => typeof k !== 'string' || k === '' || k === 'cookie' || k === 'passport' || k === 'authConsent')) {
+    fail("session.keepOnLogin must be a list of session keys (not 'cookie', 'passport' or 'authConsent').");
+  }
   if (session.idleTimeoutMs > session.absoluteTimeoutMs) fail('session.idleTimeout must not exceed session.absoluteTimeout.');
   if (session.rememberIdleTimeoutMs > session.rememberAbsoluteTimeoutMs) fail('session.rememberIdleTimeout must not exceed session.rememberAbsoluteTimeout.');
 

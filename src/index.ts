@@ -52,8 +52,9 @@ export {
 } from './auth/auth.exceptions.js';
 export { SessionService, type SessionInfo } from './session/session.service.js';
 export { SessionBackend } from './session/session-backend.js';
-export { sessionHandle } from './session/session-token.js';
-export { CrossOriginRequestException, SessionLimitException, SessionStoreUnavailableException } from './session/session.exceptions.js';
+export { sessionHandle } from './session/session-id.js';
+export { LoginSessionService, type LogInOptions } from './auth/login-session.service.js';
+export { CrossOriginRequestException, LoginRefusedException, SessionLimitException, SessionStoreUnavailableException } from './session/session.exceptions.js';
 export { AdminGuard } from './admin/admin.guard.js';
 export { AdminAuditService, type AdminActor, type AdminAuditTarget, type AdminAuditView } from './admin/admin-audit.service.js';
 export { AdminConsentEventsService } from './admin/admin-consent-events.service.js';

@@ -13,7 +13,7 @@ const options: AuthConsentModuleOptions = {
   session: { secret: TEST_SECRET, redisPrefix: `${prefix}:` },
 };
 const PASSWORD = 'sessions spec password 42';
-const HANDLE = 'A'.repeat(22);
+const HANDLE = 'A'.repeat(28);
 
 describe('admin review of sessions (PostgreSQL, Redis)', () => {
   let app: INestApplication;
@@ -82,7 +82,7 @@ describe('admin review of sessions (PostgreSQL, Redis)', () => {
     for (const s of list) {
       expect(s).toEqual({
         userId,
-        handle: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+        handle: expect.stringMatching(/^[A-Za-z0-9_-]{28}$/),
         createdAt: expect.any(String),
         lastSeenAt: expect.any(String),
         idleExpiresAt: expect.any(String),

@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
 import { AuthService, SessionBackend, SessionService, sessionHandle, type AuthConsentModuleOptions } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, gate, ManualClock, rawSessionId, sessionCookie } from './support/auth-app.js';
+import { bootAuthApp, FAST_ARGON2, gate, indexKeyOf, ManualClock, rawSessionId, sessionCookie, sessionKeyOf } from './support/auth-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 import { decodeStoredSession } from '../src/session/stored-session.codec.js';
 
@@ -50,7 +50,7 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
     const handles = responses.map((r) => sessionHandle(rawSessionId(sessionCookie(r)!))).sort();
     expect(new Set(handles).size).toBe(50);
-    expect((await redis.zRange(`${redisPrefix}user:${user.id}:sessions`, 0, -1)).sort()).toEqual(handles);
+    expect((await redis.zRange(indexKeyOf(redisPrefix, user.id), 0, -1)).sort()).toEqual(handles);
     const listed = await app.get(SessionService).listForUser(user.id);
     expect(listed.map((s) => s.handle).sort()).toEqual(handles);
   });
@@ -69,7 +69,7 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
     } else {
       expect(ok).toHaveLength(20);
     }
-    expect(await redis.zCard(`${redisPrefix}user:${user.id}:sessions`)).toBe(3);
+    expect(await redis.zCard(indexKeyOf(redisPrefix, user.id))).toBe(3);
     let alive = 0;
     for (const r of ok) if ((await http().get('/auth/me').set('Cookie', sessionCookie(r)!)).status === 200) alive++;
     expect(alive).toBe(3);
@@ -79,7 +79,7 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
     const { app, redisPrefix, http } = await boot('flight');
     const user = await app.get(AuthService).createUser('inflight', PASSWORD);
     const cookie = sessionCookie(await http().post('/auth/login').send({ username: 'inflight', password: PASSWORD }).expect(200))!;
-    const key = `${redisPrefix}session:${sessionHandle(rawSessionId(cookie))}`;
+    const key = sessionKeyOf(redisPrefix, cookie);
     gate.reset();
     const slow = http().get('/test/slow').set('Cookie', cookie).then((r) => r);
     await gate.entered;
@@ -88,7 +88,7 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
     expect((await slow).status).toBe(200);
     expect(await redis.exists(key)).toBe(0);
     await http().get('/auth/me').set('Cookie', cookie).expect(401);
-    expect(await redis.zCard(`${redisPrefix}user:${user.id}:sessions`)).toBe(0);
+    expect(await redis.zCard(indexKeyOf(redisPrefix, user.id))).toBe(0);
   });
 
   it('updateUserSessions reaches every live session, survives an older write-back and resurrects nothing', async () => {
@@ -107,14 +107,14 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
     expect((await slow).status).toBe(200);
 
     const read = async (cookie: string) => {
-      const key = `${redisPrefix}session:${sessionHandle(rawSessionId(cookie))}`;
+      const key = sessionKeyOf(redisPrefix, cookie);
       return decodeStoredSession(await redis.get(key))!.data;
     };
     expect((await read(a)).consent).toEqual({ analytics: false });
     expect((await read(a)).note).toBe('written by the slow request');
     expect((await read(b)).consent).toEqual({ analytics: false });
-    expect(await redis.exists(`${redisPrefix}session:${sessionHandle(rawSessionId(revoked))}`)).toBe(0);
-    const ttl = await redis.pTTL(`${redisPrefix}session:${sessionHandle(rawSessionId(b))}`);
+    expect(await redis.exists(sessionKeyOf(redisPrefix, revoked))).toBe(0);
+    const ttl = await redis.pTTL(sessionKeyOf(redisPrefix, b));
     expect(ttl).toBeGreaterThan(29 * 60_000);
   });
 
@@ -125,12 +125,12 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
     const userId = 'cycling-user';
     for (let i = 0; i < 3000; i++) {
       const now = clock.now();
-      const saved = await backend.save(`h${i}`, { mode: 'create', json: '{}', userId, meta: undefined, expiresAt: now + 60_000, loadedVersion: '0', maxSessions: 0, policy: 'evict-oldest' });
+      const saved = await backend.save(`h${i}`, { mode: 'create', json: '{}', userId, meta: undefined, expiresAt: now + 60_000, loadedVersion: '0', maxSessions: 0, policy: 'evict-oldest', epoch: '' });
       expect(saved).toBe('ok');
       clock.advance(61_000); // the previous session has expired by the next login
     }
-    expect(await redis.zCard(`${redisPrefix}user:${userId}:sessions`)).toBeLessThanOrEqual(1);
+    expect(await redis.zCard(indexKeyOf(redisPrefix, userId))).toBeLessThanOrEqual(1);
     expect(await backend.list(userId)).toHaveLength(0);
-    expect(await redis.zCard(`${redisPrefix}user:${userId}:sessions`)).toBe(0);
+    expect(await redis.zCard(indexKeyOf(redisPrefix, userId))).toBe(0);
   });
 });

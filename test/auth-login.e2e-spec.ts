@@ -3,7 +3,7 @@ import { type INestApplication, ServiceUnavailableException } from '@nestjs/comm
 import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
 import { AuthService, sessionHandle } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, ManualClock, rawSessionId, sessionCookie, sessionCookieLine } from './support/auth-app.js';
+import { bootAuthApp, FAST_ARGON2, indexKeyOf, ManualClock, rawSessionId, sessionCookie, sessionCookieLine, sessionKeyOf } from './support/auth-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 import { decodeStoredSession } from '../src/session/stored-session.codec.js';
 
@@ -36,7 +36,7 @@ async function loginCookie(username: string, extra: Record<string, unknown> = {}
   return sessionCookie(res)!;
 }
 
-const sessionKey = (cookie: string) => `${redisPrefix}session:${sessionHandle(rawSessionId(cookie))}`;
+const sessionKey = (cookie: string) => sessionKeyOf(redisPrefix, cookie);
 
 describe('login and sessions (PostgreSQL + Redis)', () => {
   beforeAll(async () => {
@@ -239,12 +239,12 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
     const cookies = [await loginCookie('frank'), await loginCookie('frank')];
     expect(await auth.disableUser(user.id)).toBe(2);
     for (const c of cookies) await http().get('/auth/me').set('Cookie', c).expect(401);
-    expect(await redis.zCard(`${redisPrefix}user:${user.id}:sessions`)).toBe(0);
+    expect(await redis.zCard(indexKeyOf(redisPrefix, user.id))).toBe(0);
   });
 
   it('a login whose listener fails leaves no usable session and sends no session cookie', async () => {
     const user = (await auth.verifyCredentials('bob', PASSWORD))!;
-    const before = await redis.zCard(`${redisPrefix}user:${user.id}:sessions`);
+    const before = await redis.zCard(indexKeyOf(redisPrefix, user.id));
     listener.fail = true;
     try {
       const res = await login('bob').expect(503);
@@ -252,7 +252,7 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
     } finally {
       listener.fail = false;
     }
-    expect(await redis.zCard(`${redisPrefix}user:${user.id}:sessions`)).toBe(before);
+    expect(await redis.zCard(indexKeyOf(redisPrefix, user.id))).toBe(before);
   });
 
   it('logs out: 204, session and index entry gone, cookie expired', async () => {
@@ -262,7 +262,7 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
     expect(sessionCookieLine(res)).toMatch(/Expires=Thu, 01 Jan 1970/);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(await redis.exists(sessionKey(cookie))).toBe(0);
-    expect(await redis.zCard(`${redisPrefix}user:${user.id}:sessions`)).toBe(0);
+    expect(await redis.zCard(indexKeyOf(redisPrefix, user.id))).toBe(0);
     await http().get('/auth/me').set('Cookie', cookie).expect(401);
   });
 

@@ -7,7 +7,9 @@ import { createClient, type RedisClientType } from 'redis';
 import type { DataSource } from 'typeorm';
 import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { AUTH_CONSENT_DATA_SOURCE, AuthService } from '../src/index.js';
+import { sessionKey } from '../src/session/redis-session.store.js';
 import { bootAdminApp } from './support/admin-app.js';
+import { indexKeyOf } from './support/auth-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, TEST_CONSENT } from './support/services.js';
 
 /**
@@ -114,7 +116,7 @@ async function visitorClient(i: number, until: number, ledger: Ledger): Promise<
 }
 
 async function indexMembers(userId: string): Promise<string[]> {
-  const key = `${redisPrefix}user:${userId}:sessions`;
+  const key = indexKeyOf(redisPrefix, userId);
   const type = await probe.type(key);
   if (type === 'zset') return probe.zRange(key, 0, -1);
   if (type === 'set') return probe.sMembers(key);
@@ -199,7 +201,7 @@ describe(`soak: ${SECONDS} s of mixed traffic from ${USERS + VISITORS} clients`,
     for (let i = 0; i < USERS; i++) {
       const members = await indexMembers(userIds[i]);
       const alive = [];
-      for (const handle of members) if (await probe.exists(`${redisPrefix}session:${handle}`)) alive.push(handle);
+      for (const handle of members) if (await probe.exists(sessionKey(redisPrefix, handle))) alive.push(handle);
       expect(alive).toEqual(members);
       let served = 0;
       for (const cookie of live[i]) if ((await call('GET', '/auth/me', cookie)).status === 200) served++;

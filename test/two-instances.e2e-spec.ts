@@ -62,7 +62,7 @@ describe('two app instances on one Redis and one PostgreSQL', () => {
     // Both instances keep the session in the shared Redis under this run's prefix, not in their memory.
     const redis = createClient({ url: REDIS_URL });
     await redis.connect();
-    const keys = await redis.keys(`${env.REDIS_PREFIX}session:*`);
+    const keys = await redis.keys(`${env.REDIS_PREFIX}{*}s:*`);
     await redis.close();
     expect(keys).toHaveLength(1);
     const me = await http(b.url, 'GET', '/auth/me', { cookie });

@@ -1,4 +1,4 @@
-import { SESSION_HANDLE_PATTERN } from '../session/session-token.js';
+import { SESSION_HANDLE_PATTERN } from '../session/session-id.js';
 import { AdminBadRequestException } from './admin-bad-request.exception.js';
 
 /** User IDs of the built-in store are UUIDs; an app's own UserStore may use other short, URL-safe IDs. */

@@ -4,11 +4,9 @@ import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { createAuthConsentValidationPipe } from '../common/validation.pipe.js';
 import { SessionStoreUnavailableException } from '../session/session.exceptions.js';
-import { requestSessionOf } from '../session/request-session.js';
-import { RequestSessions } from '../session/request-sessions.service.js';
 import { isSessionUnavailable, sessionEndsAt } from '../session/session-meta.js';
 import { SessionService, type SessionInfo } from '../session/session.service.js';
-import { SESSION_HANDLE_PATTERN } from '../session/session-token.js';
+import { SESSION_HANDLE_PATTERN } from '../session/session-id.js';
 import type { AuthUser } from './auth-user.js';
 import { PasswordPolicyError } from './auth.exceptions.js';
 import { AuthService } from './auth.service.js';
@@ -23,7 +21,7 @@ import { LoginDto } from './login.dto.js';
 
 type PublicSession = Omit<SessionInfo, 'idleExpiresAt' | 'absoluteExpiresAt'>;
 
-/** Login, logout, the current user and their own sessions (see DESIGN.md, "Auth"). */
+/** Login, logout, the current user and their own sessions (see the README's HTTP API). */
 @Controller('auth')
 @UsePipes(createAuthConsentValidationPipe())
 export class AuthController {
@@ -32,7 +30,6 @@ export class AuthController {
     private readonly sessions: SessionService,
     private readonly loginSessions: LoginSessionService,
     private readonly throttle: LoginThrottleService,
-    private readonly requestSessions: RequestSessions,
     @Inject(AUTH_CONSENT_OPTIONS) private readonly options: ResolvedAuthConsentOptions,
   ) {}
 
@@ -49,13 +46,10 @@ export class AuthController {
   @HttpCode(204)
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     if (isSessionUnavailable(req)) throw new SessionStoreUnavailableException();
-    const session = requestSessionOf(req);
-    if (session) {
-      try {
-        await this.requestSessions.destroy(session);
-      } catch {
-        throw new SessionStoreUnavailableException();
-      }
+    const session = req.session;
+    if (session && this.sessions.currentHandle(req) !== undefined) {
+      // express-session's destroy: the store deletes the session and its index entry.
+      await new Promise<void>((resolve, reject) => session.destroy((err: unknown) => (err ? reject(new SessionStoreUnavailableException()) : resolve())));
     }
     const s = this.options.session;
     res.clearCookie(s.cookieName, { path: '/', httpOnly: true, secure: s.cookieSecure, sameSite: 'lax' });
@@ -67,7 +61,7 @@ export class AuthController {
   @UseGuards(AuthenticatedGuard)
   me(@Req() req: Request, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response) {
     res.setHeader('Cache-Control', 'no-store');
-    const meta = requestSessionOf(req)?.meta;
+    const meta = req.session?.authConsent;
     const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
     return {
       user,
@@ -123,7 +117,8 @@ export class AuthController {
       if (err instanceof PasswordPolicyError) throw new BadRequestException(err.message);
       throw err;
     }
-    await this.loginSessions.establish(req, res, user, { keep: requestSessionOf(req)?.meta });
+    const meta = req.session?.authConsent;
+    if (meta) await this.loginSessions.reissue(req, user, meta);
   }
 
 }

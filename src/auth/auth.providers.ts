@@ -4,7 +4,6 @@ import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS } from '../auth-consent.
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { ModulePassport } from './module-passport.js';
 import { SessionBackend } from '../session/session-backend.js';
-import { sessionBackendProvider } from '../session/session-backend.provider.js';
 import { SessionUserLoader } from '../session/session-user.loader.js';
 import { SessionService } from '../session/session.service.js';
 import { AuthController } from './auth.controller.js';
@@ -23,7 +22,6 @@ import { UserStore } from './user-store.js';
 
 /** The login feature's part of AuthConsentModule. */
 export const authProviders: Provider[] = [
-  sessionBackendProvider,
   throttleBackendProvider,
   {
     provide: UserStore,
@@ -44,4 +42,4 @@ export const authProviders: Provider[] = [
   RolesGuard,
 ];
 export const authControllers: Type[] = [AuthController];
-export const authExports: Array<string | symbol | Type | Abstract<unknown>> = [SessionService, AuthService, UserStore, SessionBackend, PasswordHasher, AuthenticatedGuard, RolesGuard];
+export const authExports: Array<string | symbol | Type | Abstract<unknown>> = [SessionService, AuthService, LoginSessionService, UserStore, SessionBackend, PasswordHasher, AuthenticatedGuard, RolesGuard];

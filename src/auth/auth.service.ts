@@ -36,7 +36,21 @@ export class AuthService {
    * disabled account is verified before being refused.
    */
   async verifyCredentials(username: string, password: string): Promise<AuthUser | null> {
+    return (await this.checkCredentials(username, password))?.user ?? null;
+  }
+
+  /**
+   * {@link verifyCredentials}, with the stamp of the password it verified (a login is refused if it changes
+   * before the session is stored). `beforeVerify` runs once the user is read (with its ID, or undefined for
+   * an unknown username), before the password is checked.
+   */
+  async checkCredentials(
+    username: string,
+    password: string,
+    beforeVerify?: (userId: string | undefined) => Promise<void>,
+  ): Promise<{ user: AuthUser; passwordChangedAt: number } | null> {
     const user = await this.users.findByUsername(foldUsername(username));
+    await beforeVerify?.(user?.id);
     if (!user) {
       await this.hasher.verifyDummy(password);
       return null;
@@ -49,7 +63,7 @@ export class AuthService {
         this.logger.warn(`Re-hash failed for a user: ${(err as Error).message}`);
       });
     }
-    return toAuthUser(user);
+    return { user: toAuthUser(user), passwordChangedAt: user.passwordChangedAt.getTime() };
   }
 
   /** The signed-in user for a session's user ID; null when gone or disabled. Reused for `auth.userCacheTtl`. */
@@ -77,7 +91,10 @@ export class AuthService {
     return toAuthUser(await this.users.create({ username: folded, passwordHash: await this.hasher.hash(password), roles }));
   }
 
-  /** Sets a new password and revokes every session of the user except `keepHandle`. */
+  /**
+   * Sets a new password and revokes every session of the user except `keepHandle`; a login that verified
+   * the old password and is still in flight stores no session.
+   */
   async setPassword(userId: string, password: string, keepHandle?: string): Promise<void> {
     this.checkPolicy(password);
     await this.users.updatePasswordHash(userId, await this.hasher.hash(password), new Date());

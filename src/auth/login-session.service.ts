@@ -1,83 +1,140 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { Session } from 'express-session';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
-import { SessionLimitError, SessionLimitException, SessionStoreUnavailableException } from '../session/session.exceptions.js';
-import type { RequestSession } from '../session/request-session.js';
-import { RequestSessions } from '../session/request-sessions.service.js';
-import { SESSION_ALLOW_LIST, type SessionAuthMeta } from '../session/session-meta.js';
+import { UserTags } from '../session/session-id.js';
+import { isSessionUnavailable, sessionEndsAt, type SessionAuthMeta } from '../session/session-meta.js';
+import { setNextSessionTag } from '../session/session.middleware.js';
+import { SessionService } from '../session/session.service.js';
+import { setLoginEpoch } from '../session/session-store.core.js';
+import { LoginRefusedException, SessionLimitError, SessionLimitException, SessionStoreUnavailableException, StaleLoginError } from '../session/session.exceptions.js';
 import type { AuthUser } from './auth-user.js';
+import { toAuthUser } from './auth.service.js';
 import { LoginListener } from './login-listener.js';
+import { UserStore } from './user-store.js';
+
+/** Pre-login keys that always survive login: the consent feature's link to the visitor's decision. */
+const ALWAYS_KEPT = ['consent'];
+
+export interface LogInOptions {
+  /** A persistent cookie with the remember-me timeouts. Default `false`. */
+  remember?: boolean;
+  /** Internal: the password stamp the login verified; the login is refused when the password changed since. */
+  passwordChangedAt?: number;
+  /** Internal: the user's epoch as read before the credentials were checked (else it is read now). */
+  epoch?: string;
+}
 
 /**
- * Puts a user into a session with a fresh session ID (the old ID is deleted from the store at once: no
- * fixation). Only the allow-listed pre-login data (the consent link) carries over.
+ * Signs users into express-session sessions. Every login goes through {@link logIn}: the module's own
+ * `POST /auth/login`, Passport's `req.logIn` (the NestJS docs recipe, OAuth2/OIDC strategies), and apps
+ * that authenticate a user themselves.
  */
 @Injectable()
 export class LoginSessionService {
+  private readonly kept: string[];
+
   constructor(
     @Inject(AUTH_CONSENT_OPTIONS) private readonly options: ResolvedAuthConsentOptions,
     private readonly clock: Clock,
-    private readonly sessions: RequestSessions,
+    private readonly sessions: SessionService,
+    private readonly users: UserStore,
+    private readonly tags: UserTags,
     @Optional() private readonly listener?: LoginListener,
-  ) {}
+  ) {
+    this.kept = [...new Set([...ALWAYS_KEPT, ...options.session.keepOnLogin])];
+  }
 
   /**
-   * `remember` makes the cookie persistent with the remember-me timeouts. `keep` re-issues the ID of an
-   * existing signed-in session (password change) without restarting its absolute lifetime.
+   * Signs `user` (found by its ID through the UserStore) into the request's session: a new session ID (the
+   * old one is dead in the store at once), the pre-login keys in `session.keepOnLogin` and the consent link
+   * carried over, the session indexed for the user, its timeouts started, and the LoginListener run. Stored
+   * before this resolves. 401 ({@link LoginRefusedException}) when the user is unknown or disabled, or all
+   * of the user's sessions were revoked while this ran; 409 at the session limit (`refuse` policy); 503
+   * when the session store is down.
    */
-  async establish(req: Request, res: Response, user: AuthUser, opts: { remember?: boolean; keep?: SessionAuthMeta }): Promise<void> {
-    const current = this.sessions.current(req);
-    if (!current) throw new SessionStoreUnavailableException();
-    const previous = req.session ?? {};
+  async logIn(req: Request, user: { id: string }, options: LogInOptions = {}): Promise<AuthUser> {
+    if (isSessionUnavailable(req) || !req.session) throw new SessionStoreUnavailableException();
+    // The epoch is read before the user: a revocation that follows the read is seen by the store's check.
+    const epoch = options.epoch ?? (await this.sessions.epochOf(user.id));
+    const stored = await this.users.findById(user.id);
+    if (!stored || stored.disabled) throw new LoginRefusedException();
+    if (options.passwordChangedAt !== undefined && stored.passwordChangedAt.getTime() !== options.passwordChangedAt) throw new LoginRefusedException();
+    const signedIn = toAuthUser(stored);
+    await this.establish(req, signedIn, { remember: options.remember === true, epoch });
+    return signedIn;
+  }
+
+  /** Re-issues the session ID of a signed-in session (password change) without restarting its lifetime. */
+  async reissue(req: Request, user: AuthUser, meta: SessionAuthMeta): Promise<void> {
+    if (isSessionUnavailable(req) || !req.session) throw new SessionStoreUnavailableException();
+    await this.establish(req, user, { keep: meta, epoch: await this.sessions.epochOf(user.id) });
+  }
+
+  private async establish(req: Request, user: AuthUser, opts: { remember?: boolean; keep?: SessionAuthMeta; epoch: string }): Promise<void> {
+    const previous = req.session as Session & Record<string, unknown>;
     const carried: Record<string, unknown> = {};
-    for (const key of SESSION_ALLOW_LIST) if (previous[key] !== undefined) carried[key] = previous[key];
-
-    const session = await this.store(current, () => this.sessions.regenerate(req, current));
-
-    const s = this.options.session;
+    for (const key of this.kept) if (previous[key] !== undefined) carried[key] = previous[key];
     const now = this.clock.now();
-    const remember = opts.keep ? opts.keep.remember : opts.remember === true;
+    const s = this.options.session;
     const meta: SessionAuthMeta = opts.keep
       ? { ...opts.keep, lastSeenAt: now }
       : {
           createdAt: now,
           lastSeenAt: now,
-          absoluteExpiresAt: now + (remember ? s.rememberAbsoluteTimeoutMs : s.absoluteTimeoutMs),
-          remember,
+          absoluteExpiresAt: now + (opts.remember ? s.rememberAbsoluteTimeoutMs : s.absoluteTimeoutMs),
+          remember: opts.remember === true,
           ip: req.ip,
           userAgent: req.get('user-agent')?.slice(0, 256),
         };
-    Object.assign(session.data, carried);
+
+    setNextSessionTag(req, this.tags.of(user.id));
+    await this.step(req, () => promised((done) => previous.regenerate(done)));
+    const session = req.session as Session & Record<string, unknown>;
+    Object.assign(session, carried);
+    session.passport = { user: user.id };
+    session.authConsent = meta;
     // A browser-session cookie has no Expires; a remembered one expires when the server-side session would.
-    this.sessions.signIn(session, user.id, meta);
+    if (meta.remember) session.cookie.expires = new Date(sessionEndsAt(meta, s));
+    setLoginEpoch(req, opts.epoch);
+    await this.step(req, () => promised((done) => session.save(done)));
     req.user = user;
-    await this.store(session, () => this.sessions.commit(req, session));
 
     // A password change re-issues the ID of a session that is already signed in: not a login.
     if (this.listener && !opts.keep) {
       try {
-        await this.listener.afterLogin(user, req, res);
+        await this.listener.afterLogin(user, req, req.res as Response);
       } catch (err) {
         // The login fails as a whole: the session just stored must not stay usable, nor its cookie go out.
-        await this.sessions.destroy(session).catch(() => undefined);
-        session.destroyed = true;
+        await promised((done) => session.destroy(done)).catch(() => undefined);
+        abandon(req);
         req.user = undefined;
         throw err;
       }
     }
-    res.setHeader('Cache-Control', 'no-store');
+    req.res?.setHeader('Cache-Control', 'no-store');
   }
 
-  private async store<T>(session: RequestSession, step: () => Promise<T>): Promise<T> {
+  private async step(req: Request, work: () => Promise<void>): Promise<void> {
     try {
-      return await step();
+      await work();
     } catch (err) {
-      // Nothing of this login may be written back at the end of the request, and no cookie sent.
-      session.destroyed = true;
+      // Nothing of this login may be saved when the response ends, and no cookie sent.
+      abandon(req);
       if (err instanceof SessionLimitError) throw new SessionLimitException();
+      if (err instanceof StaleLoginError) throw new LoginRefusedException();
       throw new SessionStoreUnavailableException();
     }
   }
+}
+
+/** express-session neither saves nor sets a cookie for a request whose session is gone. */
+function abandon(req: Request): void {
+  (req as { session: unknown }).session = null;
+}
+
+function promised(call: (done: (err?: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => call((err) => (err ? reject(err) : resolve())));
 }

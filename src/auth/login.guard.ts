@@ -3,14 +3,14 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
 import { ModulePassport } from './module-passport.js';
-import { SessionStoreUnavailableException } from '../session/session.exceptions.js';
+import { LoginRefusedException, SessionStoreUnavailableException } from '../session/session.exceptions.js';
 import { isSessionUnavailable } from '../session/session-meta.js';
 import type { AuthUser } from './auth-user.js';
 import { InvalidCredentialsException } from './auth.exceptions.js';
 import { LoginSessionService } from './login-session.service.js';
 import { throttleStep } from './throttle-step.js';
 import { LoginThrottleService } from './login-throttle.service.js';
-import { LOCAL_STRATEGY } from './local.strategy.js';
+import { checkedCredentials, LOCAL_STRATEGY } from './local.strategy.js';
 import { LoginDto } from './login.dto.js';
 import { assertPlainJsonBody } from '../common/json-body.shape.js';
 
@@ -42,7 +42,13 @@ export class LoginGuard implements CanActivate {
       throw new InvalidCredentialsException();
     }
     await throttleStep(res, () => this.throttle.recordSuccess(body.username, checked));
-    await this.loginSessions.establish(req, res, req.user as AuthUser, { remember: body.remember === true });
+    try {
+      req.user = await this.loginSessions.logIn(req, req.user as AuthUser, { remember: body.remember === true, ...checkedCredentials(req) });
+    } catch (err) {
+      // Disabled or re-keyed while the password was checked: the one answer of every failed login.
+      if (err instanceof LoginRefusedException) throw new InvalidCredentialsException();
+      throw err;
+    }
     return true;
   }
 

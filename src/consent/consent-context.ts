@@ -44,8 +44,8 @@ export function setConsentContext(req: Request, ctx: ConsentRequestContext): voi
   (req as WithContext)[CONTEXT] = ctx;
 }
 
-declare module '../session/request-session.js' {
-  interface AuthConsentSessionData {
+declare module 'express-session' {
+  interface SessionData {
     /** The signed-in user's consent snapshot (`null`: no decision), so the gate reads no SQL per request. */
     consent?: ConsentSnapshot | null;
   }

@@ -23,14 +23,19 @@ export class RedisScriptRunner {
   constructor(private readonly client: RedisClientType) {}
 
   command(args: string[]): Promise<unknown> {
+    return this.bound(this.client.sendCommand(args));
+  }
+
+  /** The reply of a command already sent, or an error once the command's time is up. */
+  bound<T>(reply: Promise<T>): Promise<T> {
     return new Promise((resolve, reject) => {
       const entry: Pending = { deadline: Date.now() + COMMAND_TIMEOUT_MS, reject };
       this.pending.add(entry);
       this.sweeper ??= setInterval(() => this.sweep(), SWEEP_EVERY_MS).unref();
-      this.client.sendCommand(args).then(
-        (reply) => {
+      reply.then(
+        (value) => {
           this.pending.delete(entry);
-          resolve(reply);
+          resolve(value);
         },
         (err: unknown) => {
           this.pending.delete(entry);

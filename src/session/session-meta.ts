@@ -1,8 +1,5 @@
 import type { Request } from 'express';
 
-/** Data keys of the pre-login session that survive login and password change (the consent visitor link). */
-export const SESSION_ALLOW_LIST = ['consent'] as const;
-
 /** What the module stores about a signed-in session (times are ms since the epoch, from the Clock). */
 export interface SessionAuthMeta {
   createdAt: number;

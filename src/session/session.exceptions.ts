@@ -1,4 +1,4 @@
-import { ConflictException, ForbiddenException, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, ForbiddenException, InternalServerErrorException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 
 /** The session store (Redis) cannot be reached: fail closed with 503, never as anonymous and never a 500. */
 export class SessionStoreUnavailableException extends ServiceUnavailableException {
@@ -17,6 +17,21 @@ export class SessionLimitException extends ConflictException {
 /** Raised by the store when a new session would exceed the per-user limit under the `refuse` policy. */
 export class SessionLimitError extends Error {
   override readonly name = 'SessionLimitError';
+}
+
+/** A login whose user was disabled, or all of whose sessions were revoked, while it ran. */
+export class LoginRefusedException extends UnauthorizedException {
+  constructor() {
+    super('Sign-in refused; sign in again');
+  }
+}
+
+/** An app mounts a session middleware of its own besides the module's: a setup error, named in one sentence. */
+export class SessionConflictError extends InternalServerErrorException {}
+
+/** Raised by the store when the user's sessions were revoked (epoch moved) while a login ran. */
+export class StaleLoginError extends Error {
+  override readonly name = 'StaleLoginError';
 }
 
 /** 403 for a cross-origin unsafe request (CSRF). */

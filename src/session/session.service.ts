@@ -4,9 +4,9 @@ import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { SessionBackend } from './session-backend.js';
 import { SessionStoreUnavailableException } from './session.exceptions.js';
-import { requestSessionOf } from './request-session.js';
 import { sessionEndsAt, type SessionAuthMeta } from './session-meta.js';
-import { sessionHandle } from './session-token.js';
+import { sessionHandle } from './session-id.js';
+import { storedSessionId } from './session-store.core.js';
 
 /** A live session as users and administrators see it: never the session ID. */
 export interface SessionInfo {
@@ -38,8 +38,8 @@ export class SessionService {
 
   /** The handle of the request's session, if it has one. */
   currentHandle(req: Request): string | undefined {
-    const s = requestSessionOf(req);
-    return s?.stored && s.id !== undefined ? sessionHandle(s.id) : undefined;
+    const id = storedSessionId(req);
+    return id === undefined ? undefined : sessionHandle(id);
   }
 
   /** The user's live sessions, most recently active first; `current` marks the session of `currentReq`. */
@@ -53,7 +53,7 @@ export class SessionService {
 
   /** Revokes one session whatever its user (administrators). True when it existed. */
   revoke(handle: string): Promise<boolean> {
-    return this.call(() => this.backend.destroy(handle));
+    return this.call(() => this.backend.destroyHandle(handle));
   }
 
   /** Revokes one session only if it belongs to the user. True when it did. */
@@ -61,9 +61,17 @@ export class SessionService {
     return this.call(() => this.backend.destroyForUser(userId, handle));
   }
 
-  /** Revokes every session of the user, except the one with handle `except`; returns how many. */
+  /**
+   * Revokes every session of the user, except the one with handle `except`; returns how many. A login of
+   * the user that is in flight cannot store its session afterwards (the user's epoch moves).
+   */
   revokeAllForUser(userId: string, options: { except?: string } = {}): Promise<number> {
     return this.call(() => this.backend.destroyAllForUser(userId, options.except));
+  }
+
+  /** Internal to logins: the user's epoch, read before the login's checks. */
+  epochOf(userId: string): Promise<string> {
+    return this.call(() => this.backend.epoch(userId));
   }
 
   /**

@@ -2,9 +2,20 @@ import { Controller, Get, type INestApplication, Module, Post, Req, Res, UseGuar
 import { Test } from '@nestjs/testing';
 import type { Request, Response } from 'express';
 import type { Response as TestResponse } from 'supertest';
-import { AuthConsentModule, AuthenticatedGuard, Clock, LoginListener, Roles, RolesGuard, type AuthConsentModuleOptions } from '../../src/index.js';
+import { sessionKey, userKey } from '../../src/session/redis-session.store.js';
+import { UserTags } from '../../src/session/session-id.js';
+import { TEST_SECRET } from './services.js';
+import { AuthConsentModule, AuthenticatedGuard, Clock, LoginListener, Roles, RolesGuard, sessionHandle, type AuthConsentModuleOptions } from '../../src/index.js';
 
 /** A login listener that does nothing: isolates the session layer's own allow-list from the consent feature. */
+declare module 'express-session' {
+  interface SessionData {
+    /** What the probe routes keep in a session. */
+    note?: string;
+    cart?: unknown;
+  }
+}
+
 export const NO_LOGIN_LISTENER: LoginListener = { afterLogin: async () => undefined };
 
 /** A Clock the test moves by hand. */
@@ -130,6 +141,16 @@ export function sessionCookie(res: TestResponse, name = 'sid'): string | undefin
 export function sessionCookieLine(res: TestResponse, name = 'sid'): string | undefined {
   const raw = res.headers['set-cookie'] as unknown as string[] | undefined;
   return raw?.find((c) => c.startsWith(`${name}=`));
+}
+
+/** The Redis key of the session a `name=value` session cookie names. */
+export function sessionKeyOf(prefix: string, cookie: string): string {
+  return sessionKey(prefix, sessionHandle(rawSessionId(cookie)));
+}
+
+/** The Redis key of a user's session index (the tag is keyed by the last session secret). */
+export function indexKeyOf(prefix: string, userId: string, secret = TEST_SECRET): string {
+  return userKey(prefix, new UserTags(secret).of(userId), 'u', userId);
 }
 
 /** The raw session ID inside a signed `sid=s%3A<id>.<sig>` cookie. */

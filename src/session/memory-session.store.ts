@@ -1,6 +1,12 @@
+import { Store, type SessionData } from 'express-session';
+import type { Request } from 'express';
+import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import type { Clock } from '../common/clock.js';
 import type { SessionAuthMeta } from './session-meta.js';
 import { SessionBackend, type IndexedSession, type SaveResult, type SaveSessionInput, type StoredSession } from './session-backend.js';
+import type { UserTags } from './session-id.js';
+import { settle, SessionStoreCore, type StoreCallback as Callback, type StoreSession } from './session-store.core.js';
+
 
 interface Entry {
   json: string;
@@ -14,17 +20,56 @@ interface Entry {
 const SWEEP_EVERY = 500;
 
 /**
- * The same contract as the Redis backend, in process memory (development, tests, `npm start` with no
- * Redis). Every method runs synchronously between awaits, which makes each one atomic as a Lua script is.
+ * An express-session store with the same contract as RedisSessionStore, in process memory (development,
+ * tests, `npm start` with no Redis). Every method runs synchronously between awaits, which makes each one
+ * atomic as a Lua script is.
  */
-export class MemorySessionBackend extends SessionBackend {
+export class MemorySessionStore extends Store implements SessionBackend {
   private readonly sessions = new Map<string, Entry>();
   private readonly index = new Map<string, Map<string, number>>();
+  private readonly epochs = new Map<string, number>();
+  private readonly core: SessionStoreCore | undefined;
   private writes = 0;
 
-  constructor(private readonly clock: Clock) {
+  /** Without options it is the bare backend (unit tests of the contract). */
+  constructor(
+    private readonly clock: Clock,
+    options?: ResolvedAuthConsentOptions,
+    tags?: UserTags,
+  ) {
     super();
+    this.core = options && tags ? new SessionStoreCore(this, options, clock, tags) : undefined;
   }
+
+  // express-session's Store contract
+
+  override get(sid: string, cb: Callback): void {
+    settle(this.requireCore().get(sid, async (handle) => this.read(handle)), cb);
+  }
+
+  override set(sid: string, sess: SessionData, cb?: Callback): void {
+    settle(this.requireCore().set(sid, sess as StoreSession), cb ?? noop);
+  }
+
+  override destroy(sid: string, cb?: Callback): void {
+    settle(this.requireCore().destroy(sid), cb ?? noop);
+  }
+
+  override touch(_sid: string, _sess: SessionData, cb?: Callback): void {
+    cb?.(null);
+  }
+
+  override createSession(req: Request, sess: SessionData) {
+    this.requireCore().adopt(req, sess);
+    return super.createSession(req, sess);
+  }
+
+  private requireCore(): SessionStoreCore {
+    if (!this.core) throw new Error('MemorySessionStore needs the module options to serve express-session.');
+    return this.core;
+  }
+
+  // The module's per-user operations (SessionBackend)
 
   private live(handle: string): Entry | undefined {
     const entry = this.sessions.get(handle);
@@ -49,7 +94,8 @@ export class MemorySessionBackend extends SessionBackend {
     return idx;
   }
 
-  async load(handle: string): Promise<StoredSession | null> {
+  /** The stored session under a handle (what RedisSessionStore reads with one GET). */
+  read(handle: string): StoredSession | null {
     const entry = this.live(handle);
     if (!entry) return null;
     const data = JSON.parse(entry.json) as Record<string, unknown>;
@@ -67,6 +113,8 @@ export class MemorySessionBackend extends SessionBackend {
       if (existing.userId && existing.userId !== input.userId) this.index.get(existing.userId)?.delete(handle);
       version = existing.version;
       if (String(existing.version) !== input.loadedVersion) propagated = existing.propagated;
+    } else if (input.userId && input.epoch !== '' && String(this.epochs.get(input.userId) ?? 0) !== input.epoch) {
+      return 'stale';
     } else if (input.userId && input.maxSessions > 0) {
       const idx = this.prune(input.userId);
       if (idx.size >= input.maxSessions) {
@@ -86,7 +134,7 @@ export class MemorySessionBackend extends SessionBackend {
     return 'ok';
   }
 
-  async destroy(handle: string): Promise<boolean> {
+  async destroyHandle(handle: string): Promise<boolean> {
     const entry = this.sessions.get(handle);
     if (!entry) return false;
     this.sessions.delete(handle);
@@ -110,6 +158,7 @@ export class MemorySessionBackend extends SessionBackend {
   }
 
   async destroyAllForUser(userId: string, exceptHandle?: string): Promise<number> {
+    this.epochs.set(userId, (this.epochs.get(userId) ?? 0) + 1);
     const idx = this.index.get(userId);
     if (!idx) return 0;
     let n = 0;
@@ -122,6 +171,10 @@ export class MemorySessionBackend extends SessionBackend {
       idx.delete(handle);
     }
     return n;
+  }
+
+  async epoch(userId: string): Promise<string> {
+    return String(this.epochs.get(userId) ?? 0);
   }
 
   async setKeyForUser(userId: string, key: string, json: string): Promise<number> {
@@ -144,3 +197,5 @@ export class MemorySessionBackend extends SessionBackend {
     for (const userId of [...this.index.keys()]) this.prune(userId);
   }
 }
+
+function noop(): void {}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Clock } from '../common/clock.js';
-import { MemorySessionBackend } from './memory-session.backend.js';
+import { MemorySessionStore } from './memory-session.store.js';
 import type { SaveSessionInput } from './session-backend.js';
 
 class TestClock extends Clock {
@@ -11,24 +11,24 @@ class TestClock extends Clock {
 }
 
 function input(over: Partial<SaveSessionInput> = {}): SaveSessionInput {
-  return { mode: 'create', json: '{"a":1}', userId: 'u1', meta: undefined, expiresAt: 1_000_000 + 60_000, loadedVersion: '0', maxSessions: 0, policy: 'evict-oldest', ...over };
+  return { mode: 'create', json: '{"a":1}', userId: 'u1', meta: undefined, expiresAt: 1_000_000 + 60_000, loadedVersion: '0', maxSessions: 0, policy: 'evict-oldest', epoch: '', ...over };
 }
 
-describe('MemorySessionBackend (the same contract as the Redis scripts)', () => {
+describe('MemorySessionStore (the same contract as the Redis scripts)', () => {
   it('refuses to resurrect a destroyed session on update', async () => {
-    const backend = new MemorySessionBackend(new TestClock());
+    const backend = new MemorySessionStore(new TestClock());
     await backend.save('h1', input());
-    await backend.destroy('h1');
+    await backend.destroyHandle('h1');
     expect(await backend.save('h1', input({ mode: 'update' }))).toBe('gone');
-    expect(await backend.load('h1')).toBeNull();
+    expect(await backend.read('h1')).toBeNull();
   });
 
   it('expires sessions and prunes the index by the clock', async () => {
     const clock = new TestClock();
-    const backend = new MemorySessionBackend(clock);
+    const backend = new MemorySessionStore(clock);
     await backend.save('h1', input());
     clock.t += 60_001;
-    expect(await backend.load('h1')).toBeNull();
+    expect(await backend.read('h1')).toBeNull();
     expect(await backend.list('u1')).toEqual([]);
     expect(await backend.indexSize('u1')).toBe(0);
   });
@@ -37,7 +37,7 @@ describe('MemorySessionBackend (the same contract as the Redis scripts)', () => 
     ['refuse', 'refused', ['a', 'b']],
     ['evict-oldest', 'ok', ['b', 'c']],
   ] as const)('applies maxSessions with %s', async (policy, result, left) => {
-    const backend = new MemorySessionBackend(new TestClock());
+    const backend = new MemorySessionStore(new TestClock());
     await backend.save('a', input({ expiresAt: 1_010_000 }));
     await backend.save('b', input({ expiresAt: 1_020_000 }));
     expect(await backend.save('c', input({ maxSessions: 2, policy }))).toBe(result);
@@ -45,22 +45,22 @@ describe('MemorySessionBackend (the same contract as the Redis scripts)', () => 
   });
 
   it('keeps a propagated key over an older write-back, and folds it when the writer had seen it', async () => {
-    const backend = new MemorySessionBackend(new TestClock());
+    const backend = new MemorySessionStore(new TestClock());
     await backend.save('h', input({ json: '{"consent":"old"}' }));
-    const before = (await backend.load('h'))!;
+    const before = (await backend.read('h'))!;
     expect(await backend.setKeyForUser('u1', 'consent', '"new"')).toBe(1);
     await backend.save('h', input({ mode: 'update', json: '{"consent":"old","x":1}', loadedVersion: before.version }));
-    expect((await backend.load('h'))!.data).toEqual({ consent: 'new', x: 1 });
-    const seen = (await backend.load('h'))!;
+    expect((await backend.read('h'))!.data).toEqual({ consent: 'new', x: 1 });
+    const seen = (await backend.read('h'))!;
     await backend.save('h', input({ mode: 'update', json: '{"consent":"mine"}', loadedVersion: seen.version }));
-    expect((await backend.load('h'))!.data).toEqual({ consent: 'mine' });
+    expect((await backend.read('h'))!.data).toEqual({ consent: 'mine' });
   });
 
   it('revokes only a session of the given user', async () => {
-    const backend = new MemorySessionBackend(new TestClock());
+    const backend = new MemorySessionStore(new TestClock());
     await backend.save('h', input());
     expect(await backend.destroyForUser('u2', 'h')).toBe(false);
     expect(await backend.destroyForUser('u1', 'h')).toBe(true);
-    expect(await backend.load('h')).toBeNull();
+    expect(await backend.read('h')).toBeNull();
   });
 });

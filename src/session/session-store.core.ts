@@ -1,0 +1,164 @@
+import { Logger } from '@nestjs/common';
+import type { Cookie, SessionData } from 'express-session';
+import type { Request } from 'express';
+import type { Clock } from '../common/clock.js';
+import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
+import { SessionBackend, type StoredSession } from './session-backend.js';
+import { sessionEndsAt, type SessionAuthMeta } from './session-meta.js';
+import { sessionHandle, tagOfHandle, type UserTags } from './session-id.js';
+import { SessionLimitError, StaleLoginError } from './session.exceptions.js';
+import { assertOneLine } from './stored-session.codec.js';
+
+/** What the module keeps in an express-session session besides the app's own keys. */
+declare module 'express-session' {
+  interface SessionData {
+    /** Passport's key: the signed-in user's ID (what the module's serializer stores). */
+    passport?: { user?: unknown };
+    /** The module's login facts of a signed-in session (times in ms since the epoch). */
+    authConsent?: SessionAuthMeta;
+  }
+}
+
+/** express-session's session as a store receives it: the data plus its non-enumerable `req`. */
+export type StoreSession = SessionData & { cookie: Cookie; req?: Request };
+
+/** On a request: the session ID it loaded from the store and the version of propagated keys it read. */
+const LOADED = Symbol('authConsentLoaded');
+/** On a parsed session, until express-session hands it to createSession. */
+const VERSION = Symbol('authConsentVersion');
+/** On a request that is signing in: the user's epoch read before the login's checks. */
+const LOGIN_EPOCH = Symbol('authConsentLoginEpoch');
+
+interface Loaded {
+  sid: string;
+  version: string;
+}
+
+type Marked = Request & { [LOADED]?: Loaded; [LOGIN_EPOCH]?: string };
+
+/** The session ID of the request when its session exists in the store (loaded or saved by this request). */
+export function storedSessionId(req: Request): string | undefined {
+  const loaded = (req as Marked)[LOADED];
+  return loaded && loaded.sid === req.sessionID ? loaded.sid : undefined;
+}
+
+/** Marks the request's next session store as a login that read the user's epoch `epoch`. */
+export function setLoginEpoch(req: Request, epoch: string): void {
+  (req as Marked)[LOGIN_EPOCH] = epoch;
+}
+
+/**
+ * What the module's express-session stores (Redis and in-process) add to express-session's contract, in one
+ * place: session IDs become handles (Redis never sees an ID), the idle and absolute timeouts are enforced on
+ * read, the signed-in user and login facts go to the per-user index, an update never resurrects a revoked
+ * session, and a login's session is refused when the user's epoch moved or the session limit is reached.
+ */
+export class SessionStoreCore {
+  private readonly cookie: { path: string; httpOnly: boolean; secure: boolean; sameSite: 'lax' };
+
+  constructor(
+    private readonly backend: SessionBackend,
+    private readonly options: ResolvedAuthConsentOptions,
+    private readonly clock: Clock,
+    private readonly tags: UserTags,
+  ) {
+    this.cookie = { path: '/', httpOnly: true, secure: options.session.cookieSecure, sameSite: 'lax' };
+  }
+
+  /**
+   * The session `sid` names, as express-session inflates it, or null when it is unknown, expired (deleted
+   * now) or was signed in under a user tag that no longer matches (the tag key changed: fail closed).
+   */
+  async get(sid: string, read: (handle: string) => Promise<StoredSession | null>): Promise<SessionData | null> {
+    const handle = sessionHandle(sid);
+    const stored = await read(handle);
+    if (!stored) return null;
+    const { userId, meta } = stored;
+    if (userId && meta && (this.clock.now() >= sessionEndsAt(meta, this.options.session) || tagOfHandle(handle) !== this.tags.of(userId))) {
+      await this.backend.destroyHandle(handle);
+      return null;
+    }
+    const sess = stored.data as unknown as SessionData;
+    if (userId && meta) {
+      const passport = sess.passport && typeof sess.passport === 'object' ? sess.passport : {};
+      sess.passport = { ...passport, user: userId };
+      sess.authConsent = meta;
+    }
+    const expires = meta?.remember ? sessionEndsAt(meta, this.options.session) : undefined;
+    // express-session rebuilds its Cookie from this; the options are the module's, never stored per session.
+    (sess as { cookie: unknown }).cookie = { ...this.cookie, expires: expires === undefined ? null : new Date(expires).toISOString(), originalMaxAge: expires === undefined ? null : expires - Date.now() };
+    Object.defineProperty(sess, VERSION, { value: stored.version });
+    return sess;
+  }
+
+  /** express-session's createSession hook: remembers what the request loaded (see {@link set}). */
+  adopt(req: Request, sess: SessionData): void {
+    const version = (sess as { [VERSION]?: string })[VERSION];
+    if (version !== undefined) (req as Marked)[LOADED] = { sid: req.sessionID, version };
+  }
+
+  /**
+   * Stores the session. A session the request loaded is updated only while it still exists (a revocation
+   * wins over a request in flight); any other is created. Rejects with {@link SessionLimitError} or
+   * {@link StaleLoginError} when a login's session is refused, or with the store's error.
+   */
+  async set(sid: string, sess: StoreSession): Promise<void> {
+    const req = sess.req as Marked | undefined;
+    const loaded = req?.[LOADED];
+    const update = loaded !== undefined && loaded.sid === sid;
+    const { cookie: _cookie, authConsent: metaIn, passport, ...rest } = sess;
+    const userId = metaIn && typeof passport?.user === 'string' ? passport.user : '';
+    const meta = userId ? metaIn : undefined;
+    const data: Record<string, unknown> = rest;
+    if (passport && (typeof passport !== 'object' || Object.keys(passport).some((k) => k !== 'user'))) {
+      // Keys an app keeps beside Passport's user stay; the user itself lives on the index line.
+      const { user: _user, ...others } = passport as Record<string, unknown>;
+      data.passport = userId ? others : passport;
+    }
+    assertOneLine('A session user ID', userId);
+    const json = JSON.stringify(data);
+    const handle = sessionHandle(sid);
+    const now = this.clock.now();
+    const expiresAt = meta ? sessionEndsAt(meta, this.options.session) : now + this.options.session.idleTimeoutMs;
+    if (expiresAt <= now) {
+      await this.backend.destroyHandle(handle);
+      return;
+    }
+    const result = await this.backend.save(handle, {
+      mode: update ? 'update' : 'create',
+      json,
+      userId,
+      meta,
+      expiresAt,
+      loadedVersion: update ? loaded.version : '0',
+      maxSessions: this.options.auth.maxSessionsPerUser,
+      policy: this.options.auth.sessionLimitPolicy,
+      epoch: update ? '' : (req?.[LOGIN_EPOCH] ?? ''),
+    });
+    if (result === 'refused') throw new SessionLimitError('session limit reached');
+    if (result === 'stale') throw new StaleLoginError("the user's sessions were revoked while the login ran");
+    if (result === 'ok' && req && !update) req[LOADED] = { sid, version: '0' };
+  }
+
+  destroy(sid: string): Promise<boolean> {
+    return this.backend.destroyHandle(sessionHandle(sid));
+  }
+}
+
+const logger = new Logger('SessionStore');
+
+/** A store method's callback, as connect-redis types it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type StoreCallback = (err?: unknown, data?: any) => any;
+
+/** Runs a store call for express-session: its callback when given, else the promise. */
+export function settle<T>(work: Promise<T>, cb: StoreCallback | undefined): Promise<T | void> {
+  if (!cb) return work;
+  return work
+    .then(
+      (value) => cb(null, value),
+      (err: unknown) => cb(err),
+    )
+    // What the callback throws is the caller's; it must not become an unhandled rejection.
+    .catch((err: unknown) => logger.error(`A session store callback threw: ${(err as Error)?.message ?? String(err)}`));
+}

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { AUTH_CONSENT_OPTIONS, AuthConsentModule, AuthService, PasswordHasher, SessionService, type ResolvedAuthConsentOptions } from '../src/index.js';
+import { FAST_ARGON2, Gate, indexKeyOf, sessionCookie } from './support/auth-app.js';
+import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { createClient, type RedisClientType } from 'redis';
+
+const tablePrefix = uniquePrefix('race');
+const redisPrefix = `${tablePrefix}:`;
+const OLD = 'the old password 1';
+const NEW = 'the new password 2';
+const IN_FLIGHT = 6;
+
+/** Holds every password check that passed, once it is made, until the test opens the gate: logins in flight. */
+class HeldHasher extends PasswordHasher {
+  holding = false;
+  held = 0;
+  readonly gate = new Gate();
+
+  override async verify(hash: string, password: string): Promise<boolean> {
+    const ok = await super.verify(hash, password);
+    if (this.holding) {
+      this.held++;
+      await this.gate.hold();
+    }
+    return ok;
+  }
+}
+
+let app: INestApplication;
+let auth: AuthService;
+let hasher: HeldHasher;
+let redis: RedisClientType;
+const http = () => request(app.getHttpServer());
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(check()).toBe(true);
+}
+
+/** Starts logins that pass their password check and hold there; `revoke` runs while they are in flight. */
+async function loginsAcross(username: string, revoke: () => Promise<unknown>): Promise<Array<{ status: number; cookie?: string }>> {
+  hasher.gate.reset();
+  hasher.held = 0;
+  hasher.holding = true;
+  const logins = Array.from({ length: IN_FLIGHT }, () => http().post('/auth/login').send({ username, password: OLD }).then((r) => r));
+  await waitUntil(() => hasher.held === IN_FLIGHT);
+  await revoke();
+  hasher.holding = false;
+  hasher.gate.open();
+  return (await Promise.all(logins)).map((r) => ({ status: r.status, cookie: sessionCookie(r) }));
+}
+
+/** Every session those logins left behind must be dead, and the user's index empty. */
+async function expectNoLiveSession(results: Array<{ status: number; cookie?: string }>, userId: string): Promise<void> {
+  for (const r of results) {
+    expect([200, 401]).toContain(r.status);
+    if (r.cookie) await http().get('/auth/me').set('Cookie', r.cookie).expect(401);
+  }
+  expect(await redis.zCard(indexKeyOf(redisPrefix, userId))).toBe(0);
+}
+
+describe('a login in flight never survives a revocation of its user (PostgreSQL + Redis)', () => {
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AuthConsentModule.forRoot({
+          environment: 'test',
+          redis: { url: REDIS_URL },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET, redisPrefix },
+          auth: { argon2: FAST_ARGON2, throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 } },
+        }),
+      ],
+    })
+      .overrideProvider(PasswordHasher)
+      .useFactory({ inject: [AUTH_CONSENT_OPTIONS], factory: (options: ResolvedAuthConsentOptions) => new HeldHasher(options) })
+      .compile();
+    app = moduleRef.createNestApplication({ logger: ['error'] });
+    await app.init();
+    auth = app.get(AuthService);
+    hasher = app.get(PasswordHasher) as HeldHasher;
+    redis = createClient({ url: REDIS_URL });
+    await redis.connect();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await redis?.close();
+    await deleteRedisPrefix(redisPrefix);
+    await dropPrefixedTables(POSTGRES_URL, tablePrefix);
+  });
+
+  let userId: string;
+  let username: string;
+  beforeEach(async () => {
+    username = `u${Math.random().toString(36).slice(2, 10)}`;
+    userId = (await auth.createUser(username, OLD)).id;
+  });
+
+  it('password change: logins that verified the old password store no session', async () => {
+    const results = await loginsAcross(username, () => auth.setPassword(userId, NEW));
+    expect(results.every((r) => r.status === 401)).toBe(true);
+    await expectNoLiveSession(results, userId);
+    // The new password works.
+    await http().post('/auth/login').send({ username, password: NEW }).expect(200);
+  });
+
+  it('disabling the user: logins in flight store no session', async () => {
+    const results = await loginsAcross(username, () => auth.disableUser(userId));
+    await expectNoLiveSession(results, userId);
+  });
+
+  it('an administrator revoking all sessions: logins in flight store no session, later ones work', async () => {
+    const results = await loginsAcross(username, () => app.get(SessionService).revokeAllForUser(userId));
+    expect(results.every((r) => r.status === 401)).toBe(true);
+    await expectNoLiveSession(results, userId);
+    const later = await http().post('/auth/login').send({ username, password: OLD }).expect(200);
+    await http().get('/auth/me').set('Cookie', sessionCookie(later)!).expect(200);
+  });
+});
