@@ -51,7 +51,7 @@ export interface SessionOptions {
   rememberIdleTimeout?: Duration;
   /** Absolute lifetime of "remember me" sessions. Default `'30d'`. */
   rememberAbsoluteTimeout?: Duration;
-  /** Cookie name; `__Host-` is prefixed when the cookie is Secure. Default `'sid'`. */
+  /** Cookie name (`connect.sid` to keep express-session's); `__Host-` is prefixed when the cookie is Secure. Default `'sid'`. */
   cookieName?: string;
   /** `true`, `false` or `'auto'` (Secure when the environment is production). Default `'auto'`. */
   cookieSecure?: boolean | 'auto';
@@ -62,6 +62,12 @@ export interface SessionOptions {
    * Everything else is dropped when the session ID is regenerated. Default `[]`.
    */
   keepOnLogin?: string[];
+  /**
+   * Moving from express-session + connect-redis: the connect-redis prefix its sessions were written under
+   * (its default is `'sess:'`). A session found only there is read once, moved into the module's layout
+   * under a new session ID (still signed in), and deleted. Needs `redis`, the same secret and cookie name.
+   */
+  legacyPrefix?: string;
 }
 
 /** Options after defaults are merged and validated: what the module's services read. */
@@ -79,6 +85,7 @@ export interface ResolvedAuthConsentOptions {
     cookieSecure: boolean;
     redisPrefix: string;
     keepOnLogin: string[];
+    legacyPrefix: string | undefined;
   };
   allowedOrigins: string[];
   trustProxy: boolean | number | string;
@@ -137,7 +144,7 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
   if (cookieSecureOpt !== 'auto' && typeof cookieSecureOpt !== 'boolean') fail(`session.cookieSecure must be true, false or 'auto'; got ${JSON.stringify(cookieSecureOpt)}.`);
   const cookieSecure = cookieSecureOpt === 'auto' ? production : cookieSecureOpt;
   const baseName = s.cookieName ?? 'sid';
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(baseName)) fail(`session.cookieName must be 1-64 letters, digits, _ or -; got '${baseName}'.`);
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(baseName)) fail(`session.cookieName must be 1-64 letters, digits, '.', '_' or '-'; got '${baseName}'.`);
 
   const session = {
     secrets,
@@ -150,7 +157,14 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
     cookieSecure,
     redisPrefix: s.redisPrefix ?? 'ac:',
     keepOnLogin: s.keepOnLogin ?? [],
+    legacyPrefix: s.legacyPrefix,
   };
+  if (session.legacyPrefix !== undefined) {
+    if (typeof session.legacyPrefix !== 'string' || session.legacyPrefix === '' || session.legacyPrefix.startsWith(session.redisPrefix)) {
+      fail(`session.legacyPrefix must be the connect-redis prefix of the old sessions (such as 'sess:'), outside session.redisPrefix; got ${JSON.stringify(session.legacyPrefix)}.`);
+    }
+    if (!redis) fail('session.legacyPrefix needs redis: the old sessions are read from it.');
+  }
   if (typeof session.redisPrefix !== 'string' || /[{}]/.test(session.redisPrefix)) fail(`session.redisPrefix must be a string without '{' or '}' (keys carry a hash tag after it); got ${JSON.stringify(session.redisPrefix)}.`);
   if (!Array.isArray(session.keepOnLogin) || session.keepOnLogin.some((k) => typeof k !== 'string' || k === '' || k === 'cookie' || k === 'passport' || k === 'authConsent')) {
     fail("session.keepOnLogin must be a list of session keys (not 'cookie', 'passport' or 'authConsent').");

@@ -1,6 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import type { Request } from 'express';
 import passport from 'passport';
+import { passportUserId } from '../session/session-store.core.js';
 import type { LoginSessionService } from './login-session.service.js';
 
 /** On an app's request prototype: the module's login service, for Passport's session manager. */
@@ -43,18 +44,13 @@ export class ModuleSessionManager extends SessionManager {
     if (!logins) return super.logIn(req, user, opts, done);
     this._serializeUser(user, req, (err: unknown, serialized: unknown) => {
       if (err) return done(err);
-      const id = userIdOf(serialized) ?? userIdOf(user);
+      const id = passportUserId(serialized) ?? passportUserId(user);
       if (id === undefined) return done(new BadRequestException('Cannot sign in: Passport serialized the user as neither an ID nor an object with a string `id`.'));
       logins.logIn(req, { id }, { remember: opts.remember === true }).then(() => done(), done);
     });
   }
 }
 
-function userIdOf(value: unknown): string | undefined {
-  if (typeof value === 'string' && value !== '') return value;
-  const id = value && typeof value === 'object' ? (value as { id?: unknown }).id : undefined;
-  return typeof id === 'string' && id !== '' ? id : undefined;
-}
 
 let installed = false;
 
@@ -66,7 +62,7 @@ export function installModuleSessionManager(): void {
   if (installed) return;
   installed = true;
   passport.serializeUser((user: Express.User, done: (err: unknown, id?: unknown) => void) => {
-    const id = userIdOf(user);
+    const id = passportUserId(user);
     return id === undefined ? done('pass') : done(null, id);
   });
   globalPassport._sm = new ModuleSessionManager({ key: globalPassport._key ?? 'passport' }, globalPassport.serializeUser.bind(passport));

@@ -26,6 +26,8 @@ const EPOCH_TTL_MS = 24 * 3600 * 1000;
 export class RedisSessionStore extends RedisStore implements SessionBackend {
   private readonly core: SessionStoreCore;
   private readonly keyPrefix: string;
+  /** connect-redis as an app configured it before the module: where `session.legacyPrefix` sessions are read. */
+  private readonly legacy: RedisStore | undefined;
 
   constructor(
     client: RedisClientType,
@@ -37,16 +39,28 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
     super({ client, prefix: options.session.redisPrefix, serializer: { parse: decodeStoredSession as unknown as (text: string) => SessionData, stringify: encodeUnsupported }, disableTouch: true });
     this.keyPrefix = options.session.redisPrefix;
     this.core = new SessionStoreCore(this, options, clock, tags);
+    const legacyPrefix = options.session.legacyPrefix;
+    this.legacy = legacyPrefix === undefined ? undefined : new RedisStore({ client, prefix: legacyPrefix });
   }
 
   // express-session's Store contract
 
   override get(sid: string, cb?: Callback): Promise<SessionData | null | void> {
     // super.get in an arrow keeps connect-redis's read; the key it builds is prefix + the handle's key suffix.
+    const legacy = this.legacy;
     return settle(
-      this.core.get(sid, (handle) => this.runner.bound(super.get(keySuffix(handle)) as Promise<StoredSession | null>)),
+      this.core.get(
+        sid,
+        (handle) => this.runner.bound(super.get(keySuffix(handle)) as Promise<StoredSession | null>),
+        legacy && ((oldSid) => this.runner.bound(legacy.get(oldSid) as Promise<SessionData | null>)),
+      ),
       cb,
     );
+  }
+
+  /** Deletes a session of the legacy layout once it is moved (see SessionMiddleware). */
+  async destroyLegacy(sid: string): Promise<void> {
+    if (this.legacy) await this.runner.bound(this.legacy.destroy(sid));
   }
 
   override set(sid: string, sess: SessionData, cb?: Callback): Promise<void> {

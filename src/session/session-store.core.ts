@@ -28,13 +28,27 @@ const LOADED = Symbol('authConsentLoaded');
 const VERSION = Symbol('authConsentVersion');
 /** On a request that is signing in: the user's epoch read before the login's checks. */
 const LOGIN_EPOCH = Symbol('authConsentLoginEpoch');
+/** On a parsed session, then on its request: it was read from the legacy (connect-redis) layout. */
+const LEGACY = Symbol('authConsentLegacy');
 
 interface Loaded {
   sid: string;
   version: string;
 }
 
-type Marked = Request & { [LOADED]?: Loaded; [LOGIN_EPOCH]?: string };
+type Marked = Request & { [LOADED]?: Loaded; [LOGIN_EPOCH]?: string; [LEGACY]?: boolean };
+
+/** True when the request's session was read from the legacy layout and is still to be moved. */
+export function isLegacySession(req: Request): boolean {
+  return (req as Marked)[LEGACY] === true;
+}
+
+/** The user ID Passport serialized: a non-empty string, or an object with one as its `id`. */
+export function passportUserId(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return value;
+  const id = value && typeof value === 'object' ? (value as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
 
 /** The session ID of the request when its session exists in the store (loaded or saved by this request). */
 export function storedSessionId(req: Request): string | undefined {
@@ -69,10 +83,14 @@ export class SessionStoreCore {
    * The session `sid` names, as express-session inflates it, or null when it is unknown, expired (deleted
    * now) or was signed in under a user tag that no longer matches (the tag key changed: fail closed).
    */
-  async get(sid: string, read: (handle: string) => Promise<StoredSession | null>): Promise<SessionData | null> {
+  async get(
+    sid: string,
+    read: (handle: string) => Promise<StoredSession | null>,
+    readLegacy?: (sid: string) => Promise<SessionData | null>,
+  ): Promise<SessionData | null> {
     const handle = sessionHandle(sid);
     const stored = await read(handle);
-    if (!stored) return null;
+    if (!stored) return readLegacy ? this.legacy(await readLegacy(sid)) : null;
     const { userId, meta } = stored;
     if (userId && meta && (this.clock.now() >= sessionEndsAt(meta, this.options.session) || tagOfHandle(handle) !== this.tags.of(userId))) {
       await this.backend.destroyHandle(handle);
@@ -91,10 +109,21 @@ export class SessionStoreCore {
     return sess;
   }
 
+  /** A session written by express-session + connect-redis, to be moved by SessionMiddleware; the cookie is the module's. */
+  private legacy(sess: SessionData | null): SessionData | null {
+    if (!sess || typeof sess !== 'object') return null;
+    const expires = sess.cookie?.expires ? new Date(sess.cookie.expires).getTime() : NaN;
+    const remembered = Number.isFinite(expires) && expires > Date.now();
+    (sess as { cookie: unknown }).cookie = { ...this.cookie, expires: remembered ? new Date(expires).toISOString() : null, originalMaxAge: remembered ? expires - Date.now() : null };
+    Object.defineProperty(sess, LEGACY, { value: true });
+    return sess;
+  }
+
   /** express-session's createSession hook: remembers what the request loaded (see {@link set}). */
   adopt(req: Request, sess: SessionData): void {
     const version = (sess as { [VERSION]?: string })[VERSION];
     if (version !== undefined) (req as Marked)[LOADED] = { sid: req.sessionID, version };
+    (req as Marked)[LEGACY] = (sess as { [LEGACY]?: boolean })[LEGACY] === true;
   }
 
   /**

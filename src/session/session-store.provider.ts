@@ -13,7 +13,8 @@ import { UserTags } from './session-id.js';
 /** Internal token: the express-session store the module mounts (the same object as its SessionBackend). */
 export const SESSION_STORE = Symbol('AUTH_CONSENT_SESSION_STORE');
 
-export type ModuleSessionStore = Store & SessionBackend;
+/** Deletes a session of the legacy (connect-redis) layout once it is moved; Redis only. */
+export type ModuleSessionStore = Store & SessionBackend & { destroyLegacy?(sid: string): Promise<void> };
 
 export const sessionStoreProviders: Provider[] = [
   {

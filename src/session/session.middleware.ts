@@ -4,8 +4,9 @@ import session from 'express-session';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
-import { newSessionId, randomTag } from './session-id.js';
-import { markSessionUnavailable, sessionEndsAt } from './session-meta.js';
+import { newSessionId, randomTag, UserTags } from './session-id.js';
+import { markSessionUnavailable, sessionEndsAt, type SessionAuthMeta } from './session-meta.js';
+import { isLegacySession, passportUserId, setLoginEpoch } from './session-store.core.js';
 import { SESSION_STORE, type ModuleSessionStore } from './session-store.provider.js';
 import { SessionUserLoader } from './session-user.loader.js';
 import { SessionConflictError } from './session.exceptions.js';
@@ -43,6 +44,7 @@ export class SessionMiddleware {
     @Inject(SESSION_STORE) readonly store: ModuleSessionStore,
     private readonly users: SessionUserLoader,
     private readonly clock: Clock,
+    private readonly tags: UserTags,
   ) {
     const s = options.session;
     this.cookieName = s.cookieName;
@@ -79,10 +81,49 @@ export class SessionMiddleware {
         this.logger.warn(`Session load failed: ${(err as Error)?.message ?? String(err)}`);
         markSessionUnavailable(req);
       }
+      if (isLegacySession(req)) {
+        this.moveLegacy(req).then(() => this.signedIn(req)).then(next);
+        return;
+      }
       const signingIn = this.signedIn(req);
       if (signingIn) signingIn.then(next);
       else next();
     });
+  }
+
+  /**
+   * A session written by express-session + connect-redis (`session.legacyPrefix`), read once: its data moves
+   * to a new session ID in the module's layout (signed in, with fresh timeouts, when Passport's user is a
+   * user of the app's), and the old key is deleted. The client gets the new cookie with this response.
+   */
+  private async moveLegacy(req: Request): Promise<void> {
+    const old = req.session as unknown as Record<string, unknown> & { regenerate(cb: (err?: unknown) => void): void };
+    const oldId = req.sessionID;
+    const { cookie, passport, ...data } = old;
+    const remember = (cookie as { expires?: Date | null }).expires != null;
+    const userId = passportUserId((passport as { user?: unknown } | undefined)?.user);
+    try {
+      const user = userId === undefined ? null : await this.users.load(userId);
+      setNextSessionTag(req, user ? this.tags.of(userId!) : randomTag());
+      await promised((done) => old.regenerate(done));
+      const session = req.session;
+      Object.assign(session, data);
+      if (user) {
+        const now = this.clock.now();
+        const s = this.options.session;
+        const meta: SessionAuthMeta = { createdAt: now, lastSeenAt: now, absoluteExpiresAt: now + (remember ? s.rememberAbsoluteTimeoutMs : s.absoluteTimeoutMs), remember, ip: req.ip, userAgent: req.get('user-agent')?.slice(0, 256) };
+        session.passport = { user: userId };
+        session.authConsent = meta;
+        if (remember) session.cookie.expires = new Date(sessionEndsAt(meta, s));
+        setLoginEpoch(req, await this.store.epoch(userId!));
+      }
+      await promised((done) => session.save(done));
+      await this.store.destroyLegacy?.(oldId);
+    } catch (err) {
+      this.logger.warn(`Moving a legacy session failed: ${(err as Error)?.message ?? String(err)}`);
+      markSessionUnavailable(req);
+      (req as { session: unknown }).session = null;
+    }
   }
 
   /** The sentence a conflicting session middleware gets (at boot, or on the first request it shows up in). */
@@ -153,3 +194,7 @@ export class SessionMiddleware {
 }
 
 function noop(): void {}
+
+function promised(call: (done: (err?: unknown) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => call((err) => (err ? reject(err) : resolve())));
+}
