@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { createCluster } from 'redis';
 import { AuthConsentConfigError } from './auth-consent.exceptions.js';
 import { resolveOptions } from './auth-consent.options.js';
 
@@ -18,6 +20,17 @@ describe('resolveOptions', () => {
     });
     expect(o.session.secrets).toHaveLength(1);
     expect(o.warnings).toHaveLength(2);
+  });
+
+  it('refuses an ioredis client and a cluster client at boot, each with one sentence', () => {
+    const ioredis = new Redis({ lazyConnect: true });
+    try {
+      expect(() => resolveOptions({ redis: { client: ioredis as never } })).toThrow(/redis.client is an ioredis client; .*createClient/);
+    } finally {
+      ioredis.disconnect();
+    }
+    const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }] });
+    expect(() => resolveOptions({ redis: { client: cluster as never } })).toThrow(/Redis Cluster or Sentinel client/);
   });
 
   it('uses a __Host- cookie when Secure', () => {

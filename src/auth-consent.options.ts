@@ -117,6 +117,14 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
       if (!/^rediss?:\/\//.test(redis.url)) fail(`redis.url must start with redis:// or rediss://; got '${redis.url.split(':')[0]}:…'.`);
     } else if (!('client' in redis) || typeof redis.client?.sendCommand !== 'function') {
       fail('redis must be { url } or { client } with a node-redis client; remove it to use the in-process store in development.');
+    } else {
+      const client = redis.client as unknown as Record<string, unknown>;
+      if (typeof client.status === 'string' && !('isOpen' in client)) {
+        fail("redis.client is an ioredis client; the module and connect-redis 9 need node-redis: pass `createClient({ url })` from 'redis' (or { url }).");
+      }
+      if ('masters' in client || 'getSentinelNode' in client) {
+        fail('redis.client is a Redis Cluster or Sentinel client, which this version does not support yet: pass a single-node client from `createClient()`.');
+      }
     }
   } else if (production) {
     fail('redis is required in production (set REDIS_URL): the in-process session store loses sessions on restart and is not shared between instances.');
