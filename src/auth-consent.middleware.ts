@@ -1,6 +1,5 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import passport from 'passport';
+import type { NextFunction, Request, Response } from 'express';
 import { ConsentGate } from './consent/consent-gate.js';
 import { CsrfCheck } from './session/csrf-check.js';
 import { SessionMiddleware } from './session/session.middleware.js';
@@ -18,14 +17,13 @@ const INSTALLED = Symbol('nestjs-auth-consent:installed');
 
 /**
  * The module's middleware, mounted on every path (see AuthConsentModule.configure), as ONE Express layer:
- * express-session with the module's store, then what `passport.initialize()` and `passport.session()` do,
- * then the CSRF check, then the consent gate. What the gate needs on every response (its cookie filter) is
- * installed once on the app's response prototype rather than as closures per request.
+ * express-session with the module's store and what `passport.session()` does (SessionMiddleware), then the
+ * CSRF check, then the consent gate. What the gate needs on every response (its cookie filter) is installed
+ * once on the app's response prototype, and what `passport.initialize()` adds to requests once on its
+ * request prototype (AuthConsentModule), rather than per request.
  */
 @Injectable()
 export class AuthConsentMiddleware implements NestMiddleware {
-  private readonly passportInitialize: RequestHandler = passport.initialize();
-
   constructor(
     private readonly session: SessionMiddleware,
     private readonly csrf: CsrfCheck,
@@ -37,6 +35,7 @@ export class AuthConsentMiddleware implements NestMiddleware {
     const response = app.response as Record<string | symbol, unknown>;
     if (response[INSTALLED]) throw new Error('AuthConsentModule is installed twice on one Express app; import it once (forRoot / forRootAsync).');
     response[INSTALLED] = true;
+    this.session.installOn(app.request);
     this.gate.installOn(app.request);
     const { gate, session } = this;
     const cookieName = session.cookieName;
@@ -60,7 +59,6 @@ export class AuthConsentMiddleware implements NestMiddleware {
   use(req: Request, res: Response, next: NextFunction): void {
     this.session.use(req, res, () => {
       try {
-        this.passportInitialize(req, res, noop);
         this.csrf.assert(req);
         const gating = this.gate.begin(req);
         if (gating) gating.then(() => next(), next);
@@ -72,5 +70,3 @@ export class AuthConsentMiddleware implements NestMiddleware {
     });
   }
 }
-
-function noop(): void {}

@@ -18,7 +18,7 @@ import { SessionMiddleware } from './session/session.middleware.js';
 import { sessionStoreProviders } from './session/session-store.provider.js';
 import { AuthConsentMiddleware, type ExpressPrototypes } from './auth-consent.middleware.js';
 import { LoginSessionService } from './auth/login-session.service.js';
-import { installModuleSessionManager, MODULE_LOGINS } from './auth/passport-session.manager.js';
+import { installModuleSessionManager, installPassportRequestMethods, MODULE_LOGINS } from './auth/passport-session.manager.js';
 import { SessionConflictError } from './session/session.exceptions.js';
 
 /**
@@ -77,6 +77,7 @@ export class AuthConsentModule extends ConfigurableModuleClass implements NestMo
     if (!app.request || !app.response) throw new Error('AuthConsentModule needs the Express platform (@nestjs/platform-express).');
     this.middleware.installOn({ request: app.request, response: app.response });
     // Passport's req.logIn reaches this app's login service through its requests (ModuleSessionManager).
+    installPassportRequestMethods(app.request);
     Object.defineProperty(app.request, MODULE_LOGINS, { value: this.logins });
     installModuleSessionManager();
   }

@@ -55,10 +55,6 @@ export class MemorySessionStore extends Store implements SessionBackend {
     settle(this.requireCore().destroy(sid), cb ?? noop);
   }
 
-  override touch(_sid: string, _sess: SessionData, cb?: Callback): void {
-    cb?.(null);
-  }
-
   override createSession(req: Request, sess: SessionData) {
     this.requireCore().adopt(req, sess);
     return super.createSession(req, sess);

@@ -20,8 +20,8 @@ const EPOCH_TTL_MS = 24 * 3600 * 1000;
  * index. A session is read by connect-redis's own `get` (one GET, parsed by the stored-session codec as its
  * serializer) under a key built from the session's handle; writes, deletions and the index are Lua scripts
  * (session-scripts.ts) so each is atomic. Every call is bounded in time (RedisScriptRunner): a stalled Redis
- * is an error (503), never a hung request. Touch is off: the idle window slides by a save at most once per
- * `auth.touchInterval` (see SessionMiddleware).
+ * is an error (503), never a hung request. The store has no `touch`: the idle window slides by a save at most
+ * once per `auth.touchInterval` (see SessionMiddleware).
  */
 export class RedisSessionStore extends RedisStore implements SessionBackend {
   private readonly core: SessionStoreCore;
@@ -41,6 +41,9 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
     this.core = new SessionStoreCore(this, options, clock, tags);
     const legacyPrefix = options.session.legacyPrefix;
     this.legacy = legacyPrefix === undefined ? undefined : new RedisStore({ client, prefix: legacyPrefix });
+    // No touch: express-session then ends an unchanged session's response in one write, with no store call
+    // (with touch it splits the body around a store round trip). The idle window slides by a save instead.
+    Object.defineProperty(this, 'touch', { value: undefined });
   }
 
   // express-session's Store contract
@@ -65,10 +68,6 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
 
   override set(sid: string, sess: SessionData, cb?: Callback): Promise<void> {
     return settle(this.core.set(sid, sess as StoreSession), cb);
-  }
-
-  override async touch(_sid: string, _sess: SessionData, cb?: Callback): Promise<void> {
-    cb?.(null);
   }
 
   override destroy(sid: string, cb?: Callback): Promise<unknown> {

@@ -31,6 +31,8 @@ const LOGIN_EPOCH = Symbol('authConsentLoginEpoch');
 /** On a parsed session, then on its request: it was read from the legacy (connect-redis) layout. */
 const LEGACY = Symbol('authConsentLegacy');
 
+const HANDLES_CACHED = 10_000;
+
 interface Loaded {
   sid: string;
   version: string;
@@ -69,6 +71,9 @@ export function setLoginEpoch(req: Request, epoch: string): void {
  */
 export class SessionStoreCore {
   private readonly cookie: { path: string; httpOnly: boolean; secure: boolean; sameSite: 'lax' };
+  /** The cookie of a browser-session (not remembered) session, shared: express-session copies it. */
+  private readonly browserCookie: object;
+  private readonly handles = new Map<string, string>();
 
   constructor(
     private readonly backend: SessionBackend,
@@ -77,6 +82,7 @@ export class SessionStoreCore {
     private readonly tags: UserTags,
   ) {
     this.cookie = { path: '/', httpOnly: true, secure: options.session.cookieSecure, sameSite: 'lax' };
+    this.browserCookie = Object.freeze({ ...this.cookie, expires: null, originalMaxAge: null });
   }
 
   /**
@@ -88,7 +94,7 @@ export class SessionStoreCore {
     read: (handle: string) => Promise<StoredSession | null>,
     readLegacy?: (sid: string) => Promise<SessionData | null>,
   ): Promise<SessionData | null> {
-    const handle = sessionHandle(sid);
+    const handle = this.handleOf(sid);
     const stored = await read(handle);
     if (!stored) return readLegacy ? this.legacy(await readLegacy(sid)) : null;
     const { userId, meta } = stored;
@@ -103,9 +109,10 @@ export class SessionStoreCore {
       sess.authConsent = meta;
     }
     const expires = meta?.remember ? sessionEndsAt(meta, this.options.session) : undefined;
-    // express-session rebuilds its Cookie from this; the options are the module's, never stored per session.
-    (sess as { cookie: unknown }).cookie = { ...this.cookie, expires: expires === undefined ? null : new Date(expires).toISOString(), originalMaxAge: expires === undefined ? null : expires - Date.now() };
-    Object.defineProperty(sess, VERSION, { value: stored.version });
+    // express-session rebuilds its Cookie from this (copying it); the options are the module's, never stored.
+    (sess as { cookie: unknown }).cookie = expires === undefined ? this.browserCookie : { ...this.cookie, expires: new Date(expires).toISOString(), originalMaxAge: expires - Date.now() };
+    // A symbol key: express-session's copy (for…in) and its change hash (JSON) both pass over it.
+    (sess as { [VERSION]?: string })[VERSION] = stored.version;
     return sess;
   }
 
@@ -115,7 +122,7 @@ export class SessionStoreCore {
     const expires = sess.cookie?.expires ? new Date(sess.cookie.expires).getTime() : NaN;
     const remembered = Number.isFinite(expires) && expires > Date.now();
     (sess as { cookie: unknown }).cookie = { ...this.cookie, expires: remembered ? new Date(expires).toISOString() : null, originalMaxAge: remembered ? expires - Date.now() : null };
-    Object.defineProperty(sess, LEGACY, { value: true });
+    (sess as { [LEGACY]?: boolean })[LEGACY] = true;
     return sess;
   }
 
@@ -123,7 +130,7 @@ export class SessionStoreCore {
   adopt(req: Request, sess: SessionData): void {
     const version = (sess as { [VERSION]?: string })[VERSION];
     if (version !== undefined) (req as Marked)[LOADED] = { sid: req.sessionID, version };
-    (req as Marked)[LEGACY] = (sess as { [LEGACY]?: boolean })[LEGACY] === true;
+    else if ((sess as { [LEGACY]?: boolean })[LEGACY]) (req as Marked)[LEGACY] = true;
   }
 
   /**
@@ -170,7 +177,19 @@ export class SessionStoreCore {
   }
 
   destroy(sid: string): Promise<boolean> {
+    this.handles.delete(sid);
     return this.backend.destroyHandle(sessionHandle(sid));
+  }
+
+  /** The handle of a session ID read from a cookie, remembered (bounded): a returning cookie costs no hash. */
+  private handleOf(sid: string): string {
+    let handle = this.handles.get(sid);
+    if (handle === undefined) {
+      handle = sessionHandle(sid);
+      if (this.handles.size >= HANDLES_CACHED) this.handles.delete(this.handles.keys().next().value as string);
+      this.handles.set(sid, handle);
+    }
+    return handle;
   }
 }
 

@@ -11,6 +11,8 @@ import { SESSION_STORE, type ModuleSessionStore } from './session-store.provider
 import { SessionUserLoader } from './session-user.loader.js';
 import { SessionConflictError } from './session.exceptions.js';
 
+/** On a request whose session express-session created on its first read (see SessionMiddleware.installOn). */
+const LAZY_RAN = Symbol('authConsentLazySession');
 /** On a request about to regenerate its session at login: the tag its new ID carries (its user's). */
 const NEXT_TAG = Symbol('authConsentNextTag');
 
@@ -66,16 +68,18 @@ export class SessionMiddleware {
 
   /** Calls `next` once the request's session (if it carries one) is loaded and its user resolved; never with an error. */
   use(req: Request, res: Response, next: () => void): void {
-    if (req.session !== undefined && (req.sessionStore as unknown) !== this.store) {
+    if (Object.prototype.hasOwnProperty.call(req, 'session') && (req.sessionStore as unknown) !== this.store) {
       this.logger.error(this.conflictMessage());
       throw new SessionConflictError(this.conflictMessage());
     }
     const header = req.headers.cookie;
+    // Without a session cookie there is nothing to load: express-session runs if the request reads req.session.
     if (header === undefined || !header.includes(this.marker)) {
-      this.deferSession(req, res);
       next();
       return;
     }
+    // express-session's own first read of req.session must not start it a second time (installOn).
+    (req as Request & { [LAZY_RAN]?: true })[LAZY_RAN] = true;
     this.expressSession(req, res, (err?: unknown) => {
       if (err) {
         this.logger.warn(`Session load failed: ${(err as Error)?.message ?? String(err)}`);
@@ -135,22 +139,24 @@ export class SessionMiddleware {
   }
 
   /**
-   * express-session runs on the request's first read of `req.session`, synchronously (without a cookie it
-   * reads no store), so the app sees express-session's Session as always.
+   * Makes express-session run on a request's first read of `req.session` when the request carried no
+   * session cookie (see {@link use}): synchronously, since without a cookie it reads no store, so the app
+   * sees express-session's Session as always. Installed once on the app's request prototype; express-session's
+   * own `req.session = …` lands on the request itself.
    */
-  private deferSession(req: Request, res: Response): void {
+  installOn(requestPrototype: object): void {
     const run = this.expressSession;
-    Object.defineProperty(req, 'session', {
+    Object.defineProperty(requestPrototype, 'session', {
       configurable: true,
-      enumerable: true,
-      get(this: Request) {
-        delete (this as Partial<Request>).session;
-        run(this, res, noop);
-        return this.session;
+      get(this: Request & { [LAZY_RAN]?: true }) {
+        // Once per request: after a destroy (`delete req.session`) a read is undefined, as with express-session.
+        if (this[LAZY_RAN] || this.res === undefined) return undefined;
+        this[LAZY_RAN] = true;
+        run(this, this.res, noop);
+        return Object.prototype.hasOwnProperty.call(this, 'session') ? this.session : undefined;
       },
       set(this: Request, value: unknown) {
-        delete (this as Partial<Request>).session;
-        (this as { session: unknown }).session = value;
+        Object.defineProperty(this, 'session', { value, writable: true, configurable: true, enumerable: true });
       },
     });
   }
