@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { OutgoingHttpHeaders } from 'node:http';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
+import { filterSetCookies, writeHeadHeadersIndex } from '../common/write-head-headers.js';
 import { deferConsentContext, getConsentContext, setConsentContext } from './consent-context.js';
 import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentVisitorCookie } from './consent-visitor-cookie.js';
@@ -82,39 +82,19 @@ export class ConsentGate {
     };
   }
 
-  /** Called as the response's headers are written, with writeHead's arguments. */
+  /**
+   * Called as the response's headers are written, with writeHead's arguments (edited in place, see
+   * write-head-headers.ts): filters the Set-Cookie values set with setHeader and those passed to writeHead,
+   * in every form Node accepts.
+   */
   beforeHeaders(req: Request, res: Response, args: unknown[]): void {
-    const current = res.getHeader('set-cookie');
-    // Headers handed straight to writeHead(status, [message], headers) bypass setHeader.
-    const headers = typeof args[1] === 'string' ? args[2] : args[1];
+    const stored = res.getHeader('set-cookie');
+    const passed = args[writeHeadHeadersIndex(args)];
     // Most responses set no cookie and pass no headers: nothing to look at.
-    if (current === undefined && (headers === undefined || headers === null)) return;
+    if (stored === undefined && (typeof passed !== 'object' || passed === null)) return;
     let keeper: ((value: string) => boolean) | undefined;
     // Decisions are looked up only for a response that sets a cookie.
     const keep = (value: string) => (keeper ??= this.allowed(req))(value);
-    if (current !== undefined) {
-      const values = (Array.isArray(current) ? current : [current]).map(String);
-      const kept = values.filter(keep);
-      if (kept.length === 0) res.removeHeader('set-cookie');
-      else if (kept.length !== values.length) res.setHeader('set-cookie', kept);
-    }
-    if (Array.isArray(headers)) {
-      // Raw form: [name, value, name, value, …] or [[name, value], …].
-      if (headers.length > 0 && Array.isArray(headers[0])) {
-        const pairs = headers as Array<[string, string]>;
-        for (let i = pairs.length - 1; i >= 0; i--) if (/^set-cookie$/i.test(pairs[i][0]) && !keep(String(pairs[i][1]))) pairs.splice(i, 1);
-      } else {
-        for (let i = headers.length - 2; i >= 0; i -= 2) if (/^set-cookie$/i.test(String(headers[i])) && !keep(String(headers[i + 1]))) headers.splice(i, 2);
-      }
-    } else if (headers && typeof headers === 'object') {
-      const h = headers as OutgoingHttpHeaders;
-      for (const key of Object.keys(h)) {
-        if (!/^set-cookie$/i.test(key)) continue;
-        const v = h[key];
-        const kept = (Array.isArray(v) ? v : [v]).map(String).filter(keep);
-        if (kept.length === 0) delete h[key];
-        else h[key] = kept;
-      }
-    }
+    filterSetCookies(res, args, keep);
   }
 }
