@@ -2,28 +2,29 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
-import { filterSetCookies, writeHeadHeadersIndex } from '../common/write-head-headers.js';
+import { editWriteHeadHeader, filterSetCookies, writeHeadHeadersIndex } from '../common/write-head-headers.js';
 import { deferConsentContext, getConsentContext, setConsentContext } from './consent-context.js';
 import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentVisitorCookie } from './consent-visitor-cookie.js';
 import { ConsentService } from './consent.service.js';
+import { isDeletingSetCookie, parseCookieDate, setCookieName } from './set-cookie.js';
 
-/** The cookie name of a Set-Cookie value. */
-function cookieName(setCookie: string): string {
-  const eq = setCookie.indexOf('=');
-  return (eq < 0 ? setCookie : setCookie.slice(0, eq)).trim();
-}
-
-/** A Set-Cookie that deletes its cookie stores nothing, so it always passes (withdrawal relies on it). */
-function isExpiring(setCookie: string): boolean {
-  const maxAge = /;\s*max-age\s*=\s*(-?\d+)/i.exec(setCookie);
-  if (maxAge) return Number(maxAge[1]) <= 0;
-  const expires = /;\s*expires\s*=\s*([^;]+)/i.exec(setCookie);
-  if (expires) {
-    const at = Date.parse(expires[1]);
-    return Number.isFinite(at) && at <= Date.now();
+/**
+ * The response's time as a browser judges Expires against it: browsers correct for clock skew with the
+ * response's Date header (Chromium), so a Date the app set that is earlier than now counts, and one that
+ * cannot be read makes no Expires count as past.
+ */
+function responseTime(res: Response, args: unknown[]): number {
+  const dates: unknown[] = [];
+  editWriteHeadHeader(args, 'date', (value) => (dates.push(value), value));
+  dates.push(res.getHeader('date'));
+  let at = Date.now();
+  for (const date of dates.flat()) {
+    if (date === undefined) continue;
+    const parsed = parseCookieDate(String(date));
+    at = Number.isNaN(parsed) ? -Infinity : Math.min(at, parsed);
   }
-  return false;
+  return at;
 }
 
 /**
@@ -64,11 +65,13 @@ export class ConsentGate {
   }
 
   /** Whether a Set-Cookie value may leave, under the decisions in force when headers are written. */
-  private allowed(req: Request): (value: string) => boolean {
+  private allowed(req: Request, res: Response, args: unknown[]): (value: string) => boolean {
     const decisions = this.consent.effectiveDecisions(getConsentContext(req));
+    let now: number | undefined;
+    const reference = () => (now ??= responseTime(res, args));
     return (value) => {
-      const name = cookieName(value);
-      if (this.ownCookies.has(name) || isExpiring(value)) return true;
+      const name = setCookieName(value);
+      if (this.ownCookies.has(name) || isDeletingSetCookie(value, reference)) return true;
       const category = this.policy.categoryOfCookie(name);
       if (category === undefined) {
         const mode = this.policy.options.undeclaredCookies;
@@ -94,7 +97,7 @@ export class ConsentGate {
     if (stored === undefined && (typeof passed !== 'object' || passed === null)) return;
     let keeper: ((value: string) => boolean) | undefined;
     // Decisions are looked up only for a response that sets a cookie.
-    const keep = (value: string) => (keeper ??= this.allowed(req))(value);
+    const keep = (value: string) => (keeper ??= this.allowed(req, res, args))(value);
     filterSetCookies(res, args, keep);
   }
 }
