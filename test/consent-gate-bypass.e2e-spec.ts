@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, Param, Req, Res, type INestApplication } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import request from 'supertest';
+import type { AuthConsentModuleOptions } from '../src/index.js';
 import { AUDIT_SECRET, bootDemoWithClock, TestClock } from './support/consent.js';
 import { TEST_SECRET } from './support/services.js';
 
@@ -17,9 +18,9 @@ const EXPIRY_TRICKS = [
 ];
 
 /**
- * The ways past the consent gate from the security review (issue 15, item 3), black-box over HTTP on the
- * demo's categories: every route tries to set demo_analytics (analytics) and demo_theme (preferences),
- * which an undecided visitor must never receive.
+ * The ways past the consent gate from the security review (issue 15, item 3; item 6's RegExp patterns),
+ * black-box over HTTP on the demo's categories: every route tries to set demo_analytics (analytics) and
+ * demo_theme (preferences), which an undecided visitor must never receive.
  */
 @Controller('probe')
 class WriteHeadProbeController {
@@ -58,6 +59,12 @@ class WriteHeadProbeController {
     res.end('ok');
   }
 
+  @Get('pattern')
+  pattern(@Res() res: Response): void {
+    res.setHeader('Set-Cookie', ['trk_1=1; Path=/', 'ytrk_1=1; Path=/']);
+    res.end('ok');
+  }
+
   /** Session data plus headers handed to writeHead(status, undefined, headers). */
   @Get('session-raw')
   sessionRaw(@Req() req: Request, @Res() res: Response): void {
@@ -65,6 +72,16 @@ class WriteHeadProbeController {
     res.writeHead(200, undefined as never, { 'Cache-Control': 'public, max-age=60', 'Set-Cookie': 'app_pref=1; Path=/', 'Content-Type': 'text/plain' });
     res.end('ok');
   }
+}
+
+/** Cookie patterns given as RegExps with the g and y flags (test() moves their lastIndex). */
+function withStatefulPatterns(o: AuthConsentModuleOptions): AuthConsentModuleOptions {
+  const categories = o.consent!.categories!.map((c) =>
+    c.key === 'analytics'
+      ? { ...c, cookies: [...(c.cookies ?? []), { pattern: /^trk_/g, purpose: 'Tracking', duration: '1 day', provider: 'test' }, { pattern: /ytrk_/y, purpose: 'Tracking', duration: '1 day', provider: 'test' }] }
+      : c,
+  );
+  return { ...o, consent: { ...o.consent, categories } };
 }
 
 let app: INestApplication;
@@ -75,7 +92,7 @@ beforeAll(async () => {
   app = await bootDemoWithClock(
     { DATABASE_URL: 'sqlite::memory:', SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET },
     new TestClock(Date.now()),
-    (o) => o,
+    withStatefulPatterns,
     [WriteHeadProbeController],
   );
 });
@@ -131,5 +148,13 @@ describe("Expires judged against the response's Date header", () => {
 describe('nameless cookies', () => {
   it('=demo_analytics=1 and a bare demo_analytics count as demo_analytics (undeclaredCookies: warn)', async () => {
     expect(raw(await http().get('/probe/nameless').expect(200))).toEqual([]);
+  });
+});
+
+describe('cookie patterns given as RegExps with g or y flags', () => {
+  it('match every time (test() no longer alternates with lastIndex)', async () => {
+    for (let i = 0; i < 4; i++) expect(raw(await http().get('/probe/pattern').expect(200))).toEqual([]);
+    const granted = await http().get('/probe/pattern').set('Cookie', await acceptAllCookie()).expect(200);
+    expect(raw(granted).length).toBe(2);
   });
 });
