@@ -32,12 +32,17 @@ describe('parseCookieDate: the form servers send', () => {
     ['thu, 01 jan 1970 00:00:01 gmt', 1000],
     ['Thu, 01-Jan-1970 00:00:00 GMT', 0],
     ['Sun, 29 Feb 2032 23:59:59 GMT', Date.UTC(2032, 1, 29, 23, 59, 59)],
+    ['Tue, 29 Feb 2000 00:00:00 GMT', Date.UTC(2000, 1, 29)],
+    ['Thu, 31 Dec 2099 00:00:00 GMT', Date.UTC(2099, 11, 31)],
   ])('%j → %i', (text, at) => {
     expect(parseCookieDate(text)).toBe(at);
   });
 
   it.each([
     'Sat, 31 Feb 1970 00:00:00 GMT',
+    'Mon, 29 Feb 2100 00:00:00 GMT',
+    'Thu, 31 Apr 1970 00:00:00 GMT',
+    'Thu, 00 Jan 1970 00:00:00 GMT',
     'Thu, 01 Jan 1000 00:00:00 GMT',
     'Thu, 01 Jan 1970 24:00:00 GMT',
     'Jan, 01 Feb 1970 00:00:00 GMT',
@@ -112,6 +117,8 @@ describe('isDeletingSetCookie', () => {
     const counting = () => (reads++, NOW);
     isDeletingSetCookie('a=1; Max-Age=0', counting);
     isDeletingSetCookie('a=1; Path=/', counting);
+    isDeletingSetCookie(`a=1; Max-Age=60; Path=/; Expires=${PAST}`, counting);
+    isDeletingSetCookie('a=1; Expires=garbage', counting);
     expect(reads).toBe(0);
   });
 });

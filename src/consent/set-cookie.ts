@@ -5,8 +5,18 @@
  * `test/browser/set-cookie-chromium.e2e-spec.ts` checks both against Chromium.
  */
 
-/** RFC 6265 §5.2 trims WSP (space and tab) only; Chromium too (a leading no-break space stays in the name). */
-const WSP = /^[ \t]+|[ \t]+$/g;
+/** `s` from `from` to `to` without leading and trailing WSP: RFC 6265 §5.2 trims space and tab only, as Chromium does (a no-break space stays). */
+function trimmed(s: string, from: number, to: number): string {
+  while (from < to && (s.charCodeAt(from) === 32 || s.charCodeAt(from) === 9)) from++;
+  while (to > from && (s.charCodeAt(to - 1) === 32 || s.charCodeAt(to - 1) === 9)) to--;
+  return s.slice(from, to);
+}
+
+/** Where the first `char` in `s` from `from` is, or `end` when there is none before it. */
+function indexBefore(s: string, char: string, from: number, end: number): number {
+  const at = s.indexOf(char, from);
+  return at < 0 || at > end ? end : at;
+}
 
 /**
  * The name a Set-Cookie value's cookie is sent back under. RFC 6265bis §5.6 (and Chromium) parse `x` and
@@ -15,16 +25,17 @@ const WSP = /^[ \t]+|[ \t]+$/g;
  * (Chromium 156 drops it). So the name is what precedes the first '=' once leading '=' are dropped.
  */
 export function setCookieName(setCookie: string): string {
-  const semi = setCookie.indexOf(';');
-  const pair = (semi < 0 ? setCookie : setCookie.slice(0, semi)).replace(/^[= \t]+/, '');
-  const eq = pair.indexOf('=');
-  return (eq < 0 ? pair : pair.slice(0, eq)).replace(WSP, '');
+  const end = indexBefore(setCookie, ';', 0, setCookie.length);
+  let start = 0;
+  for (let c = setCookie.charCodeAt(0); start < end && (c === 61 || c === 32 || c === 9); c = setCookie.charCodeAt(++start));
+  return trimmed(setCookie, start, indexBefore(setCookie, '=', start, end));
 }
 
 /** RFC 6265 §5.2.2 delta-seconds: an optional '-' then digits (Chromium also takes '+'; taking less is safe). */
 const MAX_AGE = /^-?\d+$/;
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * The form RFC 6265 §4.1.1 tells servers to send (`Thu, 01 Jan 1970 00:00:00 GMT`, also with '-' between
@@ -39,9 +50,10 @@ export function parseCookieDate(text: string): number {
   const [day, month, year, h, min, s] = [Number(m[1]), MONTHS.indexOf(m[2].toLowerCase()), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])];
   // §5.1.1 step 5: these abort the parse (the browser then keeps a session cookie).
   if (month < 0 || day < 1 || year < 1601 || h > 23 || min > 59 || s > 59) return NaN;
-  const at = Date.UTC(year, month, day, h, min, s);
   // 31 Feb is no date: Chromium keeps such a cookie as a session cookie.
-  return new Date(at).getUTCDate() === day ? at : NaN;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 1 ? (leap ? 29 : 28) : DAYS[month])) return NaN;
+  return Date.UTC(year, month, day, h, min, s);
 }
 
 /**
@@ -56,20 +68,23 @@ export function parseCookieDate(text: string): number {
 export function isDeletingSetCookie(setCookie: string, reference: () => number): boolean {
   let maxAge: boolean | undefined;
   let expires: boolean | undefined;
-  let semi = setCookie.indexOf(';');
-  while (semi >= 0) {
+  for (let semi = setCookie.indexOf(';'); semi >= 0; ) {
     const next = setCookie.indexOf(';', semi + 1);
-    const av = next < 0 ? setCookie.slice(semi + 1) : setCookie.slice(semi + 1, next);
+    const end = next < 0 ? setCookie.length : next;
+    const eq = indexBefore(setCookie, '=', semi + 1, end);
+    const name = trimmed(setCookie, semi + 1, eq);
     semi = next;
-    const eq = av.indexOf('=');
-    const name = (eq < 0 ? av : av.slice(0, eq)).replace(WSP, '').toLowerCase();
-    if (name !== 'max-age' && name !== 'expires') continue;
-    const value = eq < 0 ? '' : av.slice(eq + 1).replace(WSP, '');
-    if (name === 'max-age') {
+    // Both names have seven letters: most attributes are skipped here.
+    if (name.length !== 7) continue;
+    const attribute = name.toLowerCase();
+    if (attribute === 'max-age') {
+      const value = eq < end ? trimmed(setCookie, eq + 1, end) : '';
       const deletes = value.length <= 1024 && MAX_AGE.test(value) && Number(value) <= 0;
       maxAge = (maxAge ?? true) && deletes;
-    } else {
-      expires = (expires ?? true) && parseCookieDate(value) <= reference();
+    } else if (attribute === 'expires' && maxAge === undefined && expires !== false) {
+      // Once a Max-Age is seen, Expires no longer decides; the response's time is read only when needed.
+      const at = parseCookieDate(eq < end ? trimmed(setCookie, eq + 1, end) : '');
+      expires = !Number.isNaN(at) && at <= reference();
     }
   }
   return maxAge ?? expires ?? false;
