@@ -20,13 +20,14 @@ const T0 = Date.UTC(2025, 0, 1);
 const DAY = 86_400_000;
 const ACTIONS = ['grant', 'refuse', 'update', 'withdraw', 'link'];
 const SOURCES = ['banner', 'settings', 'api', 'gpc'];
-const NASTY_AGENTS = ['=HYPERLINK("http://evil.example")', '+1+2', '-3', '@SUM(A1)', '\tcmd', '\rcmd', 'a,"b"\r\nc', 'plain'];
+const NASTY_AGENTS = ['=HYPERLINK("http://evil.example")', '+1+2', '-3', '@SUM(A1)', '\tcmd', '\rcmd', 'a,"b"\r\nc', 'plain', 'x;=1+1;', '-Xk3_-9aZ', 'Mozilla/5.0 (X11; Linux x86_64)'];
 
 /** 300 events over 25 subjects and 10 days, three per millisecond so the id breaks ties. */
 function fixtures(): EventSpec[] {
   return Array.from({ length: 300 }, (_, i) => ({
     subjectType: i % 25 < 5 ? 'user' : 'visitor',
-    subjectId: `s${i % 25}`,
+    // One visitor ID begins with '-' (one random base64url ID in 64 does): the CSV must keep it as it is.
+    subjectId: i % 25 === 24 ? '-v24' : `s${i % 25}`,
     action: ACTIONS[i % ACTIONS.length],
     source: SOURCES[i % SOURCES.length],
     before: i % 7 === 0 ? { necessary: true, preferences: true } : null,
@@ -169,15 +170,25 @@ describe.each([
     expect(new Set(rows.map((r) => r[0]))).toEqual(new Set(all.map((e) => String(e.id))));
     const ua = header.indexOf('user_agent');
     const agents = new Set(rows.map((r) => r[ua]));
-    for (const nasty of ['=HYPERLINK("http://evil.example")', '+1+2', '-3', '@SUM(A1)', '\tcmd', '\rcmd']) {
+    for (const nasty of ['=HYPERLINK("http://evil.example")', '+1+2', '@SUM(A1)', '\tcmd', '\rcmd']) {
       expect(agents).toContain(`'${nasty}`);
       expect(agents).not.toContain(nasty);
     }
+    // A number or an identifier that begins with '-' is not altered; a formula after a ';' is defused.
+    expect(agents).toContain('-3');
+    expect(agents).toContain('-Xk3_-9aZ');
+    expect(new Set(rows.map((r) => r[header.indexOf('subject_id')]))).toContain('-v24');
+    expect(agents).toContain("x;'=1+1;");
     expect(agents).toContain('a,"b"\r\nc');
+    expect(agents).toContain('Mozilla/5.0 (X11; Linux x86_64)');
     for (const row of rows) {
       expect(row).toHaveLength(CONSENT_EVENT_CSV_COLUMNS.length);
-      for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+      for (const cell of row) expect(cell).not.toMatch(/^[=@\t\r]|^[+-](?![\w.-]*$)/);
     }
+    // Read as Excel does where ';' is the list separator: every ';' starts a cell, whatever the quotes.
+    const afterSemicolons = (res.body as string).split(/\r\n|[\r\n]/).flatMap((line) => line.split(';').slice(1));
+    expect(afterSemicolons.length).toBeGreaterThan(0);
+    for (const cell of afterSemicolons) expect(cell).not.toMatch(/^"*[=+\-@]/);
     const byId = new Map(all.map((e) => [String(e.id), e]));
     const row = rows[0];
     const source = byId.get(row[0])!;

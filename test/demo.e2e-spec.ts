@@ -44,6 +44,16 @@ describe('the demo app', () => {
       await request(http).get('/consent/banner.js').set('If-None-Match', banner.headers.etag).expect(304);
     });
 
+    it('serves its pages whatever the letter case and with a trailing slash, as Express routes them (was a 500)', async () => {
+      const http = app.getHttpServer();
+      for (const [path, marker] of [['/Login', 'login.js'], ['/login/', 'login.js'], ['/ACCOUNT', 'account.js'], ['/Admin/', 'admin.js'], ['/LOGIN/', 'login.js']]) {
+        const res = await request(http).get(path).expect(200).expect('Content-Type', /html/);
+        expect(res.text).toContain(`/assets/${marker}`);
+      }
+      await request(http).get('/ASSETS/app.js').expect(200);
+      expect((await request(http).get('/assets/App.js').expect(404)).body).toMatchObject({ statusCode: 404 });
+    });
+
     it('closes the data source and the Redis client it opened on shutdown', async () => {
       const dataSource = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
       const redis = app.get<RedisClientType | null>(AUTH_CONSENT_REDIS);

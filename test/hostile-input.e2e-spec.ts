@@ -41,6 +41,8 @@ const BODIES: Array<[string, string, string?]> = [
   ['wrong types', '{"username": 1, "password": {"$gt": ""}, "remember": "yes", "decisions": "all", "policyVersion": 1, "choice": 5}'],
   ['unicode and NUL username', JSON.stringify({ username: 'ro\u0000ot\u202e\ud83d\ude00', password: 'x\u0000y', currentPassword: '\u0000', newPassword: '\u0000'.repeat(20) })],
   ['lone surrogate', '{"username": "\\ud800", "password": "\\udfff"}'],
+  // Only the login's own fields, so that the NUL reaches the login itself (the body above is refused for its extra ones).
+  ['NUL username alone', JSON.stringify({ username: 'ro\u0000ot', password: 'x' })],
   ['oversized (200 kB)', big(200_000)],
   ['form-encoded', 'username=root&password=x&__proto__[admin]=1', 'application/x-www-form-urlencoded'],
   ['text/plain', 'username=root', 'text/plain'],

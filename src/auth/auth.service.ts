@@ -8,7 +8,7 @@ import type { AuthUser } from './auth-user.js';
 import { PasswordPolicyError } from './auth.exceptions.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { UserStore, type StoredUser } from './user-store.js';
-import { foldUsername } from './username.js';
+import { foldUsername, mayNameAnAccount, USERNAME_PATTERN } from './username.js';
 
 export function toAuthUser(user: StoredUser): AuthUser {
   return { id: user.id, username: user.username, roles: [...user.roles] };
@@ -49,7 +49,7 @@ export class AuthService {
     password: string,
     beforeVerify?: (userId: string | undefined) => Promise<void>,
   ): Promise<{ user: AuthUser; passwordChangedAt: number } | null> {
-    const user = await this.users.findByUsername(foldUsername(username));
+    const user = await this.findByUsername(username);
     await beforeVerify?.(user?.id);
     if (!user) {
       await this.hasher.verifyDummy(password);
@@ -86,7 +86,7 @@ export class AuthService {
   /** Creates a user (CLI, seeding, tests); throws UsernameTakenError or PasswordPolicyError. */
   async createUser(username: string, password: string, roles: string[] = []): Promise<AuthUser> {
     const folded = foldUsername(username);
-    if (!/^[^\s\p{C}]{1,254}$/u.test(folded)) throw new PasswordPolicyError('A username is 1-254 characters without spaces or control characters.');
+    if (!USERNAME_PATTERN.test(folded)) throw new PasswordPolicyError('A username is 1-254 characters without spaces or control characters.');
     this.checkPolicy(password);
     return toAuthUser(await this.users.create({ username: folded, passwordHash: await this.hasher.hash(password), roles }));
   }
@@ -119,8 +119,10 @@ export class AuthService {
     return this.sessions.revokeAllForUser(userId);
   }
 
-  findByUsername(username: string): Promise<StoredUser | null> {
-    return this.users.findByUsername(foldUsername(username));
+  /** The user of that name (folded); null without asking the store for a name no account can have (a control character). */
+  async findByUsername(username: string): Promise<StoredUser | null> {
+    const folded = foldUsername(username);
+    return mayNameAnAccount(folded) ? this.users.findByUsername(folded) : null;
   }
 
   private checkPolicy(password: string): void {

@@ -1,29 +1,30 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { OutgoingHttpHeaders } from 'node:http';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
+import { editWriteHeadHeader, filterSetCookies, writeHeadHeadersIndex } from '../common/write-head-headers.js';
 import { deferConsentContext, getConsentContext, setConsentContext } from './consent-context.js';
 import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentVisitorCookie } from './consent-visitor-cookie.js';
 import { ConsentService } from './consent.service.js';
+import { isDeletingSetCookie, parseCookieDate, setCookieName } from './set-cookie.js';
 
-/** The cookie name of a Set-Cookie value. */
-function cookieName(setCookie: string): string {
-  const eq = setCookie.indexOf('=');
-  return (eq < 0 ? setCookie : setCookie.slice(0, eq)).trim();
-}
-
-/** A Set-Cookie that deletes its cookie stores nothing, so it always passes (withdrawal relies on it). */
-function isExpiring(setCookie: string): boolean {
-  const maxAge = /;\s*max-age\s*=\s*(-?\d+)/i.exec(setCookie);
-  if (maxAge) return Number(maxAge[1]) <= 0;
-  const expires = /;\s*expires\s*=\s*([^;]+)/i.exec(setCookie);
-  if (expires) {
-    const at = Date.parse(expires[1]);
-    return Number.isFinite(at) && at <= Date.now();
+/**
+ * The response's time as a browser judges Expires against it: browsers correct for clock skew with the
+ * response's Date header (Chromium), so a Date the app set that is earlier than now counts, and one that
+ * cannot be read makes no Expires count as past.
+ */
+function responseTime(res: Response, args: unknown[]): number {
+  const dates: unknown[] = [];
+  editWriteHeadHeader(args, 'date', (value) => (dates.push(value), value));
+  dates.push(res.getHeader('date'));
+  let at = Date.now();
+  for (const date of dates.flat()) {
+    if (date === undefined) continue;
+    const parsed = parseCookieDate(String(date));
+    at = Number.isNaN(parsed) ? -Infinity : Math.min(at, parsed);
   }
-  return false;
+  return at;
 }
 
 /**
@@ -64,11 +65,13 @@ export class ConsentGate {
   }
 
   /** Whether a Set-Cookie value may leave, under the decisions in force when headers are written. */
-  private allowed(req: Request): (value: string) => boolean {
+  private allowed(req: Request, res: Response, args: unknown[]): (value: string) => boolean {
     const decisions = this.consent.effectiveDecisions(getConsentContext(req));
+    let now: number | undefined;
+    const reference = () => (now ??= responseTime(res, args));
     return (value) => {
-      const name = cookieName(value);
-      if (this.ownCookies.has(name) || isExpiring(value)) return true;
+      const name = setCookieName(value);
+      if (this.ownCookies.has(name) || isDeletingSetCookie(value, reference)) return true;
       const category = this.policy.categoryOfCookie(name);
       if (category === undefined) {
         const mode = this.policy.options.undeclaredCookies;
@@ -82,39 +85,19 @@ export class ConsentGate {
     };
   }
 
-  /** Called as the response's headers are written, with writeHead's arguments. */
+  /**
+   * Called as the response's headers are written, with writeHead's arguments (edited in place, see
+   * write-head-headers.ts): filters the Set-Cookie values set with setHeader and those passed to writeHead,
+   * in every form Node accepts.
+   */
   beforeHeaders(req: Request, res: Response, args: unknown[]): void {
-    const current = res.getHeader('set-cookie');
-    // Headers handed straight to writeHead(status, [message], headers) bypass setHeader.
-    const headers = typeof args[1] === 'string' ? args[2] : args[1];
+    const stored = res.getHeader('set-cookie');
+    const passed = args[writeHeadHeadersIndex(args)];
     // Most responses set no cookie and pass no headers: nothing to look at.
-    if (current === undefined && (headers === undefined || headers === null)) return;
+    if (stored === undefined && (typeof passed !== 'object' || passed === null)) return;
     let keeper: ((value: string) => boolean) | undefined;
     // Decisions are looked up only for a response that sets a cookie.
-    const keep = (value: string) => (keeper ??= this.allowed(req))(value);
-    if (current !== undefined) {
-      const values = (Array.isArray(current) ? current : [current]).map(String);
-      const kept = values.filter(keep);
-      if (kept.length === 0) res.removeHeader('set-cookie');
-      else if (kept.length !== values.length) res.setHeader('set-cookie', kept);
-    }
-    if (Array.isArray(headers)) {
-      // Raw form: [name, value, name, value, …] or [[name, value], …].
-      if (headers.length > 0 && Array.isArray(headers[0])) {
-        const pairs = headers as Array<[string, string]>;
-        for (let i = pairs.length - 1; i >= 0; i--) if (/^set-cookie$/i.test(pairs[i][0]) && !keep(String(pairs[i][1]))) pairs.splice(i, 1);
-      } else {
-        for (let i = headers.length - 2; i >= 0; i -= 2) if (/^set-cookie$/i.test(String(headers[i])) && !keep(String(headers[i + 1]))) headers.splice(i, 2);
-      }
-    } else if (headers && typeof headers === 'object') {
-      const h = headers as OutgoingHttpHeaders;
-      for (const key of Object.keys(h)) {
-        if (!/^set-cookie$/i.test(key)) continue;
-        const v = h[key];
-        const kept = (Array.isArray(v) ? v : [v]).map(String).filter(keep);
-        if (kept.length === 0) delete h[key];
-        else h[key] = kept;
-      }
-    }
+    const keep = (value: string) => (keeper ??= this.allowed(req, res, args))(value);
+    filterSetCookies(res, args, keep);
   }
 }

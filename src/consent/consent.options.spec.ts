@@ -26,6 +26,17 @@ describe('resolveConsentOptions', () => {
     expect(r.refusalLifetimeMs).toBe(30 * 86_400_000);
   });
 
+  it('uses RegExp patterns without g and y, on a copy: the same name matches every time', () => {
+    const global = /^trk_/g;
+    const sticky = /trk_/iy;
+    const r = resolveConsentOptions({ categories: [{ key: 'analytics', name: 'A', description: '', cookies: [{ pattern: global, ...cookie }, { pattern: sticky, ...cookie }] }] });
+    const [g, y] = r.categories[1].cookies.map((c) => c.pattern!);
+    expect([g.flags, y.flags, g.source, y.source]).toEqual(['', 'i', '^trk_', 'trk_']);
+    for (let i = 0; i < 4; i++) expect([g.test('trk_1'), y.test('TRK_1'), y.test('x_trk_1')]).toEqual([true, true, true]);
+    expect(g).not.toBe(global);
+    expect(global.flags).toBe('g');
+  });
+
   it.each<[string, ConsentOptions, RegExp]>([
     ['duplicate key', { categories: [{ key: 'a', name: 'A', description: '' }, { key: 'a', name: 'B', description: '' }] }, /declared twice/],
     ['necessary refusable', { categories: [{ key: 'necessary', name: 'N', description: '', required: false }] }, /always required/],

@@ -1,7 +1,11 @@
 import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
 import { parseDuration, type Duration } from '../common/duration.js';
 
-/** A cookie a category covers: an exact `name`, or a `pattern` (a RegExp, or a glob where `*` matches any run of characters). */
+/**
+ * A cookie a category covers: an exact `name`, or a `pattern` (a RegExp, or a glob where `*` matches any run
+ * of characters). A RegExp is used without its g and y flags (it matches anywhere in the name unless
+ * anchored: write `/^_ga/`, not `/_ga/y`).
+ */
 export interface ConsentCookieDeclaration {
   name?: string;
   pattern?: RegExp | string;
@@ -115,7 +119,8 @@ function resolveCookie(where: string, c: ConsentCookieDeclaration): ResolvedCons
   if (hasName && (typeof c.name !== 'string' || !COOKIE_NAME.test(c.name))) fail(`${where}.name must be a valid cookie name; got ${JSON.stringify(c.name)}.`);
   let pattern: RegExp | undefined;
   if (hasPattern) {
-    if (c.pattern instanceof RegExp) pattern = c.pattern;
+    // A copy without g and y: test() on those moves lastIndex, so the same name would match every other time.
+    if (c.pattern instanceof RegExp) pattern = new RegExp(c.pattern.source, c.pattern.flags.replace(/[gy]/g, ''));
     else if (typeof c.pattern === 'string' && c.pattern.length > 0) pattern = globToRegExp(c.pattern);
     else fail(`${where}.pattern must be a RegExp or a glob string such as '_ga*'.`);
   }

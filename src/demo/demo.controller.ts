@@ -16,9 +16,21 @@ export class DemoController {
     this.page('', res);
   }
 
-  @Get(['login', 'account', 'admin'])
-  named(@Res() res: Response): void {
-    this.page(res.req.path.slice(1), res);
+  // One handler per page: Express matches /Login, /login/ and /LOGIN here too, so the page is never read
+  // from the request's path.
+  @Get('login')
+  login(@Res() res: Response): void {
+    this.page('login', res);
+  }
+
+  @Get('account')
+  account(@Res() res: Response): void {
+    this.page('account', res);
+  }
+
+  @Get('admin')
+  admin(@Res() res: Response): void {
+    this.page('admin', res);
   }
 
   @Get('assets/:file')
@@ -28,7 +40,7 @@ export class DemoController {
     res.sendFile(file, { root: PUBLIC_DIR });
   }
 
-  private page(name: string, res: Response): void {
+  private page(name: '' | 'login' | 'account' | 'admin', res: Response): void {
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(PAGES[name], { root: PUBLIC_DIR });
   }
