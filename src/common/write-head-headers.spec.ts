@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { addNoStoreCookie, filterSetCookies } from './write-head-headers.js';
+import onHeaders from 'on-headers';
+import { markNoStoreWithSessionCookie, passWriteHeadAsNodeReadsIt } from '../session/session-cookie.headers.js';
+import { filterSetCookies } from './write-head-headers.js';
 
 /**
- * The header editing on a bare http.Server, hooked as the module hooks Express's response: the gate's
- * filter (here: refuse every cookie named ads) then the session cookie, on writeHead's own arguments.
+ * The header editing on a bare http.Server, hooked as the module's stack hooks Express's response: on the
+ * response itself, express-session's on-headers hook (here: it appends the session cookie as
+ * express-session's setcookie does) behind the module's argument fix; under it, the module's own hook
+ * (AuthConsentMiddleware): the gate's filter (here: refuse every cookie named ads), then no-store when the
+ * session cookie goes out.
  */
 type Scenario = (res: ServerResponse) => void;
 const scenarios = new Map<string, Scenario>();
@@ -23,9 +28,16 @@ beforeAll(async () => {
     const original = res.writeHead;
     res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
       filterSetCookies(this, args, refuseAds);
-      if (session) addNoStoreCookie(this, SID, args);
+      markNoStoreWithSessionCookie(this, 'sid', args);
       return (original as (...a: unknown[]) => ServerResponse).apply(this, args);
     } as ServerResponse['writeHead'];
+    if (session) {
+      onHeaders(res, function (this: ServerResponse) {
+        const prev = this.getHeader('Set-Cookie') ?? [];
+        this.setHeader('Set-Cookie', Array.isArray(prev) ? [...prev, SID] : [String(prev), SID]);
+      });
+      passWriteHeadAsNodeReadsIt(res);
+    }
     try {
       scenario(res);
       res.end('ok');

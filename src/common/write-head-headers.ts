@@ -71,10 +71,6 @@ export function editWriteHeadHeader(args: unknown[], name: string, edit: (value:
   return found;
 }
 
-function asList(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
-}
-
 /** A Set-Cookie value (a string or a list of them) without the cookies `keep` refuses; the value itself when it keeps all. */
 function keptCookies(value: unknown, keep: (setCookie: string) => boolean): unknown {
   if (value === undefined || value === null) return value;
@@ -97,24 +93,4 @@ export function filterSetCookies(res: ServerResponse, writeHeadArgs: unknown[], 
     else res.setHeader('set-cookie', kept as string[]);
   }
   editWriteHeadHeader(writeHeadArgs, 'set-cookie', (value) => keptCookies(value, keep));
-}
-
-/**
- * Adds a Set-Cookie and `Cache-Control: no-store` to a response about to write its headers (writeHead's
- * arguments). Passed headers of either name would replace those set with setHeader, so when the app passes
- * one, it is edited there (the cookie joins the Set-Cookie that wins); otherwise setHeader does, except
- * with `[name, value]` pairs, which Node accepts only when no header was set with setHeader.
- */
-export function addNoStoreCookie(res: ServerResponse, cookie: string, writeHeadArgs: unknown[]): void {
-  const pairs = isHeaderPairs(writeHeadArgs[writeHeadHeadersIndex(writeHeadArgs)]);
-  const cookiePassed = editWriteHeadHeader(writeHeadArgs, 'set-cookie', (value, last) => (last ? [...asList(value), cookie] : value)) > 0;
-  const cachePassed = editWriteHeadHeader(writeHeadArgs, 'cache-control', () => 'no-store') > 0;
-  if (pairs) {
-    const index = writeHeadHeadersIndex(writeHeadArgs);
-    const extra = [...(cookiePassed ? [] : [['Set-Cookie', cookie]]), ...(cachePassed ? [] : [['Cache-Control', 'no-store']])];
-    if (extra.length > 0) writeHeadArgs[index] = [...(writeHeadArgs[index] as unknown[][]), ...extra];
-    return;
-  }
-  if (!cookiePassed) res.setHeader('set-cookie', [...asList(res.getHeader('set-cookie')).map(String), cookie]);
-  if (!cachePassed) res.setHeader('Cache-Control', 'no-store');
 }

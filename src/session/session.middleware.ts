@@ -10,6 +10,7 @@ import { isLegacySession, passportUserId, setLoginEpoch } from './session-store.
 import { SESSION_STORE, type ModuleSessionStore } from './session-store.provider.js';
 import { SessionUserLoader } from './session-user.loader.js';
 import { SessionConflictError } from './session.exceptions.js';
+import { passWriteHeadAsNodeReadsIt } from './session-cookie.headers.js';
 
 /** On a request whose session express-session created on its first read (see SessionMiddleware.installOn). */
 const LAZY_RAN = Symbol('authConsentLazySession');
@@ -81,6 +82,7 @@ export class SessionMiddleware {
     // express-session's own first read of req.session must not start it a second time (installOn).
     (req as Request & { [LAZY_RAN]?: true })[LAZY_RAN] = true;
     this.expressSession(req, res, (err?: unknown) => {
+      passWriteHeadAsNodeReadsIt(res);
       if (err) {
         this.logger.warn(`Session load failed: ${(err as Error)?.message ?? String(err)}`);
         markSessionUnavailable(req);
@@ -153,6 +155,7 @@ export class SessionMiddleware {
         if (this[LAZY_RAN] || this.res === undefined) return undefined;
         this[LAZY_RAN] = true;
         run(this, this.res, noop);
+        passWriteHeadAsNodeReadsIt(this.res);
         return Object.prototype.hasOwnProperty.call(this, 'session') ? this.session : undefined;
       },
       set(this: Request, value: unknown) {
