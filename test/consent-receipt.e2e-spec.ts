@@ -41,18 +41,23 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
     for (const e of chain.events) {
       expect(e.seq).toBe(seq++);
       expect(e.prev_hash).toBe(prev);
-      const recomputed = audit.hashEvent({
-        seq: e.seq,
-        action: e.action,
-        decisionsBefore: e.decisions_before,
-        decisionsAfter: e.decisions_after,
-        policyVersion: e.policy_version,
-        policyHash: e.policy_hash,
-        source: e.collection_method,
-        locale: e.locale,
-        createdAt: new Date(e.timestamp),
-        prevHash: e.prev_hash,
-      });
+      expect(e.format).toBe(2);
+      const recomputed = audit.hashEvent(
+        {
+          seq: e.seq,
+          action: e.action,
+          decisionsBefore: e.decisions_before,
+          decisionsAfter: e.decisions_after,
+          policyVersion: e.policy_version,
+          policyHash: e.policy_hash,
+          source: e.collection_method,
+          locale: e.locale,
+          createdAt: new Date(e.timestamp),
+          prevHash: e.prev_hash,
+          format: e.format,
+        },
+        audit.subjectPseudonym(chain.subject),
+      );
       expect(recomputed).toBe(e.hash);
       prev = e.hash;
     }
