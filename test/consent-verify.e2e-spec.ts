@@ -5,7 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
+import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
+import { ConsentChainCheck } from '../src/consent/consent-chain-check.js';
+import { ConsentCheckpointEntity } from '../src/consent/consent-checkpoint.entity.js';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
+import { CONSENT_FORMAT_LEGACY } from '../src/consent/consent-format.js';
+import { ConsentHeadEntity } from '../src/consent/consent-head.entity.js';
+import { CONSENT_KEYS, type ConsentKeys } from '../src/consent/consent-keys.provider.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
 import { AUTH_CONSENT_DATA_SOURCE, ConsentEventCategoryEntity, ConsentService, type ConsentSubject } from '../src/index.js';
 import { AUDIT_SECRET, bootDemoWithClock, DAY, TestClock } from './support/consent.js';
@@ -317,5 +323,156 @@ describe.each([
       }
       expect((await consent.verify()).ok).toBe(base.ok);
     });
+  });
+});
+
+/**
+ * Chains written before event format 2 (format 1: nothing in their hashes names the subject). They are made
+ * here by writing decisions, then re-hashing them the format-1 way and dropping every checkpoint, which is what
+ * a database from before the upgrade holds; a second app then boots on it as the upgraded module would.
+ */
+describe.each([
+  ['PostgreSQL', POSTGRES_URL],
+  ['MariaDB', MARIADB_URL],
+  ['SQLite', `sqlite:${join(sqliteDir, 'legacy.sqlite')}`],
+])('format-1 chains after the upgrade on %s', (_name, url) => {
+  const prefix = uniquePrefix('clegacy');
+  const clock = new TestClock();
+  const env = { DATABASE_URL: url, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET };
+  const apps: INestApplication[] = [];
+  let ds: DataSource;
+  let consent: ConsentService;
+  const visitorOne: ConsentSubject = { type: 'visitor', id: 'legacy-visitor-1' };
+  const userTwo: ConsentSubject = { type: 'user', id: 'legacy-user-2' };
+  const userThree: ConsentSubject = { type: 'user', id: 'legacy-user-3' };
+  const target: ConsentSubject = { type: 'user', id: 'legacy-target' };
+
+  const where = (s: ConsentSubject) => ({ subjectType: s.type, subjectId: s.id });
+  const events = (s: ConsentSubject) => ds.getRepository(ConsentEventEntity).find({ where: where(s), order: { seq: 'ASC' } });
+  const checkpoints = () => ds.getRepository(ConsentCheckpointEntity);
+  const boot = async () => {
+    const app = await bootDemoWithClock(env, clock);
+    apps.push(app);
+    return app;
+  };
+
+  /** Moves every row of a subject to another subject, as an attacker's UPDATEs would. */
+  async function move(from: ConsentSubject, to: ConsentSubject): Promise<void> {
+    for (const entity of [ConsentEventEntity, ConsentHeadEntity, ConsentCheckpointEntity, ConsentRecordEntity]) {
+      await ds.getRepository<{ subjectType: string; subjectId: string }>(entity).update(where(from), where(to));
+    }
+  }
+
+  beforeAll(async () => {
+    const writer = await boot();
+    ds = writer.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
+    consent = writer.get(ConsentService);
+    const audit = writer.get(ConsentAuditService);
+    for (const [s, steps] of [
+      [visitorOne, [true, false, true]],
+      [userTwo, [true, true]],
+      [userThree, [false, true]],
+    ] as const) {
+      for (const analytics of steps) {
+        clock.advance(1000);
+        await consent.recordFor(s, { analytics, marketing: !analytics });
+      }
+      // The format-1 hashes these events would have had, chained again.
+      let prev: string | null = null;
+      for (const e of await events(s)) {
+        const hash = audit.hashEvent({ ...e, prevHash: prev, format: CONSENT_FORMAT_LEGACY }, '');
+        await ds.getRepository(ConsentEventEntity).update({ id: e.id }, { hash, prevHash: prev, format: CONSENT_FORMAT_LEGACY });
+        prev = hash;
+      }
+      await ds.getRepository(ConsentHeadEntity).update(where(s), { hash: prev });
+    }
+    await checkpoints().createQueryBuilder().delete().execute();
+    // A head checkpoint the old version signed (format-1 MAC) keeps verifying.
+    const [last] = (await events(visitorOne)).slice(-1);
+    const cp = { ...where(visitorOne), kind: 'head' as const, seq: last.seq, hash: last.hash, events: 0, createdAt: new Date(clock.now()), format: CONSENT_FORMAT_LEGACY };
+    await checkpoints().insert({ ...cp, mac: new ConsentChainCheck(writer.get<ConsentKeys>(CONSENT_KEYS)).checkpointMac(cp, '')! });
+  });
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    if (!url.startsWith('sqlite')) await dropPrefixedTables(url, prefix);
+  });
+
+  it('need an anchor, which the first boot after the upgrade writes; then they verify as format 1, and an edit still shows', async () => {
+    expect(await consent.verify(visitorOne)).toMatchObject({ ok: false, brokenAt: 3, reason: expect.stringMatching(/no subject anchor/) });
+    await boot();
+    expect(await checkpoints().countBy({ kind: 'anchor' })).toBe(3);
+    expect(await checkpoints().countBy({ kind: 'anchored' })).toBe(1);
+    expect(await consent.verify()).toMatchObject({ ok: true, subjects: 3, checked: 7, broken: 0 });
+    expect((await events(visitorOne)).map((e) => e.format)).toEqual([1, 1, 1]);
+    // A later boot finds the marker and anchors nothing more.
+    await boot();
+    expect(await checkpoints().countBy({ kind: 'anchor' })).toBe(3);
+
+    const [first] = await events(userTwo);
+    await ds.getRepository(ConsentEventEntity).update({ id: first.id }, { decisionsAfter: { ...first.decisionsAfter, marketing: true } });
+    expect(await consent.verify(userTwo)).toMatchObject({ ok: false, brokenAt: 1, reason: expect.stringMatching(/edited/) });
+    await ds.getRepository(ConsentEventEntity).update({ id: first.id }, { decisionsAfter: first.decisionsAfter });
+    expect(await consent.verify(userTwo)).toMatchObject({ ok: true, checked: 2 });
+  });
+
+  it('moved onto another subject: caught by the anchor, and by its absence when the anchor is dropped', async () => {
+    await move(visitorOne, target);
+    expect(await consent.verify(target)).toMatchObject({ ok: false, reason: expect.stringMatching(/anchor/) });
+    const anchor = await checkpoints().findOneByOrFail({ ...where(target), kind: 'anchor' });
+    await checkpoints().delete({ id: anchor.id });
+    await checkpoints().delete({ ...where(target), kind: 'head' });
+    expect(await consent.verify(target)).toMatchObject({ ok: false, reason: expect.stringMatching(/no subject anchor/) });
+    await checkpoints().insert(anchor);
+    await move(target, visitorOne);
+    expect(await consent.verify(visitorOne)).toMatchObject({ ok: true, checked: 3 });
+  });
+
+  it('a format-2 event that extends a format-1 chain binds it; a deleted upgrade marker then anchors nothing at boot', async () => {
+    clock.advance(1000);
+    await consent.recordFor(userTwo, { analytics: false });
+    expect((await events(userTwo)).map((e) => e.format)).toEqual([1, 1, 2]);
+    expect(await consent.verify(userTwo)).toMatchObject({ ok: true, checked: 3 });
+    await move(userTwo, target);
+    expect(await consent.verify(target)).toMatchObject({ ok: false });
+    await move(target, userTwo);
+
+    // The attacker moves a format-1 chain, drops its anchor and the upgrade marker, and waits for a restart.
+    await move(visitorOne, target);
+    await checkpoints().delete({ ...where(target), kind: 'anchor' });
+    await checkpoints().delete({ kind: 'anchored' });
+    await boot();
+    expect(await checkpoints().countBy({ ...where(target), kind: 'anchor' })).toBe(0);
+    expect(await consent.verify(target)).toMatchObject({ ok: false, reason: expect.stringMatching(/no subject anchor/) });
+    await move(target, visitorOne);
+    // The operator re-anchors after putting it back (the documented escape hatch).
+    expect(await consent.anchorLegacyChains()).toBe(1);
+    expect(await consent.verify()).toMatchObject({ ok: true, broken: 0 });
+  });
+
+  it('erasure and retention of a format-1 chain keep it verifying', async () => {
+    const { pseudonym } = await consent.eraseSubject(userThree);
+    const erased: ConsentSubject = { type: 'user', id: pseudonym };
+    expect((await events(erased)).map((e) => [e.format, e.action])).toEqual([
+      [1, expect.any(String)],
+      [1, expect.any(String)],
+      [2, 'erase'],
+    ]);
+    expect(await consent.verify(erased)).toMatchObject({ ok: true, checked: 3 });
+
+    const [newest] = (await events(visitorOne)).slice(-1);
+    await ds.getRepository(ConsentEventEntity).update({ id: newest.id }, { ip: '203.0.113.0', userAgent: 'test-agent/1' });
+    clock.advance(400 * DAY);
+    const retaining = await bootDemoWithClock(env, clock, (o) => ({ ...o, consent: { ...o.consent, retention: '365d' } }));
+    try {
+      expect((await retaining.get(ConsentService).applyRetention()).events).toBeGreaterThan(0);
+    } finally {
+      await retaining.close();
+    }
+    // Each chain keeps its newest event, which its record (or erasure) rests on; the folds are format 2.
+    expect((await events(erased)).map((e) => e.seq)).toEqual([3]);
+    expect((await events(visitorOne)).map((e) => [e.seq, e.ip, e.userAgent])).toEqual([[3, null, null]]);
+    expect((await checkpoints().findBy({ kind: 'fold' })).map((c) => c.format)).toEqual([2, 2, 2]);
+    expect(await consent.verify()).toMatchObject({ ok: true, broken: 0 });
   });
 });
