@@ -428,6 +428,22 @@ describe.each([
     expect(await consent.verify(visitorOne)).toMatchObject({ ok: true, checked: 3 });
   });
 
+  it("a format-1 retention fold of another chain, copied over an anchored chain to hide its events, is caught", async () => {
+    const head = await ds.getRepository(ConsentHeadEntity).findOneByOrFail(where(visitorOne));
+    const aside: ConsentSubject = { type: 'visitor', id: 'legacy-aside' };
+    // A fold the old version signed for some other chain: format-1 MACs do not name the subject.
+    const fold = { ...where(visitorOne), kind: 'fold' as const, seq: 10, hash: 'f'.repeat(64), events: 10, createdAt: new Date(clock.now()), format: CONSENT_FORMAT_LEGACY };
+    const keys = apps[0].get<ConsentKeys>(CONSENT_KEYS);
+    await ds.getRepository(ConsentEventEntity).update(where(visitorOne), where(aside));
+    await checkpoints().insert({ ...fold, mac: new ConsentChainCheck(keys).checkpointMac(fold, '')! });
+    await ds.getRepository(ConsentHeadEntity).update(where(visitorOne), { seq: 10, hash: fold.hash });
+    expect(await consent.verify(visitorOne)).toMatchObject({ ok: false, reason: expect.stringMatching(/anchor/) });
+    await checkpoints().delete({ ...where(visitorOne), kind: 'fold' });
+    await ds.getRepository(ConsentHeadEntity).update(where(visitorOne), { seq: head.seq, hash: head.hash });
+    await ds.getRepository(ConsentEventEntity).update(where(aside), where(visitorOne));
+    expect(await consent.verify(visitorOne)).toMatchObject({ ok: true, checked: 3 });
+  });
+
   it('a format-2 event that extends a format-1 chain binds it; a deleted upgrade marker then anchors nothing at boot', async () => {
     clock.advance(1000);
     await consent.recordFor(userTwo, { analytics: false });

@@ -128,18 +128,23 @@ export class ConsentChainCheck {
     if (head.seq > last) fail(last + 1, `tail truncated: the head is at seq ${head.seq}`);
     if (head.seq < last || (head.hash ?? null) !== prev) fail(head.seq + 1, 'chain head does not match the last event');
 
-    /** Whether a signed statement about seq/hash matches the chain (an event, or the fold); undefined when it predates the fold. */
-    const matches = (seq: number, hash: string | null): boolean | undefined => {
-      const at = bySeq.get(seq);
-      if (at) return at.hash === hash;
-      if (fold && seq === fold.seq) return fold.hash === hash;
+    /**
+     * Whether a signed statement about seq/hash matches the chain (an event, or the fold); undefined when it
+     * predates the fold. A format-2 statement cannot predate a format-1 fold (folds made since format 2 are
+     * format 2): that fold was copied from another chain.
+     */
+    const matches = (statement: Pick<ConsentCheckpointEntity, 'seq' | 'hash' | 'format'>): boolean | undefined => {
+      const at = bySeq.get(statement.seq);
+      if (at) return at.hash === statement.hash;
+      if (fold && statement.seq === fold.seq) return fold.hash === statement.hash;
+      if (fold && statement.seq < fold.seq && statement.format >= CONSENT_FORMAT && fold.format < CONSENT_FORMAT) return false;
       return undefined;
     };
 
     if (signedHead) {
       if (signedHead.mac !== this.checkpointMac(signedHead, pseudonym)) fail(signedHead.seq, 'head checkpoint signature does not match (edited, or copied from another subject)');
       if (signedHead.seq > last) fail(last + 1, `tail truncated: a signed checkpoint saw seq ${signedHead.seq}`);
-      if (matches(signedHead.seq, signedHead.hash) === false) fail(signedHead.seq, 'event differs from the signed head checkpoint');
+      if (matches(signedHead) === false) fail(signedHead.seq, 'event differs from the signed head checkpoint');
     }
 
     for (const anchor of anchors) {
@@ -147,7 +152,7 @@ export class ConsentChainCheck {
         fail(anchor.seq, 'subject anchor signature does not match (edited, or moved from another subject)');
       }
       if (anchor.seq > last) fail(last + 1, `tail truncated: the subject anchor saw seq ${anchor.seq}`);
-      if (matches(anchor.seq, anchor.hash) === false) fail(anchor.seq, 'event differs from the subject anchor');
+      if (matches(anchor) === false) fail(anchor.seq, 'event differs from the subject anchor');
     }
 
     // Format-1 rows do not name the subject: such a chain must be bound to it by a format-2 row.
