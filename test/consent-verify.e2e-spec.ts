@@ -68,6 +68,25 @@ describe.each([
     expect(await consent.verify(s)).toMatchObject({ ok: true });
   }
 
+  it('reports no break for decisions committed while it reads (one snapshot per batch)', async () => {
+    const subjects = Array.from({ length: 40 }, visitor);
+    for (const s of subjects) await consent.recordFor(s, { analytics: false });
+    let writing = true;
+    const writes = (async () => {
+      for (let round = 0; writing && round < 200; round++) {
+        await Promise.all(subjects.map((s, i) => consent.recordFor(s, { analytics: (round + i) % 2 === 0 })));
+      }
+    })();
+    const reports = [];
+    try {
+      for (let i = 0; i < 15; i++) reports.push(await consent.verify());
+    } finally {
+      writing = false;
+      await writes;
+    }
+    expect(reports.filter((r) => !r.ok).map((r) => r.reason)).toEqual([]);
+  });
+
   describe('the current decision (consent_records) against the chain', () => {
     it('catches a record set to "all granted" after a withdrawal, although the gate would enforce it', async () => {
       const s = user();

@@ -281,19 +281,29 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     return qb.where(`(${parts.join(' OR ')})`, params);
   }
 
-  /** Every row verify() reads for these subjects, in five queries. */
-  private async loadChains(subjects: SubjectKey[]): Promise<ChainRows[]> {
+  /**
+   * Every row verify() reads for these subjects, in five queries that see one state of the database: a
+   * decision committed between two of them would otherwise look like a break (a head ahead of the events, a
+   * record ahead of the last event). One repeatable-read transaction gives them a single snapshot; SQLite's
+   * single connection instead queues them with the writers' transactions.
+   */
+  private loadChains(subjects: SubjectKey[]): Promise<ChainRows[]> {
+    if (this.sqlite) return this.mutex.run('*', () => this.readChains(this.ds.manager, subjects));
+    return this.ds.transaction('REPEATABLE READ', (em) => this.readChains(em, subjects));
+  }
+
+  private async readChains(em: EntityManager, subjects: SubjectKey[]): Promise<ChainRows[]> {
     const key = (s: SubjectKey) => `${s.subjectType}\u0000${s.subjectId}`;
     const chains = new Map<string, ChainRows>(
       subjects.map((s) => [key(s), { subject: s, events: [], head: null, fold: null, signedHead: null, anchors: [], record: null, categories: new Map() }]),
     );
     const of = (s: SubjectKey) => chains.get(key(s));
 
-    const events = await this.whereSubjects(this.ds.getRepository(ConsentEventEntity).createQueryBuilder('e'), 'e', subjects).orderBy('e.seq', 'ASC').getMany();
+    const events = await this.whereSubjects(em.getRepository(ConsentEventEntity).createQueryBuilder('e'), 'e', subjects).orderBy('e.seq', 'ASC').getMany();
     for (const e of events) of(e)?.events.push(e);
 
     const categories = await this.whereSubjects(
-      this.ds.getRepository(ConsentEventCategoryEntity).createQueryBuilder('c').innerJoin(ConsentEventEntity, 'e', 'e.id = c.eventId'),
+      em.getRepository(ConsentEventCategoryEntity).createQueryBuilder('c').innerJoin(ConsentEventEntity, 'e', 'e.id = c.eventId'),
       'e',
       subjects,
     ).getMany();
@@ -309,7 +319,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     }
 
     // Each head with the id of its latest signed head checkpoint (an index probe per head; heads pile up one checkpoint a day).
-    const heads = await this.whereSubjects(this.ds.getRepository(ConsentHeadEntity).createQueryBuilder('h'), 'h', subjects)
+    const heads = await this.whereSubjects(em.getRepository(ConsentHeadEntity).createQueryBuilder('h'), 'h', subjects)
       .select('h.subject_type', 'subjectType')
       .addSelect('h.subject_id', 'subjectId')
       .addSelect('h.seq', 'seq')
@@ -327,7 +337,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       if (h.checkpointId !== null && h.checkpointId !== undefined) signedHeadIds.push(String(h.checkpointId));
     }
 
-    const cq = this.whereSubjects(this.ds.getRepository(ConsentCheckpointEntity).createQueryBuilder('c'), 'c', subjects).andWhere("c.kind IN ('fold', 'anchor')");
+    const cq = this.whereSubjects(em.getRepository(ConsentCheckpointEntity).createQueryBuilder('c'), 'c', subjects).andWhere("c.kind IN ('fold', 'anchor')");
     if (signedHeadIds.length > 0) cq.orWhere({ id: In(signedHeadIds) });
     for (const c of await cq.getMany()) {
       const chain = of(c);
@@ -337,7 +347,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       else if (!chain.fold || c.seq > chain.fold.seq || (c.seq === chain.fold.seq && Number(c.id) > Number(chain.fold.id))) chain.fold = c;
     }
 
-    for (const r of await this.whereSubjects(this.ds.getRepository(ConsentRecordEntity).createQueryBuilder('r'), 'r', subjects).getMany()) {
+    for (const r of await this.whereSubjects(em.getRepository(ConsentRecordEntity).createQueryBuilder('r'), 'r', subjects).getMany()) {
       const chain = of(r);
       if (chain) chain.record = r;
     }
