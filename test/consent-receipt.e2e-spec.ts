@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
@@ -41,18 +42,23 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
     for (const e of chain.events) {
       expect(e.seq).toBe(seq++);
       expect(e.prev_hash).toBe(prev);
-      const recomputed = audit.hashEvent({
-        seq: e.seq,
-        action: e.action,
-        decisionsBefore: e.decisions_before,
-        decisionsAfter: e.decisions_after,
-        policyVersion: e.policy_version,
-        policyHash: e.policy_hash,
-        source: e.collection_method,
-        locale: e.locale,
-        createdAt: new Date(e.timestamp),
-        prevHash: e.prev_hash,
-      });
+      expect(e.format).toBe(2);
+      const recomputed = audit.hashEvent(
+        {
+          seq: e.seq,
+          action: e.action,
+          decisionsBefore: e.decisions_before,
+          decisionsAfter: e.decisions_after,
+          policyVersion: e.policy_version,
+          policyHash: e.policy_hash,
+          source: e.collection_method,
+          locale: e.locale,
+          createdAt: new Date(e.timestamp),
+          prevHash: e.prev_hash,
+          format: e.format,
+        },
+        audit.subjectPseudonym(chain.subject),
+      );
       expect(recomputed).toBe(e.hash);
       prev = e.hash;
     }
@@ -148,6 +154,42 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
     expect(r.chain.verification).toEqual({ ok: true, checked: 0 });
     expect(r.validity).toMatchObject({ status: 'none', needs_consent: true });
     expect(r.purposes.find((p) => p.purpose_id === 'analytics')?.consent_state).toBe('not-decided');
+  });
+
+  it('a record that disagrees with the chain (all granted after the withdrawal, in SQL) is not vouched for: verification is not ok', async () => {
+    const table = ds.getMetadata(ConsentRecordEntity).tablePath;
+    const record = await ds.getRepository(ConsentRecordEntity).findOneByOrFail({ subjectType: 'user', subjectId: userId });
+    const grantAll = JSON.stringify({ necessary: true, preferences: true, analytics: true, marketing: true });
+    await ds.query(`UPDATE ${table} SET decisions = $1 WHERE id = $2`, [grantAll, record.id]);
+    try {
+      const r = (await http().get('/consent/export').set('Cookie', sid).expect(200)).body as ConsentReceipt;
+      // What the record claims, and what the gate would apply...
+      expect(r.purposes.map((p) => [p.purpose_id, p.consent_state, p.in_force])).toEqual([
+        ['necessary', 'granted', true],
+        ['preferences', 'granted', true],
+        ['analytics', 'granted', true],
+        ['marketing', 'granted', true],
+      ]);
+      // ...which the chain does not back: its events still re-link, but the verification fails at the last one.
+      relink(r.chain);
+      expect(r.chain.verification).toEqual({ ok: false, checked: 4, broken_at: 4, reason: expect.stringMatching(/record/) });
+    } finally {
+      await ds.query(`UPDATE ${table} SET decisions = $1 WHERE id = $2`, [JSON.stringify(record.decisions), record.id]);
+    }
+    expect(((await http().get('/consent/export').set('Cookie', sid).expect(200)).body as ConsentReceipt).chain.verification).toEqual({ ok: true, checked: 4 });
+  });
+
+  it('a record inserted in SQL for a user who never decided is not vouched for either', async () => {
+    const table = ds.getMetadata(ConsentRecordEntity).tablePath;
+    const mine = await ds.getRepository(ConsentRecordEntity).findOneByOrFail({ subjectType: 'user', subjectId: userId });
+    await ds.getRepository(ConsentRecordEntity).insert({ ...mine, id: randomUUID(), subjectId: NOT_ADMIN.id });
+    try {
+      const r = (await http().get('/consent/export').set(...as(NOT_ADMIN)).expect(200)).body as ConsentReceipt;
+      expect(r.chain.events).toEqual([]);
+      expect(r.chain.verification).toMatchObject({ ok: false, reason: expect.stringMatching(/record/) });
+    } finally {
+      await ds.query(`DELETE FROM ${table} WHERE subject_type = 'user' AND subject_id = $1`, [NOT_ADMIN.id]);
+    }
   });
 
   it('a tampered event (decisions edited in SQL) shows in the receipt: it no longer re-links, and verification reports it', async () => {

@@ -8,8 +8,11 @@ import type { Request, Response } from 'express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { ConsentVisitorCookie } from '../src/consent/consent-visitor-cookie.js';
+import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
+import { TypeOrmConsentWriter } from '../src/consent/consent-typeorm.writer.js';
+import type { DecisionPlan } from '../src/consent/consent-write-plan.js';
 import { ConsentWriter } from '../src/consent/consent-writer.js';
-import { AUTH_CONSENT_DATA_SOURCE, ConsentService, LoginListener, type ConsentSubject } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE, ConsentPolicy, ConsentService, LoginListener, type ConsentSubject } from '../src/index.js';
 import { AUDIT_SECRET, bootDemoWithClock, countQueries, TestClock } from './support/consent.js';
 import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
@@ -128,6 +131,58 @@ describe.each([
   });
 
   const pgOnly = writerClass === 'PostgresConsentWriter' ? it : it.skip;
+
+  it('writes events in format 2, bound to the subject', async () => {
+    const subject = visitor();
+    await a.get(ConsentService).recordFor(subject, { analytics: true });
+    await b.get(ConsentService).withdrawFor(subject);
+    const [row] = (await ds.query(
+      `SELECT MIN(${col('format')}) AS lo, MAX(${col('format')}) AS hi FROM ${q('consent_events')} WHERE ${col('subject_id')} = '${subject.id}'`,
+    )) as Array<{ lo: number | string; hi: number | string }>;
+    expect([Number(row.lo), Number(row.hi)]).toEqual([2, 2]);
+    expect(await a.get(ConsentService).verify(subject)).toMatchObject({ ok: true, checked: 2 });
+  });
+
+  pgOnly('the single statement writes the same rows as the TypeORM writer, and either extends the other one\'s chain', async () => {
+    const typeorm = new TypeOrmConsentWriter(a.get(ConsentAuditService), a.get(ConsentPolicy));
+    const pg = a.get(ConsentWriter);
+    const plans: DecisionPlan[] = [
+      { decisions: { analytics: true }, action: 'grant', source: 'banner', gpc: false },
+      { decisions: {}, action: 'withdraw', source: 'settings', gpc: false },
+      { decisions: { marketing: true, preferences: true }, action: 'update', source: 'api', gpc: false },
+    ];
+    const [viaPg, viaTypeOrm] = [visitor(), visitor()];
+    for (const plan of plans) {
+      clock.advance(1000);
+      const context = { ip: '203.0.113.0', userAgent: 'writer-spec/1', locale: 'fr-FR' };
+      await pg.write({ subject: viaPg, context, plan: () => plan });
+      await typeorm.write({ subject: viaTypeOrm, context, plan: () => plan });
+    }
+    const rowsOf = async (s: ConsentSubject) => {
+      const events = await ds.query(`SELECT * FROM ${q('consent_events')} WHERE ${col('subject_id')} = '${s.id}' ORDER BY ${col('seq')}`);
+      const categories = await ds.query(
+        `SELECT c.* , e.${col('seq')} AS seq FROM ${q('consent_event_categories')} c JOIN ${q('consent_events')} e ON e.${col('id')} = c.${col('event_id')} ` +
+          `WHERE e.${col('subject_id')} = '${s.id}' ORDER BY e.${col('seq')}, c.${col('category')}`,
+      );
+      const records = await ds.query(`SELECT * FROM ${q('consent_records')} WHERE ${col('subject_id')} = '${s.id}'`);
+      const strip = (r: Record<string, unknown>, ...keys: string[]) => Object.fromEntries(Object.entries(r).filter(([k]) => !keys.includes(k)));
+      return {
+        events: events.map((r: Record<string, unknown>) => strip(r, 'id', 'subject_id', 'hash', 'prev_hash')),
+        categories: categories.map((r: Record<string, unknown>) => strip(r, 'event_id')),
+        records: records.map((r: Record<string, unknown>) => strip(r, 'id', 'subject_id')),
+      };
+    };
+    expect(await rowsOf(viaTypeOrm)).toEqual(await rowsOf(viaPg));
+    for (const s of [viaPg, viaTypeOrm]) expect(await a.get(ConsentService).verify(s)).toMatchObject({ ok: true, checked: 3 });
+
+    // One chain, written alternately by both (the statement's head cache is stale after the TypeORM writer).
+    const shared = visitor();
+    for (const [i, plan] of [...plans, ...plans].entries()) {
+      clock.advance(1000);
+      await (i % 2 === 0 ? pg : typeorm).write({ subject: shared, context: {}, plan: () => plan });
+    }
+    expect(await a.get(ConsentService).verify(shared)).toMatchObject({ ok: true, checked: 6 });
+  });
 
   async function categoriesOf(subjectId: string, seq: number): Promise<Record<string, boolean | null>> {
     const rows = (await ds.query(

@@ -68,6 +68,43 @@ describe.each([
       await ds.destroy();
     }
   });
+
+  it('give the events and checkpoints written before the format column format 1, and leave them as they were', async () => {
+    const prefix = uniquePrefix('migf');
+    const options = connectionOptionsFromUrl(url(), prefix);
+    const before = new DataSource({ ...options, migrations: authConsentMigrations.slice(0, -1) });
+    const after = new DataSource({ ...options, migrations: authConsentMigrations });
+    await before.initialize();
+    try {
+      await before.runMigrations({ transaction: 'each' });
+      const t = (name: string) => before.driver.escape(`${prefix}${name}`);
+      const cols = (names: string[]) => names.map((n) => before.driver.escape(n)).join(', ');
+      await before.query(
+        `INSERT INTO ${t('consent_events')} (${cols(['subject_type', 'subject_id', 'seq', 'action', 'decisions_after', 'policy_version', 'policy_hash', 'source', 'created_at', 'hash'])}) ` +
+          `VALUES ('visitor', 'old', 1, 'grant', '{}', '1', 'p', 'banner', '2026-01-01 00:00:00', 'h1')`,
+      );
+      await before.query(
+        `INSERT INTO ${t('consent_checkpoints')} (${cols(['subject_type', 'subject_id', 'kind', 'seq', 'hash', 'events', 'created_at', 'mac'])}) ` +
+          `VALUES ('visitor', 'old', 'head', 1, 'h1', 0, '2026-01-01 00:00:00', 'm1')`,
+      );
+    } finally {
+      await before.destroy();
+    }
+    await after.initialize();
+    try {
+      expect((await after.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([authConsentMigrations[authConsentMigrations.length - 1].name]);
+      const t = (name: string) => after.driver.escape(`${prefix}${name}`);
+      const f = after.driver.escape('format');
+      expect((await after.query(`SELECT ${f} AS f, ${after.driver.escape('hash')} AS h FROM ${t('consent_events')}`)).map((r: { f: unknown; h: string }) => [Number(r.f), r.h])).toEqual([[1, 'h1']]);
+      expect((await after.query(`SELECT ${f} AS f, ${after.driver.escape('mac')} AS m FROM ${t('consent_checkpoints')}`)).map((r: { f: unknown; m: string }) => [Number(r.f), r.m])).toEqual([[1, 'm1']]);
+      for (let i = 0; i < authConsentMigrations.length; i++) await after.undoLastMigration({ transaction: 'each' });
+    } finally {
+      const qr = after.createQueryRunner();
+      for (const name of await prefixedTableNames(after, prefix)) await qr.dropTable(name, true);
+      await qr.release();
+      await after.destroy();
+    }
+  });
 });
 
 describe('migrations across databases', () => {
@@ -86,5 +123,8 @@ describe('migrations across databases', () => {
       expect.arrayContaining(['index(category,created_at,event_id)', 'index(action,category,created_at,granted_after)']),
     );
     expect(shapes.PostgreSQL.tables.admin_audit.indices).toEqual(expect.arrayContaining(['index(created_at,id)', 'index(actor_id,created_at,id)']));
+    // The event and checkpoint format (migration 1763740000000).
+    expect(shapes.PostgreSQL.tables.consent_events.columns).toContain('format');
+    expect(shapes.PostgreSQL.tables.consent_checkpoints.columns).toContain('format');
   });
 });

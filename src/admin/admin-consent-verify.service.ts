@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import type { DataSource, ObjectLiteral } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
+import { ConsentAuditService, VERIFY_BATCH, VERIFY_PASSES, type SubjectKey } from '../consent/consent-audit.service.js';
 import { ConsentEventEntity } from '../consent/consent-event.entity.js';
 import { ConsentHeadEntity } from '../consent/consent-head.entity.js';
+import { ConsentRecordEntity } from '../consent/consent-record.entity.js';
 import type { ConsentSubject } from '../consent/consent-subject.js';
 import { ConsentService } from '../consent/consent.service.js';
 import { withDatabase } from './admin-database.js';
@@ -21,20 +23,16 @@ export interface ConsentSubjectVerifyView {
 export type ConsentVerifyLine =
   | { checked: number; subjects: number }
   | { chain: { subjectType: string; subjectId: string; ok: false; brokenAt?: number; reason?: string } }
+  | { categories: { ok: false; strayRows: number; firstEventId: string | null } }
   | { done: true; ok: boolean; subjects: number; checked: number; broken: number };
 
-type SubjectKey = { subjectType: string; subjectId: string };
-
-/** Subjects per query while walking every chain: bounds memory whatever the number of subjects. */
-const BATCH = 500;
-/** Chains verified at once: overlaps the round trips of a few subjects while leaving the pool to other requests. */
-const CONCURRENCY = 4;
 /** A progress line every this many subjects. */
 const PROGRESS_EVERY = 100;
 
 /**
- * Verifies consent audit chains for administrators through {@link ConsentService.verify}: one subject, or
- * every subject one by one (keyset over subjects) so the answer can stream a running count.
+ * Verifies consent audit chains for administrators: one subject through {@link ConsentService.verify}, or
+ * every subject in batches of {@link VERIFY_BATCH} (keyset over subjects, a handful of queries per batch) so
+ * the answer can stream a running count.
  */
 @Injectable()
 export class AdminConsentVerifyService {
@@ -42,14 +40,18 @@ export class AdminConsentVerifyService {
 
   constructor(
     private readonly consent: ConsentService,
+    private readonly audit: ConsentAuditService,
     @Inject(AUTH_CONSENT_DATA_SOURCE) private readonly ds: DataSource,
   ) {}
 
-  /** One subject's chain; 404 when the subject has no chain at all (no event, no head). */
+  /** One subject's chain; 404 when the subject has no chain at all (no event, no head, no record). */
   async verifyOne(subject: ConsentSubject): Promise<ConsentSubjectVerifyView> {
     const where = { subjectType: subject.type, subjectId: subject.id };
     const known = await withDatabase(this.logger, 'Looking up a consent subject', async () => {
-      return (await this.ds.getRepository(ConsentHeadEntity).exists({ where })) || (await this.ds.getRepository(ConsentEventEntity).exists({ where }));
+      for (const entity of [ConsentHeadEntity, ConsentEventEntity, ConsentRecordEntity]) {
+        if (await this.ds.getRepository<ObjectLiteral>(entity).exists({ where })) return true;
+      }
+      return false;
     });
     if (!known) throw new NotFoundException(`No consent history is recorded for ${subject.type} '${subject.id}'.`);
     const report = await this.consent.verify(subject);
@@ -61,81 +63,37 @@ export class AdminConsentVerifyService {
    * Pass it to {@link lines}.
    */
   firstBatch(): Promise<SubjectKey[]> {
-    return withDatabase(this.logger, 'Listing consent subjects', () => this.subjectsWithEvents());
+    return withDatabase(this.logger, 'Listing consent subjects', () => this.audit.subjectsToVerify(VERIFY_PASSES[0]));
   }
 
   /**
    * Every chain: subjects that have events (keyset by subject), then heads that claim events none of which
-   * is left (a chain truncated to nothing). Yields progress, each broken chain, and a final summary.
+   * is left (a chain cut to nothing), then records no chain backs; then the category side-table rows that
+   * belong to no event. Yields progress, each broken chain, stray side-table rows, and a final summary.
    */
   async *lines(first: SubjectKey[], stopped: () => boolean): AsyncGenerator<ConsentVerifyLine> {
     const total = { subjects: 0, checked: 0, broken: 0 };
-    const verify = (s: SubjectKey) => this.consent.verify({ type: s.subjectType as ConsentSubject['type'], id: s.subjectId });
-
-    const passes: Array<{ first?: SubjectKey[]; next: (after?: SubjectKey) => Promise<SubjectKey[]> }> = [
-      { first, next: (after) => this.subjectsWithEvents(after) },
-      { next: (after) => this.headsWithoutEvents(after) },
-    ];
-    for (const pass of passes) {
-      let batch = pass.first ?? (await pass.next());
+    for (const pass of VERIFY_PASSES) {
+      let batch = pass === VERIFY_PASSES[0] ? first : await this.audit.subjectsToVerify(pass);
       while (batch.length > 0) {
-        for (let i = 0; i < batch.length; i += CONCURRENCY) {
-          if (stopped()) return;
-          const window = batch.slice(i, i + CONCURRENCY);
-          const reports = await Promise.all(window.map(verify));
-          for (const [j, report] of reports.entries()) {
-            total.subjects++;
-            total.checked += report.checked;
-            if (!report.ok) {
-              total.broken++;
-              const s = window[j];
-              yield { chain: { subjectType: s.subjectType, subjectId: s.subjectId, ok: false, brokenAt: report.brokenAt, reason: report.reason } };
-            }
-            if (total.subjects % PROGRESS_EVERY === 0) yield { checked: total.checked, subjects: total.subjects };
+        if (stopped()) return;
+        for (const verdict of await this.audit.verifyBatch(batch)) {
+          total.subjects++;
+          total.checked += verdict.checked;
+          if (verdict.failure) {
+            total.broken++;
+            const s = verdict.subject;
+            yield { chain: { subjectType: s.subjectType, subjectId: s.subjectId, ok: false, brokenAt: verdict.failure.seq, reason: verdict.failure.reason } };
           }
+          if (total.subjects % PROGRESS_EVERY === 0) yield { checked: total.checked, subjects: total.subjects };
         }
-        batch = batch.length < BATCH ? [] : await pass.next(batch[batch.length - 1]);
+        batch = batch.length < VERIFY_BATCH ? [] : await this.audit.subjectsToVerify(pass, batch[batch.length - 1]);
       }
     }
+    if (stopped()) return;
+    const strays = await this.audit.strayCategoryRows();
+    if (strays.count > 0) yield { categories: { ok: false, strayRows: strays.count, firstEventId: strays.firstEventId } };
     yield { checked: total.checked, subjects: total.subjects };
-    yield { done: true, ok: total.broken === 0, ...total };
-  }
-
-  private keyset(alias: string, after?: SubjectKey): [string, Record<string, string>] {
-    if (!after) return ['1 = 1', {}];
-    return [`(${alias}.subject_type > :afterType OR (${alias}.subject_type = :afterType AND ${alias}.subject_id > :afterId))`, { afterType: after.subjectType, afterId: after.subjectId }];
-  }
-
-  private subjectsWithEvents(after?: SubjectKey): Promise<SubjectKey[]> {
-    const [cond, params] = this.keyset('e', after);
-    return this.ds
-      .getRepository(ConsentEventEntity)
-      .createQueryBuilder('e')
-      .select('e.subject_type', 'subjectType')
-      .addSelect('e.subject_id', 'subjectId')
-      .where(cond, params)
-      .groupBy('e.subject_type')
-      .addGroupBy('e.subject_id')
-      .orderBy('e.subject_type', 'ASC')
-      .addOrderBy('e.subject_id', 'ASC')
-      .limit(BATCH)
-      .getRawMany<SubjectKey>();
-  }
-
-  private headsWithoutEvents(after?: SubjectKey): Promise<SubjectKey[]> {
-    const [cond, params] = this.keyset('h', after);
-    const events = this.ds.getMetadata(ConsentEventEntity).tablePath;
-    return this.ds
-      .getRepository(ConsentHeadEntity)
-      .createQueryBuilder('h')
-      .select('h.subject_type', 'subjectType')
-      .addSelect('h.subject_id', 'subjectId')
-      .where(cond, params)
-      .andWhere('h.seq > 0')
-      .andWhere(`NOT EXISTS (SELECT 1 FROM ${this.ds.driver.escape(events)} x WHERE x.subject_type = h.subject_type AND x.subject_id = h.subject_id)`)
-      .orderBy('h.subject_type', 'ASC')
-      .addOrderBy('h.subject_id', 'ASC')
-      .limit(BATCH)
-      .getRawMany<SubjectKey>();
+    yield { done: true, ok: total.broken === 0 && strays.count === 0, ...total };
   }
 }

@@ -87,7 +87,8 @@ export class AdminConsentController {
   /**
    * One subject: 200 `{ok, checked, brokenAt?, reason?}` (404 when the subject has no history). Every subject:
    * 200 NDJSON, streamed: `{"checked","subjects"}` progress lines, a `{"chain":{subjectType, subjectId, ok:false, brokenAt, reason}}` line per broken chain,
-   * then `{"done":true, ok, subjects, checked, broken}`; a stream without the `done` line did not finish.
+   * a `{"categories":{ok:false, strayRows, firstEventId}}` line when side-table rows belong to no event, then
+   * `{"done":true, ok, subjects, checked, broken}`; a stream without the `done` line did not finish.
    */
   @Get('verify')
   async verify(@Query(ConsentVerifyQueryPipe) subject: ConsentSubject | null, @Req() req: Request, @Res() res: Response): Promise<void> {

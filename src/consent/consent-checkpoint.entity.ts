@@ -2,7 +2,9 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * A signed statement about one subject's chain: `head` (periodic snapshot of the chain's end, to detect tail
- * truncation) or `fold` (retention removed events up to `seq`; the chain continues from `hash`).
+ * truncation), `fold` (retention removed events up to `seq`; the chain continues from `hash`) or `anchor`
+ * (binds the head of a chain written before format 2 to its subject). One row of kind `anchored`, with no
+ * subject, records that the chains existing at the upgrade were anchored.
  */
 @Entity('consent_checkpoints')
 @Index(['subjectType', 'subjectId', 'kind', 'seq'])
@@ -17,7 +19,7 @@ export class ConsentCheckpointEntity {
   subjectId: string;
 
   @Column({ type: 'varchar', length: 8 })
-  kind: 'head' | 'fold';
+  kind: 'head' | 'fold' | 'anchor' | 'anchored';
 
   @Column({ type: 'integer' })
   seq: number;
@@ -33,7 +35,11 @@ export class ConsentCheckpointEntity {
   @Column({ name: 'created_at', precision: 3 })
   createdAt: Date;
 
-  /** HMAC over kind, seq, hash, events and created_at. */
+  /** HMAC over kind, seq, hash, events and created_at, and from format 2 the subject's keyed pseudonym. */
   @Column({ type: 'varchar', length: 64 })
   mac: string;
+
+  /** How `mac` is computed: 1 (without the subject) or 2 (binds the subject's keyed pseudonym). */
+  @Column({ type: 'integer', default: 1 })
+  format: number;
 }

@@ -53,4 +53,8 @@ export class ConsentEventEntity {
 
   @Column({ type: 'varchar', length: 64 })
   hash: string;
+
+  /** How `hash` is computed: 1 (written before the subject was bound), 2 (binds the subject's keyed pseudonym); see consent-format.ts. */
+  @Column({ type: 'integer', default: 1 })
+  format: number;
 }

@@ -8,6 +8,8 @@ import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 export interface ConsentKeys {
   audit: Buffer;
   cookie: Buffer;
+  /** Keys the subject pseudonym that format-2 events and checkpoints bind (never stored for a live subject). */
+  subject: Buffer;
 }
 
 /** Internal token of {@link ConsentKeys}. */
@@ -28,6 +30,6 @@ export const consentKeysProvider: Provider = {
       secret = randomBytes(48).toString('base64url');
     }
     const derive = (use: string) => createHmac('sha256', secret).update(`nestjs-auth-consent:${use}`).digest();
-    return { audit: derive('audit-chain'), cookie: derive('visitor-cookie') };
+    return { audit: derive('audit-chain'), cookie: derive('visitor-cookie'), subject: derive('subject-pseudonym') };
   },
 };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CONSENT_FORMAT } from './consent-format.js';
 
 /** A statement prepared once per connection (node-postgres parses a named statement only on first use). */
 export interface PreparedStatement {
@@ -25,6 +26,7 @@ export interface DecisionRow {
   subjectId: string;
   /** The event's seq: 1 starts a chain (or takes over a head left at seq 0), n > 1 moves the head from n - 1. */
   seq: number;
+  /** The event hash in format {@link CONSENT_FORMAT} (the statement writes that format). */
   hash: string;
   prevHash: string | null;
   /** ISO timestamps: exact to the millisecond, and cheaper for the driver than Date objects. */
@@ -149,9 +151,10 @@ function decisionsStatement(t: ConsentTables): string {
   const written =
     'w AS (SELECT i.* FROM i WHERE i.n IN (SELECT n FROM moved) ' +
     'OR (i.seq = 1 AND EXISTS (SELECT 1 FROM started s WHERE s.subject_type = i.subject_type AND s.subject_id = i.subject_id)))';
+  // Every event this version writes is in the current format (the writer hashed it so).
   const events =
-    `e AS (INSERT INTO ${t.events} (subject_type, subject_id, seq, action, decisions_before, decisions_after, policy_version, policy_hash, source, locale, ip, user_agent, created_at, prev_hash, hash) ` +
-    'SELECT subject_type, subject_id, seq, action, before, after, policy_version, policy_hash, source, locale, ip, user_agent, at, prev_hash, hash FROM w ' +
+    `e AS (INSERT INTO ${t.events} (subject_type, subject_id, seq, action, decisions_before, decisions_after, policy_version, policy_hash, source, locale, ip, user_agent, created_at, prev_hash, hash, format) ` +
+    `SELECT subject_type, subject_id, seq, action, before, after, policy_version, policy_hash, source, locale, ip, user_agent, at, prev_hash, hash, ${CONSENT_FORMAT} FROM w ` +
     'RETURNING id, subject_type, subject_id)';
   const categories =
     `c AS (INSERT INTO ${t.categories} (event_id, category, action, created_at, granted_before, granted_after) ` +

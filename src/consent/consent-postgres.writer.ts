@@ -5,6 +5,7 @@ import { ConsentAuditService } from './consent-audit.service.js';
 import { ConsentEventCategoryEntity } from './consent-event-category.entity.js';
 import { ConsentEventCategoryIndexer } from './consent-event-category.indexer.js';
 import { ConsentEventEntity } from './consent-event.entity.js';
+import { CONSENT_FORMAT } from './consent-format.js';
 import { GroupCommit } from './consent-group-commit.js';
 import { ConsentHeadCache, type ChainState } from './consent-head-cache.js';
 import { ConsentHeadEntity } from './consent-head.entity.js';
@@ -141,18 +142,22 @@ export class PostgresConsentWriter extends ConsentWriter {
     const at = new Date(now);
     const seq = state.seq + 1;
     const locale = context.locale ?? null;
-    const hash = this.audit.hashEvent({
-      seq,
-      action: w.event.action,
-      decisionsBefore: w.event.before,
-      decisionsAfter: w.event.after,
-      policyVersion: w.event.policyVersion,
-      policyHash: w.event.policyHash,
-      source: w.event.source,
-      locale,
-      createdAt: at,
-      prevHash: state.hash,
-    });
+    const hash = this.audit.hashEvent(
+      {
+        seq,
+        action: w.event.action,
+        decisionsBefore: w.event.before,
+        decisionsAfter: w.event.after,
+        policyVersion: w.event.policyVersion,
+        policyHash: w.event.policyHash,
+        source: w.event.source,
+        locale,
+        createdAt: at,
+        prevHash: state.hash,
+        format: CONSENT_FORMAT,
+      },
+      this.audit.subjectPseudonym(subject),
+    );
     const row: DecisionRow = {
       subjectType: subject.type,
       subjectId: subject.id,

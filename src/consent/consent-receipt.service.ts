@@ -16,6 +16,8 @@ import { ConsentUnavailableException } from './consent.exceptions.js';
 /** One event of a receipt: the audit row with its chain hashes, so the chain can be re-linked by anyone. */
 export interface ConsentReceiptEvent {
   seq: number;
+  /** How `hash` is computed: 1 (events written before the subject was bound), 2 (binds the subject's keyed pseudonym). */
+  format: number;
   action: string;
   timestamp: string;
   collection_method: string;
@@ -73,7 +75,8 @@ export interface ConsentReceipt {
 }
 
 export const CONSENT_RECEIPT_SCHEMA = 'nestjs-auth-consent/consent-receipt/1 (ISO/IEC TS 27560 information elements)';
-const ALGORITHM = 'HMAC-SHA-256 under a server key over the canonical event and prev_hash; the first event has prev_hash null (or the fold start)';
+const ALGORITHM =
+  'HMAC-SHA-256 under a server key over the canonical event and prev_hash, and from format 2 a keyed pseudonym of the subject; the first event has prev_hash null (or the fold start)';
 
 /**
  * Data-subject export (GDPR art. 15 and 20): the user's consent record and every audit event, with the
@@ -107,7 +110,7 @@ export class ConsentReceiptService {
     const now = this.clock.now();
     const record = await this.ds.getRepository(ConsentRecordEntity).findOne({ where: { subjectType: 'user', subjectId: userId } });
     const state = await this.consent.getStateOf(subject);
-    const chain = await this.chainOf(subject);
+    const chain = await this.chainOf(subject, record !== null);
     const visitors = await this.ds.getRepository(ConsentRecordEntity).find({ where: { subjectType: 'visitor', linkedUserId: userId }, order: { decidedAt: 'ASC' } });
     const linked: ConsentReceiptChain[] = [];
     for (const v of visitors) linked.push(await this.chainOf({ type: 'visitor', id: v.subjectId }));
@@ -148,14 +151,16 @@ export class ConsentReceiptService {
     };
   }
 
-  private async chainOf(subject: ConsentSubject): Promise<ConsentReceiptChain> {
+  private async chainOf(subject: ConsentSubject, hasRecord = true): Promise<ConsentReceiptChain> {
     const events = await this.audit.events(subject);
     const fold = await this.ds
       .getRepository(ConsentCheckpointEntity)
       .findOne({ where: { subjectType: subject.type, subjectId: subject.id, kind: 'fold' }, order: { seq: 'DESC' } });
     const head = await this.ds.getRepository(ConsentHeadEntity).exists({ where: { subjectType: subject.type, subjectId: subject.id } });
-    // A subject with no chain at all (never decided) has nothing to verify; verify() would call the missing head a break.
-    const report: ConsentVerifyReport = !head && !fold && events.length === 0 ? { ok: true, subjects: 0, checked: 0, broken: 0 } : await this.consent.verify(subject);
+    // A subject with nothing at all (never decided) has nothing to verify; verify() would call the missing head a
+    // break. A record without a chain is verified (and fails): the receipt never vouches for a decision no event records.
+    const nothing = !head && !fold && events.length === 0 && !hasRecord;
+    const report: ConsentVerifyReport = nothing ? { ok: true, subjects: 0, checked: 0, broken: 0 } : await this.consent.verify(subject);
     return {
       subject,
       algorithm: ALGORITHM,
@@ -168,6 +173,7 @@ export class ConsentReceiptService {
   private eventOf(e: ConsentEventEntity): ConsentReceiptEvent {
     return {
       seq: e.seq,
+      format: e.format,
       action: e.action,
       timestamp: new Date(e.createdAt).toISOString(),
       collection_method: e.source,

@@ -10,7 +10,8 @@ export async function runConsentVerify(app: INestApplicationContext, out: (line:
   const consent = app.get(ConsentService);
   const report = await consent.verify();
   if (!report.ok) {
-    out(`BROKEN: ${report.broken} of ${report.subjects} chain(s) fail; first: ${report.subjectType}/${report.subjectId} at seq ${report.brokenAt} (${report.reason}).`);
+    if (report.broken > 0) out(`BROKEN: ${report.broken} of ${report.subjects} chain(s) fail; first: ${report.subjectType}/${report.subjectId} at seq ${report.brokenAt} (${report.reason}).`);
+    if (report.strayCategoryRows) out(`BROKEN: ${report.strayCategoryRows} row(s) of the category side table belong to no event.`);
     return 1;
   }
   out(`OK: ${report.subjects} chain(s), ${report.checked} event(s) verify.`);

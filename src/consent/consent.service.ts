@@ -364,6 +364,15 @@ export class ConsentService {
     return this.guard(() => this.audit.verify(subject));
   }
 
+  /**
+   * Anchors every chain written before event format 2 that has no anchor to its subject (the module does it once
+   * at the first boot after the upgrade). Run it only right after a verify that passed, e.g. for chains an
+   * older instance started during a rolling upgrade: it anchors whatever it finds. Returns the chains anchored.
+   */
+  async anchorLegacyChains(): Promise<number> {
+    return this.guard(() => this.audit.anchorLegacyChains());
+  }
+
   /** Signs each chain's head (tail-truncation detection); keep the returned digest outside the database. */
   async checkpoint(): Promise<ConsentCheckpointReport> {
     return this.guard(() => this.audit.checkpointHeads());
