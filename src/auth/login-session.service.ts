@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { Session } from 'express-session';
+import type { Session, Store } from 'express-session';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
@@ -8,7 +8,7 @@ import { UserTags } from '../session/session-id.js';
 import { isSessionUnavailable, sessionEndsAt, type SessionAuthMeta } from '../session/session-meta.js';
 import { setNextSessionTag } from '../session/session.middleware.js';
 import { SessionService } from '../session/session.service.js';
-import { setLoginEpoch } from '../session/session-store.core.js';
+import { setLoginEpoch, storedSessionId } from '../session/session-store.core.js';
 import { LoginRefusedException, SessionLimitError, SessionLimitException, SessionStoreUnavailableException, StaleLoginError } from '../session/session.exceptions.js';
 import type { AuthUser } from './auth-user.js';
 import { toAuthUser } from './auth.service.js';
@@ -91,7 +91,9 @@ export class LoginSessionService {
         };
 
     setNextSessionTag(req, this.tags.of(user.id));
-    await this.step(req, () => promised((done) => previous.regenerate(done)));
+    if (storedSessionId(req) !== undefined) await this.step(req, () => promised((done) => previous.regenerate(done)));
+    // A session never stored has nothing to delete: a new ID without the store call regenerate makes.
+    else (req.sessionStore as Store & { generate(req: Request): void }).generate(req);
     const session = req.session as Session & Record<string, unknown>;
     Object.assign(session, carried);
     session.passport = { user: user.id };

@@ -28,6 +28,8 @@ const LOADED = Symbol('authConsentLoaded');
 const VERSION = Symbol('authConsentVersion');
 /** On a request that is signing in: the user's epoch read before the login's checks. */
 const LOGIN_EPOCH = Symbol('authConsentLoginEpoch');
+/** On a request: what it last stored, so express-session's own save at the end of a login stores nothing twice. */
+const LAST_SAVED = Symbol('authConsentLastSaved');
 /** On a parsed session, then on its request: it was read from the legacy (connect-redis) layout. */
 const LEGACY = Symbol('authConsentLegacy');
 
@@ -38,7 +40,7 @@ interface Loaded {
   version: string;
 }
 
-type Marked = Request & { [LOADED]?: Loaded; [LOGIN_EPOCH]?: string; [LEGACY]?: boolean };
+type Marked = Request & { [LOADED]?: Loaded; [LOGIN_EPOCH]?: string; [LEGACY]?: boolean; [LAST_SAVED]?: string };
 
 /** True when the request's session was read from the legacy layout and is still to be moved. */
 export function isLegacySession(req: Request): boolean {
@@ -153,6 +155,9 @@ export class SessionStoreCore {
     }
     assertOneLine('A session user ID', userId);
     const json = JSON.stringify(data);
+    // A login saves before it answers; express-session then saves the same session again as the response ends.
+    const saved = `${sid}\n${userId}\n${JSON.stringify(meta ?? null)}\n${json}`;
+    if (req?.[LAST_SAVED] === saved) return;
     const handle = sessionHandle(sid);
     const now = this.clock.now();
     const expiresAt = meta ? sessionEndsAt(meta, this.options.session) : now + this.options.session.idleTimeoutMs;
@@ -173,7 +178,10 @@ export class SessionStoreCore {
     });
     if (result === 'refused') throw new SessionLimitError('session limit reached');
     if (result === 'stale') throw new StaleLoginError("the user's sessions were revoked while the login ran");
-    if (result === 'ok' && req && !update) req[LOADED] = { sid, version: '0' };
+    if (result === 'ok' && req) {
+      if (!update) req[LOADED] = { sid, version: '0' };
+      req[LAST_SAVED] = saved;
+    }
   }
 
   destroy(sid: string): Promise<boolean> {
