@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ChildApp } from './support/child-app.js';
+import { FakeOAuth2Server } from './support/fake-oauth2-server.js';
 import { cookiePair, http } from './support/http-client.js';
 import { deleteRedisPrefix, dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
@@ -30,7 +31,7 @@ function installConsumer(tmp: string): string {
   cpSync(join(repo, 'test/consumer'), app, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) });
   renameSync(join(stage, 'node_modules'), join(app, 'node_modules'));
   const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-  for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.devDependencies), '@types/passport', '@types/passport-local']) {
+  for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.devDependencies), '@types/passport', '@types/oauth']) {
     const target = join(app, 'node_modules', name);
     if (existsSync(target)) continue;
     mkdirSync(dirname(target), { recursive: true });
@@ -50,8 +51,10 @@ describe('an outside app using the packed library (test/consumer)', () => {
   const email = 'Ada@Example.com';
   const password = 'correct horse battery';
   let cookie: string;
+  const oauth = new FakeOAuth2Server();
 
   beforeAll(async () => {
+    await oauth.start();
     tmp = mkdtempSync(join(tmpdir(), 'auth-consent-consumer-'));
     const app = installConsumer(tmp);
     shop = await ChildApp.start('dist/main.js', {
@@ -66,6 +69,7 @@ describe('an outside app using the packed library (test/consumer)', () => {
         REDIS_PREFIX: redisPrefix,
         SESSION_SECRET: TEST_SECRET,
         CONSENT_AUDIT_SECRET: `${TEST_SECRET}-audit`,
+        OAUTH_BASE: oauth.url,
       },
     });
     db = new DataSource({ type: 'postgres', url: POSTGRES_URL });
@@ -74,6 +78,7 @@ describe('an outside app using the packed library (test/consumer)', () => {
 
   afterAll(async () => {
     await shop?.stop();
+    await oauth.stop();
     await db?.destroy();
     await dropPrefixedTables(POSTGRES_URL, prefix);
     await deleteRedisPrefix(redisPrefix);
@@ -153,6 +158,43 @@ describe('an outside app using the packed library (test/consumer)', () => {
 
     const events: Array<{ action: string; source: string }> = await db.query(`SELECT action, source FROM "${prefix}consent_events" WHERE subject_type = 'user' ORDER BY seq`);
     expect(events).toEqual([{ action: 'grant', source: 'banner' }]);
+  });
+
+  it("gives its routes express-session's Session and req.sessionID", async () => {
+    expect((await http(shop.url, 'GET', '/shop/session', { cookie })).body).toEqual({ isSession: true, hasId: true, methods: ['regenerate', 'save', 'destroy', 'reload', 'touch'] });
+  });
+
+  it('signs in through the NestJS recipe (its own local strategy, AuthGuard + super.logIn, its serializer) and out through req.logOut', async () => {
+    const login = await http(shop.url, 'POST', '/shop/recipe/login', { body: { email, password } });
+    expect(login.status).toBe(200);
+    const recipe = cookiePair(login.setCookies, 'sid') as string;
+    expect(recipe).toBeDefined();
+    expect(recipe).not.toBe(cookie);
+    expect((await http(shop.url, 'GET', '/shop/account', { cookie: recipe })).body).toMatchObject({ username: 'ada@example.com' });
+    const sessions = (await http(shop.url, 'GET', '/auth/sessions', { cookie: recipe })).body as Array<{ current: boolean }>;
+    expect(sessions.length).toBeGreaterThanOrEqual(2); // this one and the /auth/login one
+    expect(sessions.filter((s) => s.current)).toHaveLength(1);
+    expect((await http(shop.url, 'POST', '/shop/recipe/logout', { cookie: recipe })).status).toBe(204);
+    expect((await http(shop.url, 'GET', '/shop/account', { cookie: recipe })).status).toBe(401);
+    expect((await http(shop.url, 'GET', '/auth/sessions', { cookie })).body).toHaveLength(sessions.length - 1);
+  });
+
+  it('signs in with an OAuth2 provider (passport-oauth2, its state in a guest session) into a listed, revocable session', async () => {
+    oauth.nextUser = 'ada@example.com';
+    const start = await http(shop.url, 'GET', '/shop/oauth/start');
+    expect(start.status).toBe(302);
+    const guest = cookiePair(start.setCookies, 'sid') as string;
+    expect(guest).toBeDefined();
+    const authorize = await fetch(start.headers.get('location')!, { redirect: 'manual' });
+    const back = new URL(authorize.headers.get('location')!);
+    const callback = await http(shop.url, 'GET', `/shop/oauth/callback${back.search}`, { cookie: guest });
+    expect(callback.status).toBe(200);
+    const signedIn = cookiePair(callback.setCookies, 'sid') as string;
+    expect(signedIn).not.toBe(guest);
+    const listed = (await http(shop.url, 'GET', '/auth/sessions', { cookie: signedIn })).body as Array<{ handle: string; current: boolean }>;
+    const mine = listed.find((s) => s.current)!;
+    expect((await http(shop.url, 'DELETE', `/auth/sessions/${mine.handle}`, { cookie })).status).toBe(204);
+    expect((await http(shop.url, 'GET', '/shop/account', { cookie: signedIn })).status).toBe(401);
   });
 
   it('signs out: the session is gone from Redis', async () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 /**
  * A minimal OAuth2 authorization server on loopback: `/authorize` sends the browser back to the client's
  * callback with a code (and the client's `state`), `/token` trades that code for an access token and
- * `/me` names the user the token belongs to. Each code works once.
+ * `/me` names the user the token belongs to (`{ email }`). Each code works once.
  */
 export class FakeOAuth2Server {
   private readonly codes = new Map<string, string>();
@@ -37,6 +37,12 @@ export class FakeOAuth2Server {
           this.tokens.set(token, user);
           res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ access_token: token, token_type: 'bearer' }));
         });
+        return;
+      }
+      if (url.pathname === '/me') {
+        const user = this.tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+        if (!user) return void res.writeHead(401).end();
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ email: user }));
         return;
       }
       res.writeHead(404).end();

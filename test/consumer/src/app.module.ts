@@ -5,6 +5,7 @@ import { AuthConsentExceptionFilter, AuthConsentModule, createAuthConsentValidat
 import { ShopDataModule } from './shop-data.module.js';
 import { ShopUserStore } from './shop-user.store.js';
 import { ShopController } from './shop.controller.js';
+import { ShopLocalStrategy, ShopOAuthStrategy, ShopSerializer } from './shop-passport.js';
 
 @Module({
   imports: [
@@ -56,6 +57,9 @@ import { ShopController } from './shop.controller.js';
   ],
   controllers: [ShopController],
   providers: [
+    ShopLocalStrategy,
+    ShopOAuthStrategy,
+    ShopSerializer,
     { provide: APP_FILTER, useClass: AuthConsentExceptionFilter },
     { provide: APP_PIPE, useFactory: createAuthConsentValidationPipe },
   ],

@@ -1,5 +1,7 @@
-import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { Session } from 'express-session';
+import { ShopLocalGuard, ShopOAuthGuard } from './shop-passport.js';
 import {
   AuthenticatedGuard,
   AuthService,
@@ -50,5 +52,35 @@ export class ShopController {
     res.cookie('shop_reco', 'p-1', { httpOnly: true, sameSite: 'lax' });
     res.cookie('shop_ads', 'ad-1', { httpOnly: true, sameSite: 'lax' });
     return { ok: true };
+  }
+
+  /** What express-session gives the shop's routes. */
+  @Get('session')
+  session(@Req() req: Request): { isSession: boolean; hasId: boolean; methods: string[] } {
+    const methods = ['regenerate', 'save', 'destroy', 'reload', 'touch'].filter((m) => typeof (req.session as unknown as Record<string, unknown>)[m] === 'function');
+    return { isSession: req.session instanceof Session, hasId: typeof req.sessionID === 'string', methods };
+  }
+
+  @Post('recipe/login')
+  @HttpCode(200)
+  @UseGuards(ShopLocalGuard)
+  recipeLogin(@Req() req: Request): { user: unknown } {
+    return { user: req.user };
+  }
+
+  @Post('recipe/logout')
+  @HttpCode(204)
+  async recipeLogout(@Req() req: Request): Promise<void> {
+    await new Promise<void>((resolve, reject) => req.logOut((err) => (err ? reject(err) : resolve())));
+  }
+
+  @Get('oauth/start')
+  @UseGuards(ShopOAuthGuard)
+  oauthStart(): void {}
+
+  @Get('oauth/callback')
+  @UseGuards(ShopOAuthGuard)
+  oauthCallback(@Req() req: Request): { user: unknown } {
+    return { user: req.user };
   }
 }
