@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { ConsentGate } from './consent/consent-gate.js';
 import { CsrfCheck } from './session/csrf-check.js';
 import { SessionMiddleware } from './session/session.middleware.js';
-import { markNoStoreWithSessionCookie } from './session/session-cookie.headers.js';
+import { finishSessionCookie } from './session/session-cookie.headers.js';
 
 type Writer = (...args: unknown[]) => unknown;
 
@@ -38,14 +38,14 @@ export class AuthConsentMiddleware implements NestMiddleware {
     this.session.installOn(app.request);
     this.gate.installOn(app.request);
     const { gate, session } = this;
-    const cookieName = session.cookieName;
+    const { cookieName, cookieSecure } = session;
     const writeHead = response.writeHead as Writer;
     // Node writes every response's headers through writeHead, implicit ones too; express-session's own
     // header hook (on-headers) wraps the instance's writeHead, so it has set the session cookie by now.
     const hookedWriteHead = function (this: Response, ...args: unknown[]) {
       if (this.req) {
         gate.beforeHeaders(this.req, this, args);
-        markNoStoreWithSessionCookie(this, cookieName, args);
+        finishSessionCookie(this, cookieName, cookieSecure, args);
       }
       return writeHead.apply(this, args);
     };

@@ -23,6 +23,15 @@ describe('login without Redis: the in-process backend (demo defaults, SQLite in 
 
   const login = () => http().post('/auth/login').set('X-Forwarded-Proto', 'https').send({ username: 'ivy', password: PASSWORD });
 
+  it('sends the Secure session cookie even when the app sees the request as plain HTTP (a TLS proxy that sets no header)', async () => {
+    const res = await http().post('/auth/login').send({ username: 'ivy', password: PASSWORD }).expect(200);
+    const line = sessionCookieLine(res, '__Host-sid')!;
+    expect(line).toMatch(/; Secure/);
+    expect(res.headers['cache-control']).toBe('no-store');
+    await http().get('/auth/me').set('Cookie', sessionCookie(res, '__Host-sid')!).expect(200);
+    await http().post('/auth/logout').set('Cookie', sessionCookie(res, '__Host-sid')!).expect(204);
+  });
+
   it('logs in with a __Host- prefixed Secure cookie, lists, revokes and logs out', async () => {
     const res = await login().expect(200);
     const line = sessionCookieLine(res, '__Host-sid')!;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import onHeaders from 'on-headers';
-import { markNoStoreWithSessionCookie, passWriteHeadAsNodeReadsIt } from '../session/session-cookie.headers.js';
+import { finishSessionCookie, passWriteHeadAsNodeReadsIt } from '../session/session-cookie.headers.js';
 import { filterSetCookies } from './write-head-headers.js';
 
 /**
@@ -28,7 +28,7 @@ beforeAll(async () => {
     const original = res.writeHead;
     res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
       filterSetCookies(this, args, refuseAds);
-      markNoStoreWithSessionCookie(this, 'sid', args);
+      finishSessionCookie(this, 'sid', false, args);
       return (original as (...a: unknown[]) => ServerResponse).apply(this, args);
     } as ServerResponse['writeHead'];
     if (session) {

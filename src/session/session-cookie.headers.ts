@@ -2,17 +2,29 @@ import type { ServerResponse } from 'node:http';
 import { editWriteHeadHeader, isHeaderPairs, writeHeadHeadersIndex } from '../common/write-head-headers.js';
 
 /**
- * A response that issues the session cookie must not be stored by a cache: adds `Cache-Control: no-store`
- * when the headers about to be written (set with setHeader, or passed to writeHead) set the cookie `name`.
+ * Finishes the session cookie as the response's headers are written (set with setHeader, or passed to
+ * writeHead): adds `Secure` to it when the module's cookie is Secure, and `Cache-Control: no-store` to a
+ * response that issues it. express-session is configured without `secure` because it would then refuse to
+ * send the cookie on a request it sees as plain HTTP (a TLS proxy the app does not trust, or that sets no
+ * header): the login would answer 200 with a session stored and no cookie. Browsers accept a Secure cookie
+ * only over HTTPS anyway, so the flag is always sent.
  */
-export function markNoStoreWithSessionCookie(res: ServerResponse, name: string, writeHeadArgs: unknown[]): void {
+export function finishSessionCookie(res: ServerResponse, name: string, secure: boolean, writeHeadArgs: unknown[]): void {
   const prefix = `${name}=`;
-  const sets = (value: unknown): boolean => (Array.isArray(value) ? value.some(sets) : typeof value === 'string' && value.startsWith(prefix));
-  let issued = sets(res.getHeader('set-cookie'));
-  editWriteHeadHeader(writeHeadArgs, 'set-cookie', (value) => {
-    issued ||= sets(value);
-    return value;
-  });
+  let issued = false;
+  const finish = (value: unknown): unknown => {
+    if (Array.isArray(value)) {
+      const edited = value.map(finish);
+      return edited.some((v, i) => v !== value[i]) ? edited : value;
+    }
+    if (typeof value !== 'string' || !value.startsWith(prefix)) return value;
+    issued = true;
+    return secure && !/;\s*secure\s*(;|$)/i.test(value) ? `${value}; Secure` : value;
+  };
+  const stored = res.getHeader('set-cookie');
+  const finished = finish(stored);
+  if (finished !== stored) res.setHeader('set-cookie', finished as string[]);
+  editWriteHeadHeader(writeHeadArgs, 'set-cookie', finish);
   if (!issued || editWriteHeadHeader(writeHeadArgs, 'cache-control', () => 'no-store') > 0) return;
   const index = writeHeadHeadersIndex(writeHeadArgs);
   // Node refuses setHeader next to `[name, value]` pairs: the header joins the pairs instead.

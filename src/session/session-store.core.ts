@@ -83,7 +83,8 @@ export class SessionStoreCore {
     private readonly clock: Clock,
     private readonly tags: UserTags,
   ) {
-    this.cookie = { path: '/', httpOnly: true, secure: options.session.cookieSecure, sameSite: 'lax' };
+    // Secure is added as headers are written (finishSessionCookie), as for a new session's cookie.
+    this.cookie = { path: '/', httpOnly: true, secure: false, sameSite: 'lax' };
     this.browserCookie = Object.freeze({ ...this.cookie, expires: null, originalMaxAge: null });
   }
 

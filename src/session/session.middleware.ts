@@ -37,6 +37,8 @@ export class SessionMiddleware {
   private readonly logger = new Logger(SessionMiddleware.name);
   /** The session cookie's name (`__Host-` prefixed when Secure). */
   readonly cookieName: string;
+  /** The session cookie is Secure (finishSessionCookie adds the flag; see there why express-session does not). */
+  readonly cookieSecure: boolean;
   private readonly expressSession: RequestHandler;
   /** `name=` as it appears in a Cookie header: a request without it carries no session. */
   private readonly marker: string;
@@ -51,6 +53,7 @@ export class SessionMiddleware {
   ) {
     const s = options.session;
     this.cookieName = s.cookieName;
+    this.cookieSecure = s.cookieSecure;
     this.marker = `${s.cookieName}=`;
     // Sliding more rarely than half the idle timeout would let an active user time out.
     this.touchIntervalMs = Math.min(options.auth.touchIntervalMs, Math.floor(s.idleTimeoutMs / 2));
@@ -62,8 +65,9 @@ export class SessionMiddleware {
       resave: false,
       saveUninitialized: false,
       rolling: false,
-      // A browser-session cookie; a remembered login sets its expiry (SessionLogin).
-      cookie: { path: '/', httpOnly: true, secure: s.cookieSecure, sameSite: 'lax' },
+      // A browser-session cookie; a remembered login sets its expiry (LoginSessionService). `Secure` is added
+      // as headers are written (finishSessionCookie), so the cookie also goes out behind an untrusted TLS proxy.
+      cookie: { path: '/', httpOnly: true, secure: false, sameSite: 'lax' },
     });
   }
 
