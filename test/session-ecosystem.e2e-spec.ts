@@ -137,6 +137,13 @@ class EcosystemController {
     await new Promise<void>((resolve, reject) => req.logIn({ name: 'no id' } as never, (err) => (err ? reject(err) : resolve())));
   }
 
+  /** A careless route that copies the request body into the session. */
+  @Post('careless')
+  careless(@Req() req: Request): { ok: true } {
+    Object.assign(req.session, req.body);
+    return { ok: true };
+  }
+
   @Post('guest/cart')
   cart(@Req() req: Request): { ok: true } {
     Object.assign(req.session, { cart: ['book'], returnTo: '/checkout' });
@@ -276,6 +283,26 @@ describe('express-session, connect-redis and Passport as a NestJS app uses them'
     await auth.disableUser(user.id);
     const refused = await http().post('/magic/magic').expect(401);
     expect(sessionCookie(refused)).toBeUndefined();
+  });
+
+  it("signs nobody in when a route copies an attacker's body (Passport's user, the login facts) into a session", async () => {
+    const victim = (await auth.findByUsername('recipe'))!;
+    const victimKeys = async () => {
+      const found: string[] = [];
+      for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}*:${victim.id}`, COUNT: 500 })) found.push(...keys);
+      return found.sort();
+    };
+    const before = await victimKeys();
+    const now = Date.now();
+    const forged = { passport: { user: victim.id }, authConsent: { createdAt: now, lastSeenAt: now, absoluteExpiresAt: now + 3_600_000, remember: true } };
+    // As a guest (a new session), and again inside the session once it is stored.
+    const cookie = sessionCookie(await http().post('/careless').send(forged).expect(201))!;
+    await http().get('/auth/me').set('Cookie', cookie).expect(401);
+    await http().post('/careless').set('Cookie', cookie).send(forged).expect(201);
+    await http().get('/auth/me').set('Cookie', cookie).expect(401);
+    await http().get('/guest/cart').set('Cookie', cookie).expect(401);
+    // Nothing was indexed or keyed under the victim's ID.
+    expect(await victimKeys()).toEqual(before);
   });
 
   it('answers a clear 400, never a 500, when Passport serialized something that names no user', async () => {

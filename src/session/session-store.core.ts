@@ -146,20 +146,23 @@ export class SessionStoreCore {
     const loaded = req?.[LOADED];
     const update = loaded !== undefined && loaded.sid === sid;
     const { cookie: _cookie, authConsent: metaIn, passport, ...rest } = sess;
-    const userId = metaIn && typeof passport?.user === 'string' ? passport.user : '';
+    const handle = sessionHandle(sid);
+    // Only a login (LoginSessionService) puts a user in a session, under an ID that carries the user's tag:
+    // a user written into any other session (an app copying a request body into req.session) signs nobody in.
+    const claimed = metaIn && typeof passport?.user === 'string' ? passport.user : '';
+    const userId = claimed && tagOfHandle(handle) === this.tags.of(claimed) ? claimed : '';
     const meta = userId ? metaIn : undefined;
     const data: Record<string, unknown> = rest;
-    if (passport && (typeof passport !== 'object' || Object.keys(passport).some((k) => k !== 'user'))) {
-      // Keys an app keeps beside Passport's user stay; the user itself lives on the index line.
+    if (passport && typeof passport === 'object' && Object.keys(passport).some((k) => k !== 'user')) {
+      // Keys an app keeps beside Passport's user stay; the user itself lives on the index line, or nowhere.
       const { user: _user, ...others } = passport as Record<string, unknown>;
-      data.passport = userId ? others : passport;
+      data.passport = others;
     }
     assertOneLine('A session user ID', userId);
     const json = JSON.stringify(data);
     // A login saves before it answers; express-session then saves the same session again as the response ends.
     const saved = `${sid}\n${userId}\n${JSON.stringify(meta ?? null)}\n${json}`;
     if (req?.[LAST_SAVED] === saved) return;
-    const handle = sessionHandle(sid);
     const now = this.clock.now();
     const expiresAt = meta ? sessionEndsAt(meta, this.options.session) : now + this.options.session.idleTimeoutMs;
     if (expiresAt <= now) {
