@@ -15,6 +15,7 @@ import { HealthService } from './health/health.service.js';
 import { RedisLifecycle, redisClientProviders } from './session/redis-client.provider.js';
 import { CsrfCheck } from './session/csrf-check.js';
 import { SessionMiddleware } from './session/session.middleware.js';
+import { LegacySessionMigrator } from './session/legacy-session.migrator.js';
 import { sessionStoreProviders } from './session/session-store.provider.js';
 import { AuthConsentMiddleware, type ExpressPrototypes } from './auth-consent.middleware.js';
 import { LoginSessionService } from './auth/login-session.service.js';
@@ -47,6 +48,7 @@ import { SessionConflictError } from './session/session.exceptions.js';
     DataSourceLifecycle,
     ...sessionStoreProviders,
     SessionMiddleware,
+    LegacySessionMigrator,
     CsrfCheck,
     AuthConsentMiddleware,
     HealthService,

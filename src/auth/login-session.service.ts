@@ -4,9 +4,10 @@ import type { Session, Store } from 'express-session';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
+import { promised } from '../common/promised.js';
 import { UserTags } from '../session/session-id.js';
-import { isSessionUnavailable, sessionEndsAt, type SessionAuthMeta } from '../session/session-meta.js';
-import { setNextSessionTag } from '../session/session.middleware.js';
+import { isSessionUnavailable, newLoginMeta, sessionEndsAt, type SessionAuthMeta } from '../session/session-meta.js';
+import { setNextSessionTag } from '../session/session-next-tag.js';
 import { SessionService } from '../session/session.service.js';
 import { setLoginEpoch, storedSessionId } from '../session/session-store.core.js';
 import { LoginRefusedException, SessionLimitError, SessionLimitException, SessionStoreUnavailableException, StaleLoginError } from '../session/session.exceptions.js';
@@ -79,16 +80,7 @@ export class LoginSessionService {
     for (const key of this.kept) if (previous[key] !== undefined) carried[key] = previous[key];
     const now = this.clock.now();
     const s = this.options.session;
-    const meta: SessionAuthMeta = opts.keep
-      ? { ...opts.keep, lastSeenAt: now }
-      : {
-          createdAt: now,
-          lastSeenAt: now,
-          absoluteExpiresAt: now + (opts.remember ? s.rememberAbsoluteTimeoutMs : s.absoluteTimeoutMs),
-          remember: opts.remember === true,
-          ip: req.ip,
-          userAgent: req.get('user-agent')?.slice(0, 256),
-        };
+    const meta: SessionAuthMeta = opts.keep ? { ...opts.keep, lastSeenAt: now } : newLoginMeta(req, now, opts.remember === true, s);
 
     setNextSessionTag(req, this.tags.of(user.id));
     if (storedSessionId(req) !== undefined) await this.step(req, () => promised((done) => previous.regenerate(done)));
@@ -137,6 +129,3 @@ function abandon(req: Request): void {
   (req as { session: unknown }).session = null;
 }
 
-function promised(call: (done: (err?: unknown) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => call((err) => (err ? reject(err) : resolve())));
-}

@@ -10,6 +10,18 @@ export interface SessionAuthMeta {
   userAgent?: string;
 }
 
+/** The login facts of a session signed in now (remembered or not), from the request's client. */
+export function newLoginMeta(req: Request, now: number, remember: boolean, timeouts: { absoluteTimeoutMs: number; rememberAbsoluteTimeoutMs: number }): SessionAuthMeta {
+  return {
+    createdAt: now,
+    lastSeenAt: now,
+    absoluteExpiresAt: now + (remember ? timeouts.rememberAbsoluteTimeoutMs : timeouts.absoluteTimeoutMs),
+    remember,
+    ip: req.ip,
+    userAgent: req.get('user-agent')?.slice(0, 256),
+  };
+}
+
 /** The session timeouts that decide when a signed-in session ends. */
 export interface SessionTimeouts {
   idleTimeoutMs: number;

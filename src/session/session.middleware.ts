@@ -4,9 +4,11 @@ import session from 'express-session';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
-import { newSessionId, randomTag, UserTags } from './session-id.js';
-import { markSessionUnavailable, sessionEndsAt, type SessionAuthMeta } from './session-meta.js';
-import { isLegacySession, passportUserId, setLoginEpoch } from './session-store.core.js';
+import { LegacySessionMigrator } from './legacy-session.migrator.js';
+import { newSessionId, randomTag } from './session-id.js';
+import { markSessionUnavailable, sessionEndsAt } from './session-meta.js';
+import { nextSessionTag } from './session-next-tag.js';
+import { isLegacySession } from './session-store.core.js';
 import { SESSION_STORE, type ModuleSessionStore } from './session-store.provider.js';
 import { SessionUserLoader } from './session-user.loader.js';
 import { SessionConflictError } from './session.exceptions.js';
@@ -14,13 +16,6 @@ import { passWriteHeadAsNodeReadsIt } from './session-cookie.headers.js';
 
 /** On a request whose session express-session created on its first read (see SessionMiddleware.installOn). */
 const LAZY_RAN = Symbol('authConsentLazySession');
-/** On a request about to regenerate its session at login: the tag its new ID carries (its user's). */
-const NEXT_TAG = Symbol('authConsentNextTag');
-
-/** Makes the next session ID of the request carry `tag` (see session-id.ts). */
-export function setNextSessionTag(req: Request, tag: string): void {
-  (req as Request & { [NEXT_TAG]?: string })[NEXT_TAG] = tag;
-}
 
 /**
  * The session stage of the module's middleware: express-session, configured from the module's options
@@ -49,7 +44,7 @@ export class SessionMiddleware {
     @Inject(SESSION_STORE) readonly store: ModuleSessionStore,
     private readonly users: SessionUserLoader,
     private readonly clock: Clock,
-    private readonly tags: UserTags,
+    private readonly legacy: LegacySessionMigrator,
   ) {
     const s = options.session;
     this.cookieName = s.cookieName;
@@ -61,7 +56,7 @@ export class SessionMiddleware {
       name: s.cookieName,
       secret: s.secrets,
       store,
-      genid: (req) => newSessionId((req as Request & { [NEXT_TAG]?: string })[NEXT_TAG] ?? randomTag()),
+      genid: (req) => newSessionId(nextSessionTag(req as Request) ?? randomTag()),
       resave: false,
       saveUninitialized: false,
       rolling: false,
@@ -92,48 +87,13 @@ export class SessionMiddleware {
         markSessionUnavailable(req);
       }
       if (isLegacySession(req)) {
-        this.moveLegacy(req).then(() => this.signedIn(req)).then(next);
+        this.legacy.move(req).then(() => this.signedIn(req)).then(next);
         return;
       }
       const signingIn = this.signedIn(req);
       if (signingIn) signingIn.then(next);
       else next();
     });
-  }
-
-  /**
-   * A session written by express-session + connect-redis (`session.legacyPrefix`), read once: its data moves
-   * to a new session ID in the module's layout (signed in, with fresh timeouts, when Passport's user is a
-   * user of the app's), and the old key is deleted. The client gets the new cookie with this response.
-   */
-  private async moveLegacy(req: Request): Promise<void> {
-    const old = req.session as unknown as Record<string, unknown> & { regenerate(cb: (err?: unknown) => void): void };
-    const oldId = req.sessionID;
-    const { cookie, passport, ...data } = old;
-    const remember = (cookie as { expires?: Date | null }).expires != null;
-    const userId = passportUserId((passport as { user?: unknown } | undefined)?.user);
-    try {
-      const user = userId === undefined ? null : await this.users.load(userId);
-      setNextSessionTag(req, user ? this.tags.of(userId!) : randomTag());
-      await promised((done) => old.regenerate(done));
-      const session = req.session;
-      Object.assign(session, data);
-      if (user) {
-        const now = this.clock.now();
-        const s = this.options.session;
-        const meta: SessionAuthMeta = { createdAt: now, lastSeenAt: now, absoluteExpiresAt: now + (remember ? s.rememberAbsoluteTimeoutMs : s.absoluteTimeoutMs), remember, ip: req.ip, userAgent: req.get('user-agent')?.slice(0, 256) };
-        session.passport = { user: userId };
-        session.authConsent = meta;
-        if (remember) session.cookie.expires = new Date(sessionEndsAt(meta, s));
-        setLoginEpoch(req, await this.store.epoch(userId!));
-      }
-      await promised((done) => session.save(done));
-      await this.store.destroyLegacy?.(oldId);
-    } catch (err) {
-      this.logger.warn(`Moving a legacy session failed: ${(err as Error)?.message ?? String(err)}`);
-      markSessionUnavailable(req);
-      (req as { session: unknown }).session = null;
-    }
   }
 
   /** The sentence a conflicting session middleware gets (at boot, or on the first request it shows up in). */
@@ -207,7 +167,3 @@ export class SessionMiddleware {
 }
 
 function noop(): void {}
-
-function promised(call: (done: (err?: unknown) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => call((err) => (err ? reject(err) : resolve())));
-}
