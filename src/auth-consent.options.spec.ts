@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { createCluster } from 'redis';
+import { createCluster, createSentinel } from 'redis';
 import { AuthConsentConfigError } from './auth-consent.exceptions.js';
 import { resolveOptions } from './auth-consent.options.js';
 
@@ -22,15 +22,17 @@ describe('resolveOptions', () => {
     expect(o.warnings).toHaveLength(2);
   });
 
-  it('refuses an ioredis client and a cluster client at boot, each with one sentence', () => {
+  it('refuses an ioredis client and a Sentinel client at boot, each with one sentence; takes a cluster client', () => {
     const ioredis = new Redis({ lazyConnect: true });
     try {
       expect(() => resolveOptions({ redis: { client: ioredis as never } })).toThrow(/redis.client is an ioredis client; .*createClient/);
     } finally {
       ioredis.disconnect();
     }
+    const sentinel = createSentinel({ name: 'primary', sentinelRootNodes: [{ host: '127.0.0.1', port: 1 }] });
+    expect(() => resolveOptions({ redis: { client: sentinel as never } })).toThrow(/Redis Sentinel client/);
     const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }] });
-    expect(() => resolveOptions({ redis: { client: cluster as never } })).toThrow(/Redis Cluster or Sentinel client/);
+    expect(resolveOptions({ redis: { client: cluster } }).redis).toEqual({ client: cluster });
   });
 
   it('uses a __Host- cookie when Secure', () => {

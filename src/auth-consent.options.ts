@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RedisClientType } from 'redis';
+import type { RedisClientType, RedisClusterType } from 'redis';
 import { parseDuration, type Duration } from './common/duration.js';
 import { AuthConsentConfigError } from './auth-consent.exceptions.js';
 import { DEFAULT_DATABASE_URL, driverOf } from './database/database-url.js';
@@ -9,8 +9,11 @@ import { resolveAdminRole } from './admin/admin.options.js';
 
 /** Options of {@link AuthConsentModule}, as given to `forRoot` or returned by `forRootAsync`'s factory. */
 export interface AuthConsentModuleOptions {
-  /** Redis for sessions and throttling: a URL the module connects to and closes, or a client the app owns. Omitted: an in-process store (development only). */
-  redis?: { url: string } | { client: RedisClientType };
+  /**
+   * Redis for sessions and throttling: a URL the module connects to and closes, or a node-redis client the app
+   * owns (`createClient()`, or `createCluster()` for Redis Cluster). Omitted: an in-process store (development only).
+   */
+  redis?: { url: string } | { client: RedisClientType | RedisClusterType };
   /** The SQL database for users and consent. Default: `sqlite:data/app.sqlite`. */
   database?: DatabaseOptions;
   /** Session cookie and timeouts. */
@@ -73,7 +76,7 @@ export interface SessionOptions {
 /** Options after defaults are merged and validated: what the module's services read. */
 export interface ResolvedAuthConsentOptions {
   production: boolean;
-  redis: { url: string; client?: undefined } | { client: RedisClientType; url?: undefined } | undefined;
+  redis: { url: string; client?: undefined } | { client: RedisClientType | RedisClusterType; url?: undefined } | undefined;
   database: Required<DatabaseOptions>;
   session: {
     secrets: string[];
@@ -122,8 +125,8 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
       if (typeof client.status === 'string' && !('isOpen' in client)) {
         fail("redis.client is an ioredis client; the module and connect-redis 9 need node-redis: pass `createClient({ url })` from 'redis' (or { url }).");
       }
-      if ('masters' in client || 'getSentinelNode' in client) {
-        fail('redis.client is a Redis Cluster or Sentinel client, which this version does not support yet: pass a single-node client from `createClient()`.');
+      if ('getSentinelNode' in client || 'getMasterNode' in client) {
+        fail('redis.client is a Redis Sentinel client, which this version does not support yet: pass `createClient()` (a single node, or an endpoint that follows the primary) or `createCluster()`.');
       }
     }
   } else if (production) {

@@ -1,9 +1,8 @@
 import type { Provider } from '@nestjs/common';
-import type { RedisClientType } from 'redis';
 import { AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
-import { RedisScriptRunner } from '../session/redis-script.runner.js';
+import { RedisScriptRunner, type ModuleRedisClient } from '../session/redis-script.runner.js';
 import { MemoryThrottleBackend } from './memory-throttle.backend.js';
 import { RedisThrottleBackend } from './redis-throttle.backend.js';
 import { ThrottleBackend } from './throttle-backend.js';
@@ -12,6 +11,6 @@ import { ThrottleBackend } from './throttle-backend.js';
 export const throttleBackendProvider: Provider = {
   provide: ThrottleBackend,
   inject: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, Clock],
-  useFactory: (options: ResolvedAuthConsentOptions, client: RedisClientType | null, clock: Clock): ThrottleBackend =>
+  useFactory: (options: ResolvedAuthConsentOptions, client: ModuleRedisClient | null, clock: Clock): ThrottleBackend =>
     client ? new RedisThrottleBackend(new RedisScriptRunner(client), options.session.redisPrefix, clock) : new MemoryThrottleBackend(clock),
 };

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { RedisClientType } from 'redis';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_REDIS } from '../auth-consent.constants.js';
+import { isRedisCluster, type ModuleRedisClient } from '../session/redis-script.runner.js';
 
 const PROBE_TIMEOUT_MS = 1000;
 
@@ -24,7 +24,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 @Injectable()
 export class HealthService {
   constructor(
-    @Inject(AUTH_CONSENT_REDIS) private readonly redis: RedisClientType | null,
+    @Inject(AUTH_CONSENT_REDIS) private readonly redis: ModuleRedisClient | null,
     @Inject(AUTH_CONSENT_DATA_SOURCE) private readonly dataSource: DataSource,
   ) {}
 
@@ -37,7 +37,8 @@ export class HealthService {
   private async probeRedis(): Promise<HealthReport['redis']> {
     if (!this.redis) return 'in-process';
     try {
-      await within(this.redis.ping(), PROBE_TIMEOUT_MS);
+      // A cluster answers PING from any node; each node's own state shows in the session calls' 503s.
+      await within<unknown>(isRedisCluster(this.redis) ? this.redis.sendCommand(undefined, true, ['PING']) : this.redis.ping(), PROBE_TIMEOUT_MS);
       return 'up';
     } catch {
       return 'down';

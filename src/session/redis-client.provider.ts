@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { createClient, type RedisClientType } from 'redis';
+import type { ModuleRedisClient } from './redis-script.runner.js';
 import { AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 
@@ -46,7 +47,7 @@ export const redisClientProviders: Provider[] = [
   {
     provide: AUTH_CONSENT_REDIS,
     inject: [AUTH_CONSENT_OPTIONS],
-    useFactory: async (options: ResolvedAuthConsentOptions): Promise<RedisClientType | null> => {
+    useFactory: async (options: ResolvedAuthConsentOptions): Promise<ModuleRedisClient | null> => {
       if (!options.redis) return null;
       return options.redis.client ?? connectOwnedClient(options.redis.url);
     },
@@ -57,7 +58,7 @@ export const redisClientProviders: Provider[] = [
 @Injectable()
 export class RedisLifecycle implements OnApplicationShutdown {
   constructor(
-    @Inject(AUTH_CONSENT_REDIS) private readonly client: RedisClientType | null,
+    @Inject(AUTH_CONSENT_REDIS) private readonly client: ModuleRedisClient | null,
     @Inject(REDIS_OWNED) private readonly owned: boolean,
   ) {}
 

@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { RedisClientType } from 'redis';
+import type { RedisClientType, RedisClusterType } from 'redis';
 
 const COMMAND_TIMEOUT_MS = 2000;
 const SWEEP_EVERY_MS = 250;
+
+/** A node-redis client the module works with: a single node (`createClient`) or a Redis Cluster (`createCluster`). */
+export type ModuleRedisClient = RedisClientType | RedisClusterType;
+
+export function isRedisCluster(client: ModuleRedisClient): client is RedisClusterType {
+  return 'masters' in client;
+}
 
 interface Pending {
   deadline: number;
@@ -19,11 +26,16 @@ export class RedisScriptRunner {
   private readonly loaded = new Set<string>();
   private readonly pending = new Set<Pending>();
   private sweeper: NodeJS.Timeout | undefined;
+  private readonly send: (key: string | undefined, args: string[]) => Promise<unknown>;
 
-  constructor(private readonly client: RedisClientType) {}
+  constructor(client: ModuleRedisClient) {
+    // A cluster client routes each command by the key it names (every script's keys share one slot).
+    this.send = isRedisCluster(client) ? (key, args) => client.sendCommand(key, false, args) : (_key, args) => client.sendCommand(args);
+  }
 
-  command(args: string[]): Promise<unknown> {
-    return this.bound(this.client.sendCommand(args));
+  /** `key`: the key the command touches (it routes the command on a cluster). */
+  command(args: string[], key: string | undefined = args[1]): Promise<unknown> {
+    return this.bound(this.send(key, args));
   }
 
   /** The reply of a command already sent, or an error once the command's time is up. */
@@ -50,13 +62,13 @@ export class RedisScriptRunner {
     const tail = [String(keys.length), ...keys, ...args.map(String)];
     if (this.loaded.has(sha)) {
       try {
-        return await this.command(['EVALSHA', sha, ...tail]);
+        return await this.command(['EVALSHA', sha, ...tail], keys[0]);
       } catch (err) {
         // The server lost its script cache (restart, SCRIPT FLUSH): send the source again.
         if (!String((err as Error)?.message).includes('NOSCRIPT')) throw err;
       }
     }
-    const reply = await this.command(['EVAL', source, ...tail]);
+    const reply = await this.command(['EVAL', source, ...tail], keys[0]);
     this.loaded.add(sha);
     return reply;
   }

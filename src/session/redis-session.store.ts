@@ -1,9 +1,8 @@
 import { RedisStore } from 'connect-redis';
 import type { SessionData } from 'express-session';
 import type { Request } from 'express';
-import type { RedisClientType } from 'redis';
 import type { Clock } from '../common/clock.js';
-import type { RedisScriptRunner } from './redis-script.runner.js';
+import type { ModuleRedisClient, RedisScriptRunner } from './redis-script.runner.js';
 import { SessionBackend, type IndexedSession, type SaveResult, type SaveSessionInput, type StoredSession } from './session-backend.js';
 import { TAG_LENGTH, tagOfHandle, type UserTags } from './session-id.js';
 import { DESTROY_ALL_SCRIPT, DESTROY_FOR_USER_SCRIPT, DESTROY_SCRIPT, LIST_SCRIPT, SAVE_SCRIPT, SET_KEY_FOR_USER_SCRIPT } from './session-scripts.js';
@@ -30,7 +29,7 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
   private readonly legacy: RedisStore | undefined;
 
   constructor(
-    client: RedisClientType,
+    client: ModuleRedisClient,
     private readonly runner: RedisScriptRunner,
     options: ResolvedAuthConsentOptions,
     private readonly clock: Clock,

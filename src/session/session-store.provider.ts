@@ -1,11 +1,10 @@
 import type { Provider } from '@nestjs/common';
 import type { Store } from 'express-session';
-import type { RedisClientType } from 'redis';
 import { AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
 import { MemorySessionStore } from './memory-session.store.js';
-import { RedisScriptRunner } from './redis-script.runner.js';
+import { RedisScriptRunner, type ModuleRedisClient } from './redis-script.runner.js';
 import { RedisSessionStore } from './redis-session.store.js';
 import { SessionBackend } from './session-backend.js';
 import { UserTags } from './session-id.js';
@@ -27,7 +26,7 @@ export const sessionStoreProviders: Provider[] = [
     provide: SessionBackend,
     inject: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, Clock, UserTags],
     // connect-redis's store when Redis is configured, otherwise the in-process store with the same behaviour.
-    useFactory: (options: ResolvedAuthConsentOptions, client: RedisClientType | null, clock: Clock, tags: UserTags): ModuleSessionStore =>
+    useFactory: (options: ResolvedAuthConsentOptions, client: ModuleRedisClient | null, clock: Clock, tags: UserTags): ModuleSessionStore =>
       client ? new RedisSessionStore(client, new RedisScriptRunner(client), options, clock, tags) : new MemorySessionStore(clock, options, tags),
   },
   { provide: SESSION_STORE, useExisting: SessionBackend },

@@ -1,0 +1,91 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type RedisClientType } from 'redis';
+import { freePort, waitFor } from './services.js';
+
+/**
+ * A private Redis Cluster on loopback for tests: 3 masters and 3 replicas (`redis-server --cluster-enabled
+ * yes`, joined by `redis-cli --cluster create`), on free ports, nothing kept on disk but the node files in
+ * a temporary directory. Never the shared Redis.
+ */
+export class PrivateRedisCluster {
+  private readonly processes: ChildProcess[] = [];
+  private constructor(
+    readonly ports: number[],
+    private readonly dir: string,
+  ) {}
+
+  static async start(nodes = 6): Promise<PrivateRedisCluster> {
+    const ports: number[] = [];
+    // Cluster bus ports are port + 10000: keep the data ports low enough.
+    while (ports.length < nodes) {
+      const port = await freePort();
+      if (port < 55_000 && !ports.includes(port)) ports.push(port);
+    }
+    const cluster = new PrivateRedisCluster(ports, mkdtempSync(join(tmpdir(), 'ac-cluster-')));
+    try {
+      await cluster.boot();
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  get rootNodes(): Array<{ url: string }> {
+    return this.ports.map((port) => ({ url: `redis://127.0.0.1:${port}` }));
+  }
+
+  private async boot(): Promise<void> {
+    for (const port of this.ports) {
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--cluster-enabled', 'yes'];
+      args.push('--cluster-config-file', join(this.dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000', '--dir', this.dir);
+      this.processes.push(spawn('redis-server', args, { stdio: 'ignore' }));
+    }
+    for (const port of this.ports) await waitFor(() => ping(port), 5000, `redis-server on ${port}`);
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...this.ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+    await waitFor(async () => (await Promise.all(this.ports.map(clusterOk))).every(Boolean), 20_000, 'cluster_state:ok on every node');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.processes.map(
+        (proc) =>
+          new Promise<void>((resolve) => {
+            if (proc.exitCode !== null) return resolve();
+            proc.once('exit', () => resolve());
+            proc.kill('SIGKILL');
+          }),
+      ),
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function withClient<T>(port: number, fn: (client: RedisClientType) => Promise<T>): Promise<T | false> {
+  const client: RedisClientType = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false, connectTimeout: 300 } });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await fn(client);
+  } catch {
+    return false;
+  } finally {
+    client.destroy();
+  }
+}
+
+async function ping(port: number): Promise<boolean> {
+  return (await withClient(port, (c) => c.ping())) === 'PONG';
+}
+
+async function clusterOk(port: number): Promise<boolean> {
+  const info = await withClient(port, (c) => c.sendCommand(['CLUSTER', 'INFO']));
+  return String(info).includes('cluster_state:ok');
+}
