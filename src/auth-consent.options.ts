@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RedisClientType, RedisClusterType } from 'redis';
+import type { RedisClientType, RedisClusterType, RedisSentinelType } from 'redis';
 import { parseDuration, type Duration } from './common/duration.js';
 import { AuthConsentConfigError } from './auth-consent.exceptions.js';
 import { DEFAULT_DATABASE_URL, driverOf } from './database/database-url.js';
@@ -11,9 +11,10 @@ import { resolveAdminRole } from './admin/admin.options.js';
 export interface AuthConsentModuleOptions {
   /**
    * Redis for sessions and throttling: a URL the module connects to and closes, or a node-redis client the app
-   * owns (`createClient()`, or `createCluster()` for Redis Cluster). Omitted: an in-process store (development only).
+   * owns and connects (`createClient()`, `createCluster()` for Redis Cluster, `createSentinel()` for Sentinel).
+   * Omitted: an in-process store (development only).
    */
-  redis?: { url: string } | { client: RedisClientType | RedisClusterType };
+  redis?: { url: string } | { client: RedisClientType | RedisClusterType | RedisSentinelType };
   /** The SQL database for users and consent. Default: `sqlite:data/app.sqlite`. */
   database?: DatabaseOptions;
   /** Session cookie and timeouts. */
@@ -76,7 +77,7 @@ export interface SessionOptions {
 /** Options after defaults are merged and validated: what the module's services read. */
 export interface ResolvedAuthConsentOptions {
   production: boolean;
-  redis: { url: string; client?: undefined } | { client: RedisClientType | RedisClusterType; url?: undefined } | undefined;
+  redis: { url: string; client?: undefined } | { client: RedisClientType | RedisClusterType | RedisSentinelType; url?: undefined } | undefined;
   database: Required<DatabaseOptions>;
   session: {
     secrets: string[];
@@ -124,9 +125,6 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
       const client = redis.client as unknown as Record<string, unknown>;
       if (typeof client.status === 'string' && !('isOpen' in client)) {
         fail("redis.client is an ioredis client; the module and connect-redis 9 need node-redis: pass `createClient({ url })` from 'redis' (or { url }).");
-      }
-      if ('getSentinelNode' in client || 'getMasterNode' in client) {
-        fail('redis.client is a Redis Sentinel client, which this version does not support yet: pass `createClient()` (a single node, or an endpoint that follows the primary) or `createCluster()`.');
       }
     }
   } else if (production) {

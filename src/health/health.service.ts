@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_REDIS } from '../auth-consent.constants.js';
-import { isRedisCluster, type ModuleRedisClient } from '../session/redis-script.runner.js';
+import { commandSender, type ModuleRedisClient } from '../session/redis-script.runner.js';
 
 const PROBE_TIMEOUT_MS = 1000;
 
@@ -37,8 +37,8 @@ export class HealthService {
   private async probeRedis(): Promise<HealthReport['redis']> {
     if (!this.redis) return 'in-process';
     try {
-      // A cluster answers PING from any node; each node's own state shows in the session calls' 503s.
-      await within<unknown>(isRedisCluster(this.redis) ? this.redis.sendCommand(undefined, true, ['PING']) : this.redis.ping(), PROBE_TIMEOUT_MS);
+      // On a cluster any node answers; each node's own state shows in the 503s of the calls that need it.
+      await within(commandSender(this.redis)(undefined, ['PING']), PROBE_TIMEOUT_MS);
       return 'up';
     } catch {
       return 'down';

@@ -1,14 +1,28 @@
 import { createHash } from 'node:crypto';
-import type { RedisClientType, RedisClusterType } from 'redis';
+import type { RedisClientType, RedisClusterType, RedisSentinelType } from 'redis';
 
 const COMMAND_TIMEOUT_MS = 2000;
 const SWEEP_EVERY_MS = 250;
 
-/** A node-redis client the module works with: a single node (`createClient`) or a Redis Cluster (`createCluster`). */
-export type ModuleRedisClient = RedisClientType | RedisClusterType;
+/**
+ * A node-redis client the module works with: a single node (`createClient`), a Redis Cluster
+ * (`createCluster`) or a primary found through Redis Sentinel (`createSentinel`).
+ */
+export type ModuleRedisClient = RedisClientType | RedisClusterType | RedisSentinelType;
 
 export function isRedisCluster(client: ModuleRedisClient): client is RedisClusterType {
   return 'masters' in client;
+}
+
+export function isRedisSentinel(client: ModuleRedisClient): client is RedisSentinelType {
+  return 'getSentinelNode' in client;
+}
+
+/** Sends one command through any of them: a cluster routes it by `key`, Sentinel to the current primary. */
+export function commandSender(client: ModuleRedisClient): (key: string | undefined, args: string[]) => Promise<unknown> {
+  if (isRedisCluster(client)) return (key, args) => client.sendCommand(key, false, args);
+  if (isRedisSentinel(client)) return (_key, args) => client.sendCommand(false, args);
+  return (_key, args) => client.sendCommand(args);
 }
 
 interface Pending {
@@ -30,7 +44,7 @@ export class RedisScriptRunner {
 
   constructor(client: ModuleRedisClient) {
     // A cluster client routes each command by the key it names (every script's keys share one slot).
-    this.send = isRedisCluster(client) ? (key, args) => client.sendCommand(key, false, args) : (_key, args) => client.sendCommand(args);
+    this.send = commandSender(client);
   }
 
   /** `key`: the key the command touches (it routes the command on a cluster). */
