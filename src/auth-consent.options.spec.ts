@@ -30,9 +30,10 @@ describe('resolveOptions', () => {
       ioredis.disconnect();
     }
     const sentinel = createSentinel({ name: 'primary', sentinelRootNodes: [{ host: '127.0.0.1', port: 1 }] });
-    expect(resolveOptions({ redis: { client: sentinel } }).redis).toEqual({ client: sentinel });
+    expect(resolveOptions({ redis: { client: sentinel, waitForReplicas: 1 } }).redis).toEqual({ client: sentinel, waitForReplicas: 1 });
     const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }] });
-    expect(resolveOptions({ redis: { client: cluster } }).redis).toEqual({ client: cluster });
+    expect(resolveOptions({ redis: { client: cluster } }).redis).toEqual({ client: cluster, waitForReplicas: 0 });
+    expect(() => resolveOptions({ redis: { client: cluster, waitForReplicas: -1 } })).toThrow(/redis.waitForReplicas must be a whole number/);
   });
 
   it('uses a __Host- cookie when Secure', () => {

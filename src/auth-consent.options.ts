@@ -14,7 +14,7 @@ export interface AuthConsentModuleOptions {
    * owns and connects (`createClient()`, `createCluster()` for Redis Cluster, `createSentinel()` for Sentinel).
    * Omitted: an in-process store (development only).
    */
-  redis?: { url: string } | { client: RedisClientType | RedisClusterType | RedisSentinelType };
+  redis?: ({ url: string } | { client: RedisClientType | RedisClusterType | RedisSentinelType }) & RedisDurability;
   /** The SQL database for users and consent. Default: `sqlite:data/app.sqlite`. */
   database?: DatabaseOptions;
   /** Session cookie and timeouts. */
@@ -31,6 +31,15 @@ export interface AuthConsentModuleOptions {
   consent?: ConsentOptions;
   /** The role a signed-in user needs for the admin routes. Default `'admin'`. */
   adminRole?: string;
+}
+
+export interface RedisDurability {
+  /**
+   * Replicas that must have a sign-in's new session and every revocation before the module answers
+   * (`WAIT n` after the write, on the key's node): a failover then never loses one. `0` (default) waits for
+   * none; set 1 with Sentinel or a Cluster with replicas. A write not replicated in time answers 503.
+   */
+  waitForReplicas?: number;
 }
 
 export interface DatabaseOptions {
@@ -77,7 +86,7 @@ export interface SessionOptions {
 /** Options after defaults are merged and validated: what the module's services read. */
 export interface ResolvedAuthConsentOptions {
   production: boolean;
-  redis: { url: string; client?: undefined } | { client: RedisClientType | RedisClusterType | RedisSentinelType; url?: undefined } | undefined;
+  redis: (({ url: string; client?: undefined } | { client: RedisClientType | RedisClusterType | RedisSentinelType; url?: undefined }) & { waitForReplicas: number }) | undefined;
   database: Required<DatabaseOptions>;
   session: {
     secrets: string[];
@@ -126,6 +135,9 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
       if (typeof client.status === 'string' && !('isOpen' in client)) {
         fail("redis.client is an ioredis client; the module and connect-redis 9 need node-redis: pass `createClient({ url })` from 'redis' (or { url }).");
       }
+    }
+    if (redis.waitForReplicas !== undefined && !(Number.isInteger(redis.waitForReplicas) && redis.waitForReplicas >= 0 && redis.waitForReplicas <= 5)) {
+      fail(`redis.waitForReplicas must be a whole number from 0 to 5 (replicas that must have a sign-in or a revocation); got ${JSON.stringify(redis.waitForReplicas)}.`);
     }
   } else if (production) {
     fail('redis is required in production (set REDIS_URL): the in-process session store loses sessions on restart and is not shared between instances.');
@@ -194,7 +206,7 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
 
   return {
     production,
-    redis: redis as ResolvedAuthConsentOptions['redis'],
+    redis: redis && ({ ...redis, waitForReplicas: redis.waitForReplicas ?? 0 } as ResolvedAuthConsentOptions['redis']),
     database: { url, tablePrefix, migrationsRun: db.migrationsRun ?? true, logging: db.logging ?? false },
     session,
     allowedOrigins,

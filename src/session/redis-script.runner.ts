@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { RedisClientType, RedisClusterType, RedisSentinelType } from 'redis';
 
 const COMMAND_TIMEOUT_MS = 2000;
+/** How long a write may wait for its replicas (inside the command deadline). */
+const WAIT_TIMEOUT_MS = 1000;
 const SWEEP_EVERY_MS = 250;
 
 /**
@@ -42,7 +44,11 @@ export class RedisScriptRunner {
   private sweeper: NodeJS.Timeout | undefined;
   private readonly send: (key: string | undefined, args: string[]) => Promise<unknown>;
 
-  constructor(client: ModuleRedisClient) {
+  /** `waitForReplicas`: see {@link replicated}. */
+  constructor(
+    client: ModuleRedisClient,
+    private readonly waitForReplicas = 0,
+  ) {
     // A cluster client routes each command by the key it names (every script's keys share one slot).
     this.send = commandSender(client);
   }
@@ -50,6 +56,16 @@ export class RedisScriptRunner {
   /** `key`: the key the command touches (it routes the command on a cluster). */
   command(args: string[], key: string | undefined = args[1]): Promise<unknown> {
     return this.bound(this.send(key, args));
+  }
+
+  /**
+   * Resolves once `waitForReplicas` replicas have the writes made so far on `key`'s node (`WAIT`, sent after
+   * the write, never inside a script); rejects when they do not in time, so the write is not acknowledged.
+   */
+  async replicated(key: string): Promise<void> {
+    if (this.waitForReplicas === 0) return;
+    const acked = Number(await this.command(['WAIT', String(this.waitForReplicas), String(WAIT_TIMEOUT_MS)], key));
+    if (acked < this.waitForReplicas) throw new Error(`Redis write reached ${acked} of ${this.waitForReplicas} replicas in time`);
   }
 
   /** The reply of a command already sent, or an error once the command's time is up. */

@@ -90,11 +90,15 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
       [this.sessionKey(handle), this.userKey(tag, 'u', input.userId), this.userKey(tag, 'e', input.userId)],
       [input.mode, value, input.userId, ttl, input.expiresAt, now, handle, input.loadedVersion, input.maxSessions, input.policy, this.keyPrefix, input.epoch],
     );
+    // A sign-in is acknowledged only once replicated (redis.waitForReplicas); other saves need not be.
+    if (input.mode === 'create' && input.userId !== '' && reply === 'ok') await this.runner.replicated(this.sessionKey(handle));
     return String(reply) as SaveResult;
   }
 
   async destroyHandle(handle: string): Promise<boolean> {
-    return Number(await this.runner.script(DESTROY_SCRIPT, [this.sessionKey(handle)], [this.keyPrefix, handle])) > 0;
+    const destroyed = Number(await this.runner.script(DESTROY_SCRIPT, [this.sessionKey(handle)], [this.keyPrefix, handle])) > 0;
+    if (destroyed) await this.runner.replicated(this.sessionKey(handle));
+    return destroyed;
   }
 
   async list(userId: string): Promise<IndexedSession[]> {
@@ -105,12 +109,18 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
   }
 
   async destroyForUser(userId: string, handle: string): Promise<boolean> {
-    return Number(await this.runner.script(DESTROY_FOR_USER_SCRIPT, [this.indexKey(userId)], [this.keyPrefix, handle, userId])) > 0;
+    const destroyed = Number(await this.runner.script(DESTROY_FOR_USER_SCRIPT, [this.indexKey(userId)], [this.keyPrefix, handle, userId])) > 0;
+    if (destroyed) await this.runner.replicated(this.indexKey(userId));
+    return destroyed;
   }
 
   async destroyAllForUser(userId: string, exceptHandle = ''): Promise<number> {
     const tag = this.tags.of(userId);
-    return Number(await this.runner.script(DESTROY_ALL_SCRIPT, [this.userKey(tag, 'u', userId), this.userKey(tag, 'e', userId)], [this.keyPrefix, exceptHandle, userId, EPOCH_TTL_MS]));
+    const index = this.userKey(tag, 'u', userId);
+    const count = Number(await this.runner.script(DESTROY_ALL_SCRIPT, [index, this.userKey(tag, 'e', userId)], [this.keyPrefix, exceptHandle, userId, EPOCH_TTL_MS]));
+    // The epoch moved too: always replicated, so no login in flight survives a failover either.
+    await this.runner.replicated(index);
+    return count;
   }
 
   async epoch(userId: string): Promise<string> {

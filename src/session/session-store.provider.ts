@@ -27,7 +27,7 @@ export const sessionStoreProviders: Provider[] = [
     inject: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, Clock, UserTags],
     // connect-redis's store when Redis is configured, otherwise the in-process store with the same behaviour.
     useFactory: (options: ResolvedAuthConsentOptions, client: ModuleRedisClient | null, clock: Clock, tags: UserTags): ModuleSessionStore =>
-      client ? new RedisSessionStore(client, new RedisScriptRunner(client), options, clock, tags) : new MemorySessionStore(clock, options, tags),
+      client ? new RedisSessionStore(client, new RedisScriptRunner(client, options.redis?.waitForReplicas), options, clock, tags) : new MemorySessionStore(clock, options, tags),
   },
   { provide: SESSION_STORE, useExisting: SessionBackend },
 ];
