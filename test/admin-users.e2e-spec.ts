@@ -119,6 +119,7 @@ describe('GET /admin/users and disabling accounts (PostgreSQL, Redis)', () => {
     const b = await signIn('annabel', 'b');
     const off = await http().post(`/admin/users/${ids.annabel}/disable`).set(...as(ADMIN)).expect(200);
     expect(off.body).toMatchObject({ id: ids.annabel, username: 'annabel', disabled: true, sessions: 0 });
+    expect(off.headers['cache-control']).toBe('no-store');
     for (const cookie of [a, b]) await http().get('/auth/me').set('Cookie', cookie).expect(401);
     await http().post('/auth/login').send({ username: 'annabel', password: PASSWORD }).expect(401);
     expect((await http().get('/admin/users?query=annabel').set(...as(ADMIN)).expect(200)).body.items[0]).toMatchObject({ disabled: true, sessions: 0 });

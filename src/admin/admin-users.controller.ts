@@ -30,6 +30,7 @@ export class AdminUsersController {
 
   @Post(':userId/disable')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Disables the account and revokes every session of it (audit: user.disable); 404 unknown user, 409 for oneself' })
   async disable(@Param('userId') rawUserId: string, @Req() req: Request): Promise<AdminUserView> {
     const userId = parseAdminUserId(rawUserId);
@@ -42,6 +43,7 @@ export class AdminUsersController {
 
   @Post(':userId/enable')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   @ApiOperation({ summary: 'Enables a disabled account (audit: user.enable); 404 unknown user' })
   async enable(@Param('userId') rawUserId: string, @Req() req: Request): Promise<AdminUserView> {
     const userId = parseAdminUserId(rawUserId);
