@@ -241,6 +241,11 @@ describe.each([
     }
     expect(Object.keys(res.body.byCategory).sort()).toEqual(Object.keys(expected).sort());
     expect(res.body.byDay.map((d: { day: string; decisions: number }) => [d.day, d.decisions])).toEqual(Object.entries(days).sort());
+    // Decisions per day by action: every decision action present, summing to the day's decisions.
+    for (const d of res.body.byDay as Array<{ day: string; decisions: number; byAction: Record<string, number> }>) {
+      const ofDay = inRange.filter((e) => e.createdAt.toISOString().slice(0, 10) === d.day);
+      expect(d.byAction).toEqual(Object.fromEntries(['grant', 'refuse', 'update', 'withdraw'].map((a) => [a, ofDay.filter((e) => e.action === a).length])));
+    }
     const sumAnalytics = res.body.byDay.reduce((n: number, d: { byCategory: Record<string, { granted: number }> }) => n + (d.byCategory.analytics?.granted ?? 0), 0);
     expect(sumAnalytics).toBe(expected.analytics.granted);
   });

@@ -126,5 +126,7 @@ describe('migrations across databases', () => {
     // The event and checkpoint format (migration 1763740000000).
     expect(shapes.PostgreSQL.tables.consent_events.columns).toContain('format');
     expect(shapes.PostgreSQL.tables.consent_checkpoints.columns).toContain('format');
+    // The last sign-in (migration 1763750000000).
+    expect(shapes.PostgreSQL.tables.users.columns).toContain('last_login_at');
   });
 });

@@ -21,7 +21,16 @@ export interface ConsentStatsView {
   decisions: number;
   byCategory: Record<string, CategoryStats>;
   /** One entry per UTC day that has decisions, oldest first. */
-  byDay: Array<{ day: string; decisions: number; byCategory: Record<string, CategoryStats> }>;
+  byDay: Array<ConsentStatsDay>;
+}
+
+/** One UTC day of the stats. */
+export interface ConsentStatsDay {
+  day: string;
+  decisions: number;
+  /** The day's decisions by action (`grant`, `refuse`, `update`, `withdraw`; each present, 0 when none). */
+  byAction: Record<string, number>;
+  byCategory: Record<string, CategoryStats>;
 }
 
 /** Truthy values as each driver returns a boolean column (true, 1, '1', 't'). */
@@ -65,20 +74,26 @@ export class AdminConsentStatsService {
           .getRepository(ConsentEventEntity)
           .createQueryBuilder('e')
           .select(this.day('e.created_at'), 'day')
+          .addSelect('e.action', 'action')
           .addSelect('COUNT(*)', 'n')
           .where('e.action IN (:...actions)', { actions })
           .andWhere('e.createdAt >= :from AND e.createdAt < :to', { from, to })
           .groupBy(this.day('e.created_at'))
-          .getRawMany<{ day: string; n: string | number }>(),
+          .addGroupBy('e.action')
+          .getRawMany<{ day: string; action: string; n: string | number }>(),
       ]);
 
-      const days = new Map<string, { day: string; decisions: number; byCategory: Record<string, CategoryStats> }>();
+      const days = new Map<string, ConsentStatsDay>();
       const dayOf = (day: string) => {
         let entry = days.get(day);
-        if (!entry) days.set(day, (entry = { day, decisions: 0, byCategory: {} }));
+        if (!entry) days.set(day, (entry = { day, decisions: 0, byAction: Object.fromEntries(actions.map((a) => [a, 0])), byCategory: {} }));
         return entry;
       };
-      for (const row of perDay) dayOf(String(row.day)).decisions = Number(row.n);
+      for (const row of perDay) {
+        const entry = dayOf(String(row.day));
+        entry.decisions += Number(row.n);
+        entry.byAction[row.action] = Number(row.n);
+      }
       const total: Record<string, CategoryStats> = {};
       for (const row of outcomes) {
         const n = Number(row.n);

@@ -55,6 +55,33 @@ export class AdminCursorCodec {
     return { createdAt: new Date(t as number), id: i as string };
   }
 
+  /** A cursor on a unique string key (the user search pages by username), under `scope` like {@link encode}. */
+  encodeKey(key: string, scope: string): string {
+    const payload = Buffer.from(JSON.stringify({ k: key, s: this.digest(scope) })).toString('base64url');
+    return `${payload}.${this.mac(payload)}`;
+  }
+
+  decodeKey(cursor: string, scope: string): string {
+    const bad = (): never => {
+      throw new AdminBadRequestException('cursor is invalid: use the nextCursor of the previous page with the same filters.');
+    };
+    if (cursor.length > 2 * MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(cursor)) bad();
+    const [payload, mac] = cursor.split('.');
+    const expected = Buffer.from(this.mac(payload));
+    const given = Buffer.from(mac);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) bad();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      return bad();
+    }
+    const { k, s } = (parsed ?? {}) as { k?: unknown; s?: unknown };
+    if (typeof k !== 'string') bad();
+    if (s !== this.digest(scope)) throw new AdminBadRequestException('cursor belongs to another query: keep the same filters while paging.');
+    return k as string;
+  }
+
   private mac(payload: string): string {
     return createHmac('sha256', this.key).update(payload).digest().subarray(0, 16).toString('base64url');
   }

@@ -11,6 +11,8 @@ import { AdminCursorCodec } from './admin-cursor.codec.js';
 import { AdminGuard } from './admin.guard.js';
 import { AdminSessionsController } from './admin-sessions.controller.js';
 import { AdminUserSessionsController } from './admin-user-sessions.controller.js';
+import { AdminUsersController } from './admin-users.controller.js';
+import { AdminUsersService } from './admin-users.service.js';
 
 /** The admin feature's services: always provided (the lead's session revocations write the audit log too). */
 export const adminProviders: Provider[] = [
@@ -22,6 +24,7 @@ export const adminProviders: Provider[] = [
   AdminConsentExportService,
   AdminConsentStatsService,
   AdminConsentVerifyService,
+  AdminUsersService,
 ];
 
 export const adminExports: Array<string | symbol | Type> = [AdminGuard, AdminAuditService, AdminConsentEventsService];
@@ -31,6 +34,7 @@ export const adminRoutes: Array<[string, Type]> = [
   ['consent', AdminConsentController],
   ['audit', AdminAuditController],
   ['users', AdminUserSessionsController],
+  ['users', AdminUsersController],
   ['sessions', AdminSessionsController],
 ];
 

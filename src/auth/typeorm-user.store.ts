@@ -1,14 +1,15 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { QueryFailedError, type DataSource, type Repository } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import { UsernameTakenError } from './auth.exceptions.js';
 import { UserEntity } from './user.entity.js';
-import { UserStore, type StoredUser } from './user-store.js';
+import { UserStore, type StoredUser, type UserSearch } from './user-store.js';
 
 /** The default {@link UserStore}: the module's `users` table. */
 @Injectable()
 export class TypeOrmUserStore extends UserStore {
+  private readonly logger = new Logger(TypeOrmUserStore.name);
   private readonly users: Repository<UserEntity>;
 
   constructor(@Inject(AUTH_CONSENT_DATA_SOURCE) dataSource: DataSource) {
@@ -26,7 +27,7 @@ export class TypeOrmUserStore extends UserStore {
 
   async create(user: { username: string; passwordHash: string; roles: string[] }): Promise<StoredUser> {
     const now = new Date();
-    const entity = this.users.create({ id: randomUUID(), ...user, disabled: false, passwordChangedAt: now, createdAt: now });
+    const entity = this.users.create({ id: randomUUID(), ...user, disabled: false, passwordChangedAt: now, createdAt: now, lastLoginAt: null });
     try {
       await this.users.insert(entity);
     } catch (err) {
@@ -43,5 +44,18 @@ export class TypeOrmUserStore extends UserStore {
 
   async setDisabled(id: string, disabled: boolean): Promise<void> {
     await this.users.update({ id }, { disabled });
+  }
+
+  /** Keyset by the unique username index; `LIKE` with an explicit escape character works alike on every database. */
+  override searchByUsername({ prefix, limit, after }: UserSearch): Promise<StoredUser[]> {
+    const qb = this.users.createQueryBuilder('u');
+    if (prefix !== '') qb.andWhere("u.username LIKE :pattern ESCAPE '!'", { pattern: `${prefix.replace(/[!%_]/g, '!$&')}%` });
+    if (after !== undefined) qb.andWhere('u.username > :after', { after });
+    return qb.orderBy('u.username', 'ASC').limit(limit).getMany();
+  }
+
+  /** Never throws: a sign-in is not refused because its time could not be stored. */
+  override async recordLogin(id: string, at: Date): Promise<void> {
+    await this.users.update({ id }, { lastLoginAt: at }).catch((err: unknown) => this.logger.warn(`Recording a sign-in failed: ${(err as Error).message}`));
   }
 }

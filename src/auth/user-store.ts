@@ -7,6 +7,17 @@ export interface StoredUser {
   disabled: boolean;
   passwordChangedAt: Date;
   createdAt: Date;
+  /** When the user last signed in (null or absent: never, or the store does not record it). */
+  lastLoginAt?: Date | null;
+}
+
+/** One page of {@link UserStore.searchByUsername}: usernames in ascending order, after `after` (exclusive). */
+export interface UserSearch {
+  /** A folded username prefix; '' lists every user. */
+  prefix: string;
+  limit: number;
+  /** The last username of the previous page. */
+  after?: string;
 }
 
 /**
@@ -20,4 +31,11 @@ export abstract class UserStore {
   abstract create(user: { username: string; passwordHash: string; roles: string[] }): Promise<StoredUser>;
   abstract updatePasswordHash(id: string, passwordHash: string, changedAt: Date | null): Promise<void>;
   abstract setDisabled(id: string, disabled: boolean): Promise<void>;
+  /**
+   * Optional: the users whose folded username starts with `prefix`, ordered by username, at most `limit`,
+   * after `after`. The admin user search (`GET /admin/users`) answers 501 when a store does not implement it.
+   */
+  searchByUsername?(search: UserSearch): Promise<StoredUser[]>;
+  /** Optional: stores the time of a sign-in (`lastLoginAt`); called by every login, a failure is logged only. */
+  recordLogin?(id: string, at: Date): Promise<void>;
 }

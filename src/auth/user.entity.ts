@@ -23,4 +23,8 @@ export class UserEntity {
 
   @Column({ name: 'created_at', precision: 3 })
   createdAt: Date;
+
+  /** When the user last signed in; null before the first sign-in (migration 1763750000000). */
+  @Column({ name: 'last_login_at', type: Date, precision: 3, nullable: true })
+  lastLoginAt: Date | null;
 }

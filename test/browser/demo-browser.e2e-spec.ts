@@ -236,11 +236,12 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
     const adminContext = await browser.newContext();
     const page = await signIn(adminContext, 'root');
     await page.goto(`${baseUrl}/admin`);
-    await page.getByLabel('User ID').fill(graceId);
-    await page.getByRole('button', { name: 'Find sessions' }).click();
-    await page.getByText(/live session\(s\)/).waitFor();
-    await page.getByRole('button', { name: 'Revoke all of them' }).click();
-    await page.getByText('0 live session(s).').waitFor();
+    await page.getByLabel('Search users by name').fill('grace');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('button', { name: 'grace', exact: true }).click();
+    await page.getByText(`ID ${graceId}`, { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Revoke all sessions' }).click();
+    await page.getByText('No live session.').waitFor();
     await userPage.goto(`${baseUrl}/account`);
     await userPage.waitForURL(`${baseUrl}/login`);
 
