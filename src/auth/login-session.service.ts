@@ -65,7 +65,7 @@ export class LoginSessionService {
     if (options.passwordChangedAt !== undefined && stored.passwordChangedAt.getTime() !== options.passwordChangedAt) throw new LoginRefusedException();
     const signedIn = toAuthUser(stored);
     await this.establish(req, signedIn, { remember: options.remember === true, epoch });
-    // The last sign-in, for the admin user search; the built-in store logs its own failures, none fails a login.
+    // The last sign-in (admin user search), once the login stands: its failure never fails a login.
     await Promise.resolve(this.users.recordLogin?.(stored.id, new Date(this.clock.now()))).catch(() => undefined);
     return signedIn;
   }
