@@ -1,0 +1,90 @@
+import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
+import { parseDuration, type Duration } from '../common/duration.js';
+import type { DatabaseDriver } from './database-url.js';
+
+/**
+ * Time limits on every database call, so a frozen or black-holed database turns into a quick 503 rather than
+ * a hung request. The defaults keep a request that meets a frozen database under 5 s.
+ */
+export interface DatabaseTimeouts {
+  /** The longest one SQL statement may run (PostgreSQL: server-side `statement_timeout` plus a client-side limit; MySQL/MariaDB: client-side; SQLite: busy timeout). */
+  statementTimeoutMs: number;
+  /** The longest opening a connection may take; on PostgreSQL also the longest wait for a free pooled connection. */
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_STATEMENT_TIMEOUT: Duration = '1500ms';
+export const DEFAULT_CONNECT_TIMEOUT: Duration = '2s';
+
+/** What the client waits beyond the server's own statement limit, so a live server's clean cancel comes first. */
+export const CLIENT_STATEMENT_MARGIN_MS = 250;
+
+/** No statement limit (migrations at boot may rebuild large tables); the connect limit stays. */
+export function withoutStatementLimit(timeouts: DatabaseTimeouts): DatabaseTimeouts {
+  return { ...timeouts, statementTimeoutMs: 0 };
+}
+
+/** Validates `database.statementTimeout` / `database.connectTimeout` and fills in the defaults. */
+export function resolveDatabaseTimeouts(db: { statementTimeout?: Duration; connectTimeout?: Duration }): DatabaseTimeouts {
+  const one = (name: string, value: Duration | undefined, fallback: Duration): number => {
+    const ms = parseDuration(value ?? fallback);
+    if (ms === undefined || ms < 100 || ms > 600_000) {
+      throw new AuthConsentConfigError(`database.${name} must be a duration from 100ms to 10m such as '2s' or a number of milliseconds; got ${JSON.stringify(value)}.`);
+    }
+    return ms;
+  };
+  return {
+    statementTimeoutMs: one('statementTimeout', db.statementTimeout, DEFAULT_STATEMENT_TIMEOUT),
+    connectTimeoutMs: one('connectTimeout', db.connectTimeout, DEFAULT_CONNECT_TIMEOUT),
+  };
+}
+
+/**
+ * The driver options that set the limits on each connection the module's own pool opens. A statement limit of
+ * 0 sets none (migrations).
+ */
+export function driverTimeoutOptions(driver: DatabaseDriver, { statementTimeoutMs: st, connectTimeoutMs: ct }: DatabaseTimeouts): Record<string, unknown> {
+  switch (driver) {
+    case 'postgres':
+      return {
+        // pg-pool: connecting, and waiting for a free connection when all are busy.
+        connectTimeoutMS: ct,
+        extra: {
+          // TCP keepalive finds an idle pooled connection whose server vanished.
+          keepAlive: true,
+          keepAliveInitialDelayMillis: 10_000,
+          ...(st > 0
+            ? {
+                // Server-side: the statement is cancelled, the connection stays usable.
+                statement_timeout: st,
+                // Client-side: a frozen server never cancels anything; the pool then drops the connection.
+                query_timeout: st + CLIENT_STATEMENT_MARGIN_MS,
+              }
+            : {}),
+        },
+      };
+    case 'mysql':
+      // mysql2's per-query timeout (TypeORM passes maxQueryExecutionTime as it when enableQueryTimeout is on).
+      return { connectTimeout: ct, ...(st > 0 ? { enableQueryTimeout: true, maxQueryExecutionTime: st } : {}) };
+    case 'better-sqlite3':
+      // One connection in process: the only wait is for another writer's lock.
+      return { timeout: st > 0 ? st : 5000 };
+  }
+}
+
+/**
+ * The statements that set the same limits for one transaction on a connection the module does not own (an
+ * app's DataSource: `SET LOCAL` lasts until COMMIT or ROLLBACK and leaves the app's sessions as they were).
+ * Only the server-side limit can be set this way; the client-side bound is the caller's (a timer that
+ * destroys the connection).
+ */
+export function transactionTimeoutStatements(driver: DatabaseDriver, { statementTimeoutMs: st }: DatabaseTimeouts): string[] {
+  if (st <= 0) return [];
+  switch (driver) {
+    case 'postgres':
+      return [`SET LOCAL statement_timeout = ${Math.round(st)}`];
+    default:
+      // MySQL/MariaDB have no transaction-scoped setting; SQLite's busy timeout is per connection.
+      return [];
+  }
+}
