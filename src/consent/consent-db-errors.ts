@@ -1,0 +1,1 @@
+export { isDatabaseUnavailable } from '../database/database-errors.js';
