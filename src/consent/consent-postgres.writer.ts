@@ -54,6 +54,8 @@ type Attempt = { snapshot: ConsentSnapshot | null; next?: ChainState } | typeof 
  */
 export class PostgresConsentWriter extends ConsentWriter {
   private readonly pool: PgPool;
+  /** The longest a write may take, waits included (0: no limit, a data source without statement limits). */
+  private readonly deadlineMs: number;
   private readonly sql: ConsentPostgresStatements;
   private readonly cache = new ConsentHeadCache(CACHE_SUBJECTS);
   private readonly mutex = new KeyedMutex();
@@ -72,6 +74,8 @@ export class PostgresConsentWriter extends ConsentWriter {
   ) {
     super();
     this.pool = (ds.driver as unknown as { master: PgPool }).master;
+    // The client-side statement limit of the pool's connections (database.statementTimeout plus a margin).
+    this.deadlineMs = Number((ds.options as { extra?: { query_timeout?: unknown } }).extra?.query_timeout) || 0;
     const table = (entity: EntityTarget<object>) =>
       ds
         .getMetadata(entity)
@@ -87,6 +91,31 @@ export class PostgresConsentWriter extends ConsentWriter {
   }
 
   write(request: ConsentWriteRequest): Promise<ConsentSnapshot | null> {
+    const work = this.writeNow(request);
+    if (this.deadlineMs <= 0) return work;
+    // One decision may take several statements (a cold head, a lost compare-and-set) and wait behind the
+    // subject's previous write and an in-flight group: the whole write answers within one statement limit.
+    // Past it the caller gets a 503 while the statements already sent finish or time out by themselves; their
+    // outcome is unknown, so the head is read again next time (the task's own end sets or drops the cache).
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.cache.delete(`${request.subject.type}:${request.subject.id}`);
+        reject(Object.assign(new Error(`The consent write did not finish within ${this.deadlineMs} ms.`), { code: 'ETIMEDOUT' }));
+      }, this.deadlineMs);
+      work.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  private writeNow(request: ConsentWriteRequest): Promise<ConsentSnapshot | null> {
     const key = `${request.subject.type}:${request.subject.id}`;
     return this.mutex.run(key, async () => {
       try {
