@@ -202,7 +202,7 @@ export class PrivatePostgres {
       const pids = this.serverPids();
       for (const pid of pids) this.kill(pid, 'SIGCONT');
       for (const pid of [...pids, -proc.pid!]) this.kill(pid, 'SIGKILL');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
     }
     this.process = undefined;
     const { rmSync } = await import('node:fs');
