@@ -15,7 +15,8 @@ describe('database time limits', () => {
       connectTimeoutMS: 2000,
       extra: { statement_timeout: 1500, query_timeout: 1750, keepAlive: true },
     });
-    expect(connectionOptionsFromUrl('mariadb://u@h/db', '', t)).toMatchObject({ connectTimeout: 2000, enableQueryTimeout: true, maxQueryExecutionTime: 1500 });
+    expect(connectionOptionsFromUrl('mariadb://u@h/db', '', t)).toMatchObject({ connectTimeout: 2000 });
+    expect(connectionOptionsFromUrl('mariadb://u@h/db', '', t)).not.toHaveProperty('maxQueryExecutionTime');
     expect(driverTimeoutOptions('better-sqlite3', t)).toEqual({ timeout: 1500 });
     // Migrations: no statement limit, the connect limit stays.
     const pg = driverTimeoutOptions('postgres', withoutStatementLimit(t)) as { connectTimeoutMS: number; extra: Record<string, unknown> };

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
 import { parseDuration, type Duration } from '../common/duration.js';
 import type { DatabaseDriver } from './database-url.js';
@@ -57,19 +58,59 @@ export function driverTimeoutOptions(driver: DatabaseDriver, { statementTimeoutM
             ? {
                 // Server-side: the statement is cancelled, the connection stays usable.
                 statement_timeout: st,
-                // Client-side: a frozen server never cancels anything; the pool then drops the connection.
+                // Client-side: a frozen server never cancels anything.
                 query_timeout: st + CLIENT_STATEMENT_MARGIN_MS,
+                // ...and the connection whose statement ran out of time is closed, never reused.
+                Client: boundedPgClient(),
               }
             : {}),
         },
       };
     case 'mysql':
-      // mysql2's per-query timeout (TypeORM passes maxQueryExecutionTime as it when enableQueryTimeout is on).
-      return { connectTimeout: ct, ...(st > 0 ? { enableQueryTimeout: true, maxQueryExecutionTime: st } : {}) };
+      // No statement limit here: mysql2's query timeout answers the caller but leaves the statement running on
+      // the connection, which goes back to the pool still inside its transaction (a later BEGIN would commit
+      // it half-done). A server-side limit (MariaDB max_statement_time) is left to the server's configuration.
+      return { connectTimeout: ct };
     case 'better-sqlite3':
       // One connection in process: the only wait is for another writer's lock.
       return { timeout: st > 0 ? st : 5000 };
   }
+}
+
+type Callback = (err: unknown, result?: unknown) => void;
+interface PgClient {
+  query(...args: unknown[]): unknown;
+  connection?: { stream?: { destroy(): void } };
+}
+let boundedClient: (new (...args: unknown[]) => PgClient) | undefined;
+
+/**
+ * node-postgres' Client, except that a connection whose statement ran past `query_timeout` is closed at once.
+ * node-postgres answers the caller but keeps the connection, its statement still running and maybe inside a
+ * transaction whose ROLLBACK timed out too: handed to the next caller, its statements would join that
+ * transaction. Closed, the server rolls it back and the pool opens a fresh one.
+ */
+function boundedPgClient(): new (...args: unknown[]) => PgClient {
+  if (boundedClient) return boundedClient;
+  const { Client } = createRequire(import.meta.url)('pg') as { Client: new (...args: unknown[]) => PgClient };
+  const timedOut = (err: unknown) => (err as { message?: unknown } | null)?.message === 'Query read timeout';
+  boundedClient = class BoundedClient extends Client {
+    override query(...args: unknown[]): unknown {
+      const last = args.length - 1;
+      if (typeof args[last] === 'function') {
+        const callback = args[last] as Callback;
+        args[last] = (err: unknown, result?: unknown) => {
+          if (timedOut(err)) this.connection?.stream?.destroy();
+          callback(err, result);
+        };
+        return super.query(...args);
+      }
+      const result = super.query(...args);
+      if (result instanceof Promise) result.catch((err: unknown) => timedOut(err) && this.connection?.stream?.destroy());
+      return result;
+    }
+  };
+  return boundedClient;
 }
 
 /**
