@@ -91,48 +91,50 @@ export class PostgresConsentWriter extends ConsentWriter {
   }
 
   write(request: ConsentWriteRequest): Promise<ConsentSnapshot | null> {
-    const work = this.writeNow(request);
-    if (this.deadlineMs <= 0) return work;
-    // One decision may take several statements (a cold head, a lost compare-and-set) and wait behind the
-    // subject's previous write and an in-flight group: the whole write answers within one statement limit.
-    // Past it the caller gets a 503 while the statements already sent finish or time out by themselves; their
-    // outcome is unknown, so the head is read again next time (the task's own end sets or drops the cache).
+    const key = `${request.subject.type}:${request.subject.id}`;
+    if (this.deadlineMs <= 0) return this.mutex.run(key, () => this.writeNow(key, request));
+    // One decision may take several statements (a cold head, a lost compare-and-set) and wait for an in-flight
+    // group: from its turn on its subject, the write answers within one statement limit. Past it the caller
+    // gets a 503 while the statements already sent finish or time out by themselves (the subject's next write
+    // waits for that); their outcome is unknown, so the head is read again next time.
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.cache.delete(`${request.subject.type}:${request.subject.id}`);
-        reject(Object.assign(new Error(`The consent write did not finish within ${this.deadlineMs} ms.`), { code: 'ETIMEDOUT' }));
-      }, this.deadlineMs);
-      work.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      );
+      let timer: NodeJS.Timeout | undefined;
+      this.mutex
+        .run(key, () => {
+          timer = setTimeout(() => {
+            this.cache.delete(key);
+            reject(Object.assign(new Error(`The consent write did not finish within ${this.deadlineMs} ms.`), { code: 'ETIMEDOUT' }));
+          }, this.deadlineMs);
+          return this.writeNow(key, request);
+        })
+        .then(
+          (value) => {
+            clearTimeout(timer);
+            resolve(value);
+          },
+          (err: unknown) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        );
     });
   }
 
-  private writeNow(request: ConsentWriteRequest): Promise<ConsentSnapshot | null> {
-    const key = `${request.subject.type}:${request.subject.id}`;
-    return this.mutex.run(key, async () => {
-      try {
-        // A subject ID minted for this write has no chain yet; anything else starts from what this process last saw.
-        const expected = request.fresh ? NO_CHAIN : this.cache.get(key);
-        let result = expected ? await this.attempt(null, request, expected, true) : MOVED;
-        if (result === MOVED) result = await this.attempt(null, request, await this.read(this.pool, this.sql.read, request.subject), false);
-        if (result === MOVED) result = await this.writeLocked(request);
-        if (result === MOVED) throw new Error('The consent chain head moved while its row was locked.');
-        if (result.next) this.cache.set(key, result.next);
-        return result.snapshot;
-      } catch (err) {
-        // The outcome is unknown (the statement may have committed): read the head again next time.
-        this.cache.delete(key);
-        throw err;
-      }
-    });
+  private async writeNow(key: string, request: ConsentWriteRequest): Promise<ConsentSnapshot | null> {
+    try {
+      // A subject ID minted for this write has no chain yet; anything else starts from what this process last saw.
+      const expected = request.fresh ? NO_CHAIN : this.cache.get(key);
+      let result = expected ? await this.attempt(null, request, expected, true) : MOVED;
+      if (result === MOVED) result = await this.attempt(null, request, await this.read(this.pool, this.sql.read, request.subject), false);
+      if (result === MOVED) result = await this.writeLocked(request);
+      if (result === MOVED) throw new Error('The consent chain head moved while its row was locked.');
+      if (result.next) this.cache.set(key, result.next);
+      return result.snapshot;
+    } catch (err) {
+      // The outcome is unknown (the statement may have committed): read the head again next time.
+      this.cache.delete(key);
+      throw err;
+    }
   }
 
   forget(subject: ConsentSubject): void {
