@@ -8,7 +8,7 @@ import type { DatabaseDriver } from './database-url.js';
  * a hung request. The defaults keep a request that meets a frozen database under 5 s.
  */
 export interface DatabaseTimeouts {
-  /** The longest one SQL statement may run (PostgreSQL: server-side `statement_timeout` plus a client-side limit; MySQL/MariaDB: client-side; SQLite: busy timeout). */
+  /** The longest one SQL statement may run (PostgreSQL: server-side `statement_timeout` plus a client-side limit; SQLite: busy timeout; MySQL/MariaDB: the server's own setting). */
   statementTimeoutMs: number;
   /** The longest opening a connection may take; on PostgreSQL also the longest wait for a free pooled connection. */
   connectTimeoutMs: number;
