@@ -9,7 +9,7 @@ const secret = 'x'.repeat(32);
 describe('resolveOptions', () => {
   it('fills the documented defaults', () => {
     const o = resolveOptions({ environment: 'development' });
-    expect(o.database).toEqual({ url: 'sqlite:data/app.sqlite', tablePrefix: '', migrationsRun: true, logging: false });
+    expect(o.database).toEqual({ url: 'sqlite:data/app.sqlite', tablePrefix: '', migrationsRun: true, logging: false, timeouts: { statementTimeoutMs: 1500, connectTimeoutMs: 2000 } });
     expect(o.session).toMatchObject({
       idleTimeoutMs: 30 * 60_000,
       absoluteTimeoutMs: 12 * 3_600_000,
@@ -54,6 +54,9 @@ describe('resolveOptions', () => {
     [{ redis: { client: {} as never } }, /redis must be \{ url \} or \{ client \}/],
     [{ database: { url: 'oracle://x' } }, /database\.url has an unknown scheme/],
     [{ database: { tablePrefix: 'a-b' } }, /database\.tablePrefix must be/],
+    [{ database: { statementTimeout: 'never' } }, /database\.statementTimeout must be a duration from 100ms to 10m/],
+    [{ database: { statementTimeout: 50 } }, /database\.statementTimeout must be/],
+    [{ database: { connectTimeout: '1h' } }, /database\.connectTimeout must be a duration/],
     [{ allowedOrigins: ['https://a.example/path'] }, /allowedOrigins must hold origins/],
   ])('rejects a bad option with a sentence naming it (%#)', (options, message) => {
     expect(() => resolveOptions(options)).toThrow(AuthConsentConfigError);

@@ -3,6 +3,7 @@ import type { RedisClientType, RedisClusterType, RedisSentinelType } from 'redis
 import { parseDuration, type Duration } from './common/duration.js';
 import { AuthConsentConfigError } from './auth-consent.exceptions.js';
 import { DEFAULT_DATABASE_URL, driverOf } from './database/database-url.js';
+import { resolveDatabaseTimeouts, type DatabaseTimeouts } from './database/database-timeouts.js';
 import { resolveAuthOptions, type AuthOptions, type ResolvedAuthOptions } from './auth/auth.options.js';
 import { resolveConsentOptions, type ConsentOptions, type ResolvedConsentOptions } from './consent/consent.options.js';
 import { resolveAdminRole } from './admin/admin.options.js';
@@ -51,6 +52,10 @@ export interface DatabaseOptions {
   migrationsRun?: boolean;
   /** Log SQL. Default: `false`. */
   logging?: boolean;
+  /** The longest one SQL statement may run; past it the request answers 503. Default `'2s'`. */
+  statementTimeout?: Duration;
+  /** The longest opening a connection (PostgreSQL: or waiting for a free pooled one) may take. Default `'2s'`. */
+  connectTimeout?: Duration;
 }
 
 export interface SessionOptions {
@@ -87,7 +92,7 @@ export interface SessionOptions {
 export interface ResolvedAuthConsentOptions {
   production: boolean;
   redis: (({ url: string; client?: undefined } | { client: RedisClientType | RedisClusterType | RedisSentinelType; url?: undefined }) & { waitForReplicas: number }) | undefined;
-  database: Required<DatabaseOptions>;
+  database: Required<Omit<DatabaseOptions, 'statementTimeout' | 'connectTimeout'>> & { timeouts: DatabaseTimeouts };
   session: {
     secrets: string[];
     idleTimeoutMs: number;
@@ -207,7 +212,7 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
   return {
     production,
     redis: redis && ({ ...redis, waitForReplicas: redis.waitForReplicas ?? 0 } as ResolvedAuthConsentOptions['redis']),
-    database: { url, tablePrefix, migrationsRun: db.migrationsRun ?? true, logging: db.logging ?? false },
+    database: { url, tablePrefix, migrationsRun: db.migrationsRun ?? true, logging: db.logging ?? false, timeouts: resolveDatabaseTimeouts(db) },
     session,
     allowedOrigins,
     trustProxy: options.trustProxy ?? false,

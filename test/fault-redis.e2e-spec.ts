@@ -117,4 +117,52 @@ describe('Redis killed under load (private Redis)', () => {
     }
     await waitFor(async () => (await call('GET', '/auth/me', cookie)) === 200, 5000, 'signed-in read after Redis resumes');
   }, 30_000);
+
+  it('answers within 5 s while Redis is frozen under traffic (sign-ins and their throttle, session reads, consent) and recovers after SIGCONT without a restart', async () => {
+    const cookie = (await login())!;
+    const seen = new Map<string, Map<number, number>>();
+    const slowest = new Map<string, number>();
+    let stop = false;
+    const client = async (route: string, run: () => Promise<number>) => {
+      const statuses = seen.get(route) ?? new Map<number, number>();
+      seen.set(route, statuses);
+      for (let k = 0; !stop && k < 10_000; k++) {
+        const started = Date.now();
+        const status = await run();
+        slowest.set(route, Math.max(slowest.get(route) ?? 0, Date.now() - started));
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    };
+    const load = Promise.all([
+      client('POST /auth/login', () => call('POST', '/auth/login', undefined, { username: 'kim', password: PASSWORD })),
+      client('POST /auth/login (wrong password)', () => call('POST', '/auth/login', undefined, { username: 'nobody', password: 'wrong password' })),
+      client('GET /auth/me', () => call('GET', '/auth/me', cookie)),
+      client('GET /test/private', () => call('GET', '/test/private', cookie)),
+      client('GET /consent', () => call('GET', '/consent', cookie)),
+      client('PUT /consent', () => call('PUT', '/consent', undefined, { choice: 'accept-all', policyVersion: '1' })),
+    ]);
+    await new Promise((r) => setTimeout(r, 500));
+    redis.pause();
+    try {
+      await new Promise((r) => setTimeout(r, 6000));
+    } finally {
+      redis.resume();
+    }
+    const resumedAt = Date.now();
+    await waitFor(async () => {
+      const fresh = await login();
+      return fresh !== undefined && (await call('GET', '/auth/me', fresh)) === 200 && (await call('GET', '/auth/me', cookie)) === 200;
+    }, 5000, 'sign-in and signed-in reads after Redis resumes');
+    const recoveredMs = Date.now() - resumedAt;
+    stop = true;
+    await load;
+    process.stdout.write(`frozen Redis: recovered ${recoveredMs} ms after SIGCONT; slowest ${JSON.stringify(Object.fromEntries(slowest))}; ${JSON.stringify([...seen].map(([r, m]) => [r, Object.fromEntries(m)]))}\n`);
+    for (const [route, statuses] of seen) {
+      // 0 = no answer within 4 s (call()'s own deadline).
+      for (const status of statuses.keys()) expect(`${route} -> ${status}`).toMatch(/ -> (200|204|401|429|503)$/);
+    }
+    expect(seen.get('GET /auth/me')!.get(503)).toBeGreaterThan(0);
+    expect(seen.get('POST /auth/login')!.get(503)).toBeGreaterThan(0);
+    expect(recoveredMs).toBeLessThan(5000);
+  }, 40_000);
 });

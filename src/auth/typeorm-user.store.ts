@@ -2,11 +2,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { QueryFailedError, type DataSource, type Repository } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
+import { unavailableAs503 } from '../database/database-errors.js';
 import { UsernameTakenError } from './auth.exceptions.js';
 import { UserEntity } from './user.entity.js';
 import { UserStore, type StoredUser, type UserSearch } from './user-store.js';
 
-/** The default {@link UserStore}: the module's `users` table. */
+/**
+ * The default {@link UserStore}: the module's `users` table. A database that cannot be reached or does not
+ * answer in time is a 503 (sign-in, signed-in reads), whatever exception filter the app has.
+ */
 @Injectable()
 export class TypeOrmUserStore extends UserStore {
   private readonly logger = new Logger(TypeOrmUserStore.name);
@@ -18,11 +22,11 @@ export class TypeOrmUserStore extends UserStore {
   }
 
   findByUsername(username: string): Promise<StoredUser | null> {
-    return this.users.findOneBy({ username });
+    return unavailableAs503(this.users.findOneBy({ username }));
   }
 
   findById(id: string): Promise<StoredUser | null> {
-    return this.users.findOneBy({ id });
+    return unavailableAs503(this.users.findOneBy({ id }));
   }
 
   async create(user: { username: string; passwordHash: string; roles: string[] }): Promise<StoredUser> {
@@ -39,11 +43,11 @@ export class TypeOrmUserStore extends UserStore {
   }
 
   async updatePasswordHash(id: string, passwordHash: string, changedAt: Date | null): Promise<void> {
-    await this.users.update({ id }, changedAt ? { passwordHash, passwordChangedAt: changedAt } : { passwordHash });
+    await unavailableAs503(this.users.update({ id }, changedAt ? { passwordHash, passwordChangedAt: changedAt } : { passwordHash }));
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<void> {
-    await this.users.update({ id }, { disabled });
+    await unavailableAs503(this.users.update({ id }, { disabled }));
   }
 
   /** Keyset by the unique username index; `LIKE` with an explicit escape character works alike on every database. */

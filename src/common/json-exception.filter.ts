@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
+import { isDatabaseUnavailable } from '../database/database-errors.js';
 
 interface ErrorBody {
   statusCode: number;
@@ -17,7 +18,8 @@ function isExposedClientError(err: unknown): err is { status: number; message: s
 
 /**
  * Turns every failure into `{ statusCode, error, message }`: HTTP exceptions keep their status and extra
- * fields, malformed or oversized bodies are 4xx, anything else is a logged 500 that reveals nothing.
+ * fields, malformed or oversized bodies are 4xx, a database that cannot be reached or does not answer in time
+ * is 503, anything else is a logged 500 that reveals nothing.
  */
 @Catch()
 export class AuthConsentExceptionFilter implements ExceptionFilter {
@@ -46,6 +48,11 @@ export class AuthConsentExceptionFilter implements ExceptionFilter {
       const statusCode = exception.status;
       const message = statusCode === 400 ? 'Malformed request body' : exception.message;
       return { statusCode, error: STATUS_CODES[statusCode] ?? 'Bad Request', message };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      // Unreachable, or no answer within database.statementTimeout / connectTimeout: the caller may retry.
+      this.logger.warn(`Database unavailable: ${(exception as Error)?.message ?? String(exception)}`);
+      return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message: 'The database is unavailable; try again shortly.' };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'Internal Server Error', message: 'Internal server error' };

@@ -111,3 +111,22 @@ describe('GroupCommit', () => {
     expect(() => new GroupCommit(async () => [], 1, 1.5)).toThrow(RangeError);
   });
 });
+
+describe('GroupCommit when a statement times out', () => {
+  it('fails only the group whose statement timed out (not retried alone: its outcome is unknown) and moves on', async () => {
+    const { calls, flush } = controlledFlush();
+    const refused = (err: unknown) => (err as { code?: string }).code === '23505';
+    const group = new GroupCommit(flush, 1, 10, refused);
+    const first = ['a', 'b'].map((i) => group.submit(i, [i]));
+    const later = ['c', 'd'].map((i) => group.submit(i, [i]));
+    expect(calls.map((c) => c.items)).toEqual([['a']]);
+    calls[0].release(new Error('Query read timeout'));
+    await expect(first[0]).rejects.toThrow('Query read timeout');
+    await tick();
+    // The next group goes out at once and is not failed by the one before it.
+    expect(calls.map((c) => c.items)).toEqual([['a'], ['b', 'c', 'd']]);
+    calls[1].release();
+    expect(await Promise.all([first[1], ...later])).toEqual(['ok:b', 'ok:c', 'ok:d']);
+    expect(calls).toHaveLength(2);
+  });
+});

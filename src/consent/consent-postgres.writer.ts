@@ -54,6 +54,8 @@ type Attempt = { snapshot: ConsentSnapshot | null; next?: ChainState } | typeof 
  */
 export class PostgresConsentWriter extends ConsentWriter {
   private readonly pool: PgPool;
+  /** The longest a write may take, waits included (0: no limit, a data source without statement limits). */
+  private readonly deadlineMs: number;
   private readonly sql: ConsentPostgresStatements;
   private readonly cache = new ConsentHeadCache(CACHE_SUBJECTS);
   private readonly mutex = new KeyedMutex();
@@ -72,6 +74,8 @@ export class PostgresConsentWriter extends ConsentWriter {
   ) {
     super();
     this.pool = (ds.driver as unknown as { master: PgPool }).master;
+    // The client-side statement limit of the pool's connections (database.statementTimeout plus a margin).
+    this.deadlineMs = Number((ds.options as { extra?: { query_timeout?: unknown } }).extra?.query_timeout) || 0;
     const table = (entity: EntityTarget<object>) =>
       ds
         .getMetadata(entity)
@@ -88,22 +92,49 @@ export class PostgresConsentWriter extends ConsentWriter {
 
   write(request: ConsentWriteRequest): Promise<ConsentSnapshot | null> {
     const key = `${request.subject.type}:${request.subject.id}`;
-    return this.mutex.run(key, async () => {
-      try {
-        // A subject ID minted for this write has no chain yet; anything else starts from what this process last saw.
-        const expected = request.fresh ? NO_CHAIN : this.cache.get(key);
-        let result = expected ? await this.attempt(null, request, expected, true) : MOVED;
-        if (result === MOVED) result = await this.attempt(null, request, await this.read(this.pool, this.sql.read, request.subject), false);
-        if (result === MOVED) result = await this.writeLocked(request);
-        if (result === MOVED) throw new Error('The consent chain head moved while its row was locked.');
-        if (result.next) this.cache.set(key, result.next);
-        return result.snapshot;
-      } catch (err) {
-        // The outcome is unknown (the statement may have committed): read the head again next time.
-        this.cache.delete(key);
-        throw err;
-      }
+    if (this.deadlineMs <= 0) return this.mutex.run(key, () => this.writeNow(key, request));
+    // One decision may take several statements (a cold head, a lost compare-and-set) and wait for an in-flight
+    // group: from its turn on its subject, the write answers within one statement limit. Past it the caller
+    // gets a 503 while the statements already sent finish or time out by themselves (the subject's next write
+    // waits for that); their outcome is unknown, so the head is read again next time.
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      this.mutex
+        .run(key, () => {
+          timer = setTimeout(() => {
+            this.cache.delete(key);
+            reject(Object.assign(new Error(`The consent write did not finish within ${this.deadlineMs} ms.`), { code: 'ETIMEDOUT' }));
+          }, this.deadlineMs);
+          return this.writeNow(key, request);
+        })
+        .then(
+          (value) => {
+            clearTimeout(timer);
+            resolve(value);
+          },
+          (err: unknown) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        );
     });
+  }
+
+  private async writeNow(key: string, request: ConsentWriteRequest): Promise<ConsentSnapshot | null> {
+    try {
+      // A subject ID minted for this write has no chain yet; anything else starts from what this process last saw.
+      const expected = request.fresh ? NO_CHAIN : this.cache.get(key);
+      let result = expected ? await this.attempt(null, request, expected, true) : MOVED;
+      if (result === MOVED) result = await this.attempt(null, request, await this.read(this.pool, this.sql.read, request.subject), false);
+      if (result === MOVED) result = await this.writeLocked(request);
+      if (result === MOVED) throw new Error('The consent chain head moved while its row was locked.');
+      if (result.next) this.cache.set(key, result.next);
+      return result.snapshot;
+    } catch (err) {
+      // The outcome is unknown (the statement may have committed): read the head again next time.
+      this.cache.delete(key);
+      throw err;
+    }
   }
 
   forget(subject: ConsentSubject): void {

@@ -5,6 +5,8 @@ import { AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } from '../auth-consent.consta
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 
 const CONNECT_WAIT_MS = 5000;
+const PING_INTERVAL_MS = 5000;
+const SOCKET_SILENCE_MS = 15_000;
 const logger = new Logger('AuthConsentRedis');
 
 /** Internal: records whether the module created the client, so it closes only what it opened. */
@@ -17,7 +19,17 @@ async function connectOwnedClient(url: string): Promise<RedisClientType> {
     disableOfflineQueue: true,
     // The module bounds every command itself (RedisScriptRunner); node-redis's own limit is a timer per command.
     commandOptions: { timeout: 0 },
-    socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) },
+    // A PING every 5 s keeps a healthy connection busy, so a connection silent for 15 s has lost its server
+    // (frozen, or half-open: the host vanished without a reset) and is closed and reopened rather than left to
+    // TCP's retransmission timeout of many minutes. TCP keepalive probes an idle one after 10 s.
+    pingInterval: PING_INTERVAL_MS,
+    socket: {
+      connectTimeout: 2000,
+      socketTimeout: SOCKET_SILENCE_MS,
+      keepAlive: true,
+      keepAliveInitialDelay: 10_000,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
+    },
   });
   let down = false;
   client.on('error', (err: Error) => {

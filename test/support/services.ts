@@ -1,4 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createClient } from 'redis';
@@ -149,3 +151,99 @@ export const TEST_CONSENT = {
     { key: 'analytics', name: 'Analytics', description: 'Audience.', cookies: [{ name: 'an', purpose: 'p', duration: '1y', provider: 'x' }] },
   ],
 };
+
+/**
+ * A private PostgreSQL 15 on a free loopback port, for tests that freeze or break the database: initdb into a
+ * temp dir owned by `postgres` (the server refuses to run as root), started through `runuser` in its own
+ * process group so `pause()` freezes the postmaster and every backend at once. Never the shared server.
+ */
+export class PrivatePostgres {
+  private process?: ChildProcess;
+
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
+
+  static async start(bin = process.env.TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin'): Promise<PrivatePostgres> {
+    const dir = mkdtempSync(`${tmpdir()}/pg-private-`);
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
+    chownSync(dir, uid, gid);
+    execFileSync('runuser', ['-u', 'postgres', '--', `${bin}/initdb`, '-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres', '--no-sync'], { stdio: 'ignore' });
+    const pg = new PrivatePostgres(await freePort(), dir);
+    const args = ['-D', `${dir}/data`, '-p', String(pg.port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=50'];
+    // detached: its own process group (runuser, the postmaster and the backends), frozen and killed as one.
+    pg.process = spawn('runuser', ['-u', 'postgres', '--', `${bin}/postgres`, ...args], { stdio: 'ignore', detached: true });
+    await waitFor(() => pg.ping(), 15_000, `postgres on port ${pg.port}`);
+    return pg;
+  }
+
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  /**
+   * Freezes the server: SIGSTOP to the postmaster and every backend (each backend leads its own process
+   * group, so the postmaster's group alone is not enough). Connections stay open and nothing answers.
+   */
+  pause(): void {
+    for (const pid of this.serverPids()) this.kill(pid, 'SIGSTOP');
+  }
+
+  resume(): void {
+    for (const pid of this.serverPids().reverse()) this.kill(pid, 'SIGCONT');
+  }
+
+  async stop(): Promise<void> {
+    const proc = this.process;
+    if (proc && proc.exitCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      const pids = this.serverPids();
+      for (const pid of pids) this.kill(pid, 'SIGCONT');
+      for (const pid of [...pids, -proc.pid!]) this.kill(pid, 'SIGKILL');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+    }
+    this.process = undefined;
+    const { rmSync } = await import('node:fs');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** The postmaster (first line of postmaster.pid), then its children. */
+  private serverPids(): number[] {
+    let postmaster: number;
+    try {
+      postmaster = Number(readFileSync(`${this.dir}/data/postmaster.pid`, 'utf8').split('\n')[0]);
+    } catch {
+      return [];
+    }
+    let children: number[] = [];
+    try {
+      children = execFileSync('pgrep', ['-P', String(postmaster)]).toString().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      // no children
+    }
+    return [postmaster, ...children];
+  }
+
+  private kill(pid: number, sig: NodeJS.Signals): void {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+
+  private async ping(): Promise<boolean> {
+    const ds = new DataSource({ type: 'postgres', url: this.url, connectTimeoutMS: 500, poolSize: 1 });
+    try {
+      await ds.initialize();
+      await ds.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      if (ds.isInitialized) await ds.destroy();
+    }
+  }
+}
