@@ -5,6 +5,7 @@ import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS } from '../auth-consent.
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { withoutStatementLimit, type DatabaseTimeouts } from './database-timeouts.js';
 import { connectionOptionsFromUrl, driverOf } from './database-url.js';
+import { runMigrationsLocked } from './migration-lock.js';
 import { authConsentEntities } from './entities.js';
 
 const logger = new Logger('AuthConsentDatabase');
@@ -30,7 +31,7 @@ export const dataSourceProvider: Provider = {
       const migrator = separate ? create(withoutStatementLimit(database.timeouts)) : dataSource;
       try {
         if (separate) await migrator.initialize();
-        const ran = await migrator.runMigrations({ transaction: 'each' });
+        const ran = await runMigrationsLocked(migrator, `${database.tablePrefix}migrations`);
         if (ran.length > 0) logger.log(`Applied ${ran.length} migration(s): ${ran.map((m) => m.name).join(', ')}`);
       } catch (err) {
         await dataSource.destroy().catch(() => undefined);
