@@ -51,7 +51,7 @@ describe('resolveOptions', () => {
     [{ session: { cookieSecure: 'yes' as unknown as boolean } }, /session\.cookieSecure must be/],
     [{ session: { cookieName: 'bad name;' } }, /session\.cookieName must be/],
     [{ redis: { url: 'http://x' } }, /redis\.url must start with redis:\/\//],
-    [{ redis: { client: {} as never } }, /redis must be \{ url \} or \{ client \}/],
+    [{ redis: { client: {} as never } }, /redis must be \{ url \}, \{ clusterNodes \}, \{ sentinels, sentinelName \} or \{ client \}/],
     [{ database: { url: 'oracle://x' } }, /database\.url has an unknown scheme/],
     [{ database: { tablePrefix: 'a-b' } }, /database\.tablePrefix must be/],
     [{ database: { statementTimeout: 'never' } }, /database\.statementTimeout must be a duration from 100ms to 10m/],

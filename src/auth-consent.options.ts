@@ -15,7 +15,7 @@ export interface AuthConsentModuleOptions {
    * owns and connects (`createClient()`, `createCluster()` for Redis Cluster, `createSentinel()` for Sentinel).
    * Omitted: an in-process store (development only).
    */
-  redis?: ({ url: string } | { client: RedisClientType | RedisClusterType | RedisSentinelType }) & RedisDurability;
+  redis?: RedisConnection & RedisDurability;
   /** The SQL database for users and consent. Default: `sqlite:data/app.sqlite`. */
   database?: DatabaseOptions;
   /** Session cookie and timeouts. */
@@ -33,6 +33,16 @@ export interface AuthConsentModuleOptions {
   /** The role a signed-in user needs for the admin routes. Default `'admin'`. */
   adminRole?: string;
 }
+
+/**
+ * How the module reaches Redis: a URL, a Redis Cluster's nodes or Redis Sentinel's (each `host:port`), which
+ * the module connects to and closes; or a node-redis client the app owns and connects.
+ */
+export type RedisConnection =
+  | { url: string }
+  | { clusterNodes: string[] }
+  | { sentinels: string[]; sentinelName: string }
+  | { client: RedisClientType | RedisClusterType | RedisSentinelType };
 
 export interface RedisDurability {
   /**
@@ -91,7 +101,7 @@ export interface SessionOptions {
 /** Options after defaults are merged and validated: what the module's services read. */
 export interface ResolvedAuthConsentOptions {
   production: boolean;
-  redis: (({ url: string; client?: undefined } | { client: RedisClientType | RedisClusterType | RedisSentinelType; url?: undefined }) & { waitForReplicas: number }) | undefined;
+  redis: (RedisConnection & { waitForReplicas: number }) | undefined;
   database: Required<Omit<DatabaseOptions, 'statementTimeout' | 'connectTimeout'>> & { timeouts: DatabaseTimeouts };
   session: {
     secrets: string[];
@@ -131,10 +141,20 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
 
   const redis = options.redis;
   if (redis !== undefined) {
+    const hostPorts = (name: string, list: unknown) => {
+      if (!Array.isArray(list) || list.length === 0 || list.some((n) => typeof n !== 'string' || !/^[^\s:]+:\d{1,5}$/.test(n))) {
+        fail(`${name} must be a non-empty list of host:port; got ${JSON.stringify(list)}.`);
+      }
+    };
     if ('url' in redis && redis.url !== undefined) {
       if (!/^rediss?:\/\//.test(redis.url)) fail(`redis.url must start with redis:// or rediss://; got '${redis.url.split(':')[0]}:…'.`);
+    } else if ('clusterNodes' in redis) {
+      hostPorts('redis.clusterNodes', redis.clusterNodes);
+    } else if ('sentinels' in redis) {
+      hostPorts('redis.sentinels', redis.sentinels);
+      if (typeof redis.sentinelName !== 'string' || redis.sentinelName === '') fail('redis.sentinelName must name the primary the sentinels watch (their `sentinel monitor <name>`).');
     } else if (!('client' in redis) || typeof redis.client?.sendCommand !== 'function') {
-      fail('redis must be { url } or { client } with a node-redis client; remove it to use the in-process store in development.');
+      fail('redis must be { url }, { clusterNodes }, { sentinels, sentinelName } or { client } with a node-redis client; remove it to use the in-process store in development.');
     } else {
       const client = redis.client as unknown as Record<string, unknown>;
       if (typeof client.status === 'string' && !('isOpen' in client)) {

@@ -40,6 +40,22 @@ describe('sessions through Redis Sentinel', () => {
     await dropPrefixedTables(POSTGRES_URL, tablePrefix);
   });
 
+  it('opens (and closes) its own Sentinel client from { sentinels, sentinelName }', async () => {
+    const owned = await bootAuthApp({
+      environment: 'test',
+      redis: { sentinels: sentinel.sentinelPorts.map((port) => `127.0.0.1:${port}`), sentinelName: sentinel.name },
+      database: { url: POSTGRES_URL, tablePrefix },
+      session: { secret: TEST_SECRET, redisPrefix: 'owned:' },
+      auth: { argon2: FAST_ARGON2 },
+    });
+    try {
+      const cookie = sessionCookie(await request(owned.getHttpServer()).post('/auth/login').send({ username: 'sam', password: PASSWORD }).expect(200))!;
+      await request(owned.getHttpServer()).get('/auth/me').set('Cookie', cookie).expect(200);
+    } finally {
+      await owned.close();
+    }
+  });
+
   it('serves the same signed-in session again after the primary is killed and the replica promoted, answering 503 (never 500) meanwhile', async () => {
     const cookie = sessionCookie(await http().post('/auth/login').send({ username: 'sam', password: PASSWORD }).expect(200))!;
     // Killed at once: the sign-in was acknowledged after WAIT 1, so the promoted replica has the session.

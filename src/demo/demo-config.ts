@@ -39,12 +39,22 @@ export const DEMO_CONSENT_CATEGORIES: ConsentCategory[] = [
   },
 ];
 
+const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** The Redis topology: REDIS_URL (one node), REDIS_CLUSTER_NODES, or REDIS_SENTINELS with REDIS_SENTINEL_NAME. */
+function redisFromEnv(env: DemoEnv): AuthConsentModuleOptions['redis'] {
+  const waitForReplicas = env.REDIS_WAIT_REPLICAS ? Number(env.REDIS_WAIT_REPLICAS) : undefined;
+  if (env.REDIS_CLUSTER_NODES) return { clusterNodes: list(env.REDIS_CLUSTER_NODES), waitForReplicas };
+  if (env.REDIS_SENTINELS) return { sentinels: list(env.REDIS_SENTINELS), sentinelName: env.REDIS_SENTINEL_NAME ?? '', waitForReplicas };
+  return env.REDIS_URL ? { url: env.REDIS_URL, waitForReplicas } : undefined;
+}
+
 /** Module options from the environment; an empty environment gives the embedded defaults (SQLite, in-process store). */
 export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
   const secure = env.COOKIE_SECURE || 'auto';
   return {
     environment: env.NODE_ENV,
-    redis: env.REDIS_URL ? { url: env.REDIS_URL } : undefined,
+    redis: redisFromEnv(env),
     database: { url: env.DATABASE_URL || undefined, tablePrefix: env.TABLE_PREFIX || undefined },
     session: {
       secret: env.SESSION_SECRET ? env.SESSION_SECRET.split(',').map((s) => s.trim()) : undefined,

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, createCluster, createSentinel } from 'redis';
 import type { ModuleRedisClient } from './redis-script.runner.js';
 import { AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } from '../auth-consent.constants.js';
-import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
+import type { RedisConnection, ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 
 const CONNECT_WAIT_MS = 5000;
 const PING_INTERVAL_MS = 5000;
@@ -12,25 +12,41 @@ const logger = new Logger('AuthConsentRedis');
 /** Internal: records whether the module created the client, so it closes only what it opened. */
 export const REDIS_OWNED = Symbol('REDIS_OWNED');
 
-async function connectOwnedClient(url: string): Promise<RedisClientType> {
-  const client: RedisClientType = createClient({
-    url,
-    // Fail fast while Redis is down instead of queueing: callers answer 503 rather than hang.
-    disableOfflineQueue: true,
-    // The module bounds every command itself (RedisScriptRunner); node-redis's own limit is a timer per command.
-    commandOptions: { timeout: 0 },
-    // A PING every 5 s keeps a healthy connection busy, so a connection silent for 15 s has lost its server
-    // (frozen, or half-open: the host vanished without a reset) and is closed and reopened rather than left to
-    // TCP's retransmission timeout of many minutes. TCP keepalive probes an idle one after 10 s.
-    pingInterval: PING_INTERVAL_MS,
-    socket: {
-      connectTimeout: 2000,
-      socketTimeout: SOCKET_SILENCE_MS,
-      keepAlive: true,
-      keepAliveInitialDelay: 10_000,
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
-    },
-  });
+/** What every connection the module opens gets (one node, each cluster node, the Sentinel-chosen primary). */
+const NODE_OPTIONS = {
+  // Fail fast while Redis is down instead of queueing: callers answer 503 rather than hang.
+  disableOfflineQueue: true,
+  // The module bounds every command itself (RedisScriptRunner); node-redis's own limit is a timer per command.
+  commandOptions: { timeout: 0 },
+  // A PING every 5 s keeps a healthy connection busy, so a connection silent for 15 s has lost its server
+  // (frozen, or half-open: the host vanished without a reset) and is closed and reopened rather than left to
+  // TCP's retransmission timeout of many minutes. TCP keepalive probes an idle one after 10 s.
+  pingInterval: PING_INTERVAL_MS,
+  socket: {
+    connectTimeout: 2000,
+    socketTimeout: SOCKET_SILENCE_MS,
+    keepAlive: true,
+    keepAliveInitialDelay: 10_000,
+    reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000),
+  },
+};
+
+function hostPort(node: string): { host: string; port: number } {
+  const at = node.lastIndexOf(':');
+  return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+}
+
+/** A client the module opens (and closes) from the `redis` option: one node, a Cluster, or through Sentinel. */
+function ownedClient(redis: Exclude<RedisConnection, { client: unknown }>): ModuleRedisClient {
+  if ('clusterNodes' in redis) return createCluster({ rootNodes: redis.clusterNodes.map((node) => ({ url: `redis://${node}` })), defaults: NODE_OPTIONS }) as ModuleRedisClient;
+  if ('sentinels' in redis) {
+    return createSentinel({ name: redis.sentinelName, sentinelRootNodes: redis.sentinels.map(hostPort), nodeClientOptions: NODE_OPTIONS }) as unknown as ModuleRedisClient;
+  }
+  return createClient({ url: redis.url, ...NODE_OPTIONS }) as ModuleRedisClient;
+}
+
+async function connectOwnedClient(redis: Exclude<RedisConnection, { client: unknown }>): Promise<ModuleRedisClient> {
+  const client = ownedClient(redis);
   let down = false;
   client.on('error', (err: Error) => {
     if (!down) logger.error(`Redis unavailable: ${err.message}`);
@@ -54,14 +70,14 @@ export const redisClientProviders: Provider[] = [
   {
     provide: REDIS_OWNED,
     inject: [AUTH_CONSENT_OPTIONS],
-    useFactory: (options: ResolvedAuthConsentOptions) => options.redis?.url !== undefined,
+    useFactory: (options: ResolvedAuthConsentOptions) => options.redis !== undefined && !('client' in options.redis),
   },
   {
     provide: AUTH_CONSENT_REDIS,
     inject: [AUTH_CONSENT_OPTIONS],
     useFactory: async (options: ResolvedAuthConsentOptions): Promise<ModuleRedisClient | null> => {
       if (!options.redis) return null;
-      return options.redis.client ?? connectOwnedClient(options.redis.url);
+      return 'client' in options.redis ? options.redis.client : connectOwnedClient(options.redis);
     },
   },
 ];
