@@ -53,14 +53,14 @@ describe('usernames with control characters (PostgreSQL + Redis)', () => {
     expect([res.status, res.body]).toEqual([401, INVALID]);
   });
 
-  it('counts the attempts per account like any unknown username (the 7th is a 429)', async () => {
+  it('counts the attempts per account like any unknown username (the 6th is a 429)', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) statuses.push((await login('ghost\u0000', `198.51.100.${i + 1}`)).status);
-    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429]);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
   });
 
   it('counts the attempts per client address', async () => {
-    for (let i = 0; i < 21; i++) expect((await login(`spray\u0000${i}`, '203.0.113.60')).status).toBe(401);
+    for (let i = 0; i < 20; i++) expect((await login(`spray\u0000${i}`, '203.0.113.60')).status).toBe(401);
     const refused = await login('alice', '203.0.113.60', PASSWORD);
     expect(refused.status).toBe(429);
     expect((await login('alice', '203.0.113.61', PASSWORD)).status).toBe(200);
