@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { AuthService } from '../src/index.js';
+import { AuthService, PasswordPolicyError } from '../src/index.js';
 import { bootAuthApp, FAST_ARGON2, ManualClock, NO_LOGIN_LISTENER } from './support/auth-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
@@ -69,5 +69,13 @@ describe('usernames with control characters (PostgreSQL + Redis)', () => {
   it('AuthService.findByUsername answers null instead of sending the name to the database', async () => {
     await expect(app.get(AuthService).findByUsername('alice\u0000')).resolves.toBeNull();
     await expect(app.get(AuthService).findByUsername('alice')).resolves.toMatchObject({ username: 'alice' });
+  });
+
+  it('refuses a look-alike username at creation (issue 15, item 7: аlice with a Cyrillic а)', async () => {
+    await expect(app.get(AuthService).createUser('\u0430lice', PASSWORD)).rejects.toThrow(PasswordPolicyError);
+    await expect(app.get(AuthService).createUser('\u0430\u0440\u0435', PASSWORD)).rejects.toThrow(PasswordPolicyError);
+    await expect(app.get(AuthService).createUser('иван', PASSWORD)).resolves.toMatchObject({ username: 'иван' });
+    // The look-alike is an unknown user at login: the usual 401.
+    expect((await login('\u0430lice', '192.0.2.99', PASSWORD)).status).toBe(401);
   });
 });
