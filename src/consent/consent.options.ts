@@ -66,7 +66,8 @@ export interface ConsentOptions {
   /**
    * Consent writes by callers who are not signed in, per client address: at most `max` per `window` (PUT and
    * DELETE /consent answer 429 with Retry-After beyond it; GET /consent with `Sec-GPC: 1`, counted apart,
-   * is answered without recording). `false` turns it off. Default `{ max: 30, window: '1m' }`.
+   * is answered without recording). `false` turns it off. Default `{ max: 100, window: '1m' }`: many visitors
+   * may share one address (NAT, carrier-grade NAT); raise it if yours do.
    */
   anonymousWriteLimit?: { max: number; window: Duration } | false;
 }
@@ -221,7 +222,7 @@ export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedCon
       ? undefined
       : (parseDuration(options.retention) ?? fail(`consent.retention must be a positive duration such as '1095d'; got ${JSON.stringify(options.retention)}.`));
 
-  const limit = options.anonymousWriteLimit ?? { max: 30, window: '1m' };
+  const limit = options.anonymousWriteLimit ?? { max: 100, window: '1m' };
   if (limit !== false && (typeof limit !== 'object' || limit === null || !Number.isInteger(limit.max) || limit.max < 1)) {
     fail(`consent.anonymousWriteLimit must be false or { max: <integer ≥ 1>, window: <duration> }; got ${JSON.stringify(limit)}.`);
   }
