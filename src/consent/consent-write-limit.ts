@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { ThrottleBackend } from '../auth/throttle-backend.js';
-import { SessionStoreUnavailableException } from '../session/session.exceptions.js';
 
 /** 429 for an anonymous consent write over `consent.anonymousWriteLimit`; `Retry-After` is set. */
 export class TooManyConsentWritesException extends HttpException {
@@ -55,7 +54,9 @@ export class ConsentWriteLimit {
     try {
       return await this.backend.hit(key, this.limit.max, this.limit.windowMs);
     } catch {
-      throw new SessionStoreUnavailableException();
+      // Fails open: a visitor's decision needs no Redis (it lives in the database and the visitor cookie), and
+      // a Redis outage must not stop refusals from being recorded. The limit is against abuse, not a gate.
+      return 0;
     }
   }
 }
