@@ -41,6 +41,7 @@ describe('Redis killed under load (private Redis)', () => {
       database: { url: POSTGRES_URL, tablePrefix },
       session: { secret: TEST_SECRET },
       auth: { argon2: FAST_ARGON2 },
+      consent: { anonymousWriteLimit: false }, // the PUT client loops from one address; the limit is not under test
     });
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;

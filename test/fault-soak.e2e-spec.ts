@@ -132,7 +132,7 @@ describe(`soak: ${SECONDS} s of mixed traffic from ${USERS + VISITORS} clients`,
       database: { url: POSTGRES_URL, tablePrefix },
       session: { secret: TEST_SECRET, redisPrefix },
       auth: { throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 } },
-      consent: TEST_CONSENT,
+      consent: { ...TEST_CONSENT, anonymousWriteLimit: false }, // every visitor here shares 127.0.0.1
       admin: false,
     });
     await app.listen(0, '127.0.0.1');

@@ -106,11 +106,16 @@ export class AuthController {
   @UseGuards(AuthenticatedGuard)
   async changePassword(@Body() body: ChangePasswordDto, @Req() req: Request, @Res({ passthrough: true }) res: Response, @CurrentUser() user: AuthUser): Promise<void> {
     const ip = req.ip ?? '';
-    await throttleStep(res, () => this.throttle.check(user.username, ip));
-    if (!(await this.auth.checkPassword(user.id, body.currentPassword))) {
-      await throttleStep(res, () => this.throttle.recordFailure(user.username, ip));
-      throw new ForbiddenException('Current password is incorrect');
+    const slots = await throttleStep(res, () => this.throttle.take(user.username, ip));
+    let right: boolean;
+    try {
+      right = await this.auth.checkPassword(user.id, body.currentPassword);
+    } catch (err) {
+      await this.throttle.abandoned(slots);
+      throw err;
     }
+    if (!right) throw new ForbiddenException('Current password is incorrect'); // the slot stays counted
+    await throttleStep(res, () => this.throttle.succeeded(slots));
     try {
       await this.auth.setPassword(user.id, body.newPassword, this.sessions.currentHandle(req));
     } catch (err) {

@@ -31,11 +31,12 @@ describe('resolveAuthOptions', () => {
 
 describe('backoffMs', () => {
   const policy = { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 8000, resetAfterMs: 3_600_000 };
+  // The free allowance counts attempts (issue 15, item 1): after 5 failures the 6th attempt waits the base delay.
   it.each([
-    [5, 0],
-    [6, 1000],
-    [7, 2000],
-    [9, 8000],
+    [4, 0],
+    [5, 1000],
+    [6, 2000],
+    [8, 8000],
     [50, 8000],
-  ])('after %i failures waits %i ms', (failures, ms) => expect(backoffMs(failures, policy)).toBe(ms));
+  ])('after %i failures the next attempt waits %i ms', (failures, ms) => expect(backoffMs(failures, policy)).toBe(ms));
 });

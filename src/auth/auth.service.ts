@@ -8,7 +8,7 @@ import type { AuthUser } from './auth-user.js';
 import { PasswordPolicyError } from './auth.exceptions.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { UserStore, type StoredUser } from './user-store.js';
-import { foldUsername, mayNameAnAccount, USERNAME_PATTERN } from './username.js';
+import { foldUsername, mayNameAnAccount, USERNAME_PATTERN, usernameProfileProblem } from './username.js';
 
 export function toAuthUser(user: StoredUser): AuthUser {
   return { id: user.id, username: user.username, roles: [...user.roles] };
@@ -87,6 +87,8 @@ export class AuthService {
   async createUser(username: string, password: string, roles: string[] = []): Promise<AuthUser> {
     const folded = foldUsername(username);
     if (!USERNAME_PATTERN.test(folded)) throw new PasswordPolicyError('A username is 1-254 characters without spaces or control characters.');
+    const problem = usernameProfileProblem(folded);
+    if (problem) throw new PasswordPolicyError(problem);
     this.checkPolicy(password);
     return toAuthUser(await this.users.create({ username: folded, passwordHash: await this.hasher.hash(password), roles }));
   }

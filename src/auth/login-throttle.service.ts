@@ -7,9 +7,10 @@ import { TooManyLoginAttemptsException } from './auth.exceptions.js';
 import { ThrottleBackend, type BackoffPolicy } from './throttle-backend.js';
 import { foldUsername } from './username.js';
 
-/** What {@link LoginThrottleService.check} saw, for {@link LoginThrottleService.recordSuccess}. */
-export interface ThrottleCheck {
-  accountCounted: boolean;
+/** The slots one attempt took (see {@link LoginThrottleService.take}). */
+export interface ThrottleSlots {
+  readonly accountKey: string;
+  readonly addressKey: string;
 }
 
 function digest(value: string): string {
@@ -20,7 +21,8 @@ function digest(value: string): string {
 /**
  * Login throttling: failures are counted per account (whatever the client address, so a botnet cannot
  * spread guesses) and per client address (so one address cannot spray many accounts), each with
- * exponential back-off. Unknown usernames are counted exactly like known ones.
+ * exponential back-off. Unknown usernames are counted exactly like known ones: the same two slots taken,
+ * kept on the 401.
  */
 @Injectable()
 export class LoginThrottleService {
@@ -38,29 +40,47 @@ export class LoginThrottleService {
     this.address = { ...common, freeFailures: t.ipFreeFailures };
   }
 
-  /** Throws {@link TooManyLoginAttemptsException} while the account or the address is backing off. */
-  async check(username: string, ip: string): Promise<ThrottleCheck> {
-    const [account, address] = await Promise.all([this.backend.read(this.accountKey(username)), this.backend.read(this.addressKey(ip))]);
-    this.throwIfBlocked(Math.max(account.blockedUntil, address.blockedUntil));
-    return { accountCounted: account.counted };
-  }
-
-  async recordFailure(username: string, ip: string): Promise<void> {
-    await Promise.all([this.backend.fail(this.accountKey(username), this.account), this.backend.fail(this.addressKey(ip), this.address)]);
+  /**
+   * Takes a slot on the account's counter and one on the address's, each atomically with its own check and
+   * before the password is verified, so parallel attempts are counted as they start (issue 15, item 1): the
+   * attempt counts as a failure until {@link succeeded} or {@link abandoned} says otherwise. Throws
+   * {@link TooManyLoginAttemptsException} when either is backing off, after giving back the other's slot.
+   * The two counters are separate steps (on a Redis Cluster they live in different slots).
+   */
+  async take(username: string, ip: string): Promise<ThrottleSlots> {
+    const slots = { accountKey: this.accountKey(username), addressKey: this.addressKey(ip) };
+    const [account, address] = await Promise.allSettled([this.backend.take(slots.accountKey, this.account), this.backend.take(slots.addressKey, this.address)]);
+    if (account.status === 'fulfilled' && account.value.taken && address.status === 'fulfilled' && address.value.taken) return slots;
+    // Refused or failed on one side: what the other took is not an attempt.
+    await Promise.allSettled([
+      account.status === 'fulfilled' && account.value.taken ? this.backend.giveBack(slots.accountKey, this.account) : undefined,
+      address.status === 'fulfilled' && address.value.taken ? this.backend.giveBack(slots.addressKey, this.address) : undefined,
+    ]);
+    if (account.status === 'rejected') throw account.reason;
+    if (address.status === 'rejected') throw address.reason;
+    throw this.refusal(Math.max(account.value.taken ? 0 : account.value.blockedUntil, address.value.taken ? 0 : address.value.blockedUntil));
   }
 
   /**
-   * A successful login clears the account's counter (not the address's: one good account must not launder a
-   * spray). An account that had no failures at the check has nothing to clear, so most logins skip the write;
-   * a failure counted in between stays counted, which errs on the side of throttling.
+   * The password was right: the account's failures are cleared (as before the slots) and the address's slot
+   * is given back (not cleared: one good account must not launder a spray from its address). Both in the
+   * same tick, so node-redis sends them in one round trip.
    */
-  async recordSuccess(username: string, checked: ThrottleCheck): Promise<void> {
-    if (checked.accountCounted) await this.backend.reset(this.accountKey(username));
+  async succeeded(slots: ThrottleSlots): Promise<void> {
+    await Promise.all([this.backend.reset(slots.accountKey), this.backend.giveBack(slots.addressKey, this.address)]);
   }
 
-  private throwIfBlocked(until: number): void {
-    const wait = until - this.clock.now();
-    if (wait > 0) throw new TooManyLoginAttemptsException(Math.ceil(wait / 1000));
+  /**
+   * The attempt ended in something other than a verdict on the password (the user store or Redis down: a
+   * 503): both slots are given back, so an outage leaves no phantom failures. Best effort: when the store
+   * cannot take the give-back either, the slot lapses with the counter (`resetAfter` after the last attempt).
+   */
+  async abandoned(slots: ThrottleSlots): Promise<void> {
+    await Promise.allSettled([this.backend.giveBack(slots.accountKey, this.account), this.backend.giveBack(slots.addressKey, this.address)]);
+  }
+
+  private refusal(until: number): TooManyLoginAttemptsException {
+    return new TooManyLoginAttemptsException(Math.max(1, Math.ceil((until - this.clock.now()) / 1000)));
   }
 
   private accountKey(username: string): string {

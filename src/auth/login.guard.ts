@@ -33,15 +33,17 @@ export class LoginGuard implements CanActivate {
     const body = await this.validBody(req.body);
     const ip = req.ip ?? '';
 
-    const checked = await throttleStep(res, () => this.throttle.check(body.username, ip));
+    // The attempt is counted before the password is checked (parallel guesses cannot share one read); a
+    // wrong password keeps it counted, a right one clears the account, anything else gives it back.
+    const slots = await throttleStep(res, () => this.throttle.take(body.username, ip));
     try {
       req.user = await this.authenticate(req, res);
     } catch (err) {
-      if (!(err instanceof UnauthorizedException)) throw err;
-      await throttleStep(res, () => this.throttle.recordFailure(body.username, ip));
-      throw new InvalidCredentialsException();
+      if (err instanceof UnauthorizedException) throw new InvalidCredentialsException();
+      await this.throttle.abandoned(slots);
+      throw err;
     }
-    await throttleStep(res, () => this.throttle.recordSuccess(body.username, checked));
+    await throttleStep(res, () => this.throttle.succeeded(slots));
     try {
       req.user = await this.loginSessions.logIn(req, req.user as AuthUser, { remember: body.remember === true, ...checkedCredentials(req) });
     } catch (err) {

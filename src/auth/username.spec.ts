@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { foldUsername, mayNameAnAccount, USERNAME_PATTERN } from './username.js';
+import { foldUsername, mayNameAnAccount, USERNAME_PATTERN, usernameProfileProblem } from './username.js';
 
 describe('usernames', () => {
   it('folds with NFKC, lower case and trimming', () => {
@@ -14,4 +14,23 @@ describe('usernames', () => {
     expect(mayNameAnAccount(name)).toBe(false);
     expect(USERNAME_PATTERN.test(name)).toBe(false);
   });
+
+  // Issue 15, item 7: look-alike usernames were accepted at creation.
+  it.each([
+    ['a Cyrillic а in a Latin name', 'аlice'],
+    ['a Greek ο in a Latin name', 'bοb'],
+    ['Latin and Cyrillic around a digit', 'admin1н'],
+    ['Latin and Arabic', 'aliceب'],
+    ['a Cyrillic name made only of Latin look-alikes', 'аре'],
+    ['a Greek name made only of Latin look-alikes', 'ορο'],
+  ])('refuses %s (%j) at creation', (_what, name) => {
+    expect(usernameProfileProblem(foldUsername(name))).toEqual(expect.any(String));
+  });
+
+  it.each(['alice', 'alice.smith-2', 'ålice', 'zoë', 'иван', 'δημήτρης', '山田', '山田たろう', 'tanaka山田', 'kim김철수', '12345', 'user@example.com'])(
+    'accepts %j',
+    (name) => {
+      expect(usernameProfileProblem(foldUsername(name))).toBeNull();
+    },
+  );
 });

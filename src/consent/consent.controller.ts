@@ -7,6 +7,7 @@ import { ConsentPolicy, type ConsentConfigView } from './consent-policy.service.
 import { ConsentReceiptService, type ConsentReceipt } from './consent-receipt.service.js';
 import type { ConsentState } from './consent-subject.js';
 import { ConsentService, type ConsentHistoryEntry } from './consent.service.js';
+import { ConsentWriteLimit } from './consent-write-limit.js';
 
 /** The banner's endpoints; they work signed in or not. */
 @ApiTags('consent')
@@ -16,6 +17,7 @@ export class ConsentController {
     private readonly consent: ConsentService,
     private readonly policy: ConsentPolicy,
     private readonly receipts: ConsentReceiptService,
+    private readonly writeLimit: ConsentWriteLimit,
   ) {}
 
   @Get('config')
@@ -35,7 +37,7 @@ export class ConsentController {
   @Get()
   @ApiOperation({ summary: "The caller's consent state; with Sec-GPC: 1 and no decision, records the GPC refusal once" })
   async state(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentState> {
-    await this.consent.recordGpcIfNeeded(req, res);
+    if (await this.writeLimit.mayRecordGpc(req)) await this.consent.recordGpcIfNeeded(req, res);
     return this.consent.getState(req);
   }
 
@@ -55,14 +57,16 @@ export class ConsentController {
       required: ['policyVersion'],
     },
   })
-  record(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() body: unknown): Promise<ConsentState> {
+  async record(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() body: unknown): Promise<ConsentState> {
+    await this.writeLimit.write(req, res);
     return this.consent.record(req, res, body);
   }
 
   @Delete()
   @HttpCode(200)
   @ApiOperation({ summary: 'Withdraw every optional category and expire their cookies' })
-  withdraw(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentState> {
+  async withdraw(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentState> {
+    await this.writeLimit.write(req, res);
     return this.consent.withdraw(req, res);
   }
 

@@ -12,6 +12,14 @@ describe('resolveConsentOptions', () => {
     expect(r).toMatchObject({ policyVersion: '1', lifetimeMs: 180 * 86_400_000, refusalLifetimeMs: 180 * 86_400_000, undeclaredCookies: 'warn', visitorCookieName: 'consent_visitor' });
   });
 
+  it('anonymousWriteLimit: 100 a minute by default, false turns it off, a bad one is refused', () => {
+    expect(resolveConsentOptions().anonymousWriteLimit).toEqual({ max: 100, windowMs: 60_000 });
+    expect(resolveConsentOptions({ anonymousWriteLimit: false }).anonymousWriteLimit).toBe(false);
+    expect(resolveConsentOptions({ anonymousWriteLimit: { max: 5, window: '10s' } }).anonymousWriteLimit).toEqual({ max: 5, windowMs: 10_000 });
+    expect(() => resolveConsentOptions({ anonymousWriteLimit: { max: 0, window: '1m' } })).toThrow(AuthConsentConfigError);
+    expect(() => resolveConsentOptions({ anonymousWriteLimit: { max: 5, window: 'soon' } })).toThrow(/anonymousWriteLimit\.window/);
+  });
+
   it('turns glob patterns into anchored RegExps and links Consent Mode to analytics/marketing by default', () => {
     const r = resolveConsentOptions({
       categories: [

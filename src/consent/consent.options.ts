@@ -63,6 +63,13 @@ export interface ConsentOptions {
   consentMode?: ConsentModeLinks;
   /** Fold audit events older than this into a signed checkpoint when `ConsentService.applyRetention()` runs. Default: keep forever. */
   retention?: Duration;
+  /**
+   * Consent writes by callers who are not signed in, per client address: at most `max` per `window` (PUT and
+   * DELETE /consent answer 429 with Retry-After beyond it; GET /consent with `Sec-GPC: 1`, counted apart,
+   * is answered without recording). `false` turns it off. Default `{ max: 100, window: '1m' }`: many visitors
+   * may share one address (NAT, carrier-grade NAT); raise it if yours do.
+   */
+  anonymousWriteLimit?: { max: number; window: Duration } | false;
 }
 
 export interface ResolvedConsentCookie {
@@ -97,6 +104,8 @@ export interface ResolvedConsentOptions {
   visitorCookieName: string;
   consentMode: Required<ConsentModeLinks>;
   retentionMs: number | undefined;
+  /** False when turned off. */
+  anonymousWriteLimit: { max: number; windowMs: number } | false;
 }
 
 function fail(message: string): never {
@@ -213,6 +222,15 @@ export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedCon
       ? undefined
       : (parseDuration(options.retention) ?? fail(`consent.retention must be a positive duration such as '1095d'; got ${JSON.stringify(options.retention)}.`));
 
+  const limit = options.anonymousWriteLimit ?? { max: 100, window: '1m' };
+  if (limit !== false && (typeof limit !== 'object' || limit === null || !Number.isInteger(limit.max) || limit.max < 1)) {
+    fail(`consent.anonymousWriteLimit must be false or { max: <integer ≥ 1>, window: <duration> }; got ${JSON.stringify(limit)}.`);
+  }
+  const anonymousWriteLimit =
+    limit === false
+      ? false
+      : { max: limit.max, windowMs: parseDuration(limit.window) ?? fail(`consent.anonymousWriteLimit.window must be a positive duration such as '1m'; got ${JSON.stringify(limit.window)}.`) };
+
   if (options.policyUrl !== undefined && typeof options.policyUrl !== 'string') fail('consent.policyUrl must be a string.');
   if (options.policyText !== undefined && typeof options.policyText !== 'string') fail('consent.policyText must be a string.');
 
@@ -228,5 +246,6 @@ export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedCon
     visitorCookieName,
     consentMode,
     retentionMs,
+    anonymousWriteLimit,
   };
 }

@@ -10,6 +10,7 @@ import { ConsentReceiptService } from './consent-receipt.service.js';
 import { ConsentVisitorCookie } from './consent-visitor-cookie.js';
 import { consentWriterProvider } from './consent-writer.provider.js';
 import { ConsentController } from './consent.controller.js';
+import { ConsentWriteLimit } from './consent-write-limit.js';
 import { ConsentGuard } from './consent.guard.js';
 import { ConsentService } from './consent.service.js';
 import { ConsentSessionSync } from './consent-session-sync.js';
@@ -24,6 +25,7 @@ export const consentProviders: Provider[] = [
   ConsentAuditService,
   consentWriterProvider,
   ConsentService,
+  ConsentWriteLimit,
   ConsentReceiptService,
   ConsentGuard,
   ConsentGate,

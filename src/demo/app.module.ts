@@ -1,13 +1,14 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthConsentExceptionFilter, AuthConsentModule, createAuthConsentValidationPipe } from '../index.js';
 import { demoAdminExtrasFromEnv, demoOptionsFromEnv, type DemoEnv } from './demo-config.js';
 import { DemoController } from './demo.controller.js';
 import { DemoTrackController } from './demo-track.controller.js';
+import { demoSecurityHeaders } from './security-headers.js';
 
 /** The reference app: the library imported through its public API, as an outside app would. */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
   static forEnv(env: DemoEnv = process.env): DynamicModule {
     return {
       module: AppModule,
@@ -18,5 +19,10 @@ export class AppModule {
         { provide: APP_FILTER, useClass: AuthConsentExceptionFilter },
       ],
     };
+  }
+
+  /** Security headers on every response of the demo (issue 15, item 7). */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(demoSecurityHeaders).forRoutes('*');
   }
 }
