@@ -26,8 +26,9 @@ export async function readPassword(input: PasswordInput = process.stdin, prompt:
 }
 
 function readFromTerminal(input: PasswordInput, prompt: Writable): Promise<string> {
-  prompt.write('Password (not shown): ');
+  // Echo off before the prompt shows: what is typed (or pasted) the moment it appears is never echoed.
   input.setRawMode!(true);
+  prompt.write('Password (not shown): ');
   input.setEncoding('utf8');
   input.resume();
   return new Promise((resolve, reject) => {
