@@ -1,38 +1,31 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { createInterface } from 'node:readline';
+import { ConfigModule } from '@nestjs/config';
 import { AuthService, PasswordPolicyError, runConsentVerify, UsernameTakenError } from '../index.js';
 import { AppModule } from './app.module.js';
+import { PasswordPromptCancelled, readPassword } from './read-password.js';
 
 const HELP = `Usage: npm run cli -- <command> [options]
 
 Commands:
   db:migrate                       apply pending migrations to DATABASE_URL and exit
-  user:create <username> [--admin] create a user; the password is read from standard input
-  user:set-password <username>     set a new password (from standard input); revokes all the user's sessions
+  user:create <username> [--admin] create a user; the password is typed (not shown) or read from standard input
+  user:set-password <username>     set a new password (typed, or from standard input); revokes all the user's sessions
   user:disable <username>          disable the account and revoke all of its sessions
   consent:verify                   verify every consent audit chain; prints a checkpoint digest; exit 1 if one is broken
   --help                           show this help
 
-Configuration comes from the same environment variables as the demo (see .env.example).
+Configuration comes from the same environment variables as the demo, and from .env (see .env.example).
 `;
 
 type Command = (args: string[]) => Promise<number>;
 
-/** The first line of standard input (a pipe or a prompt), without its line break. */
-async function readPassword(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Password (input is visible; pipe it to avoid that): ');
-  const lines = createInterface({ input: process.stdin, terminal: false });
-  for await (const line of lines) {
-    lines.close();
-    return line.replace(/\r$/, '');
-  }
-  return '';
-}
+/** @nestjs/config's module: it reads .env in the working directory into the environment (which wins), as the demo does. */
+let config: Awaited<ReturnType<typeof ConfigModule.forRoot>>;
 
 /** Boots the app context (migrations run), hands the AuthService to `work`, and closes. */
 async function withAuth(work: (auth: AuthService) => Promise<number>): Promise<number> {
-  const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env, config), { logger: ['error', 'warn'] });
   try {
     return await work(app.get(AuthService));
   } catch (err) {
@@ -55,7 +48,7 @@ function usernameArg(args: string[], command: string): string | undefined {
 const commands: Record<string, Command> = {
   async 'db:migrate'() {
     // Booting the module runs pending migrations (migrationsRun), then the context closes cleanly.
-    const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env), { logger: ['log', 'error', 'warn'] });
+    const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env, config), { logger: ['log', 'error', 'warn'] });
     await app.close();
     return 0;
   },
@@ -103,7 +96,7 @@ const commands: Record<string, Command> = {
   },
 
   async 'consent:verify'() {
-    const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env), { logger: ['error', 'warn'] });
+    const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env, config), { logger: ['error', 'warn'] });
     try {
       return await runConsentVerify(app);
     } finally {
@@ -113,6 +106,7 @@ const commands: Record<string, Command> = {
 };
 
 async function run(argv: string[]): Promise<number> {
+  config = await ConfigModule.forRoot({ isGlobal: true });
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(HELP);
@@ -129,6 +123,7 @@ async function run(argv: string[]): Promise<number> {
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof PasswordPromptCancelled) process.exit(130);
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   },

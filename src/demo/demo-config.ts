@@ -3,6 +3,20 @@ import type { AuthConsentModuleOptions, ConsentCategory } from '../index.js';
 /** Environment variables of the demo app; `.env.example` documents each one. */
 export type DemoEnv = Record<string, string | undefined>;
 
+/** Every variable the demo reads (`.env.example` documents them), so a `.env` file read by @nestjs/config covers each one. */
+export const DEMO_ENV_KEYS = [
+  'PORT', 'HOST', 'NODE_ENV', 'DATABASE_URL', 'TABLE_PREFIX', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME',
+  'REDIS_WAIT_REPLICAS', 'REDIS_PREFIX', 'SESSION_SECRET',
+  'SESSION_IDLE_TIMEOUT', 'SESSION_ABSOLUTE_TIMEOUT', 'SESSION_REMEMBER_IDLE_TIMEOUT', 'SESSION_REMEMBER_ABSOLUTE_TIMEOUT',
+  'COOKIE_SECURE', 'ALLOWED_ORIGINS', 'TRUST_PROXY', 'CONSENT_POLICY_VERSION', 'CONSENT_AUDIT_SECRET',
+  'ADMIN_ROLE', 'ADMIN_ENABLED', 'ADMIN_PATH',
+] as const;
+
+/** The demo's variables as @nestjs/config's ConfigService sees them (the environment, then `.env`). */
+export function demoEnvFrom(config: { get<T = string>(key: string): T | undefined }): DemoEnv {
+  return Object.fromEntries(DEMO_ENV_KEYS.map((key) => [key, config.get<string>(key)]));
+}
+
 function bool(name: string, value: string): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
