@@ -41,7 +41,7 @@ export class AuthController {
     return { user };
   }
 
-  /** 204; destroys the session in the store (and its index entry) and expires the cookie. */
+  /** 204; destroys the session in the store (and its index entry), expires the cookie and runs the sign-out hook. */
   @Post('logout')
   @HttpCode(204)
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
@@ -54,6 +54,8 @@ export class AuthController {
     const s = this.options.session;
     res.clearCookie(s.cookieName, { path: '/', httpOnly: true, secure: s.cookieSecure, sameSite: 'lax' });
     res.setHeader('Cache-Control', 'no-store');
+    // The same sign-out hook as Passport's req.logOut: no visitor grant outlives the session (consent model).
+    await this.loginSessions.signedOut(req);
   }
 
   /** 200 with the user and the current session's times. */

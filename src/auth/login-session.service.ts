@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Session, Store } from 'express-session';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
@@ -35,6 +35,7 @@ export interface LogInOptions {
  */
 @Injectable()
 export class LoginSessionService {
+  private readonly logger = new Logger(LoginSessionService.name);
   private readonly kept: string[];
 
   constructor(
@@ -68,6 +69,20 @@ export class LoginSessionService {
     // The last sign-in (admin user search), once the login stands: its failure never fails a login.
     await Promise.resolve(this.users.recordLogin?.(stored.id, new Date(this.clock.now()))).catch(() => undefined);
     return signedIn;
+  }
+
+  /**
+   * After a sign-out (`POST /auth/logout`, Passport's `req.logOut`): runs the LoginListener's `afterLogout`
+   * on the response still to be sent (the consent feature expires a visitor cookie that grants anything).
+   * Never fails: the session is gone already.
+   */
+  async signedOut(req: Request): Promise<void> {
+    if (!this.listener?.afterLogout) return;
+    try {
+      await this.listener.afterLogout(req, req.res as Response | undefined);
+    } catch (err) {
+      this.logger.warn(`The sign-out listener failed: ${(err as Error).message}`);
+    }
   }
 
   /** Re-issues the session ID of a signed-in session (password change) without restarting its lifetime. */

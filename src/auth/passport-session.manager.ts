@@ -33,8 +33,9 @@ const SessionManager = globalPassport._sm.constructor as SessionManagerClass;
  * OAuth2/OIDC and other strategies) signs users in through the module (LoginSessionService): a new session
  * ID, indexed, listed, revocable, consent linked. What Passport serializes is resolved to a user ID (a
  * string, or an object with a string `id`) and the user is read through the UserStore. `req.logOut` is
- * Passport's own (it clears the user, saves, regenerates). Requests of an app without the module keep
- * Passport's behaviour.
+ * Passport's own (it clears the user, saves, regenerates), followed by the module's sign-out hook
+ * (LoginSessionService.signedOut: the consent feature expires a visitor cookie that grants anything).
+ * Requests of an app without the module keep Passport's behaviour.
  */
 export class ModuleSessionManager extends SessionManager {
   override logIn(req: Request, user: unknown, options: Record<string, unknown> | Done, cb?: Done): void {
@@ -47,6 +48,18 @@ export class ModuleSessionManager extends SessionManager {
       const id = passportUserId(serialized) ?? passportUserId(user);
       if (id === undefined) return done(new BadRequestException('Cannot sign in: Passport serialized the user as neither an ID nor an object with a string `id`.'));
       logins.logIn(req, { id }, { remember: opts.remember === true }).then(() => done(), done);
+    });
+  }
+
+  /** Passport's own sign-out (clear the user, save, regenerate), then the module's sign-out hook (consent). */
+  override logOut(req: Request, options: Record<string, unknown> | Done, cb?: Done): void {
+    const done = (typeof options === 'function' ? options : cb) as Done;
+    const opts = typeof options === 'function' ? {} : (options ?? {});
+    const logins = (req as Request & { [MODULE_LOGINS]?: LoginSessionService })[MODULE_LOGINS];
+    if (!logins) return super.logOut(req, opts, done);
+    super.logOut(req, opts, (err?: unknown) => {
+      if (err) return done(err);
+      logins.signedOut(req).then(() => done(), done);
     });
   }
 }

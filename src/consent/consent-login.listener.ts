@@ -4,14 +4,22 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { LoginListener } from '../auth/login-listener.js';
 import { ConsentService } from './consent.service.js';
 
-/** At login, links the visitor's consent decision to the user (most recent wins; a `link` event with source `login`). */
+/**
+ * At login, links the visitor's consent decision to the user (most recent wins; a `link` event with source
+ * `login`) and expires a visitor cookie that grants anything; at sign-out, expires such a cookie again (a
+ * browser signed in before this release may still hold one). See ConsentService.dropVisitorGrant.
+ */
 @Injectable()
 export class ConsentLoginListener extends LoginListener {
   constructor(private readonly consent: ConsentService) {
     super();
   }
 
-  async afterLogin(user: AuthUser, req: Request, _res: Response): Promise<void> {
-    await this.consent.linkVisitorToUser(user, req);
+  async afterLogin(user: AuthUser, req: Request, res: Response): Promise<void> {
+    await this.consent.linkVisitorToUser(user, req, res);
+  }
+
+  override afterLogout(req: Request, res: Response | undefined): void {
+    this.consent.dropVisitorGrant(req, res);
   }
 }

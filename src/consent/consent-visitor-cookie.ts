@@ -67,6 +67,11 @@ export class ConsentVisitorCookie {
     const expires = new Date(Date.now() + maxAge * 1000).toUTCString();
     return `${this.name}=${value}; Max-Age=${maxAge}; Path=/; Expires=${expires}; HttpOnly; SameSite=Lax${this.secure ? '; Secure' : ''}`;
   }
+
+  /** The Set-Cookie header value that deletes the cookie (with the attributes a `__Host-` cookie needs). */
+  expiredHeader(): string {
+    return `${this.name}=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax${this.secure ? '; Secure' : ''}`;
+  }
 }
 
 /** Cookie names and values of a request's Cookie header (no cookie-parser needed). */

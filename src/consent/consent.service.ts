@@ -287,8 +287,32 @@ export class ConsentService {
       res.append('Set-Cookie', this.visitorCookie.header(this.visitorCookie.encode(subject.id, snapshot), snapshot.exp - this.clock.now()));
     } else {
       if (req.session) req.session.consent = snapshot;
+      // A browser signed in before the login consumed its visitor grant (an older release) loses it now.
+      this.dropVisitorGrant(req, res);
       await this.pushToUserSessions(subject, snapshot);
     }
+  }
+
+  /**
+   * Expires the request's visitor cookie, in this response, when it grants any optional category. Called at
+   * login (after the visitor's decision is linked to the user), at every decision of a signed-in user and at
+   * sign-out (`POST /auth/logout`, Passport's `req.logOut`): a browser that signed in keeps at most a refusal
+   * it made as a visitor, never a grant, so after sign-out it grants nothing the user may have withdrawn
+   * since (here or on another device), whether the session ended by a logout, a revocation or a timeout.
+   * Synchronous and without I/O; returns whether the cookie was expired.
+   */
+  dropVisitorGrant(req: Request, res: Response | undefined): boolean {
+    if (!res || typeof res.append !== 'function' || res.headersSent) return false;
+    const visitor = this.visitorCookie.decode(parseCookieHeader(req.headers.cookie).get(this.visitorCookie.name));
+    if (!visitor || !this.grantsOptional(visitor.snapshot.d)) return false;
+    res.append('Set-Cookie', this.visitorCookie.expiredHeader());
+    return true;
+  }
+
+  /** Whether decisions grant anything beyond the required categories (a key no category knows counts as a grant). */
+  private grantsOptional(decisions: ConsentDecisions): boolean {
+    const required = new Set(this.policy.categories.filter((c) => c.required).map((c) => c.key));
+    return Object.entries(decisions).some(([key, granted]) => granted === true && !required.has(key));
   }
 
   private async pushToUserSessions(subject: ConsentSubject, snapshot: ConsentSnapshot | null): Promise<void> {
@@ -313,8 +337,9 @@ export class ConsentService {
   /**
    * Links the visitor's decision (from the request's visitor cookie) to the user at login: the more recent
    * valid decision wins, an older one is never revived, and the link is a `link` event on the user's chain.
+   * A visitor cookie that grants anything is then expired in `res` (default `req.res`): see {@link dropVisitorGrant}.
    */
-  async linkVisitorToUser(user: AuthUser, req: Request): Promise<ConsentState> {
+  async linkVisitorToUser(user: AuthUser, req: Request, res?: Response): Promise<ConsentState> {
     const userSubject: ConsentSubject = { type: 'user', id: user.id };
     const visitor = this.visitorCookie.decode(parseCookieHeader(req.headers.cookie).get(this.visitorCookie.name));
     const visitorSubject: ConsentSubject | null = visitor ? { type: 'visitor', id: visitor.visitorId } : null;
@@ -332,6 +357,8 @@ export class ConsentService {
     if (req.session) req.session.consent = snapshot;
     // The user's other sessions hold the user's record already, unless the visitor's decision replaced it.
     if (replaced) await this.pushToUserSessions(userSubject, snapshot);
+    // The visitor's grant now lives in the user's record: the browser keeps none that could outlive a withdrawal.
+    this.dropVisitorGrant(req, res ?? (req.res as Response | undefined));
     return this.policy.state(snapshot, this.clock.now(), ctx.gpc);
   }
 

@@ -251,4 +251,31 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
     await userContext.close();
     await adminContext.close();
   });
+
+  it('10. sign-out: accept as a visitor, sign in, withdraw from "Cookie settings", sign out: no demo cookie comes back', async () => {
+    await app.get(AuthService).createUser('heidi', PASSWORD);
+    const context = await browser.newContext();
+    let page = await home(context);
+    await banner(page).getByRole('button', { name: 'Accept all' }).click();
+    await banner(page).waitFor({ state: 'detached' });
+    expect(await track(page)).toBe(200);
+    expect(await demoCookies(context)).toEqual(['demo_ads', 'demo_analytics', 'demo_theme']);
+
+    page = await signIn(context, 'heidi');
+    await page.goto(`${baseUrl}/`);
+    await page.getByRole('link', { name: 'Cookie settings' }).click();
+    await page.getByRole('dialog', { name: 'Cookie settings' }).getByRole('button', { name: 'Withdraw consent' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect(await demoCookies(context)).toEqual([]);
+
+    await page.goto(`${baseUrl}/account`);
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForURL(`${baseUrl}/`);
+    expect(await page.evaluate(`fetch('/auth/me').then((r) => r.status)`)).toBe(401);
+    expect(await track(page)).toBe(200);
+    expect(await demoCookies(context)).toEqual([]);
+    const state = (await page.evaluate(`fetch('/consent').then((r) => r.json())`)) as { decisions: Record<string, boolean> };
+    expect(state.decisions).toMatchObject({ preferences: false, analytics: false, marketing: false });
+    await context.close();
+  });
 });
