@@ -1,4 +1,4 @@
-/** ESM Jest: NestJS 12 is ESM-only, so specs run under --experimental-vm-modules (see DESIGN.md). */
+/** ESM Jest: NestJS 12 is ESM-only, so specs run under --experimental-vm-modules (README, "The two commands"). */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

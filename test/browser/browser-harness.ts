@@ -5,7 +5,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { bootDemo } from '../support/app.js';
 import type { DemoEnv } from '../../src/demo/demo-config.js';
 
-/** Debian's Chromium: no test tool downloads a browser (see DESIGN.md). */
+/** Debian's Chromium: no test tool downloads a browser (npm test installs it with apt-get when missing). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export async function launchChromium(): Promise<Browser> {

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { createClient } from 'redis';
 import { DataSource } from 'typeorm';
 
-/** The shared services on this machine (see DESIGN.md); CI starts them when they are not listening. */
+/** The shared services on this machine (README, "The two commands"); npm test starts them when they are not listening. */
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MARIADB_URL = process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
