@@ -11,7 +11,7 @@ import { freePort, waitFor } from './services.js';
  * a temporary directory. Never the shared Redis.
  */
 export class PrivateRedisCluster {
-  private readonly processes: ChildProcess[] = [];
+  private readonly processes = new Map<number, ChildProcess>();
   private constructor(
     readonly ports: number[],
     private readonly dir: string,
@@ -42,7 +42,7 @@ export class PrivateRedisCluster {
     for (const port of this.ports) {
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--cluster-enabled', 'yes'];
       args.push('--cluster-config-file', join(this.dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000', '--dir', this.dir);
-      this.processes.push(spawn('redis-server', args, { stdio: 'ignore' }));
+      this.processes.set(port, spawn('redis-server', args, { stdio: 'ignore' }));
     }
     for (const port of this.ports) await waitFor(() => ping(port), 5000, `redis-server on ${port}`);
     const create = spawnSync('redis-cli', ['--cluster', 'create', ...this.ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
@@ -51,11 +51,22 @@ export class PrivateRedisCluster {
     });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     await waitFor(async () => (await Promise.all(this.ports.map(clusterOk))).every(Boolean), 20_000, 'cluster_state:ok on every node');
+    // Every master has its replica in sync (a write can be WAITed for), every replica its link up.
+    await waitFor(async () => (await Promise.all(this.ports.map(replicationReady))).every(Boolean), 20_000, 'every replica in sync');
+  }
+
+  /** Kills one node (SIGKILL): if it is a master, its replica is promoted after `cluster-node-timeout`. */
+  async kill(port: number): Promise<void> {
+    const proc = this.processes.get(port);
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGKILL');
+    await exited;
   }
 
   async stop(): Promise<void> {
     await Promise.all(
-      this.processes.map(
+      [...this.processes.values()].map(
         (proc) =>
           new Promise<void>((resolve) => {
             if (proc.exitCode !== null) return resolve();
@@ -88,4 +99,10 @@ async function ping(port: number): Promise<boolean> {
 async function clusterOk(port: number): Promise<boolean> {
   const info = await withClient(port, (c) => c.sendCommand(['CLUSTER', 'INFO']));
   return String(info).includes('cluster_state:ok');
+}
+
+async function replicationReady(port: number): Promise<boolean> {
+  const info = String(await withClient(port, (c) => c.sendCommand(['INFO', 'replication'])));
+  if (info.includes('role:master')) return /connected_slaves:[1-9]/.test(info) && /slave0:.*state=online/.test(info);
+  return info.includes('master_link_status:up');
 }
