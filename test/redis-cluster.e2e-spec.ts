@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createCluster, type RedisClusterType } from 'redis';
 import request from 'supertest';
 import { AuthService } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, indexKeyOf, sessionCookie } from './support/auth-app.js';
+import { bootAuthApp, FAST_ARGON2, indexKeyOf, ManualClock, sessionCookie } from './support/auth-app.js';
 import { PrivateRedisCluster } from './support/redis-cluster.js';
 import { dropPrefixedTables, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
@@ -31,7 +31,8 @@ describe('sessions on a Redis Cluster', () => {
       redis: { client },
       database: { url: POSTGRES_URL, tablePrefix },
       session: { secret: TEST_SECRET, redisPrefix },
-      auth: { argon2: FAST_ARGON2, maxSessionsPerUser: 60 },
+      // 50 parallel sign-ins of one user would otherwise be throttled (each attempt in flight holds a slot).
+      auth: { argon2: FAST_ARGON2, maxSessionsPerUser: 60, throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 } },
     });
     auth = app.get(AuthService);
   }, 60_000);
@@ -97,18 +98,45 @@ describe('sessions on a Redis Cluster', () => {
     }
   });
 
-  it('throttles failed logins, and pushes a consent change to every session of the user', async () => {
-    await auth.createUser('cid', PASSWORD);
-    const codes = [];
-    for (let i = 0; i < 7; i++) codes.push((await login('cid', 'wrong password!')).status);
-    expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
-    expect(codes.at(-1)).toBe(429);
-
+  it('pushes a consent change to every session of the user', async () => {
     await auth.createUser('dee', PASSWORD);
     const a = sessionCookie(await login('dee').expect(200))!;
     const b = sessionCookie(await login('dee').expect(200))!;
     await http().put('/consent').set('Cookie', a).send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
     const seen = (await http().get('/consent').set('Cookie', b).expect(200)).body as { needsConsent: boolean };
     expect(seen.needsConsent).toBe(false);
+  });
+
+  it('holds maxSessionsPerUser under parallel logins, enforces the idle timeout and throttles (a second app, its own clock and prefix)', async () => {
+    const clock = new ManualClock();
+    const limited = await bootAuthApp(
+      {
+        environment: 'test',
+        redis: { client },
+        database: { url: POSTGRES_URL, tablePrefix },
+        session: { secret: TEST_SECRET, redisPrefix: 'lim:' },
+        auth: { argon2: FAST_ARGON2, maxSessionsPerUser: 3, sessionLimitPolicy: 'refuse' },
+      },
+      clock,
+    );
+    try {
+      const user = await limited.get(AuthService).createUser('eli', PASSWORD);
+      const answers = await Promise.all(Array.from({ length: 5 }, () => request(limited.getHttpServer()).post('/auth/login').send({ username: 'eli', password: PASSWORD })));
+      expect(answers.filter((r) => r.status === 200)).toHaveLength(3);
+      expect(answers.filter((r) => r.status === 409)).toHaveLength(2);
+      expect(await client.zCard(indexKeyOf('lim:', user.id))).toBe(3);
+      const cookie = sessionCookie(answers.find((r) => r.status === 200)!)!;
+      await request(limited.getHttpServer()).get('/auth/me').set('Cookie', cookie).expect(200);
+      clock.advance(30 * 60_000 + 1);
+      await request(limited.getHttpServer()).get('/auth/me').set('Cookie', cookie).expect(401);
+      // Throttling (its counters are single keys, spread over the masters).
+      await limited.get(AuthService).createUser('cid', PASSWORD);
+      const codes = [];
+      for (let i = 0; i < 7; i++) codes.push((await request(limited.getHttpServer()).post('/auth/login').send({ username: 'cid', password: 'wrong password!' })).status);
+      expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect(codes.at(-1)).toBe(429);
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -52,10 +52,12 @@ export class LoginThrottleService {
     const [account, address] = await Promise.allSettled([this.backend.take(slots.accountKey, this.account), this.backend.take(slots.addressKey, this.address)]);
     if (account.status === 'fulfilled' && account.value.taken && address.status === 'fulfilled' && address.value.taken) return slots;
     // Refused or failed on one side: what the other took is not an attempt.
-    await Promise.allSettled([
-      account.status === 'fulfilled' && account.value.taken ? this.backend.giveBack(slots.accountKey, this.account) : undefined,
-      address.status === 'fulfilled' && address.value.taken ? this.backend.giveBack(slots.addressKey, this.address) : undefined,
-    ]);
+    await briefly(
+      Promise.allSettled([
+        account.status === 'fulfilled' && account.value.taken ? this.backend.giveBack(slots.accountKey, this.account) : undefined,
+        address.status === 'fulfilled' && address.value.taken ? this.backend.giveBack(slots.addressKey, this.address) : undefined,
+      ]),
+    );
     if (account.status === 'rejected') throw account.reason;
     if (address.status === 'rejected') throw address.reason;
     throw this.refusal(Math.max(account.value.taken ? 0 : account.value.blockedUntil, address.value.taken ? 0 : address.value.blockedUntil));
@@ -76,7 +78,7 @@ export class LoginThrottleService {
    * cannot take the give-back either, the slot lapses with the counter (`resetAfter` after the last attempt).
    */
   async abandoned(slots: ThrottleSlots): Promise<void> {
-    await Promise.allSettled([this.backend.giveBack(slots.accountKey, this.account), this.backend.giveBack(slots.addressKey, this.address)]);
+    await briefly(Promise.allSettled([this.backend.giveBack(slots.accountKey, this.account), this.backend.giveBack(slots.addressKey, this.address)]));
   }
 
   private refusal(until: number): TooManyLoginAttemptsException {
@@ -90,4 +92,18 @@ export class LoginThrottleService {
   private addressKey(ip: string): string {
     return `throttle:ip:${digest(ip)}`;
   }
+}
+
+/** How long an answer waits for a give-back: a stalled Redis must not double the time to a 503. */
+const GIVE_BACK_WAIT_MS = 250;
+
+/** Waits for best-effort work at most {@link GIVE_BACK_WAIT_MS}; it goes on in the background after that. */
+function briefly(work: Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, GIVE_BACK_WAIT_MS);
+    void work.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -69,7 +69,7 @@ export class PrivateRedisCluster {
       [...this.processes.values()].map(
         (proc) =>
           new Promise<void>((resolve) => {
-            if (proc.exitCode !== null) return resolve();
+            if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
             proc.once('exit', () => resolve());
             proc.kill('SIGKILL');
           }),
