@@ -134,7 +134,8 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
     await banner(page).getByRole('button', { name: 'Accept all' }).click();
     await banner(page).waitFor({ state: 'detached' });
     await page.goto(`${baseUrl}/`);
-    await page.waitForFunction('window.AuthConsent && window.AuthConsent.state');
+    // Polled from the test (page.waitForFunction evaluates its predicate with eval, which the demo's CSP refuses).
+    for (let i = 0; i < 100 && !(await page.evaluate('Boolean(window.AuthConsent && window.AuthConsent.state)')); i++) await page.waitForTimeout(50);
     expect(await banner(page).count()).toBe(0);
 
     // Same database, Redis and secrets; only the policy version changes. Cookies ignore the port.
@@ -203,7 +204,9 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
 
     await page.getByRole('button', { name: 'Sign out this session' }).click();
     await page.getByText('Session signed out.').waitFor();
-    await page.waitForFunction(`document.querySelectorAll('#sessions tbody tr').length === 1`, undefined, { timeout: 5000 });
+    const sessionRows = page.locator('#sessions tbody tr');
+    for (let i = 0; i < 100 && (await sessionRows.count()) !== 1; i++) await page.waitForTimeout(50);
+    expect(await sessionRows.count()).toBe(1);
 
     const phonePage = await phone.newPage();
     await phonePage.goto(`${baseUrl}/account`);
