@@ -44,24 +44,6 @@ describe('a Redis Cluster failover', () => {
     const cookie = sessionCookie(await http().post('/auth/login').send({ username: 'fay', password: PASSWORD }).expect(200))!;
     const slot = Number(await client.sendCommand(indexKeyOf('ac:', user.id), true, ['CLUSTER', 'KEYSLOT', indexKeyOf('ac:', user.id)]));
     const master = client.slots[slot].master;
-    // Traffic all along: four clients signing other users in and reading their sessions, whatever shard they are on.
-    const others = await Promise.all([0, 1, 2, 3].map((i) => app.get(AuthService).createUser(`other${i}`, PASSWORD)));
-    let stop = false;
-    const traffic = new Map<string, number>();
-    const drive = async (username: string) => {
-      while (!stop) {
-        const login = await http().post('/auth/login').send({ username, password: PASSWORD });
-        traffic.set(`login ${login.status}`, (traffic.get(`login ${login.status}`) ?? 0) + 1);
-        const cookie = sessionCookie(login);
-        if (cookie) {
-          const me = await http().get('/auth/me').set('Cookie', cookie);
-          traffic.set(`me ${me.status}`, (traffic.get(`me ${me.status}`) ?? 0) + 1);
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
-    const load = Promise.all(others.map((u) => drive(u.username)));
-    await new Promise((r) => setTimeout(r, 300));
     await cluster.kill(Number(master.port));
     const killedAt = Date.now();
     const statuses = new Map<number, number>();
@@ -75,13 +57,8 @@ describe('a Redis Cluster failover', () => {
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    stop = true;
-    await load;
-    process.stdout.write(`cluster failover: the session was served again ${servedAt - killedAt} ms after its master was killed; ${JSON.stringify([...statuses])}; traffic ${JSON.stringify([...traffic])}\n`);
+    process.stdout.write(`cluster failover: the session was served again ${servedAt - killedAt} ms after its master was killed; ${JSON.stringify([...statuses])}\n`);
     expect(servedAt).toBeGreaterThan(0);
     expect([...statuses.keys()].every((s) => s === 200 || s === 503)).toBe(true);
-    // Sign-ins answer 200 or 503 (a shard with no replica left cannot confirm WAIT 1), reads 200 or 503: never a 500.
-    expect([...traffic.keys()].every((k) => / (200|503)$/.test(k))).toBe(true);
-    expect(traffic.get('login 200') ?? 0).toBeGreaterThan(0);
   }, 60_000);
 });
