@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { AUTH_CONSENT_OPTIONS, AuthConsentModule, AuthService, PasswordHasher, SessionService, type ResolvedAuthConsentOptions } from '../src/index.js';
+import type { DataSource } from 'typeorm';
+import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS, AuthConsentModule, AuthService, PasswordHasher, SessionService, TypeOrmUserStore, UserStore, type ResolvedAuthConsentOptions, type StoredUser } from '../src/index.js';
 import { FAST_ARGON2, Gate, indexKeyOf, sessionCookie } from './support/auth-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 import { createClient, type RedisClientType } from 'redis';
@@ -29,9 +30,32 @@ class HeldHasher extends PasswordHasher {
   }
 }
 
+/** Holds every read of a user by name, once it is made, until the test opens the gate. */
+class HeldUserStore extends TypeOrmUserStore {
+  holding = false;
+  held = 0;
+  reads = 0;
+  readonly gate = new Gate();
+
+  override async findByUsername(username: string): Promise<StoredUser | null> {
+    const user = await super.findByUsername(username);
+    if (this.holding) {
+      this.held++;
+      await this.gate.hold();
+    }
+    return user;
+  }
+
+  override findById(id: string): Promise<StoredUser | null> {
+    this.reads++;
+    return super.findById(id);
+  }
+}
+
 let app: INestApplication;
 let auth: AuthService;
 let hasher: HeldHasher;
+let users: HeldUserStore;
 let redis: RedisClientType;
 const http = () => request(app.getHttpServer());
 
@@ -77,11 +101,14 @@ describe('a login in flight never survives a revocation of its user (PostgreSQL 
     })
       .overrideProvider(PasswordHasher)
       .useFactory({ inject: [AUTH_CONSENT_OPTIONS], factory: (options: ResolvedAuthConsentOptions) => new HeldHasher(options) })
+      .overrideProvider(UserStore)
+      .useFactory({ inject: [AUTH_CONSENT_DATA_SOURCE], factory: (dataSource: DataSource) => new HeldUserStore(dataSource) })
       .compile();
     app = moduleRef.createNestApplication({ logger: ['error'] });
     await app.init();
     auth = app.get(AuthService);
     hasher = app.get(PasswordHasher) as HeldHasher;
+    users = app.get(UserStore) as HeldUserStore;
     redis = createClient({ url: REDIS_URL });
     await redis.connect();
   });
@@ -100,24 +127,56 @@ describe('a login in flight never survives a revocation of its user (PostgreSQL 
     userId = (await auth.createUser(username, OLD)).id;
   });
 
-  it('password change: logins that verified the old password store no session', async () => {
-    const results = await loginsAcross(username, () => auth.setPassword(userId, NEW));
-    expect(results.every((r) => r.status === 401)).toBe(true);
-    await expectNoLiveSession(results, userId);
-    // The new password works.
-    await http().post('/auth/login').send({ username, password: NEW }).expect(200);
-  });
+  // A returning user's ID is known from the earlier login: the epoch is then read before the user row, and
+  // the login reads no user a second time. A first sign-in reads the user again before storing the session.
+  describe.each([
+    ['a first sign-in in this process', false],
+    ['a returning user', true],
+  ])('%s', (_name, returning) => {
+    beforeEach(async () => {
+      if (returning) await http().post('/auth/login').send({ username, password: OLD }).expect(200);
+    });
 
-  it('disabling the user: logins in flight store no session', async () => {
-    const results = await loginsAcross(username, () => auth.disableUser(userId));
-    await expectNoLiveSession(results, userId);
-  });
+    it('password change: logins that verified the old password store no session', async () => {
+      const results = await loginsAcross(username, () => auth.setPassword(userId, NEW));
+      expect(results.every((r) => r.status === 401)).toBe(true);
+      await expectNoLiveSession(results, userId);
+      // The new password works.
+      await http().post('/auth/login').send({ username, password: NEW }).expect(200);
+    });
 
-  it('an administrator revoking all sessions: logins in flight store no session, later ones work', async () => {
-    const results = await loginsAcross(username, () => app.get(SessionService).revokeAllForUser(userId));
-    expect(results.every((r) => r.status === 401)).toBe(true);
-    await expectNoLiveSession(results, userId);
-    const later = await http().post('/auth/login').send({ username, password: OLD }).expect(200);
-    await http().get('/auth/me').set('Cookie', sessionCookie(later)!).expect(200);
+    it('disabling the user: logins in flight store no session', async () => {
+      const results = await loginsAcross(username, () => auth.disableUser(userId));
+      await expectNoLiveSession(results, userId);
+    });
+
+    it('an administrator revoking all sessions: logins in flight store no session, later ones work', async () => {
+      const results = await loginsAcross(username, () => app.get(SessionService).revokeAllForUser(userId));
+      expect(results.every((r) => r.status === 401)).toBe(true);
+      await expectNoLiveSession(results, userId);
+      const later = await http().post('/auth/login').send({ username, password: OLD }).expect(200);
+      await http().get('/auth/me').set('Cookie', sessionCookie(later)!).expect(200);
+    });
+
+    it('disabling the user just after the user is read (before its epoch would be, on a first sign-in): no session', async () => {
+      users.gate.reset();
+      users.held = 0;
+      users.holding = true;
+      const logins = Array.from({ length: IN_FLIGHT }, () => http().post('/auth/login').send({ username, password: OLD }).then((r) => r));
+      await waitUntil(() => users.held === IN_FLIGHT);
+      await auth.disableUser(userId);
+      users.holding = false;
+      users.gate.open();
+      const results = (await Promise.all(logins)).map((r) => ({ status: r.status, cookie: sessionCookie(r) }));
+      expect(results.every((r) => r.status === 401)).toBe(true);
+      await expectNoLiveSession(results, userId);
+    });
+
+    it(returning ? 'reads the user once per login' : 'reads the user again before storing the session', async () => {
+      const before = users.reads;
+      await http().post('/auth/login').send({ username, password: OLD }).expect(200);
+      // A first sign-in's second read; a returning user's login has none.
+      expect(users.reads - before).toBe(returning ? 0 : 1);
+    });
   });
 });

@@ -9,6 +9,7 @@ import { SessionService } from '../session/session.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { AuthenticatedGuard } from './authenticated.guard.js';
+import { LastSignInRecorder } from './last-sign-in.recorder.js';
 import { LocalStrategy } from './local.strategy.js';
 import { LoginSessionService } from './login-session.service.js';
 import { LoginThrottleService } from './login-throttle.service.js';
@@ -34,6 +35,7 @@ export const authProviders: Provider[] = [
   SessionService,
   AuthService,
   LoginThrottleService,
+  LastSignInRecorder,
   LoginSessionService,
   LocalStrategy,
   { provide: SessionUserLoader, useClass: AuthSessionUserLoader },

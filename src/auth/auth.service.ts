@@ -3,6 +3,7 @@ import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
 import { SessionService } from '../session/session.service.js';
+import { BoundedMap } from '../common/bounded-map.js';
 import { ActiveUserCache } from './active-user.cache.js';
 import type { AuthUser } from './auth-user.js';
 import { PasswordPolicyError } from './auth.exceptions.js';
@@ -19,6 +20,8 @@ export function toAuthUser(user: StoredUser): AuthUser {
 export class AuthService {
   private readonly logger = new Logger(AuthService.name);
   private readonly activeUsers: ActiveUserCache;
+  /** The IDs of usernames that signed in here (a name's ID never changes; a mismatch is read again). */
+  private readonly userIds = new BoundedMap<string, string>(10_000);
 
   constructor(
     private readonly users: UserStore,
@@ -41,29 +44,35 @@ export class AuthService {
 
   /**
    * {@link verifyCredentials}, with the stamp of the password it verified (a login is refused if it changes
-   * before the session is stored). `beforeVerify` runs once the user is read (with its ID, or undefined for
-   * an unknown username), before the password is checked.
+   * before the session is stored). `beforeVerify` runs before the password is checked, with the user's ID
+   * (undefined for an unknown username): before the user is read when the name's ID is known from an earlier
+   * login, so that `current` says the user was read after it (no change before `beforeVerify` went unseen).
    */
   async checkCredentials(
     username: string,
     password: string,
     beforeVerify?: (userId: string | undefined) => Promise<void>,
-  ): Promise<{ user: AuthUser; passwordChangedAt: number } | null> {
+  ): Promise<{ user: AuthUser; passwordChangedAt: number; current: boolean } | null> {
+    const folded = foldUsername(username);
+    const knownId = this.userIds.get(folded);
+    if (knownId !== undefined) await beforeVerify?.(knownId);
     const user = await this.findByUsername(username);
-    await beforeVerify?.(user?.id);
+    const current = knownId !== undefined && user?.id === knownId;
+    if (!current) await beforeVerify?.(user?.id);
     if (!user) {
       await this.hasher.verifyDummy(password);
       return null;
     }
     const ok = await this.hasher.verify(user.passwordHash, password);
     if (!ok || user.disabled) return null;
+    this.userIds.set(folded, user.id);
     if (this.hasher.needsRehash(user.passwordHash)) {
       // Raise old hashes to the configured cost while the password is at hand.
       await this.users.updatePasswordHash(user.id, await this.hasher.hash(password), null).catch((err: unknown) => {
         this.logger.warn(`Re-hash failed for a user: ${(err as Error).message}`);
       });
     }
-    return { user: toAuthUser(user), passwordChangedAt: user.passwordChangedAt.getTime() };
+    return { user: toAuthUser(user), passwordChangedAt: user.passwordChangedAt.getTime(), current };
   }
 
   /** The signed-in user for a session's user ID; null when gone or disabled. Reused for `auth.userCacheTtl`. */

@@ -10,13 +10,16 @@ import { InvalidCredentialsException } from './auth.exceptions.js';
 
 export const LOCAL_STRATEGY = 'auth-consent-local';
 
-/** On a request whose credentials verified: the stamp of the password they matched and the user's epoch read before. */
+/**
+ * On a request whose credentials verified: the stamp of the password they matched, the user's epoch read
+ * before, and the user when it was read after that epoch (the login then needs no second read).
+ */
 const CHECKED = Symbol('authConsentCredentialsChecked');
 
 /** The user ID no account has: an unknown username reads this epoch, so it costs what a known one does. */
 const NOBODY = '\u0000unknown';
 
-type Checked = { passwordChangedAt?: number; epoch?: string };
+type Checked = { passwordChangedAt?: number; epoch?: string; current?: AuthUser };
 
 export function checkedCredentials(req: Request): Checked {
   return (req as Request & { [CHECKED]?: Checked })[CHECKED] ?? {};
@@ -44,6 +47,7 @@ export class LocalStrategy extends PassportStrategy(Strategy, LOCAL_STRATEGY) {
     });
     if (!checked) throw new InvalidCredentialsException();
     facts.passwordChangedAt = checked.passwordChangedAt;
+    if (checked.current) facts.current = checked.user;
     (req as Request & { [CHECKED]?: Checked })[CHECKED] = facts;
     return checked.user;
   }

@@ -13,6 +13,7 @@ import { setLoginEpoch, storedSessionId } from '../session/session-store.core.js
 import { LoginRefusedException, SessionLimitError, SessionLimitException, SessionStoreUnavailableException, StaleLoginError } from '../session/session.exceptions.js';
 import type { AuthUser } from './auth-user.js';
 import { toAuthUser } from './auth.service.js';
+import { LastSignInRecorder } from './last-sign-in.recorder.js';
 import { LoginListener } from './login-listener.js';
 import { UserStore } from './user-store.js';
 
@@ -26,6 +27,8 @@ export interface LogInOptions {
   passwordChangedAt?: number;
   /** Internal: the user's epoch as read before the credentials were checked (else it is read now). */
   epoch?: string;
+  /** Internal: the user as read after `epoch` (enabled, its password verified): not read again. */
+  current?: AuthUser;
 }
 
 /**
@@ -44,6 +47,7 @@ export class LoginSessionService {
     private readonly sessions: SessionService,
     private readonly users: UserStore,
     private readonly tags: UserTags,
+    private readonly lastSignIns: LastSignInRecorder,
     @Optional() private readonly listener?: LoginListener,
   ) {
     this.kept = [...new Set([...ALWAYS_KEPT, ...options.session.keepOnLogin])];
@@ -61,14 +65,20 @@ export class LoginSessionService {
     if (isSessionUnavailable(req) || !req.session) throw new SessionStoreUnavailableException();
     // The epoch is read before the user: a revocation that follows the read is seen by the store's check.
     const epoch = options.epoch ?? (await this.sessions.epochOf(user.id));
-    const stored = await this.users.findById(user.id);
+    // A disable or password change after that read moves the epoch, and the store refuses the session.
+    const signedIn = options.epoch !== undefined && options.current?.id === user.id ? options.current : await this.currentUser(user.id, options);
+    await this.establish(req, signedIn, { remember: options.remember === true, epoch });
+    // The last sign-in (admin user search), once the login stands: written in batches, never failing a login.
+    this.lastSignIns.record(signedIn.id, new Date(this.clock.now()));
+    return signedIn;
+  }
+
+  /** The user read now: 401 when unknown, disabled, or its password changed since `passwordChangedAt`. */
+  private async currentUser(id: string, options: LogInOptions): Promise<AuthUser> {
+    const stored = await this.users.findById(id);
     if (!stored || stored.disabled) throw new LoginRefusedException();
     if (options.passwordChangedAt !== undefined && stored.passwordChangedAt.getTime() !== options.passwordChangedAt) throw new LoginRefusedException();
-    const signedIn = toAuthUser(stored);
-    await this.establish(req, signedIn, { remember: options.remember === true, epoch });
-    // The last sign-in (admin user search), once the login stands: its failure never fails a login.
-    await Promise.resolve(this.users.recordLogin?.(stored.id, new Date(this.clock.now()))).catch(() => undefined);
-    return signedIn;
+    return toAuthUser(stored);
   }
 
   /**

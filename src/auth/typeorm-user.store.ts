@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { QueryFailedError, type DataSource, type Repository } from 'typeorm';
+import { In, QueryFailedError, type DataSource, type Repository } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import { unavailableAs503 } from '../database/database-errors.js';
 import { UsernameTakenError } from './auth.exceptions.js';
@@ -13,7 +13,6 @@ import { UserStore, type StoredUser, type UserSearch } from './user-store.js';
  */
 @Injectable()
 export class TypeOrmUserStore extends UserStore {
-  private readonly logger = new Logger(TypeOrmUserStore.name);
   private readonly users: Repository<UserEntity>;
 
   constructor(@Inject(AUTH_CONSENT_DATA_SOURCE) dataSource: DataSource) {
@@ -58,8 +57,11 @@ export class TypeOrmUserStore extends UserStore {
     return qb.orderBy('u.username', 'ASC').limit(limit).getMany();
   }
 
-  /** Never throws: a sign-in is not refused because its time could not be stored. */
   override async recordLogin(id: string, at: Date): Promise<void> {
-    await this.users.update({ id }, { lastLoginAt: at }).catch((err: unknown) => this.logger.warn(`Recording a sign-in failed: ${(err as Error).message}`));
+    await this.recordLogins([id], at);
+  }
+
+  override async recordLogins(ids: string[], at: Date): Promise<void> {
+    await unavailableAs503(this.users.update({ id: In(ids) }, { lastLoginAt: at }));
   }
 }

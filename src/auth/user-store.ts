@@ -36,6 +36,11 @@ export abstract class UserStore {
    * after `after`. The admin user search (`GET /admin/users`) answers 501 when a store does not implement it.
    */
   searchByUsername?(search: UserSearch): Promise<StoredUser[]>;
-  /** Optional: stores the time of a sign-in (`lastLoginAt`); called by every login, a failure is logged only. */
+  /**
+   * Optional: stores the time of a sign-in (`lastLoginAt`). Sign-ins are batched and written within a second
+   * (at shutdown, and before the admin console reads users); a failure is logged only.
+   */
   recordLogin?(id: string, at: Date): Promise<void>;
+  /** Optional: {@link recordLogin} for several users signed in within the same second, in one write (preferred when present). */
+  recordLogins?(ids: string[], at: Date): Promise<void>;
 }
