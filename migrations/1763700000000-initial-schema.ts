@@ -1,7 +1,7 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { bigIdentity, instant, tableName, varchar } from './portable-columns.js';
 
-/** users, consent_records and consent_events as DESIGN.md describes them. */
+/** users, consent_records and consent_events: the schema of the first release. */
 export class InitialSchema1763700000000 implements MigrationInterface {
   name = 'InitialSchema1763700000000';
 
