@@ -22,7 +22,7 @@ import { LoginDto } from './login.dto.js';
 type PublicSession = Omit<SessionInfo, 'idleExpiresAt' | 'absoluteExpiresAt'>;
 
 /** Login, logout, the current user and their own sessions (see the README's HTTP API). */
-@Controller('auth')
+@Controller() // mounted at routes.auth (default /auth): src/routes/route-controllers.ts
 @UsePipes(createAuthConsentValidationPipe())
 export class AuthController {
   constructor(

@@ -11,7 +11,7 @@ import { ConsentWriteLimit } from './consent-write-limit.js';
 
 /** The banner's endpoints; they work signed in or not. */
 @ApiTags('consent')
-@Controller('consent')
+@Controller() // mounted at routes.consent (default /consent): src/routes/route-controllers.ts
 export class ConsentController {
   constructor(
     private readonly consent: ConsentService,

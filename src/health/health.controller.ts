@@ -2,7 +2,7 @@ import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { HealthService, type HealthReport } from './health.service.js';
 
-@Controller('health')
+@Controller() // mounted at routes.health (default /health): src/routes/route-controllers.ts
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
