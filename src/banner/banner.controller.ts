@@ -1,5 +1,5 @@
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint } from '@nestjs/swagger';
+import { ApiNotModifiedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ export function bannerScript(consentPath: string): string {
  * Serves the cookie banner script at `GET <routes.banner>/banner.js` (default `/consent/banner.js`) so any
  * page of the app can include it.
  */
+@ApiTags('consent')
 @Controller()
 export class BannerController {
   private readonly script: string;
@@ -30,8 +31,10 @@ export class BannerController {
     this.etag = `"${createHash('sha256').update(this.script).digest('base64url').slice(0, 27)}"`;
   }
 
-  @ApiExcludeEndpoint()
   @Get('banner.js')
+  @ApiOperation({ summary: 'The cookie banner script (ETag, cached 5 minutes)' })
+  @ApiOkResponse({ description: 'The script.', content: { 'application/javascript': { schema: { type: 'string' } } } })
+  @ApiNotModifiedResponse({ description: 'If-None-Match matched the ETag.' })
   serve(@Headers('if-none-match') ifNoneMatch: string | undefined, @Res() res: Response): void {
     res.setHeader('ETag', this.etag);
     res.setHeader('Cache-Control', 'public, max-age=300, must-revalidate');
