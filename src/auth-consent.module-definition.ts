@@ -27,7 +27,8 @@ export const {
 } = new ConfigurableModuleBuilder<AuthConsentModuleOptions>({ moduleName: 'AuthConsent' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createAuthConsentOptions')
-  .setExtras<AuthConsentModuleExtras>({ isGlobal: false }, (definition, extras) => {
+  // Every key is listed, undefined or not: the builder keeps the listed keys out of the module's options.
+  .setExtras<AuthConsentModuleExtras>({ isGlobal: false, routes: undefined, admin: undefined, adminPath: undefined }, (definition, extras) => {
     // Validated here: the paths shape the module, so a bad one stops the app before any route is mapped.
     const routes = resolveRoutes(extras);
     return {

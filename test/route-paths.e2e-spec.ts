@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication, type LoggerService, Module, Post, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { readFileSync } from 'node:fs';
+import { runInNewContext } from 'node:vm';
 import request from 'supertest';
 import { AUTH_CONSENT_ROUTES, AuthConsentConfigError, AuthConsentModule, type AuthConsentModuleExtras, type AuthConsentModuleOptions } from '../src/index.js';
 import { bootDemo } from './support/app.js';
@@ -104,6 +106,13 @@ describe('routes: a path or false for each route group', () => {
     await request(off.http).get('/admin/audit').expect(404);
   });
 
+  it('refuses routes in the options a factory returns: they are read from the forRoot call, before any factory runs', async () => {
+    const moduleRef = Test.createTestingModule({
+      imports: [AuthConsentModule.forRootAsync({ useFactory: () => ({ ...options, routes: { auth: '/api/auth' } }) as AuthConsentModuleOptions })],
+    });
+    await expect(moduleRef.compile()).rejects.toThrow(/^routes goes on the forRoot \/ forRootAsync call itself/);
+  });
+
   it.each([
     [{ routes: { auth: 'a b' } }, /^routes\.auth must be a path such as '\/auth'/],
     [{ routes: { health: '/health/:id' } }, /^routes\.health must be a path/],
@@ -196,5 +205,19 @@ describe('the demo follows moved routes', () => {
     expect(admin).toContain('href="/backoffice/consent/events/export?format=csv"');
     expect((await request(http).get('/api/consent/banner.js').expect(200)).text).toContain('|| "/api/consent";');
     await request(http).get('/status').expect(200);
+  });
+
+  it("maps the paths the demo's scripts call (Demo.url in app.js) through the routes meta", () => {
+    const content = JSON.stringify({ auth: '/api/auth', consent: '/api/consent', banner: '/api/consent', health: false, admin: '/backoffice' });
+    const sandbox = { window: {} as { Demo?: { url(path: string): string } }, document: { querySelector: () => ({ getAttribute: () => content }) } };
+    runInNewContext(readFileSync(new URL('../src/demo/public/app.js', import.meta.url), 'utf8'), sandbox);
+    const url = sandbox.window.Demo!.url;
+    expect(url('/auth/me')).toBe('/api/auth/me');
+    expect(url('/consent')).toBe('/api/consent');
+    expect(url('/consent/history')).toBe('/api/consent/history');
+    expect(url('/admin/users?query=a')).toBe('/backoffice/users?query=a');
+    expect(url('/admin')).toBe('/admin'); // the demo's own page
+    expect(url('/authors')).toBe('/authors');
+    expect(url('/health')).toBe('/health'); // a group that is off keeps its path (and answers 404)
   });
 });
