@@ -4,3 +4,5 @@ export const AUTH_CONSENT_REDIS = Symbol('AUTH_CONSENT_REDIS');
 export const AUTH_CONSENT_DATA_SOURCE = Symbol('AUTH_CONSENT_DATA_SOURCE');
 /** DI token of the merged, validated options ({@link ResolvedAuthConsentOptions}). */
 export const AUTH_CONSENT_OPTIONS = Symbol('AUTH_CONSENT_OPTIONS');
+/** DI token of where each route group is mounted ({@link ResolvedRoutes}: a path, or `false`). */
+export const AUTH_CONSENT_ROUTES = Symbol('AUTH_CONSENT_ROUTES');

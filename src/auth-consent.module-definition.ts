@@ -1,15 +1,21 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { AuthConsentModuleOptions } from './auth-consent.options.js';
-import { resolveAdminPath } from './admin/admin.options.js';
-import { createAdminControllers } from './admin/admin.providers.js';
+import { AUTH_CONSENT_ROUTES } from './auth-consent.constants.js';
+import { createRouteControllers } from './routes/route-controllers.js';
+import { resolveRoutes, type AuthConsentRoutes } from './routes/routes.options.js';
 
 /** Options that change the module's shape: they sit on the `forRoot`/`forRootAsync` call, never in the factory's result. */
 export interface AuthConsentModuleExtras {
   /** Register the module globally. Default `false`. */
   isGlobal?: boolean;
-  /** Mount the admin controllers (sessions, consent review, audit log). Default `true`. */
+  /**
+   * Where each group of routes is mounted, or `false` for none of it: `{ auth: '/api/auth', health: false }`.
+   * Defaults: `/auth`, `/consent`, banner at the consent path, `/health`, `/admin`.
+   */
+  routes?: AuthConsentRoutes;
+  /** @deprecated Use `routes: { admin: false }`. Mount the admin controllers. Default `true`. */
   admin?: boolean;
-  /** Path prefix of the admin routes. Default `'admin'` (`/admin/consent/…`, `/admin/audit`). */
+  /** @deprecated Use `routes: { admin: '/internal/admin' }`. Path prefix of the admin routes. Default `'admin'`. */
   adminPath?: string;
 }
 
@@ -21,10 +27,16 @@ export const {
 } = new ConfigurableModuleBuilder<AuthConsentModuleOptions>({ moduleName: 'AuthConsent' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createAuthConsentOptions')
-  .setExtras<AuthConsentModuleExtras>({ isGlobal: false, admin: true, adminPath: 'admin' }, (definition, extras) => ({
-    ...definition,
-    global: extras.isGlobal,
-    // Validated here: the path shapes the module, so a bad one stops the app before any route is mapped.
-    controllers: [...(definition.controllers ?? []), ...(extras.admin === false ? [] : createAdminControllers(resolveAdminPath(extras.adminPath)))],
-  }))
+  // Every key is listed, undefined or not: the builder keeps the listed keys out of the module's options.
+  .setExtras<AuthConsentModuleExtras>({ isGlobal: false, routes: undefined, admin: undefined, adminPath: undefined }, (definition, extras) => {
+    // Validated here: the paths shape the module, so a bad one stops the app before any route is mapped.
+    const routes = resolveRoutes(extras);
+    return {
+      ...definition,
+      global: extras.isGlobal,
+      controllers: [...(definition.controllers ?? []), ...createRouteControllers(routes)],
+      providers: [...(definition.providers ?? []), { provide: AUTH_CONSENT_ROUTES, useValue: routes }],
+      exports: [...(definition.exports ?? []), AUTH_CONSENT_ROUTES],
+    };
+  })
   .build();

@@ -6,11 +6,9 @@ import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './auth-consent.mo
 import { resolveOptions, type AuthConsentModuleOptions, type ResolvedAuthConsentOptions } from './auth-consent.options.js';
 import { DataSourceLifecycle, dataSourceProvider } from './database/data-source.provider.js';
 import { adminExports, adminProviders } from './admin/admin.providers.js';
-import { authControllers, authExports, authProviders } from './auth/auth.providers.js';
-import { BannerController } from './banner/banner.controller.js';
+import { authExports, authProviders } from './auth/auth.providers.js';
 import { Clock, SystemClock } from './common/clock.js';
-import { consentControllers, consentExports, consentProviders } from './consent/consent.providers.js';
-import { HealthController } from './health/health.controller.js';
+import { consentExports, consentProviders } from './consent/consent.providers.js';
 import { HealthService } from './health/health.service.js';
 import { RedisLifecycle, redisClientProviders } from './session/redis-client.provider.js';
 import { CsrfCheck } from './session/csrf-check.js';
@@ -21,6 +19,7 @@ import { AuthConsentMiddleware, type ExpressPrototypes } from './auth-consent.mi
 import { LoginSessionService } from './auth/login-session.service.js';
 import { installModuleSessionManager, installPassportRequestMethods, MODULE_LOGINS } from './auth/passport-session.manager.js';
 import { SessionConflictError } from './session/session.exceptions.js';
+import { routeShadowWarnings, type RouterLayer } from './routes/route-shadows.js';
 
 /**
  * Login, Redis-backed sessions and GDPR consent for a Nest app. Import it once with `forRoot` or
@@ -29,7 +28,6 @@ import { SessionConflictError } from './session/session.exceptions.js';
  * initialize/session steps, the CSRF check and the consent gate.
  */
 @Module({
-  controllers: [HealthController, BannerController, ...authControllers, ...consentControllers],
   providers: [
     {
       provide: AUTH_CONSENT_OPTIONS,
@@ -89,6 +87,9 @@ export class AuthConsentModule extends ConfigurableModuleClass implements NestMo
     const stack = this.expressApp()?.router?.stack ?? [];
     const other = stack.find((layer) => layer.handle !== this.mounted && SESSION_MIDDLEWARE_NAMES.has(layer.handle?.name ?? ''));
     if (other) throw new SessionConflictError(this.session.conflictMessage());
+    // Every route is registered by now: say which of the module's an app route hides (or is hidden by).
+    const logger = new Logger('AuthConsentModule');
+    for (const warning of routeShadowWarnings(stack)) logger.warn(warning);
   }
 
   /**
@@ -110,7 +111,7 @@ export class AuthConsentModule extends ConfigurableModuleClass implements NestMo
 type ExpressApp = Partial<ExpressPrototypes> & {
   set?: (key: string, value: unknown) => void;
   use?: (handler: RequestHandler) => void;
-  router?: { stack?: Array<{ handle?: { name?: string } }> };
+  router?: { stack?: Array<RouterLayer & { handle?: { name?: string } }> };
 };
 
 /** The function names of the session middlewares an app might mount itself (express-session, cookie-session). */

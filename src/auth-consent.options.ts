@@ -136,6 +136,10 @@ function duration(name: string, value: Duration | undefined, fallback: Duration)
 /** Merges the defaults into the options and validates them; a bad option throws one sentence naming it and the fix. */
 export function resolveOptions(options: AuthConsentModuleOptions = {}): ResolvedAuthConsentOptions {
   if (typeof options !== 'object' || options === null) fail('AuthConsentModule options must be an object.');
+  // Route paths shape the module: they are read from the forRoot / forRootAsync call, before any factory runs.
+  for (const extra of ['routes', 'adminPath'] as const) {
+    if (extra in options) fail(`${extra} goes on the forRoot / forRootAsync call itself (beside useFactory), not in the options the factory returns.`);
+  }
   const production = (options.environment ?? process.env.NODE_ENV) === 'production';
   const warnings: string[] = [];
 

@@ -3,6 +3,7 @@ import { Controller, Get, type INestApplication, Module, UseGuards } from '@nest
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import {
+  AdminGuard,
   AuthConsentModule,
   AuthenticatedGuard,
   AuthService,
@@ -39,6 +40,12 @@ class FeatureController {
     return { analytics: consent.decisions.analytics };
   }
 
+  @Get('admin-only')
+  @UseGuards(AdminGuard)
+  adminOnly(@CurrentUser() user: AuthUser): { admin: string } {
+    return { admin: user.username };
+  }
+
   @Get('guarded-explicitly')
   @UseGuards(ConsentGuard)
   explicit(): { ok: true } {
@@ -60,6 +67,7 @@ beforeAll(async () => {
         database: { url: 'sqlite::memory:' },
         session: { secret: TEST_SECRET },
         consent: TEST_CONSENT,
+        adminRole: 'ops',
       }),
       FeatureModule,
     ],
@@ -68,6 +76,7 @@ beforeAll(async () => {
   await app.init();
   http = app.getHttpServer();
   await app.get(AuthService).createUser('reader', 'a long enough passphrase', []);
+  await app.get(AuthService).createUser('operator', 'a long enough passphrase', ['ops', 'admin']);
 });
 
 afterAll(async () => {
@@ -83,6 +92,7 @@ describe('the exported guards and decorators in a feature module, with forRoot n
   it('boots (ConsentGuard resolved its dependencies) and guards the routes signed out', async () => {
     expect((await request(http).get('/feature/me').expect(401)).body).toMatchObject({ statusCode: 401 });
     await request(http).get('/feature/reports').expect(401);
+    expect((await request(http).get('/feature/admin-only').expect(401)).body).toMatchObject({ statusCode: 401 });
     const refused = await request(http).get('/feature/stats').expect(403);
     expect(refused.body.message).toMatch(/analytics/);
     await request(http).get('/feature/guarded-explicitly').expect(200);
@@ -93,8 +103,24 @@ describe('the exported guards and decorators in a feature module, with forRoot n
     const cookie = cookieOf(login);
     expect((await request(http).get('/feature/me').set('Cookie', cookie).expect(200)).body).toEqual({ username: 'reader' });
     await request(http).get('/feature/reports').set('Cookie', cookie).expect(403);
+    await request(http).get('/feature/admin-only').set('Cookie', cookie).expect(403);
     await request(http).get('/feature/stats').set('Cookie', cookie).expect(403);
     await request(http).put('/consent').set('Cookie', cookie).send({ decisions: { analytics: true }, policyVersion: '1' }).expect(200);
     expect((await request(http).get('/feature/stats').set('Cookie', cookie).expect(200)).body).toEqual({ analytics: true });
+  });
+});
+
+describe('AdminGuard and RolesGuard in a feature module, with forRoot not global', () => {
+  it("lets through a user with the module's adminRole (read from the module's options) and RolesGuard's role", async () => {
+    const login = await request(http).post('/auth/login').send({ username: 'operator', password: 'a long enough passphrase' }).expect(200);
+    const cookie = cookieOf(login);
+    expect((await request(http).get('/feature/admin-only').set('Cookie', cookie).expect(200)).body).toEqual({ admin: 'operator' });
+    expect((await request(http).get('/feature/reports').set('Cookie', cookie).expect(200)).body).toEqual({ ok: true });
+  });
+
+  it("names the module's admin role when the role is missing", async () => {
+    const login = await request(http).post('/auth/login').send({ username: 'reader', password: 'a long enough passphrase' }).expect(200);
+    const res = await request(http).get('/feature/admin-only').set('Cookie', cookieOf(login)).expect(403);
+    expect(res.body.message).toBe("This requires the 'ops' role.");
   });
 });

@@ -1,5 +1,8 @@
 import { Get, Header, Logger, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiCookieAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { ApiErrors, ERR } from '../common/openapi.js';
+import { ApiQueries, ConsentEventPageResponse, ConsentStatsResponse, ConsentSubjectResponse, ConsentVerifyResponse, EVENT_FILTERS } from './admin.openapi.js';
 import { pipeline } from 'node:stream/promises';
 import type { AuthUser } from '../auth/auth-user.js';
 import { Clock } from '../common/clock.js';
@@ -34,6 +37,10 @@ function targetOf(q: ConsentEventFilters): { type: string; id?: string } {
  * Admin review of consent, mounted at `<adminPath>/consent` (default `/admin/consent`) by
  * AuthConsentModule. Reads of a subject's history are written to the admin audit log first.
  */
+@ApiTags('admin')
+@ApiCookieAuth()
+@ApiErrors({ 401: ERR.signedOut, 403: ERR.notAdmin, 503: ERR.storeDown })
+@ApiExtraModels(ConsentVerifyResponse)
 @UseGuards(AdminGuard)
 export class AdminConsentController {
   private readonly logger = new Logger(AdminConsentController.name);
@@ -50,6 +57,11 @@ export class AdminConsentController {
 
   @Get('subjects/:subjectType/:subjectId')
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: "A subject's consent record and history summary (audit: consent.subject.read)" })
+  @ApiParam({ name: 'subjectType', enum: ['user', 'visitor'] })
+  @ApiParam({ name: 'subjectId', type: String })
+  @ApiOkResponse({ type: ConsentSubjectResponse })
+  @ApiErrors({ 400: 'a subjectType other than user or visitor, or a malformed subjectId', 404: 'the subject has neither a record nor an event' })
   async subject(@Param('subjectType') subjectType: string, @Param('subjectId') subjectId: string, @Req() req: Request): Promise<ConsentSubjectView> {
     if (!CONSENT_SUBJECT_TYPES.includes(subjectType as ConsentSubjectType)) throw new AdminBadRequestException('subjectType must be user or visitor.');
     if (!SUBJECT_ID_RE.test(subjectId)) throw new AdminBadRequestException('subjectId must be 1-64 letters, digits, _ . : or -.');
@@ -59,6 +71,10 @@ export class AdminConsentController {
 
   @Get('events')
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Consent events, filtered, keyset-paged (audit: consent.events.read)' })
+  @ApiQueries(...EVENT_FILTERS, 'order', 'limit', 'cursor')
+  @ApiOkResponse({ type: ConsentEventPageResponse })
+  @ApiErrors({ 400: ERR.badQuery })
   async list(@Query(ConsentEventPageQueryPipe) query: ConsentEventPageQuery, @Req() req: Request): Promise<AdminPage<ConsentEventView>> {
     // One entry per query, not per page: the first page (no cursor) is where a review starts.
     if (query.cursor === undefined) await this.audit.record(req.user as AuthUser, 'consent.events.read', targetOf(query), filtersOf(query));
@@ -66,6 +82,16 @@ export class AdminConsentController {
   }
 
   @Get('events/export')
+  @ApiOperation({ summary: 'Consent events as a CSV or NDJSON download, streamed, oldest first by default (audit: consent.events.export)' })
+  @ApiQueries(...EVENT_FILTERS, 'format', 'order')
+  @ApiOkResponse({
+    description: 'Content-Disposition: attachment.',
+    content: {
+      'text/csv': { schema: { type: 'string', description: 'CONSENT_EVENT_CSV_COLUMNS, one event per line' } },
+      'application/x-ndjson': { schema: { type: 'string', description: 'one consent event (as in GET events) per line' } },
+    },
+  })
+  @ApiErrors({ 400: ERR.badQuery })
   async export(@Query(ConsentEventExportQueryPipe) query: ConsentEventExportQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.audit.record(req.user as AuthUser, 'consent.events.export', targetOf(query), { ...filtersOf(query), format: query.format });
     const file = await this.exports.open(query, new Date(this.clock.now()));
@@ -91,6 +117,16 @@ export class AdminConsentController {
    * `{"done":true, ok, subjects, checked, broken}`; a stream without the `done` line did not finish.
    */
   @Get('verify')
+  @ApiOperation({ summary: 'Verify one subject\'s audit chain, or every chain as an NDJSON stream (audit: consent.verify)' })
+  @ApiQueries('subjectType', 'subjectId')
+  @ApiOkResponse({
+    description: 'One subject (both parameters): JSON. Every chain (neither): NDJSON progress, broken-chain and done lines.',
+    content: {
+      'application/json': { schema: { $ref: '#/components/schemas/ConsentVerifyResponse' } },
+      'application/x-ndjson': { schema: { type: 'string' } },
+    },
+  })
+  @ApiErrors({ 400: 'only one of subjectType and subjectId, or a malformed one', 404: 'the subject has no chain' })
   async verify(@Query(ConsentVerifyQueryPipe) subject: ConsentSubject | null, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.audit.record(req.user as AuthUser, 'consent.verify', subject ? { type: subject.type, id: subject.id } : { type: 'consent-events' });
     res.setHeader('Cache-Control', 'no-store');
@@ -120,6 +156,10 @@ export class AdminConsentController {
 
   @Get('stats')
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Decisions per category and per UTC day in [from, to) (default: the last 30 days; at most 366)' })
+  @ApiQueries('from', 'to')
+  @ApiOkResponse({ type: ConsentStatsResponse })
+  @ApiErrors({ 400: ERR.badQuery })
   stats(@Query(ConsentStatsQueryPipe) query: ConsentStatsQuery): Promise<ConsentStatsView> {
     return this.statsService.stats(query);
   }

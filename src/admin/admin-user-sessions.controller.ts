@@ -1,5 +1,8 @@
 import { Delete, Get, Header, HttpCode, Param, Req, UseGuards } from '@nestjs/common';
+import { ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { ApiErrors, ERR } from '../common/openapi.js';
+import { AdminSessionResponse } from './admin.openapi.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { SessionService } from '../session/session.service.js';
 import { AdminAuditService } from './admin-audit.service.js';
@@ -11,6 +14,10 @@ import { AdminGuard } from './admin.guard.js';
  * A user's sessions for administrators, mounted at `<adminPath>/users` (default `/admin/users`). The audit
  * entry is written before the action, so no listing or revocation happens without one.
  */
+@ApiTags('admin')
+@ApiCookieAuth()
+@ApiErrors({ 400: 'a malformed user ID', 401: ERR.signedOut, 403: ERR.notAdmin, 503: ERR.storeDown })
+@ApiParam({ name: 'userId', type: String })
 @UseGuards(AdminGuard)
 export class AdminUserSessionsController {
   constructor(
@@ -21,6 +28,8 @@ export class AdminUserSessionsController {
   /** 200, the user's live sessions, most recently active first (an unknown user has none). */
   @Get(':userId/sessions')
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: "A user's live sessions, most recently active first (audit: sessions.read)" })
+  @ApiOkResponse({ type: AdminSessionResponse, isArray: true })
   async list(@Param('userId') rawUserId: string, @Req() req: Request): Promise<AdminSessionView[]> {
     const userId = parseAdminUserId(rawUserId);
     await this.audit.record(req.user as AuthUser, 'sessions.read', { type: 'user', id: userId });
@@ -31,6 +40,8 @@ export class AdminUserSessionsController {
   /** 204; revokes every session of the user (the admin's own too, when the admin names themselves). */
   @Delete(':userId/sessions')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke every session of the user (audit: sessions.revoke-all)' })
+  @ApiNoContentResponse({ description: 'Revoked.' })
   async revokeAll(@Param('userId') rawUserId: string, @Req() req: Request): Promise<void> {
     const userId = parseAdminUserId(rawUserId);
     await this.audit.record(req.user as AuthUser, 'sessions.revoke-all', { type: 'user', id: userId });

@@ -11,13 +11,3 @@ export function resolveAdminRole(value: unknown): string {
   }
   return value;
 }
-
-/** Validates the `adminPath` extra of forRoot/forRootAsync (default `'admin'`) and returns it without surrounding slashes. */
-export function resolveAdminPath(value: unknown): string {
-  if (value === undefined) return 'admin';
-  const path = typeof value === 'string' ? value.replace(/^\/+|\/+$/g, '') : undefined;
-  if (path === undefined || !/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(path)) {
-    throw new AuthConsentConfigError(`adminPath must be a route path such as 'admin' or 'internal/admin'; got ${JSON.stringify(value)}.`);
-  }
-  return path;
-}

@@ -1,5 +1,8 @@
 import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Inject, NotFoundException, Param, Post, Req, Res, UseGuards, UsePipes, BadRequestException } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { ApiErrors, ERR, ErrorResponse } from '../common/openapi.js';
+import { LoginResponse, MeResponse, OwnSessionResponse } from './auth.openapi.js';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { createAuthConsentValidationPipe } from '../common/validation.pipe.js';
@@ -22,7 +25,9 @@ import { LoginDto } from './login.dto.js';
 type PublicSession = Omit<SessionInfo, 'idleExpiresAt' | 'absoluteExpiresAt'>;
 
 /** Login, logout, the current user and their own sessions (see the README's HTTP API). */
-@Controller('auth')
+@ApiTags('auth')
+@ApiErrors({ 503: ERR.storeDown })
+@Controller() // mounted at routes.auth (default /auth): src/routes/route-controllers.ts
 @UsePipes(createAuthConsentValidationPipe())
 export class AuthController {
   constructor(
@@ -37,6 +42,15 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @UseGuards(LoginGuard)
+  @ApiOperation({ summary: 'Sign in: a new session cookie' })
+  @ApiOkResponse({ type: LoginResponse, description: 'Signed in; Set-Cookie carries a new session ID.' })
+  @ApiErrors({
+    400: 'a malformed body',
+    401: 'Invalid username or password (also for an unknown user and a disabled account)',
+    403: ERR.crossSite,
+    409: 'auth.maxSessionsPerUser reached with the refuse policy',
+    429: 'throttled: Retry-After says when to try again',
+  })
   login(@Body() _body: LoginDto, @CurrentUser() user: AuthUser): { user: AuthUser } {
     return { user };
   }
@@ -44,6 +58,9 @@ export class AuthController {
   /** 204; destroys the session in the store (and its index entry), expires the cookie and runs the sign-out hook. */
   @Post('logout')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Sign out: the session is deleted and the cookie expired' })
+  @ApiNoContentResponse({ description: 'Signed out (also when no one was signed in).' })
+  @ApiErrors({ 403: ERR.crossSite })
   async logout(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
     if (isSessionUnavailable(req)) throw new SessionStoreUnavailableException();
     const session = req.session;
@@ -61,6 +78,10 @@ export class AuthController {
   /** 200 with the user and the current session's times. */
   @Get('me')
   @UseGuards(AuthenticatedGuard)
+  @ApiCookieAuth()
+  @ApiOperation({ summary: 'The signed-in user and the times of this session' })
+  @ApiOkResponse({ type: MeResponse })
+  @ApiErrors({ 401: ERR.signedOut })
   me(@Req() req: Request, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response) {
     res.setHeader('Cache-Control', 'no-store');
     const meta = req.session?.authConsent;
@@ -80,6 +101,10 @@ export class AuthController {
   /** 200, the caller's live sessions; `handle` is opaque and never the session ID. */
   @Get('sessions')
   @UseGuards(AuthenticatedGuard)
+  @ApiCookieAuth()
+  @ApiOperation({ summary: "The caller's live sessions" })
+  @ApiOkResponse({ type: OwnSessionResponse, isArray: true })
+  @ApiErrors({ 401: ERR.signedOut })
   async list(@Req() req: Request, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<PublicSession[]> {
     res.setHeader('Cache-Control', 'no-store');
     const sessions = await this.sessions.listForUser(user.id, req);
@@ -90,6 +115,11 @@ export class AuthController {
   @Delete('sessions/:handle')
   @HttpCode(204)
   @UseGuards(AuthenticatedGuard)
+  @ApiCookieAuth()
+  @ApiOperation({ summary: "Revoke one of the caller's own sessions" })
+  @ApiParam({ name: 'handle', type: String, description: 'A handle from GET sessions' })
+  @ApiNoContentResponse({ description: 'Revoked.' })
+  @ApiErrors({ 401: ERR.signedOut, 403: ERR.crossSite, 404: 'no session of the caller has this handle' })
   async revokeOne(@Param('handle') handle: string, @CurrentUser() user: AuthUser): Promise<void> {
     if (!SESSION_HANDLE_PATTERN.test(handle) || !(await this.sessions.revokeForUser(user.id, handle))) throw new NotFoundException('No such session');
   }
@@ -98,6 +128,10 @@ export class AuthController {
   @Delete('sessions')
   @HttpCode(204)
   @UseGuards(AuthenticatedGuard)
+  @ApiCookieAuth()
+  @ApiOperation({ summary: 'Revoke every other session of the caller' })
+  @ApiNoContentResponse({ description: 'Revoked.' })
+  @ApiErrors({ 401: ERR.signedOut, 403: ERR.crossSite })
   async revokeOthers(@Req() req: Request, @CurrentUser() user: AuthUser): Promise<void> {
     await this.sessions.revokeAllForUser(user.id, { except: this.sessions.currentHandle(req) });
   }
@@ -106,6 +140,11 @@ export class AuthController {
   @Post('password')
   @HttpCode(204)
   @UseGuards(AuthenticatedGuard)
+  @ApiCookieAuth()
+  @ApiOperation({ summary: 'Change the password: every other session is revoked and this one gets a new ID' })
+  @ApiNoContentResponse({ description: 'Changed; Set-Cookie carries the new session ID.' })
+  @ApiBadRequestResponse({ description: 'a malformed body, or a new password outside the length policy', type: ErrorResponse })
+  @ApiErrors({ 401: ERR.signedOut, 403: 'the current password is wrong, or a cross-site request', 429: 'throttled: Retry-After says when to try again' })
   async changePassword(@Body() body: ChangePasswordDto, @Req() req: Request, @Res({ passthrough: true }) res: Response, @CurrentUser() user: AuthUser): Promise<void> {
     const ip = req.ip ?? '';
     const slots = await throttleStep(res, () => this.throttle.take(user.username, ip));

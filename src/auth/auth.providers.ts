@@ -6,7 +6,6 @@ import { ModulePassport } from './module-passport.js';
 import { SessionBackend } from '../session/session-backend.js';
 import { SessionUserLoader } from '../session/session-user.loader.js';
 import { SessionService } from '../session/session.service.js';
-import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { AuthenticatedGuard } from './authenticated.guard.js';
 import { LastSignInRecorder } from './last-sign-in.recorder.js';
@@ -43,5 +42,4 @@ export const authProviders: Provider[] = [
   AuthenticatedGuard,
   RolesGuard,
 ];
-export const authControllers: Type[] = [AuthController];
 export const authExports: Array<string | symbol | Type | Abstract<unknown>> = [SessionService, AuthService, LoginSessionService, UserStore, SessionBackend, PasswordHasher, AuthenticatedGuard, RolesGuard];

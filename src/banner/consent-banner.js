@@ -1,7 +1,8 @@
 /*
  * nestjs-auth-consent cookie banner. Include it on any page:
  *   <script src="/consent/banner.js" defer></script>
- * Optional attributes on the script tag: data-api (default "/consent"), data-policy-url.
+ * Optional attributes on the script tag: data-api (default: where the module mounts its consent routes,
+ * "/consent" unless the routes option moves them), data-policy-url.
  * Any element with a data-consent-settings attribute reopens the preferences.
  * API: window.AuthConsent.{open(), state, onChange(fn)}; a "consent:change" event fires on document.
  * The server is the authority: this script only shows the banner when GET /consent says needsConsent,
@@ -12,6 +13,7 @@
   if (window.AuthConsent) return;
 
   var script = document.currentScript;
+  // The server writes the consent routes' path (option routes.consent) into this default when it serves the script.
   var api = (script && script.getAttribute('data-api')) || '/consent';
   var policyUrl = script && script.getAttribute('data-policy-url');
   var config = null;

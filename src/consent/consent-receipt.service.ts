@@ -1,6 +1,7 @@
-import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
+import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_ROUTES } from '../auth-consent.constants.js';
+import type { ResolvedRoutes } from '../routes/routes.options.js';
 import { Clock } from '../common/clock.js';
 import { ConsentAuditService, type ConsentVerifyReport } from './consent-audit.service.js';
 import { ConsentCheckpointEntity } from './consent-checkpoint.entity.js';
@@ -92,7 +93,13 @@ export class ConsentReceiptService {
     private readonly policy: ConsentPolicy,
     private readonly clock: Clock,
     @Inject(AUTH_CONSENT_DATA_SOURCE) private readonly ds: DataSource,
+    @Optional() @Inject(AUTH_CONSENT_ROUTES) private readonly routes?: ResolvedRoutes,
   ) {}
+
+  /** Where the consent routes are mounted (option routes.consent). */
+  private consentPath(): string {
+    return this.routes?.consent || '/consent';
+  }
 
   /** The receipt of a user; 503 ({@link ConsentUnavailableException}) when the database cannot be reached. */
   async receiptFor(userId: string): Promise<ConsentReceipt> {
@@ -143,8 +150,8 @@ export class ConsentReceiptService {
         cookies: c.cookies.map((k) => k.name ?? k.pattern!.source),
       })),
       withdrawal: {
-        method: 'DELETE /consent',
-        description: 'Withdraw at any time, as easily as you gave consent: the cookie settings of the site, or DELETE /consent while signed in, refuses every optional purpose and expires its cookies at once.',
+        method: `DELETE ${this.consentPath()}`,
+        description: `Withdraw at any time, as easily as you gave consent: the cookie settings of the site, or DELETE ${this.consentPath()} while signed in, refuses every optional purpose and expires its cookies at once.`,
       },
       chain,
       linked_visitors: linked,

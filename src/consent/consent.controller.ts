@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Put, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCookieAuth, ApiNotModifiedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ERR } from '../common/openapi.js';
+import { ConsentConfigResponse, ConsentDecisionBody, ConsentHistoryEntryResponse, ConsentReceiptResponse, ConsentStateResponse } from './consent.openapi.js';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AuthenticatedGuard } from '../auth/authenticated.guard.js';
@@ -11,7 +13,7 @@ import { ConsentWriteLimit } from './consent-write-limit.js';
 
 /** The banner's endpoints; they work signed in or not. */
 @ApiTags('consent')
-@Controller('consent')
+@Controller() // mounted at routes.consent (default /consent): src/routes/route-controllers.ts
 export class ConsentController {
   constructor(
     private readonly consent: ConsentService,
@@ -22,6 +24,8 @@ export class ConsentController {
 
   @Get('config')
   @ApiOperation({ summary: 'Categories, cookies and the current policy version (ETag; 304 on If-None-Match)' })
+  @ApiOkResponse({ type: ConsentConfigResponse })
+  @ApiNotModifiedResponse({ description: 'If-None-Match matched the ETag.' })
   config(@Req() req: Request, @Res({ passthrough: true }) res: Response): ConsentConfigView | undefined {
     const etag = `"${this.policy.hash}"`;
     res.setHeader('ETag', etag);
@@ -36,6 +40,8 @@ export class ConsentController {
 
   @Get()
   @ApiOperation({ summary: "The caller's consent state; with Sec-GPC: 1 and no decision, records the GPC refusal once" })
+  @ApiOkResponse({ type: ConsentStateResponse })
+  @ApiErrors({ 503: 'recording the GPC refusal: the database cannot be reached' })
   async state(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentState> {
     if (await this.writeLimit.mayRecordGpc(req)) await this.consent.recordGpcIfNeeded(req, res);
     return this.consent.getState(req);
@@ -44,18 +50,14 @@ export class ConsentController {
   @Put()
   @HttpCode(200)
   @ApiOperation({ summary: 'Record a decision: {decisions:{<key>:bool}, policyVersion} or {choice:"accept-all"|"reject-all", policyVersion}' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      properties: {
-        decisions: { type: 'object', additionalProperties: { type: 'boolean' } },
-        choice: { type: 'string', enum: ['accept-all', 'reject-all'] },
-        policyVersion: { type: 'string' },
-        locale: { type: 'string' },
-        source: { type: 'string', enum: ['banner', 'settings', 'api'] },
-      },
-      required: ['policyVersion'],
-    },
+  @ApiBody({ type: ConsentDecisionBody })
+  @ApiOkResponse({ type: ConsentStateResponse, description: 'The new state; Set-Cookie expires the refused categories\' declared cookies.' })
+  @ApiErrors({
+    400: 'an unknown category or field, a non-boolean, a required category refused, an unknown choice',
+    403: ERR.crossSite,
+    409: 'policyVersion is not the current one',
+    429: 'consent.anonymousWriteLimit reached (callers who are not signed in); Retry-After',
+    503: 'the database cannot be reached: nothing was written',
   })
   async record(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() body: unknown): Promise<ConsentState> {
     await this.writeLimit.write(req, res);
@@ -65,6 +67,8 @@ export class ConsentController {
   @Delete()
   @HttpCode(200)
   @ApiOperation({ summary: 'Withdraw every optional category and expire their cookies' })
+  @ApiOkResponse({ type: ConsentStateResponse, description: 'The new state.' })
+  @ApiErrors({ 403: ERR.crossSite, 429: 'consent.anonymousWriteLimit reached; Retry-After', 503: 'the database cannot be reached: nothing was written' })
   async withdraw(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentState> {
     await this.writeLimit.write(req, res);
     return this.consent.withdraw(req, res);
@@ -72,12 +76,17 @@ export class ConsentController {
 
   @Get('history')
   @ApiOperation({ summary: "The caller's own consent events, oldest first" })
+  @ApiOkResponse({ type: ConsentHistoryEntryResponse, isArray: true })
+  @ApiErrors({ 503: 'the database cannot be reached' })
   history(@Req() req: Request): Promise<ConsentHistoryEntry[]> {
     return this.consent.history(req);
   }
 
   @Get('export')
   @UseGuards(AuthenticatedGuard)
+  @ApiCookieAuth()
+  @ApiOkResponse({ type: ConsentReceiptResponse, description: 'A download (Content-Disposition: attachment).' })
+  @ApiErrors({ 401: ERR.signedOut, 503: ERR.storeDown })
   @ApiOperation({ summary: "The signed-in user's consent record and full history as a consent receipt (JSON download); 401 when signed out" })
   async export(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentReceipt> {
     const receipt = await this.receipts.receiptFor((req.user as AuthUser).id);

@@ -9,7 +9,6 @@ import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentReceiptService } from './consent-receipt.service.js';
 import { ConsentVisitorCookie } from './consent-visitor-cookie.js';
 import { consentWriterProvider } from './consent-writer.provider.js';
-import { ConsentController } from './consent.controller.js';
 import { ConsentWriteLimit } from './consent-write-limit.js';
 import { ConsentGuard } from './consent.guard.js';
 import { ConsentService } from './consent.service.js';
@@ -33,5 +32,4 @@ export const consentProviders: Provider[] = [
   { provide: LoginListener, useExisting: ConsentLoginListener },
   { provide: ConsentSessionSync, useClass: SessionConsentSync },
 ];
-export const consentControllers: Type[] = [ConsentController];
 export const consentExports: Array<string | symbol | Type> = [ConsentService, ConsentReceiptService, ConsentPolicy, ConsentGuard, ConsentEventCategoryIndexer];

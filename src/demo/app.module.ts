@@ -2,7 +2,7 @@ import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } 
 import { ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthConsentExceptionFilter, AuthConsentModule, createAuthConsentValidationPipe } from '../index.js';
-import { demoAdminExtrasFromEnv, demoEnvFrom, demoOptionsFromEnv, type DemoEnv } from './demo-config.js';
+import { demoRouteExtrasFromEnv, demoEnvFrom, demoOptionsFromEnv, type DemoEnv } from './demo-config.js';
 import { DemoController } from './demo.controller.js';
 import { DemoTrackController } from './demo-track.controller.js';
 import { demoSecurityHeaders } from './security-headers.js';
@@ -24,9 +24,9 @@ export class AppModule implements NestModule {
           ? AuthConsentModule.forRootAsync({
               inject: [ConfigService],
               useFactory: (service: ConfigService) => demoOptionsFromEnv(demoEnvFrom(service)),
-              ...demoAdminExtrasFromEnv(env),
+              ...demoRouteExtrasFromEnv(env),
             })
-          : AuthConsentModule.forRootAsync({ useFactory: () => demoOptionsFromEnv(env), ...demoAdminExtrasFromEnv(env) }),
+          : AuthConsentModule.forRootAsync({ useFactory: () => demoOptionsFromEnv(env), ...demoRouteExtrasFromEnv(env) }),
       ],
       controllers: [DemoController, DemoTrackController],
       providers: [

@@ -1,4 +1,4 @@
-import type { AuthConsentModuleOptions, ConsentCategory } from '../index.js';
+import type { AuthConsentModuleOptions, AuthConsentRoutes, ConsentCategory } from '../index.js';
 
 /** Environment variables of the demo app; `.env.example` documents each one. */
 export type DemoEnv = Record<string, string | undefined>;
@@ -9,7 +9,7 @@ export const DEMO_ENV_KEYS = [
   'REDIS_WAIT_REPLICAS', 'REDIS_PREFIX', 'SESSION_SECRET',
   'SESSION_IDLE_TIMEOUT', 'SESSION_ABSOLUTE_TIMEOUT', 'SESSION_REMEMBER_IDLE_TIMEOUT', 'SESSION_REMEMBER_ABSOLUTE_TIMEOUT',
   'COOKIE_SECURE', 'ALLOWED_ORIGINS', 'TRUST_PROXY', 'CONSENT_POLICY_VERSION', 'CONSENT_AUDIT_SECRET',
-  'ADMIN_ROLE', 'ADMIN_ENABLED', 'ADMIN_PATH',
+  'ADMIN_ROLE', 'ADMIN_ENABLED', 'ADMIN_PATH', 'AUTH_PATH', 'CONSENT_PATH', 'BANNER_PATH', 'HEALTH_PATH',
 ] as const;
 
 /** The demo's variables as @nestjs/config's ConfigService sees them (the environment, then `.env`). */
@@ -90,7 +90,12 @@ export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
   };
 }
 
-/** The shape options of the admin routes (`admin`, `adminPath` on the forRoot call) from ADMIN_ENABLED and ADMIN_PATH. */
-export function demoAdminExtrasFromEnv(env: DemoEnv): { admin: boolean; adminPath?: string } {
-  return { admin: bool('ADMIN_ENABLED', env.ADMIN_ENABLED || 'true'), adminPath: env.ADMIN_PATH || undefined };
+/**
+ * Where the module's routes go (`routes` on the forRoot call, a module-shape option): AUTH_PATH, CONSENT_PATH,
+ * BANNER_PATH, HEALTH_PATH, ADMIN_PATH, each a path or `false` for none; ADMIN_ENABLED=false also removes the admin routes.
+ */
+export function demoRouteExtrasFromEnv(env: DemoEnv): { routes: AuthConsentRoutes } {
+  const path = (value: string | undefined): string | false | undefined => (value === undefined || value === '' ? undefined : value === 'false' ? false : value);
+  const admin = bool('ADMIN_ENABLED', env.ADMIN_ENABLED || 'true') ? path(env.ADMIN_PATH) : false;
+  return { routes: { auth: path(env.AUTH_PATH), consent: path(env.CONSENT_PATH), banner: path(env.BANNER_PATH), health: path(env.HEALTH_PATH), admin } };
 }

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { AuthConsentConfigError, resolveOptions } from '../index.js';
+import { AuthConsentConfigError, resolveOptions, resolveRoutes } from '../index.js';
 import { AppModule } from './app.module.js';
 import { configureDemoApp } from './configure-app.js';
 import { checkDatabaseUrl, DemoSettingError } from './database-check.js';
 import { createFirstStartAccounts, formatFirstStartAccounts } from './demo-accounts.js';
-import { demoAdminExtrasFromEnv, demoEnvFrom, demoOptionsFromEnv } from './demo-config.js';
+import { demoRouteExtrasFromEnv, demoEnvFrom, demoOptionsFromEnv } from './demo-config.js';
 
 async function main(): Promise<void> {
   // @nestjs/config reads .env in the working directory; a variable set in the environment wins over it.
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   // A configuration mistake stops the app with one clear line, before Nest prints a stack trace.
   try {
     resolveOptions(demoOptionsFromEnv(env));
-    demoAdminExtrasFromEnv(env);
+    resolveRoutes(demoRouteExtrasFromEnv(env));
     await checkDatabaseUrl(env);
   } catch (err) {
     if (err instanceof AuthConsentConfigError || err instanceof DemoSettingError || err instanceof Error) {

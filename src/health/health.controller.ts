@@ -1,13 +1,19 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { HealthDownResponse, HealthResponse } from './health.openapi.js';
 import { HealthService, type HealthReport } from './health.service.js';
 
-@Controller('health')
+@ApiTags('health')
+@Controller() // mounted at routes.health (default /health): src/routes/route-controllers.ts
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   /** 200 when Redis and the database answer; 503 naming what is down. */
   @Get()
+  @ApiOperation({ summary: 'Redis and the database answer' })
+  @ApiOkResponse({ type: HealthResponse })
+  @ApiServiceUnavailableResponse({ type: HealthDownResponse, description: 'Redis or the database is down (named in message).' })
   async check(@Res({ passthrough: true }) res: Response): Promise<HealthReport | (HealthReport & { statusCode: number; error: string; message: string })> {
     const report = await this.health.check();
     res.setHeader('Cache-Control', 'no-store');

@@ -213,7 +213,7 @@
     ['csv', 'ndjson'].forEach(function (format) {
       var q = new URLSearchParams(events.filters);
       q.set('format', format);
-      $('export-' + format).href = '/admin/consent/events/export?' + q;
+      $('export-' + format).href = D.url('/admin/consent/events/export?' + q);
     });
   }
 
@@ -375,7 +375,7 @@
         status.textContent = 'Checked ' + l.subjects + ' chain(s), ' + l.checked + ' event(s)…';
       }
     }
-    return fetch('/admin/consent/verify', { credentials: 'same-origin', headers: { Accept: 'application/x-ndjson' } })
+    return fetch(D.url('/admin/consent/verify'), { credentials: 'same-origin', headers: { Accept: 'application/x-ndjson' } })
       .then(function (res) {
         if (res.status !== 200) throw new Error('Verification failed (' + res.status + ').');
         var reader = res.body.getReader();

@@ -2,8 +2,26 @@
 (function () {
   'use strict';
 
+  // Where the module's routes are (its routes option): the server writes them into each page.
+  var routes = (function () {
+    var meta = document.querySelector('meta[name="auth-consent-routes"]');
+    try {
+      return JSON.parse(meta.getAttribute('content'));
+    } catch {
+      return {};
+    }
+  })();
+
+  /** A module path as the demo writes it (/auth/me, /admin/users, /consent/history) at its configured place. */
+  function url(path) {
+    var m = /^\/(auth|consent|admin|health)(?=[/?]|$)/.exec(path);
+    if (!m || (m[1] === 'admin' && path === '/admin')) return path;
+    var base = routes[m[1]];
+    return typeof base === 'string' ? base + path.slice(m[0].length) : path;
+  }
+
   function api(method, path, body) {
-    return fetch(path, {
+    return fetch(url(path), {
       method: method,
       credentials: 'same-origin',
       headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
@@ -74,5 +92,5 @@
     });
   }
 
-  window.Demo = { api: api, el: el, table: table, when: when, say: say, errorText: errorText, nav: nav };
+  window.Demo = { api: api, url: url, el: el, table: table, when: when, say: say, errorText: errorText, nav: nav };
 })();
