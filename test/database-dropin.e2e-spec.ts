@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Module, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource, Table, type DataSourceOptions, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { authConsentMigrations } from '../migrations/index.js';
 import { AUTH_CONSENT_DATA_SOURCE, AuthConsentModule, AuthService, connectionOptionsFromUrl, type AuthConsentModuleOptions } from '../src/index.js';
-import { MARIADB_URL, POSTGRES_URL, TEST_SECRET } from './support/services.js';
+import { allTables, ScratchDatabases, type Engine } from './support/scratch-database.js';
+import { TEST_SECRET } from './support/services.js';
 
 /**
  * The database side of dropping the module into an existing app: default table prefix, an install from before
@@ -18,33 +15,9 @@ import { MARIADB_URL, POSTGRES_URL, TEST_SECRET } from './support/services.js';
  * unprefixed `users` and `migrations` tables here never meet another suite's.
  */
 
-const sqliteDir = mkdtempSync(join(tmpdir(), 'ac-dropin-'));
-const created: Array<() => Promise<void>> = [];
-
-afterAll(async () => {
-  for (const drop of created) await drop().catch(() => undefined);
-  rmSync(sqliteDir, { recursive: true, force: true });
-});
-
-type Engine = 'PostgreSQL' | 'MariaDB' | 'SQLite';
-
-/** A URL to a new empty database on the engine (dropped after the suite). */
-async function freshDatabase(engine: Engine): Promise<string> {
-  const name = `dropin_${randomBytes(4).toString('hex')}`;
-  if (engine === 'SQLite') return `sqlite:${join(sqliteDir, `${name}.sqlite`)}`;
-  const server = engine === 'PostgreSQL' ? POSTGRES_URL : MARIADB_URL;
-  const admin = new DataSource({ ...connectionOptionsFromUrl(server, ''), poolSize: 1 } as DataSourceOptions);
-  await admin.initialize();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.destroy();
-  created.push(async () => {
-    const ds = new DataSource({ ...connectionOptionsFromUrl(server, ''), poolSize: 1 } as DataSourceOptions);
-    await ds.initialize();
-    await ds.query(engine === 'PostgreSQL' ? `DROP DATABASE ${name} WITH (FORCE)` : `DROP DATABASE ${name}`);
-    await ds.destroy();
-  });
-  return server.replace(/\/test$/, `/${name}`);
-}
+const scratch = new ScratchDatabases();
+afterAll(() => scratch.dropAll());
+const freshDatabase = (engine: Engine) => scratch.create(engine);
 
 /** The app's own migration: its `users` table, recorded in its own `migrations` table. */
 class AppUsers1700000000000 implements MigrationInterface {
@@ -109,22 +82,7 @@ async function boot(options: AuthConsentModuleOptions): Promise<INestApplication
   return app;
 }
 
-async function tables(url: string): Promise<string[]> {
-  const ds = new DataSource(connectionOptionsFromUrl(url, ''));
-  await ds.initialize();
-  try {
-    const type = ds.options.type;
-    const rows: Array<{ name: string }> =
-      type === 'postgres'
-        ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`)
-        : type === 'mysql'
-          ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()`)
-          : await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`);
-    return rows.map((r) => r.name).sort();
-  } finally {
-    await ds.destroy();
-  }
-}
+const tables = allTables;
 
 async function rows(ds: DataSource, sql: string): Promise<unknown[]> {
   return ((await ds.query(sql)) as Array<Record<string, unknown>>).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
