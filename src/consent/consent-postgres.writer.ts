@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityTarget } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { transactionStatementsOf } from '../database/shared-data-source.js';
+import { transactionStatementsOf } from '../database/shared-connection.js';
 import { ConsentAuditService } from './consent-audit.service.js';
 import { ConsentEventCategoryEntity } from './consent-event-category.entity.js';
 import { ConsentEventCategoryIndexer } from './consent-event-category.indexer.js';

@@ -8,7 +8,7 @@ import { transactionTimeoutStatements, withoutStatementLimit, type DatabaseTimeo
 import { connectionOptionsFromUrl, driverOf } from './database-url.js';
 import { runMigrationsLocked } from './migration-lock.js';
 import { authConsentEntities } from './entities.js';
-import { driverOfDataSource, isOwnedByModule, markOwned, shareDataSource } from './shared-data-source.js';
+import { driverOfDataSource, isOwnedByModule, markOwned, shareDataSource } from './shared-connection.js';
 import { checkTableShapes, refuseForeignTables, refuseUnprefixedInstall } from './table-prefix.js';
 
 const logger = new Logger('AuthConsentDatabase');
