@@ -144,6 +144,24 @@ describe.each<[Engine]>([['PostgreSQL'], ['MariaDB'], ['SQLite']])('%s', (engine
     }
   });
 
+  it("reads past another tool's migrations table (no TypeORM columns), and refuses to record its own in it under tablePrefix: ''", async () => {
+    const url = await freshDatabase(engine);
+    const appDs = new DataSource(connectionOptionsFromUrl(url, ''));
+    await appDs.initialize();
+    try {
+      await appDs.query(`CREATE TABLE migrations (id INTEGER PRIMARY KEY, migration VARCHAR(200) NOT NULL, batch INTEGER NOT NULL)`);
+      await appDs.query(`INSERT INTO migrations (id, migration, batch) VALUES (1, '2014_10_12_create_users_table', 1)`);
+      const app = await boot(base({ url }));
+      await app.close();
+      await expect(boot(base({ url, tablePrefix: '' }))).rejects.toThrow(
+        /^database\.tablePrefix '': the table "migrations" exists with another shape \(columns id, migration, batch\), so the module cannot record its migrations in it; choose a database\.tablePrefix/,
+      );
+      expect(await rows(appDs, 'SELECT id, migration, batch FROM migrations')).toEqual([{ id: 1, migration: '2014_10_12_create_users_table', batch: 1 }]);
+    } finally {
+      await appDs.destroy();
+    }
+  });
+
   it("shares the app's DataSource: its own tables and migrations table, the app's users and migrations untouched, the DataSource left open", async () => {
     const url = await freshDatabase(engine);
     const appDs = await appDataSource(url, engine === 'SQLite' ? {} : ({ poolSize: 3 } as Partial<DataSourceOptions>));

@@ -34,8 +34,15 @@ async function existingTables(qr: QueryRunner, names: string[]): Promise<Map<str
   return new Map(tables.map((t) => [t.name.split('.').pop()!, t]));
 }
 
-/** The module's migrations recorded in a migrations table (empty when it has none of them). */
-async function recordedMigrations(qr: QueryRunner, migrationsTable: string): Promise<Set<string>> {
+/** A table TypeORM could keep migrations in (`id`, `timestamp`, `name`), not another tool's `migrations`. */
+function isMigrationsTable(table: Table): boolean {
+  const columns = new Set(table.columns.map((c) => c.name));
+  return columns.has('timestamp') && columns.has('name');
+}
+
+/** The module's migrations recorded in a migrations table (empty when it has none of them, or is no TypeORM one). */
+async function recordedMigrations(qr: QueryRunner, table: Table | undefined, migrationsTable: string): Promise<Set<string>> {
+  if (!table || !isMigrationsTable(table)) return new Set();
   const names = [...new Set(Object.values(CREATED_BY))].map((n) => `'${n}'`).join(', ');
   const escape = (name: string) => qr.connection.driver.escape(name);
   const rows = (await qr.query(`SELECT ${escape('name')} AS name FROM ${escape(migrationsTable)} WHERE ${escape('name')} IN (${names})`)) as Array<{ name: string }>;
@@ -64,12 +71,12 @@ export async function refuseUnprefixedInstall(ds: DataSource, prefix: string): P
   await withRunner(ds, async (qr) => {
     const tables = await existingTables(qr, [`${prefix}migrations`, 'migrations', ...MODULE_TABLES]);
     if (tables.has(`${prefix}migrations`)) return;
-    const recorded = tables.has('migrations') ? await recordedMigrations(qr, 'migrations') : new Set<string>();
+    const recorded = await recordedMigrations(qr, tables.get('migrations'), 'migrations');
     const old = MODULE_TABLES.filter((t) => tables.has(t));
     if (recorded.size === 0 && !(old.includes('consent_records') && old.includes('consent_events'))) return;
+    const found = [...old, ...(recorded.size ? ['recorded in "migrations"'] : [])].join(', ');
     throw new AuthConsentConfigError(
-      `database.tablePrefix now defaults to ${quoted(prefix)}, but this database holds the module's tables without a prefix (${old.join(', ')}` +
-        `${recorded.size ? ', recorded in "migrations"' : ''}): set database.tablePrefix: '' to keep those names, or rename each table to ${prefix}<name> ` +
+      `database.tablePrefix now defaults to ${quoted(prefix)}, but this database holds the module's tables without a prefix (${found}): set database.tablePrefix: '' to keep those names, or rename each table to ${prefix}<name> ` +
         `(the migrations table too) before starting (README, "Upgrading: the default table prefix").`,
     );
   });
@@ -82,7 +89,14 @@ export async function refuseUnprefixedInstall(ds: DataSource, prefix: string): P
 export async function refuseForeignTables(ds: DataSource, prefix: string, migrationsTable: string): Promise<void> {
   await withRunner(ds, async (qr) => {
     const tables = await existingTables(qr, [migrationsTable, ...MODULE_TABLES.map((t) => `${prefix}${t}`)]);
-    const recorded = tables.has(migrationsTable) ? await recordedMigrations(qr, migrationsTable) : new Set<string>();
+    const own = tables.get(migrationsTable);
+    if (own && !isMigrationsTable(own)) {
+      throw new AuthConsentConfigError(
+        `database.tablePrefix ${quoted(prefix)}: the table "${migrationsTable}" exists with another shape (columns ${own.columns.map((c) => c.name).join(', ')}), so the module cannot record its migrations in it; ` +
+          `choose a database.tablePrefix that no table of the app uses (the default is ${quoted(DEFAULT_TABLE_PREFIX)}).`,
+      );
+    }
+    const recorded = await recordedMigrations(qr, own, migrationsTable);
     const foreign = MODULE_TABLES.find((t) => tables.has(`${prefix}${t}`) && !recorded.has(CREATED_BY[t]));
     if (foreign === undefined) return;
     const table = tables.get(`${prefix}${foreign}`)!;
@@ -100,10 +114,7 @@ export async function refuseForeignTables(ds: DataSource, prefix: string, migrat
  */
 export async function checkTableShapes(ds: DataSource, prefix: string): Promise<void> {
   await withRunner(ds, async (qr) => {
-    const tables = await existingTables(
-      qr,
-      ds.entityMetadatas.map((m) => m.tableName),
-    );
+    const tables = await existingTables(qr, ds.entityMetadatas.map((m) => m.tableName));
     for (const meta of ds.entityMetadatas) {
       const table = tables.get(meta.tableName);
       if (!table) continue;
