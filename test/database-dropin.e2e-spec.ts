@@ -175,8 +175,14 @@ describe.each<[Engine]>([['PostgreSQL'], ['MariaDB'], ['SQLite']])('%s', (engine
           authConsentMigrations.map((m) => m.name),
         );
         const user = await app.get(AuthService).createUser('carol', 'correct horse battery', ['admin']);
-        const login = await request(app.getHttpServer()).post('/auth/login').send({ username: 'carol', password: 'correct horse battery' }).expect(200);
+        const browser = request.agent(app.getHttpServer());
+        const login = await browser.post('/auth/login').send({ username: 'carol', password: 'correct horse battery' }).expect(200);
         expect(login.body).toEqual({ user: { id: user.id, username: 'carol', roles: ['admin'] } });
+        // Consent writes (on PostgreSQL the module's own writer on the app's pool) land in the module's tables.
+        await browser.put('/consent').send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
+        await browser.put('/consent').send({ choice: 'reject-all', policyVersion: '1' }).expect(200);
+        const [{ n }] = (await appDs.query(`SELECT COUNT(*) AS n FROM auth_consent_consent_events WHERE subject_id = '${user.id}'`)) as Array<{ n: unknown }>;
+        expect(Number(n)).toBe(2);
         expect(await rows(appDs, 'SELECT username FROM auth_consent_users')).toEqual([{ username: 'carol' }]);
         expect((await request(app.getHttpServer()).get('/health')).body).toMatchObject({ database: 'up' });
       } finally {
