@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClientType, RedisClusterType, RedisSentinelType } from 'redis';
+import type { DataSource } from 'typeorm';
 import { parseDuration, type Duration } from './common/duration.js';
 import { AuthConsentConfigError } from './auth-consent.exceptions.js';
 import { DEFAULT_DATABASE_URL, driverOf } from './database/database-url.js';
+import { DEFAULT_TABLE_PREFIX } from './database/table-prefix.js';
 import { resolveDatabaseTimeouts, type DatabaseTimeouts } from './database/database-timeouts.js';
 import { resolveAuthOptions, type AuthOptions, type ResolvedAuthOptions } from './auth/auth.options.js';
 import { resolveConsentOptions, type ConsentOptions, type ResolvedConsentOptions } from './consent/consent.options.js';
@@ -56,7 +58,16 @@ export interface RedisDurability {
 export interface DatabaseOptions {
   /** `postgres://…`, `mysql://…`, `mariadb://…` or `sqlite:<path>`. Default: `sqlite:data/app.sqlite`. */
   url?: string;
-  /** Prefix of every table the module creates, migrations table included. Default: `''`. */
+  /**
+   * Instead of `url`: an initialized TypeORM DataSource of the app (such as `@nestjs/typeorm`'s, injected with
+   * `getDataSourceToken()`). The module uses its connections for its own tables and its own migrations table,
+   * sets its time limits per transaction (`SET LOCAL`), and never closes it.
+   */
+  dataSource?: DataSource;
+  /**
+   * Prefix of every table the module creates, migrations table included. Default: `'auth_consent_'`; `''`
+   * keeps the unprefixed names of installs made before the default changed.
+   */
   tablePrefix?: string;
   /** Run pending migrations at start. Default: `true`. */
   migrationsRun?: boolean;
@@ -98,11 +109,25 @@ export interface SessionOptions {
   legacyPrefix?: string;
 }
 
+/** `database` after defaults: either `url` (the module opens and closes its DataSource) or the app's `dataSource`. */
+export interface ResolvedDatabaseOptions {
+  /** The URL the module connects to; `undefined` with `dataSource`. */
+  url: string | undefined;
+  /** The app's DataSource, which the module shares and never closes. */
+  dataSource: DataSource | undefined;
+  tablePrefix: string;
+  /** `tablePrefix` was left to its default (an unprefixed install from before the default is then refused at boot). */
+  tablePrefixDefaulted: boolean;
+  migrationsRun: boolean;
+  logging: boolean;
+  timeouts: DatabaseTimeouts;
+}
+
 /** Options after defaults are merged and validated: what the module's services read. */
 export interface ResolvedAuthConsentOptions {
   production: boolean;
   redis: (RedisConnection & { waitForReplicas: number }) | undefined;
-  database: Required<Omit<DatabaseOptions, 'statementTimeout' | 'connectTimeout'>> & { timeouts: DatabaseTimeouts };
+  database: ResolvedDatabaseOptions;
   session: {
     secrets: string[];
     idleTimeoutMs: number;
@@ -175,10 +200,17 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
   }
 
   const db = options.database ?? {};
-  const url = db.url || DEFAULT_DATABASE_URL;
-  if (!driverOf(url)) fail(`database.url has an unknown scheme in '${url.split(':')[0]}:…'; use postgres://, mysql://, mariadb:// or sqlite:<path>.`);
-  const tablePrefix = db.tablePrefix ?? '';
-  if (!/^[a-z0-9_]{0,32}$/i.test(tablePrefix)) fail(`database.tablePrefix must be letters, digits or _ (at most 32); got '${tablePrefix}'.`);
+  const dataSource = db.dataSource;
+  let url: string | undefined;
+  if (dataSource !== undefined) {
+    if (db.url) fail('database takes either url or dataSource, not both: remove database.url to share the app\'s DataSource.');
+    checkSharedDataSource(dataSource);
+  } else {
+    url = db.url || DEFAULT_DATABASE_URL;
+    if (!driverOf(url)) fail(`database.url has an unknown scheme in '${url.split(':')[0]}:…'; use postgres://, mysql://, mariadb:// or sqlite:<path>.`);
+  }
+  const tablePrefix = db.tablePrefix ?? DEFAULT_TABLE_PREFIX;
+  if (typeof tablePrefix !== 'string' || !/^[a-z0-9_]{0,32}$/i.test(tablePrefix)) fail(`database.tablePrefix must be letters, digits or _ (at most 32); got '${String(tablePrefix)}'.`);
 
   const s = options.session ?? {};
   let secrets = s.secret === undefined ? [] : Array.isArray(s.secret) ? s.secret : [s.secret];
@@ -236,7 +268,15 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
   return {
     production,
     redis: redis && ({ ...redis, waitForReplicas: redis.waitForReplicas ?? 0 } as ResolvedAuthConsentOptions['redis']),
-    database: { url, tablePrefix, migrationsRun: db.migrationsRun ?? true, logging: db.logging ?? false, timeouts: resolveDatabaseTimeouts(db) },
+    database: {
+      url,
+      dataSource,
+      tablePrefix,
+      tablePrefixDefaulted: db.tablePrefix === undefined,
+      migrationsRun: db.migrationsRun ?? true,
+      logging: db.logging ?? false,
+      timeouts: resolveDatabaseTimeouts(db),
+    },
     session,
     allowedOrigins,
     trustProxy: options.trustProxy ?? false,
@@ -245,4 +285,17 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
     adminRole: resolveAdminRole(options.adminRole),
     warnings,
   };
+}
+
+/** `database.dataSource`: an initialized TypeORM DataSource on a database the module supports. */
+function checkSharedDataSource(dataSource: unknown): void {
+  const ds = dataSource as Partial<DataSource> | null;
+  if (!ds || typeof ds !== 'object' || typeof ds.createQueryRunner !== 'function' || !ds.options || !ds.driver) {
+    fail('database.dataSource must be an initialized TypeORM DataSource (such as the one `getDataSourceToken()` gives with @nestjs/typeorm).');
+  }
+  if (!ds.isInitialized) fail('database.dataSource must be an initialized TypeORM DataSource; call `await dataSource.initialize()` first, or inject the one @nestjs/typeorm initialized.');
+  const type = ds.options.type;
+  if (type !== 'postgres' && type !== 'mysql' && type !== 'mariadb' && type !== 'better-sqlite3') {
+    fail(`database.dataSource must be a postgres, mysql, mariadb or better-sqlite3 DataSource; got '${String(type)}'.`);
+  }
 }

@@ -9,6 +9,7 @@ export { parseDuration, type Duration } from './common/duration.js';
 export { AuthConsentExceptionFilter } from './common/json-exception.filter.js';
 export { createAuthConsentValidationPipe } from './common/validation.pipe.js';
 export { connectionOptionsFromUrl, DEFAULT_DATABASE_URL } from './database/database-url.js';
+export { DEFAULT_TABLE_PREFIX } from './database/table-prefix.js';
 export { authConsentEntities } from './database/entities.js';
 export { HealthService, type HealthReport } from './health/health.service.js';
 export type { AuthUser } from './auth/auth-user.js';

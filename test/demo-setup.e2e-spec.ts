@@ -52,7 +52,7 @@ async function userCount(sqliteFile: string): Promise<number> {
   const ds = new DataSource(connectionOptionsFromUrl(`sqlite:${sqliteFile}`));
   await ds.initialize();
   try {
-    const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM users');
+    const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM auth_consent_users');
     return Number(n);
   } finally {
     await ds.destroy();

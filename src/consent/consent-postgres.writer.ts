@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityTarget } from 'typeorm';
 import { Clock } from '../common/clock.js';
+import { transactionStatementsOf } from '../database/shared-connection.js';
 import { ConsentAuditService } from './consent-audit.service.js';
 import { ConsentEventCategoryEntity } from './consent-event-category.entity.js';
 import { ConsentEventCategoryIndexer } from './consent-event-category.indexer.js';
@@ -146,6 +147,8 @@ export class PostgresConsentWriter extends ConsentWriter {
     let broken = false;
     try {
       await this.query(client, 'BEGIN');
+      // On a DataSource the app shares: the module's statement limit for this transaction only (SET LOCAL).
+      for (const statement of transactionStatementsOf(this.ds)) await this.query(client, statement);
       await this.query(client, this.sql.ensureHead, [request.subject.type, request.subject.id, new Date(this.clock.now()).toISOString()]);
       const state = await this.read(client, this.sql.readLocked, request.subject);
       const result = await this.attempt(client, request, state, false);

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
 import { driverTimeoutOptions, type DatabaseTimeouts } from './database-timeouts.js';
+import { DEFAULT_TABLE_PREFIX } from './table-prefix.js';
 
 /** The embedded default: a SQLite file, so the demo runs with no database configured. */
 export const DEFAULT_DATABASE_URL = 'sqlite:data/app.sqlite';
@@ -19,11 +20,12 @@ export function driverOf(url: string): DatabaseDriver | undefined {
 
 /**
  * Connection options for a `DATABASE_URL` (`postgres://…`, `mysql://…`/`mariadb://…`, `sqlite:path` or
- * `sqlite::memory:`). Schema changes come only from migrations: `synchronize` is always off. With `timeouts`,
+ * `sqlite::memory:`), with the module's tables under `tablePrefix` (default `'auth_consent_'`, as the module's;
+ * `''` for none). Schema changes come only from migrations: `synchronize` is always off. With `timeouts`,
  * every connection of the pool gets the connect and statement limits (the module's own data source always
  * passes them); without, only a 5 s connect limit.
  */
-export function connectionOptionsFromUrl(url: string, tablePrefix = '', timeouts?: DatabaseTimeouts): DataSourceOptions {
+export function connectionOptionsFromUrl(url: string, tablePrefix = DEFAULT_TABLE_PREFIX, timeouts?: DatabaseTimeouts): DataSourceOptions {
   const driver = driverOf(url);
   const common = { entityPrefix: tablePrefix, migrationsTableName: `${tablePrefix}migrations`, synchronize: false } as const;
   switch (driver) {

@@ -6,11 +6,16 @@ import type { DataSource, Migration } from 'typeorm';
  * that start together on an empty schema apply each migration exactly once: the others wait on the lock,
  * then find nothing left to run. PostgreSQL: a session advisory lock; MariaDB/MySQL: `GET_LOCK`; SQLite (one
  * file, development) runs them as they are. The lock is named after the migrations table, so apps with
- * different table prefixes in one database do not wait on each other.
+ * different table prefixes in one database do not wait on each other. `beforeRun` runs under the lock, before
+ * the pending migrations (checks that must not see another instance's half-made schema).
  */
-export async function runMigrationsLocked(dataSource: DataSource, migrationsTable: string): Promise<Migration[]> {
+export async function runMigrationsLocked(dataSource: DataSource, migrationsTable: string, beforeRun?: () => Promise<void>): Promise<Migration[]> {
   const type = dataSource.options.type;
-  if (type !== 'postgres' && type !== 'mysql' && type !== 'mariadb') return dataSource.runMigrations({ transaction: 'each' });
+  const run = async () => {
+    await beforeRun?.();
+    return dataSource.runMigrations({ transaction: 'each' });
+  };
+  if (type !== 'postgres' && type !== 'mysql' && type !== 'mariadb') return run();
   const name = `nestjs-auth-consent:${migrationsTable}`;
   const runner = dataSource.createQueryRunner();
   await runner.connect();
@@ -19,7 +24,7 @@ export async function runMigrationsLocked(dataSource: DataSource, migrationsTabl
       const key = createHash('sha256').update(name).digest().readBigInt64BE(0).toString();
       await runner.query('SELECT pg_advisory_lock($1)', [key]);
       try {
-        return await dataSource.runMigrations({ transaction: 'each' });
+        return await run();
       } finally {
         await runner.query('SELECT pg_advisory_unlock($1)', [key]);
       }
@@ -29,7 +34,7 @@ export async function runMigrationsLocked(dataSource: DataSource, migrationsTabl
     const [row] = (await runner.query('SELECT GET_LOCK(?, 120) AS got', [lock])) as Array<{ got: number | string }>;
     if (Number(row?.got) !== 1) throw new Error('Timed out waiting for another instance to finish the migrations (GET_LOCK).');
     try {
-      return await dataSource.runMigrations({ transaction: 'each' });
+      return await run();
     } finally {
       await runner.query('SELECT RELEASE_LOCK(?)', [lock]);
     }

@@ -69,7 +69,7 @@ export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
   return {
     environment: env.NODE_ENV,
     redis: redisFromEnv(env),
-    database: { url: env.DATABASE_URL || undefined, tablePrefix: env.TABLE_PREFIX || undefined },
+    database: { url: env.DATABASE_URL || undefined, tablePrefix: env.TABLE_PREFIX === 'none' ? '' : env.TABLE_PREFIX || undefined },
     session: {
       secret: env.SESSION_SECRET ? env.SESSION_SECRET.split(',').map((s) => s.trim()) : undefined,
       idleTimeout: env.SESSION_IDLE_TIMEOUT || undefined,
