@@ -80,7 +80,8 @@ export class PrivateRedisCluster {
 }
 
 async function withClient<T>(port: number, fn: (client: RedisClientType) => Promise<T>): Promise<T | false> {
-  const client: RedisClientType = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false, connectTimeout: 300 } });
+  // Not 300 ms: on a loaded 2-core machine loopback connects took longer and the boot never saw cluster_state:ok.
+  const client: RedisClientType = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false, connectTimeout: 2000 } });
   client.on('error', () => undefined);
   try {
     await client.connect();
