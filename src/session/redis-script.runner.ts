@@ -5,6 +5,8 @@ const COMMAND_TIMEOUT_MS = 2000;
 /** How long a write may wait for its replicas (inside the command deadline). */
 const WAIT_TIMEOUT_MS = 1000;
 const SWEEP_EVERY_MS = 250;
+/** After a WAIT on a node came back short, how long writes there fail at once instead of sending WAIT. */
+const SHORT_WAIT_COOLDOWN_MS = 2000;
 
 /**
  * A node-redis client the module works with: a single node (`createClient`), a Redis Cluster
@@ -32,6 +34,14 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+/** The WAITs of one node: the one on the wire, and the next, shared by the writes finished meanwhile. */
+interface NodeWaits {
+  inFlight?: Promise<number>;
+  next?: Promise<number>;
+  /** Until when WAIT is skipped on this node (a WAIT there came back short). */
+  shortUntil: number;
+}
+
 /**
  * Sends commands and Lua scripts (EVALSHA, falling back to EVAL once per script) with a time limit, so a
  * stalled Redis turns into a quick error (503) instead of a hung request. The limit is kept by one sweeping
@@ -43,10 +53,11 @@ export class RedisScriptRunner {
   private readonly pending = new Set<Pending>();
   private sweeper: NodeJS.Timeout | undefined;
   private readonly send: (key: string | undefined, args: string[]) => Promise<unknown>;
+  private readonly waits = new WeakMap<object, NodeWaits>();
 
   /** `waitForReplicas`: see {@link replicated}. */
   constructor(
-    client: ModuleRedisClient,
+    private readonly client: ModuleRedisClient,
     private readonly waitForReplicas = 0,
   ) {
     // A cluster client routes each command by the key it names (every script's keys share one slot).
@@ -61,11 +72,61 @@ export class RedisScriptRunner {
   /**
    * Resolves once `waitForReplicas` replicas have the writes made so far on `key`'s node (`WAIT`, sent after
    * the write, never inside a script); rejects when they do not in time, so the write is not acknowledged.
+   *
+   * WAIT blocks the connection it is sent on, and all queued behind it: with no replica left (a promoted
+   * master) a WAIT per sign-in kept that connection blocked and every request on the node timed out. So a
+   * node has one WAIT on the wire at most (the writes finished meanwhile share the next: WAIT covers every
+   * earlier write on its connection), and once one came back short, writes there fail at once for a while.
    */
   async replicated(key: string): Promise<void> {
     if (this.waitForReplicas === 0) return;
-    const acked = Number(await this.command(['WAIT', String(this.waitForReplicas), String(WAIT_TIMEOUT_MS)], key));
+    const node = await this.nodeOf(key);
+    let waits = this.waits.get(node.id);
+    if (!waits) this.waits.set(node.id, (waits = { shortUntil: 0 }));
+    if (waits.shortUntil > Date.now()) throw new Error(`Redis write not confirmed: its node lately had fewer than ${this.waitForReplicas} replicas`);
+    const acked = await this.sharedWait(waits, node.send);
     if (acked < this.waitForReplicas) throw new Error(`Redis write reached ${acked} of ${this.waitForReplicas} replicas in time`);
+  }
+
+  /** The connection `key`'s writes went to, and how to send it a command. */
+  private async nodeOf(key: string): Promise<{ id: object; send: (args: string[]) => Promise<unknown> }> {
+    // Not cluster.sendCommand: WAIT is keyless, so the cluster client sends it to every master (its command
+    // policy) and answers the lowest count; one master without a replica failed every sign-in.
+    if (isRedisCluster(this.client)) {
+      const node = await this.bound(this.client.getNodeClientForKey(key));
+      return { id: node, send: (args) => node.sendCommand(args) };
+    }
+    return { id: this.client, send: (args) => this.send(undefined, args) };
+  }
+
+  private sharedWait(waits: NodeWaits, send: (args: string[]) => Promise<unknown>): Promise<number> {
+    if (!waits.inFlight) return this.startWait(waits, send);
+    const next = () => this.startWait(waits, send);
+    waits.next ??= waits.inFlight.then(next, next);
+    return waits.next;
+  }
+
+  private startWait(waits: NodeWaits, send: (args: string[]) => Promise<unknown>): Promise<number> {
+    waits.next = undefined;
+    const short = () => (waits.shortUntil = Math.max(waits.shortUntil, Date.now() + SHORT_WAIT_COOLDOWN_MS));
+    // The writes that queued behind a WAIT that came back short fail without sending another.
+    const wait = waits.shortUntil > Date.now() ? Promise.resolve(0) : this.bound(send(['WAIT', String(this.waitForReplicas), String(WAIT_TIMEOUT_MS)])).then(Number);
+    const inFlight = wait.then(
+      (acked) => {
+        if (acked < this.waitForReplicas) short();
+        return acked;
+      },
+      (err: unknown) => {
+        short();
+        throw err;
+      },
+    );
+    waits.inFlight = inFlight;
+    const done = () => {
+      if (waits.inFlight === inFlight) waits.inFlight = undefined;
+    };
+    inFlight.then(done, done);
+    return inFlight;
   }
 
   /** The reply of a command already sent, or an error once the command's time is up. */
