@@ -7,6 +7,8 @@ const WAIT_TIMEOUT_MS = 1000;
 const SWEEP_EVERY_MS = 250;
 /** After a WAIT on a node came back short, how long writes there fail at once instead of sending WAIT. */
 const SHORT_WAIT_COOLDOWN_MS = 2000;
+/** A cluster's slot map is read again at most this often after commands time out. */
+const SLOT_REFRESH_EVERY_MS = 1000;
 
 /**
  * A node-redis client the module works with: a single node (`createClient`), a Redis Cluster
@@ -29,8 +31,39 @@ export function commandSender(client: ModuleRedisClient): (key: string | undefin
   return (_key, args) => client.sendCommand(args);
 }
 
+const slotRefreshes = new WeakMap<RedisClusterType, { at: number; running: boolean }>();
+
+/**
+ * Reads a cluster's slot map again after a command timed out. A frozen master (SIGSTOP, a hung host) keeps
+ * its connection open and, with commands still written to it, never looks idle: node-redis would neither
+ * reconnect nor look for the replica that took over. At most once a second; the node that timed out is not
+ * asked. `_slots.rediscover` is node-redis's own refresh (MOVED, reconnects), not offered otherwise.
+ */
+function refreshSlots(cluster: RedisClusterType, keys: Set<string>): void {
+  let state = slotRefreshes.get(cluster);
+  if (!state) slotRefreshes.set(cluster, (state = { at: 0, running: false }));
+  if (state.running || Date.now() - state.at < SLOT_REFRESH_EVERY_MS) return;
+  state.running = true;
+  state.at = Date.now();
+  const done = () => {
+    state.running = false;
+  };
+  suspects(cluster, keys)
+    .then((excluded) => cluster._slots.rediscover(undefined, excluded))
+    .then(done, done);
+}
+
+/** The addresses of the masters of `keys` that node-redis has a client for at hand. */
+async function suspects(cluster: RedisClusterType, keys: Set<string>): Promise<Set<string>> {
+  const atHand = async (key: string) => Promise.race([cluster.getNodeClientForKey(key), new Promise<undefined>((resolve) => setTimeout(resolve, 200, undefined).unref())]);
+  const nodes = await Promise.all([...keys].map((key) => atHand(key).catch(() => undefined)));
+  return new Set(cluster.masters.filter((master) => master.client && nodes.includes(master.client)).map((master) => master.address));
+}
+
 interface Pending {
   deadline: number;
+  /** The key the command touches, if known: on a cluster, its node is not asked for the slot map. */
+  key?: string;
   reject: (err: Error) => void;
 }
 
@@ -66,7 +99,7 @@ export class RedisScriptRunner {
 
   /** `key`: the key the command touches (it routes the command on a cluster). */
   command(args: string[], key: string | undefined = args[1]): Promise<unknown> {
-    return this.bound(this.send(key, args));
+    return this.bound(this.send(key, args), key);
   }
 
   /**
@@ -93,7 +126,7 @@ export class RedisScriptRunner {
     // Not cluster.sendCommand: WAIT is keyless, so the cluster client sends it to every master (its command
     // policy) and answers the lowest count; one master without a replica failed every sign-in.
     if (isRedisCluster(this.client)) {
-      const node = await this.bound(this.client.getNodeClientForKey(key));
+      const node = await this.bound(this.client.getNodeClientForKey(key), key);
       return { id: node, send: (args) => node.sendCommand(args) };
     }
     return { id: this.client, send: (args) => this.send(undefined, args) };
@@ -129,10 +162,13 @@ export class RedisScriptRunner {
     return inFlight;
   }
 
-  /** The reply of a command already sent, or an error once the command's time is up. */
-  bound<T>(reply: Promise<T>): Promise<T> {
+  /**
+   * The reply of a command already sent, or an error once the command's time is up (on a cluster the slot
+   * map is then read again). `key`: the key it touches.
+   */
+  bound<T>(reply: Promise<T>, key?: string): Promise<T> {
     return new Promise((resolve, reject) => {
-      const entry: Pending = { deadline: Date.now() + COMMAND_TIMEOUT_MS, reject };
+      const entry: Pending = { deadline: Date.now() + COMMAND_TIMEOUT_MS, reject, key };
       this.pending.add(entry);
       this.sweeper ??= setInterval(() => this.sweep(), SWEEP_EVERY_MS).unref();
       reply.then(
@@ -167,15 +203,17 @@ export class RedisScriptRunner {
   /** Fails the commands past their deadline (a late reply is then ignored); stops while nothing is in flight. */
   private sweep(): void {
     const now = Date.now();
+    const keys = new Set<string>();
     for (const entry of this.pending) {
       if (entry.deadline > now) continue;
       this.pending.delete(entry);
       entry.reject(new Error('Redis command timed out'));
+      if (entry.key !== undefined && keys.size < 8) keys.add(entry.key);
     }
+    if (keys.size > 0 && isRedisCluster(this.client)) refreshSlots(this.client, keys);
     if (this.pending.size === 0) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
     }
   }
 }
-
