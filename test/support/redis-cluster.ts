@@ -64,6 +64,11 @@ export class PrivateRedisCluster {
     await exited;
   }
 
+  /** Freezes one node (SIGSTOP): it keeps its sockets but answers nothing. */
+  freeze(port: number): void {
+    this.processes.get(port)?.kill('SIGSTOP');
+  }
+
   async stop(): Promise<void> {
     await Promise.all(
       [...this.processes.values()].map(
