@@ -7,6 +7,8 @@ import type { RedisConnection, ResolvedAuthConsentOptions } from '../auth-consen
 const CONNECT_WAIT_MS = 5000;
 const PING_INTERVAL_MS = 5000;
 const SOCKET_SILENCE_MS = 15_000;
+/** While a cluster node reconnects, the slot map is read again at most this often (node-redis's default: 5 s). */
+const CLUSTER_REFRESH_MS = 1000;
 const logger = new Logger('AuthConsentRedis');
 
 /** Internal: records whether the module created the client, so it closes only what it opened. */
@@ -38,7 +40,11 @@ function hostPort(node: string): { host: string; port: number } {
 
 /** A client the module opens (and closes) from the `redis` option: one node, a Cluster, or through Sentinel. */
 function ownedClient(redis: Exclude<RedisConnection, { client: unknown }>): ModuleRedisClient {
-  if ('clusterNodes' in redis) return createCluster({ rootNodes: redis.clusterNodes.map((node) => ({ url: `redis://${node}` })), defaults: NODE_OPTIONS }) as ModuleRedisClient;
+  if ('clusterNodes' in redis) {
+    // A killed master's replica takes over within about cluster-node-timeout + 1 s: find it soon after.
+    const rootNodes = redis.clusterNodes.map((node) => ({ url: `redis://${node}` }));
+    return createCluster({ rootNodes, defaults: NODE_OPTIONS, topologyRefreshOnReconnectionAttemptStrategy: CLUSTER_REFRESH_MS }) as ModuleRedisClient;
+  }
   if ('sentinels' in redis) {
     return createSentinel({ name: redis.sentinelName, sentinelRootNodes: redis.sentinels.map(hostPort), nodeClientOptions: NODE_OPTIONS }) as unknown as ModuleRedisClient;
   }

@@ -53,7 +53,7 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
     return settle(
       this.core.get(
         sid,
-        (handle) => this.runner.bound(super.get(keySuffix(handle)) as Promise<StoredSession | null>),
+        (handle) => this.runner.bound(super.get(keySuffix(handle)) as Promise<StoredSession | null>, this.sessionKey(handle)),
         legacy && ((oldSid) => this.runner.bound(legacy.get(oldSid) as Promise<SessionData | null>)),
       ),
       cb,
