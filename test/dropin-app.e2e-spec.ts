@@ -13,7 +13,7 @@ const MODULE_MIGRATIONS = ['InitialSchema1763700000000', 'ConsentAudit1763710000
 
 /**
  * An existing Nest + TypeORM app (test/dropin-app: its own `users` and `migrations` tables, its DataSource
- * provided as TypeOrmModule.forRoot provides it) installs the packed library and hands it its DataSource.
+ * from TypeOrmModule.forRoot) installs the packed library and hands it its DataSource.
  */
 describe('an existing TypeORM app that adds the packed library with database: { dataSource } (test/dropin-app)', () => {
   const scratch = new ScratchDatabases();

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthConsentModule } from 'nestjs-auth-consent';
-import { DataSource } from 'typeorm';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { AppController } from './app.controller.js';
 import { AppDatabaseModule } from './app-database.module.js';
 
@@ -8,8 +9,8 @@ import { AppDatabaseModule } from './app-database.module.js';
   imports: [
     AppDatabaseModule,
     AuthConsentModule.forRootAsync({
-      // With @nestjs/typeorm: `inject: [getDataSourceToken()]`, which is the DataSource class.
-      inject: [DataSource],
+      // The app's DataSource from @nestjs/typeorm: the module's tables, migrations and timeouts ride on it.
+      inject: [getDataSourceToken()],
       useFactory: (dataSource: DataSource) => ({
         redis: { url: process.env.REDIS_URL! },
         database: { dataSource },
