@@ -44,3 +44,21 @@ export async function timeIt(runs: number, warmup: number, fn: (i: number) => Pr
   ms.sort((a, b) => a - b);
   return { p50: percentile(ms, 50), p95: percentile(ms, 95), max: percentile(ms, 100), runs };
 }
+
+/** The benchmarks page of the docs site; each bench owns the block between its markers. */
+const DOCS_PAGE = 'docs/benchmarks.md';
+
+/**
+ * Replaces the block between `<!-- bench:<name>:start -->` and `<!-- bench:<name>:end -->` in the docs'
+ * benchmarks page with `lines` (the latest run only: earlier ones are in git). `BENCH_NO_DOCS=1` leaves it.
+ */
+export function writeDocsTable(name: string, lines: string[]): void {
+  if (process.env.BENCH_NO_DOCS === '1' || !existsSync(DOCS_PAGE)) return;
+  const page = readFileSync(DOCS_PAGE, 'utf8');
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const from = page.indexOf(start);
+  const to = page.indexOf(end);
+  if (from < 0 || to < from) return;
+  writeFileSync(DOCS_PAGE, `${page.slice(0, from + start.length)}\n${lines.join('\n').trim()}\n${page.slice(to)}`);
+}

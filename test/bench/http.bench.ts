@@ -19,7 +19,7 @@ import autocannon from 'autocannon';
 import argon2 from 'argon2';
 import { createClient, type RedisClientType } from 'redis';
 import { dropPrefixedTables, freePort, POSTGRES_URL, PrivateRedis } from '../support/services.js';
-import { machine, mergeBenchResults } from './bench-results.js';
+import { machine, mergeBenchResults, writeDocsTable } from './bench-results.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -532,27 +532,30 @@ async function main(): Promise<void> {
     };
     mergeBenchResults('http', results);
 
+    const report: string[] = [];
     const row = (name: string, run: Run, r: string, goal: string) =>
       `| ${name.padEnd(28)} | ${run.rps.toFixed(0).padStart(7)} | ${String(run.p50).padStart(5)} | ${String(run.p99).padStart(5)} | ${r.padStart(6)} | ${goal.padStart(6)} |`;
-    console.log(`\nmachine: ${machine().cores} cores, ${machine().cpu}, ${process.version}; ${results.date}; ${CONNECTIONS} connections, ${ROUNDS}x${SECONDS}s (best round)\n`);
-    console.log('| scenario                     |   req/s | p50ms | p99ms |  ratio |   goal |');
-    console.log('|------------------------------|--------:|------:|------:|-------:|-------:|');
-    console.log(row('bare NestJS GET /ping', b, '1', ''));
-    console.log(row('signed-in GET, hand-glued peer', p, String(results.ratios.peer_vs_bare), ''));
-    console.log(row('signed-in GET (module)', a, String(results.ratios.authenticated_vs_bare), '>=0.70'));
-    console.log(row('signed-in GET vs the peer', a, String(results.ratios.authenticated_vs_peer), '>=1.30'));
-    console.log(row('anonymous GET, consent gate', n, String(results.ratios.anonymous_vs_bare), '>=0.90'));
-    console.log(row('raw argon2id verify', argon2Run, '1', ''));
-    console.log(row('POST /auth/login', loginRun, String(results.ratios.login_vs_argon2), '>=0.90'));
-    console.log(row('pgbench -N (TPS)', { rps: pgTps, p50: 0, p99: 0, requests: 0, non2xx: 0, errors: 0 }, '1', ''));
-    console.log(row('PUT /consent (50 subjects)', consentRun, String(results.ratios.consent_write_vs_pgbench), '>=0.50'));
-    console.log(row('bare PUT, one INSERT (floor)', floorRun, '', ''));
-    console.log(row('PUT /consent vs that floor', consentRun, String(results.ratios.consent_write_vs_bare_put_insert), ''));
-    console.log(`\nRedis commands per signed-in read: ${redisCommandsPerRead} (goal 1); per anonymous read: ${redisCommandsPerAnonymousRead}`);
-    console.log(`SQL queries per signed-in read: ${sqlQueriesPerRead} (goal 0)`);
-    console.log(`Redis memory per session incl. index entry: ${memory.bytesPerSession} bytes (goal <= 400) over ${memory.sessions} browser sessions of ${USERS} users, ${memory.keysPerSession} keys per session; MEMORY USAGE of one session key ${memory.sessionKeyBytes} bytes, index ${memory.indexBytesPerEntry} bytes per entry`);
-    console.log(`  counted from an empty Redis instead (its one-time allocations and the ${USERS} index keys spread over the sessions): ${memory.freshBytesPerSession} bytes`);
-    console.log(`  connect-redis alone, measured the same way: ${connectRedis.bytesPerSession} bytes per session (MEMORY USAGE of one key ${connectRedis.memoryUsage})`);
+    report.push(`\nmachine: ${machine().cores} cores, ${machine().cpu}, ${process.version}; ${results.date}; ${CONNECTIONS} connections, ${ROUNDS}x${SECONDS}s (best round)\n`);
+    report.push('| scenario                     |   req/s | p50ms | p99ms |  ratio |   goal |');
+    report.push('|------------------------------|--------:|------:|------:|-------:|-------:|');
+    report.push(row('bare NestJS GET /ping', b, '1', ''));
+    report.push(row('signed-in GET, hand-glued peer', p, String(results.ratios.peer_vs_bare), ''));
+    report.push(row('signed-in GET (module)', a, String(results.ratios.authenticated_vs_bare), '>=0.70'));
+    report.push(row('signed-in GET vs the peer', a, String(results.ratios.authenticated_vs_peer), '>=1.30'));
+    report.push(row('anonymous GET, consent gate', n, String(results.ratios.anonymous_vs_bare), '>=0.90'));
+    report.push(row('raw argon2id verify', argon2Run, '1', ''));
+    report.push(row('POST /auth/login', loginRun, String(results.ratios.login_vs_argon2), '>=0.90'));
+    report.push(row('pgbench -N (TPS)', { rps: pgTps, p50: 0, p99: 0, requests: 0, non2xx: 0, errors: 0 }, '1', ''));
+    report.push(row('PUT /consent (50 subjects)', consentRun, String(results.ratios.consent_write_vs_pgbench), '>=0.50'));
+    report.push(row('bare PUT, one INSERT (floor)', floorRun, '', ''));
+    report.push(row('PUT /consent vs that floor', consentRun, String(results.ratios.consent_write_vs_bare_put_insert), ''));
+    report.push(`\n- Redis commands per signed-in read: ${redisCommandsPerRead} (goal 1); per anonymous read: ${redisCommandsPerAnonymousRead}`);
+    report.push(`- SQL queries per signed-in read: ${sqlQueriesPerRead} (goal 0)`);
+    report.push(`- Redis memory per session incl. index entry: ${memory.bytesPerSession} bytes (goal <= 400) over ${memory.sessions} browser sessions of ${USERS} users, ${memory.keysPerSession} keys per session; MEMORY USAGE of one session key ${memory.sessionKeyBytes} bytes, index ${memory.indexBytesPerEntry} bytes per entry`);
+    report.push(`  - counted from an empty Redis instead (its one-time allocations and the ${USERS} index keys spread over the sessions): ${memory.freshBytesPerSession} bytes`);
+    report.push(`  - connect-redis alone, measured the same way: ${connectRedis.bytesPerSession} bytes per session (MEMORY USAGE of one key ${connectRedis.memoryUsage})`);
+    console.log(report.join('\n'));
+    writeDocsTable('http', report);
   } finally {
     for (const child of children.reverse()) await stopChild(child);
     probe.destroy();
