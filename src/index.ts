@@ -24,7 +24,7 @@ export type {
 } from './consent/consent.options.js';
 export { ConsentService, type ConsentHistoryEntry } from './consent/consent.service.js';
 export { ConsentPolicy, type ConsentConfigView } from './consent/consent-policy.service.js';
-export type { ConsentVerifyReport, ConsentCheckpointReport } from './consent/consent-audit.service.js';
+export type { ConsentVerifyReport, ConsentVerifyProgress, ConsentCheckpointReport } from './consent/consent-audit.service.js';
 export type { ConsentAction, ConsentDecisions, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent/consent-subject.js';
 export { ConsentSessionSync } from './consent/consent-session-sync.js';
 export { ConsentGuard } from './consent/consent.guard.js';

@@ -65,8 +65,18 @@ export type { SubjectKey } from './consent-chain-check.js';
 export const VERIFY_PASSES = ['events', 'heads', 'records'] as const;
 export type VerifyPass = (typeof VERIFY_PASSES)[number];
 
-/** Subjects per verify batch: five queries load all their rows, whatever the number of events. */
+/** Subjects per batch of the heads and records passes and of checkpointing: five queries load all their rows. */
 export const VERIFY_BATCH = 500;
+
+/** Event rows per step of the every-subject verify (see {@link ConsentAuditService.verifyAll}): bounds its memory. */
+export const VERIFY_ROWS = 4000;
+
+/** Running totals of an every-subject verify. */
+export interface ConsentVerifyProgress {
+  subjects: number;
+  checked: number;
+  broken: number;
+}
 
 /** The row that records that the chains existing at the upgrade to format 2 were anchored (no subject). */
 const ANCHORED_MARKER = { subjectType: '*', subjectId: '*', kind: 'anchored' as const };
@@ -185,10 +195,10 @@ export class ConsentAuditService implements OnApplicationBootstrap {
    * another subject (format-2 hashes and checkpoint MACs bind its keyed pseudonym; a format-1 chain its anchor),
    * a truncated tail (the head row, the latest signed head checkpoint or an anchor ahead of the last event),
    * category side-table rows that disagree with their event, and a current record that disagrees with the last
-   * event. Every subject is walked in batches of {@link VERIFY_BATCH} loaded by five queries each; the
-   * every-subject verify also counts side-table rows that belong to no event.
+   * event. Every subject is walked by {@link verifyAll} (bounded memory); the every-subject verify also counts
+   * side-table rows that belong to no event. `onProgress` sees the running totals after each batch.
    */
-  async verify(subject?: ConsentSubject): Promise<ConsentVerifyReport> {
+  async verify(subject?: ConsentSubject, onProgress?: (progress: ConsentVerifyProgress) => void): Promise<ConsentVerifyReport> {
     const report: ConsentVerifyReport = { ok: true, subjects: 0, checked: 0, broken: 0 };
     const add = (verdicts: ChainVerdict[]) => {
       for (const v of verdicts) {
@@ -203,12 +213,9 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       add(await this.verifyBatch([{ subjectType: subject.type, subjectId: subject.id }]));
       return report;
     }
-    for (const pass of VERIFY_PASSES) {
-      let batch = await this.subjectsToVerify(pass);
-      while (batch.length > 0) {
-        add(await this.verifyBatch(batch));
-        batch = batch.length < VERIFY_BATCH ? [] : await this.subjectsToVerify(pass, batch[batch.length - 1]);
-      }
+    for await (const verdicts of this.verifyAll()) {
+      add(verdicts);
+      onProgress?.({ subjects: report.subjects, checked: report.checked, broken: report.broken });
     }
     const strays = await this.strayCategoryRows();
     report.strayCategoryRows = strays.count;
@@ -216,6 +223,157 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       Object.assign(report, { ok: false, reason: `${strays.count} row(s) of the category side table belong to no event (first event_id ${strays.firstEventId})` });
     }
     return report;
+  }
+
+  /**
+   * The verdicts of every chain, a batch at a time, in bounded memory: first the subjects with events, read as
+   * one keyset walk over the events in (subject_type, subject_id, seq) order, `rows` raw rows per
+   * step ({@link VERIFY_ROWS}), with the heads, checkpoints, records and category rows of the step's subjects read by range (five
+   * queries per step in one snapshot, no query per subject); then heads that claim events none of which is
+   * left, and records no chain backs (both normally empty). Stray category rows are {@link strayCategoryRows}.
+   */
+  async *verifyAll(rows = VERIFY_ROWS): AsyncGenerator<ChainVerdict[]> {
+    for (let type = await this.nextSubjectType(); type !== null; type = await this.nextSubjectType(type)) {
+      let after: string | undefined;
+      for (;;) {
+        const step = await this.verifyEventStep(type, after, rows);
+        if (step.verdicts.length > 0) yield step.verdicts;
+        if (step.last === undefined) break;
+        after = step.last;
+      }
+    }
+    for (const pass of ['heads', 'records'] as const) {
+      let batch = await this.subjectsToVerify(pass);
+      while (batch.length > 0) {
+        yield await this.verifyBatch(batch);
+        batch = batch.length < VERIFY_BATCH ? [] : await this.subjectsToVerify(pass, batch[batch.length - 1]);
+      }
+    }
+  }
+
+  /** The number of chains (heads past seq 0): what {@link verifyAll} walks, but for records no chain backs. */
+  async countChains(): Promise<number> {
+    const row = await this.ds.getRepository(ConsentHeadEntity).createQueryBuilder('h').select('COUNT(*)', 'n').where('h.seq > 0').getRawOne<{ n: number | string }>();
+    return Number(row?.n ?? 0);
+  }
+
+  /** The smallest subject type of an event after `after` (a loose index scan: one probe per type). */
+  private async nextSubjectType(after?: string): Promise<string | null> {
+    const qb = this.ds.getRepository(ConsentEventEntity).createQueryBuilder('e').select('MIN(e.subject_type)', 't');
+    if (after !== undefined) qb.where('e.subject_type > :after', { after });
+    const row = await qb.getRawOne<{ t: string | null }>();
+    return row?.t ?? null;
+  }
+
+  /**
+   * One step of the events walk over subjects of `type` after `after`: the verdicts of the subjects whose
+   * events all came in this step, and where the next step starts (undefined at the end). A subject cut by the
+   * row limit is left to the next step, which reads it again whole, so each chain is read in one snapshot.
+   */
+  private verifyEventStep(type: string, after: string | undefined, limit: number): Promise<{ verdicts: ChainVerdict[]; last?: string }> {
+    const step = async (em: EntityManager) => {
+      const events = this.rawRows(em, ConsentEventEntity, 'e').where('e.subject_type = :type', { type });
+      if (after !== undefined) events.andWhere('e.subject_id > :after', { after });
+      const rows = this.hydrated(ConsentEventEntity, await events.orderBy('e.subject_id', 'ASC').addOrderBy('e.seq', 'ASC').limit(limit).getRawMany());
+      if (rows.length === 0) return { verdicts: [] };
+      const full = rows.length === limit;
+      let complete = rows;
+      if (full) {
+        const cut = rows[rows.length - 1].subjectId;
+        complete = rows.slice(0, rows.findIndex((e) => e.subjectId === cut));
+        // One subject with more events than a step: read it on its own.
+        if (complete.length === 0) return { verdicts: (await this.readChains(em, [{ subjectType: type, subjectId: cut }])).map((c) => this.check.verify(c)), last: cut };
+      }
+      const chains = await this.readChainRange(em, type, complete);
+      return { verdicts: chains.map((c) => this.check.verify(c)), last: full ? chains[chains.length - 1].subject.subjectId : undefined };
+    };
+    if (this.sqlite) return this.mutex.run('*', () => step(this.ds.manager));
+    return this.ds.transaction('REPEATABLE READ', step);
+  }
+
+  /** A query of every column of `entity` as raw values named by property (no entity hydration: see {@link hydrated}). */
+  private rawRows<T extends ObjectLiteral>(em: EntityManager, entity: new () => T, alias: string): SelectQueryBuilder<T> {
+    const qb = em.getRepository(entity).createQueryBuilder(alias).select([]);
+    for (const c of this.ds.getMetadata(entity).columns) qb.addSelect(`${alias}.${c.databaseName}`, c.propertyName);
+    return qb;
+  }
+
+  /** Raw rows of {@link rawRows} as plain objects with the values an entity would hold (the driver's conversions). */
+  private hydrated<T extends ObjectLiteral>(entity: new () => T, rows: ObjectLiteral[]): T[] {
+    const columns = this.ds.getMetadata(entity).columns;
+    const driver = this.ds.driver;
+    return rows.map((raw) => {
+      const out: ObjectLiteral = {};
+      for (const c of columns) out[c.propertyName] = driver.prepareHydratedValue(raw[c.propertyName], c);
+      return out as T;
+    });
+  }
+
+  /**
+   * The rows verify() reads for the subjects of `events` (one type, in subject order, each with all of its
+   * events), by subject range: heads (with the id of each one's latest signed head checkpoint), folds, anchors
+   * and those checkpoints, records, and the events' category rows. Rows of subjects in the range without events
+   * are skipped here (the heads and records passes of {@link verifyAll} see them).
+   */
+  private async readChainRange(em: EntityManager, type: string, events: ConsentEventEntity[]): Promise<ChainRows[]> {
+    const chains = new Map<string, ChainRows>();
+    for (const e of events) {
+      let chain = chains.get(e.subjectId);
+      if (!chain) {
+        chain = { subject: { subjectType: type, subjectId: e.subjectId }, events: [], head: null, fold: null, signedHead: null, anchors: [], record: null, categories: new Map() };
+        chains.set(e.subjectId, chain);
+      }
+      chain.events.push(e);
+    }
+    const range = { type, lo: events[0].subjectId, hi: events[events.length - 1].subjectId };
+    const inRange = (alias: string) => `${alias}.subject_type = :type AND ${alias}.subject_id >= :lo AND ${alias}.subject_id <= :hi`;
+
+    const categories = this.rawRows(em, ConsentEventCategoryEntity, 'c').innerJoin(ConsentEventEntity, 'e', 'e.id = c.event_id').where(inRange('e'), range);
+    const byId = new Map(events.map((e) => [String(e.id), e]));
+    for (const c of this.hydrated(ConsentEventCategoryEntity, await categories.getRawMany())) {
+      const e = byId.get(String(c.eventId));
+      if (!e) continue;
+      const of = chains.get(e.subjectId)!.categories;
+      const list = of.get(String(e.id));
+      if (list) list.push(c);
+      else of.set(String(e.id), [c]);
+    }
+
+    const heads = await em
+      .getRepository(ConsentHeadEntity)
+      .createQueryBuilder('h')
+      .select('h.subject_id', 'subjectId')
+      .addSelect('h.seq', 'seq')
+      .addSelect('h.hash', 'hash')
+      .addSelect(
+        `(SELECT c.id FROM ${this.table(ConsentCheckpointEntity)} c WHERE c.subject_type = h.subject_type AND c.subject_id = h.subject_id AND c.kind = 'head' ORDER BY c.seq DESC LIMIT 1)`,
+        'checkpointId',
+      )
+      .where(inRange('h'), range)
+      .getRawMany<{ subjectId: string; seq: number | string; hash: string | null; checkpointId: number | string | null }>();
+    const signedHeadIds: string[] = [];
+    for (const h of heads) {
+      const chain = chains.get(h.subjectId);
+      if (!chain) continue;
+      chain.head = { seq: Number(h.seq), hash: h.hash ?? null };
+      if (h.checkpointId !== null && h.checkpointId !== undefined) signedHeadIds.push(String(h.checkpointId));
+    }
+
+    const cq = this.rawRows(em, ConsentCheckpointEntity, 'c').where(`(${inRange('c')} AND c.kind IN ('fold', 'anchor'))`, range);
+    if (signedHeadIds.length > 0) cq.orWhere('c.id IN (:...signedHeadIds)', { signedHeadIds });
+    for (const c of this.hydrated(ConsentCheckpointEntity, await cq.getRawMany())) {
+      const chain = c.subjectType === type ? chains.get(c.subjectId) : undefined;
+      if (!chain) continue;
+      if (c.kind === 'anchor') chain.anchors.push(c);
+      else if (c.kind === 'head') chain.signedHead = c;
+      else if (!chain.fold || c.seq > chain.fold.seq || (c.seq === chain.fold.seq && Number(c.id) > Number(chain.fold.id))) chain.fold = c;
+    }
+
+    for (const r of this.hydrated(ConsentRecordEntity, await this.rawRows(em, ConsentRecordEntity, 'r').where(inRange('r'), range).getRawMany())) {
+      const chain = chains.get(r.subjectId);
+      if (chain) chain.record = r;
+    }
+    return [...chains.values()];
   }
 
   /** The verdict of each subject's chain, in the order given; five queries whatever the number of subjects (keep it to a batch). */
