@@ -78,6 +78,14 @@ export interface ConsentVerifyProgress {
   broken: number;
 }
 
+/** Options of an every-subject verify. */
+export interface ConsentVerifyOptions {
+  /** Called with the running totals after each step. */
+  onProgress?: (progress: ConsentVerifyProgress) => void;
+  /** Event rows read per step (default {@link VERIFY_ROWS}): memory is bounded by it. */
+  rows?: number;
+}
+
 /** The row that records that the chains existing at the upgrade to format 2 were anchored (no subject). */
 const ANCHORED_MARKER = { subjectType: '*', subjectId: '*', kind: 'anchored' as const };
 
@@ -196,9 +204,9 @@ export class ConsentAuditService implements OnApplicationBootstrap {
    * a truncated tail (the head row, the latest signed head checkpoint or an anchor ahead of the last event),
    * category side-table rows that disagree with their event, and a current record that disagrees with the last
    * event. Every subject is walked by {@link verifyAll} (bounded memory); the every-subject verify also counts
-   * side-table rows that belong to no event. `onProgress` sees the running totals after each batch.
+   * side-table rows that belong to no event. `options.onProgress` sees the running totals after each step.
    */
-  async verify(subject?: ConsentSubject, onProgress?: (progress: ConsentVerifyProgress) => void): Promise<ConsentVerifyReport> {
+  async verify(subject?: ConsentSubject, options: ConsentVerifyOptions = {}): Promise<ConsentVerifyReport> {
     const report: ConsentVerifyReport = { ok: true, subjects: 0, checked: 0, broken: 0 };
     const add = (verdicts: ChainVerdict[]) => {
       for (const v of verdicts) {
@@ -213,9 +221,9 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       add(await this.verifyBatch([{ subjectType: subject.type, subjectId: subject.id }]));
       return report;
     }
-    for await (const verdicts of this.verifyAll()) {
+    for await (const verdicts of this.verifyAll(options.rows)) {
       add(verdicts);
-      onProgress?.({ subjects: report.subjects, checked: report.checked, broken: report.broken });
+      options.onProgress?.({ subjects: report.subjects, checked: report.checked, broken: report.broken });
     }
     const strays = await this.strayCategoryRows();
     report.strayCategoryRows = strays.count;

@@ -30,7 +30,7 @@ export function verifyProgressReporter(stream: ConsentVerifyProgressStream, tota
     const rate = Math.round(p.subjects / Math.max((now() - started) / 1000, 0.001));
     const broken = p.broken > 0 ? `  ${n(p.broken)} broken` : '';
     const line = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%  ${n(p.subjects)}/${n(of)} chains  ${n(p.checked)} events  ${n(rate)}/s${broken}`;
-    return line.slice(0, Math.max((stream.columns ?? 100) - 1, 20));
+    return line.slice(0, Math.max((stream.columns || 100) - 1, 20));
   };
   const count = (p: ConsentVerifyProgress) => `Verified ${n(p.subjects)} of ${n(Math.max(total, p.subjects))} chain(s), ${n(p.checked)} event(s)${p.broken > 0 ? `, ${n(p.broken)} broken` : ''}.\n`;
   return {
@@ -53,25 +53,34 @@ export function verifyProgressReporter(stream: ConsentVerifyProgressStream, tota
   };
 }
 
+/** Options of {@link runConsentVerify}. */
+export interface ConsentVerifyCliOptions {
+  /** Where progress goes (default standard output): a bar when it is a TTY, count lines otherwise. */
+  progress?: ConsentVerifyProgressStream;
+  /** Event rows read per step (default 4,000): the walk's memory is bounded by it. */
+  rows?: number;
+}
+
 /**
- * `consent:verify` for a CLI: verifies every audit chain (streamed in bounded memory, with progress on
- * `progress`: a bar on a terminal, count lines otherwise), then signs each chain's head (tail-truncation
- * detection) and prints a digest to keep outside the database. Returns the process exit code (0 = every
- * chain verifies, 1 = a chain is broken).
+ * `consent:verify` for a CLI: verifies every audit chain (streamed in bounded memory, with progress: a bar on
+ * a terminal, count lines otherwise), then signs each chain's head (tail-truncation detection) and prints a
+ * digest to keep outside the database. Returns the process exit code (0 = every chain verifies, 1 = a chain
+ * is broken).
  */
 export async function runConsentVerify(
   app: INestApplicationContext,
   out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
-  progress: ConsentVerifyProgressStream = process.stdout,
+  options: ConsentVerifyCliOptions = {},
 ): Promise<number> {
   const consent = app.get(ConsentService);
   const total = await app.get(ConsentAuditService).countChains();
-  const reporter = verifyProgressReporter(progress, total);
+  const reporter = verifyProgressReporter(options.progress ?? process.stdout, total);
   let last: ConsentVerifyProgress = { subjects: 0, checked: 0, broken: 0 };
-  const report = await consent.verify(undefined, (p) => {
+  const onProgress = (p: ConsentVerifyProgress) => {
     last = p;
     reporter.update(p);
-  });
+  };
+  const report = await consent.verify(undefined, { onProgress, rows: options.rows });
   reporter.end(last);
   if (!report.ok) {
     if (report.broken > 0) out(`BROKEN: ${report.broken} of ${report.subjects} chain(s) fail; first: ${report.subjectType}/${report.subjectId} at seq ${report.brokenAt} (${report.reason}).`);
