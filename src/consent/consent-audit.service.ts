@@ -69,7 +69,13 @@ export type VerifyPass = (typeof VERIFY_PASSES)[number];
 export const VERIFY_BATCH = 500;
 
 /** Event rows per step of the every-subject verify (see {@link ConsentAuditService.verifyAll}): bounds its memory. */
-export const VERIFY_ROWS = 4000;
+export const VERIFY_ROWS = 10_000;
+
+/** One step of the every-subject walk: the chains read whole, and the subject ID the next step starts after (none at the end). */
+interface EventStep {
+  chains: ChainRows[];
+  last?: string;
+}
 
 /** Running totals of an every-subject verify. */
 export interface ConsentVerifyProgress {
@@ -85,6 +91,12 @@ export interface ConsentVerifyOptions {
   /** Event rows read per step (default {@link VERIFY_ROWS}): memory is bounded by it. */
   rows?: number;
 }
+
+/** IDs per `IN` list of a verify query (every database takes a thousand parameters). */
+const ID_LIST = 1000;
+
+/** Event IDs per query of {@link ConsentAuditService.strayCategoryRows}. */
+const STRAY_WINDOW = 100_000n;
 
 /** The row that records that the chains existing at the upgrade to format 2 were anchored (no subject). */
 const ANCHORED_MARKER = { subjectType: '*', subjectId: '*', kind: 'anchored' as const };
@@ -242,12 +254,18 @@ export class ConsentAuditService implements OnApplicationBootstrap {
    */
   async *verifyAll(rows = VERIFY_ROWS): AsyncGenerator<ChainVerdict[]> {
     for (let type = await this.nextSubjectType(); type !== null; type = await this.nextSubjectType(type)) {
-      let after: string | undefined;
-      for (;;) {
-        const step = await this.verifyEventStep(type, after, rows);
-        if (step.verdicts.length > 0) yield step.verdicts;
-        if (step.last === undefined) break;
-        after = step.last;
+      // The next step's rows are read while this step's chains are checked (the database works meanwhile).
+      let pending: Promise<EventStep> | undefined = this.readEventStep(type, undefined, rows);
+      try {
+        while (pending) {
+          const step: EventStep = await pending;
+          pending = step.last === undefined ? undefined : this.readEventStep(type, step.last, rows);
+          const verdicts = step.chains.map((c) => this.check.verify(c));
+          if (verdicts.length > 0) yield verdicts;
+        }
+      } finally {
+        // A consumer that stops early: let the read in flight end (its transaction with it), whatever its outcome.
+        await pending?.catch(() => undefined);
       }
     }
     for (const pass of ['heads', 'records'] as const) {
@@ -274,29 +292,50 @@ export class ConsentAuditService implements OnApplicationBootstrap {
   }
 
   /**
-   * One step of the events walk over subjects of `type` after `after`: the verdicts of the subjects whose
-   * events all came in this step, and where the next step starts (undefined at the end). A subject cut by the
+   * One step of the events walk over subjects of `type` after `after`: the rows of the subjects whose events
+   * all came in this step, and where the next step starts (undefined at the end). A subject cut by the
    * row limit is left to the next step, which reads it again whole, so each chain is read in one snapshot.
    */
-  private verifyEventStep(type: string, after: string | undefined, limit: number): Promise<{ verdicts: ChainVerdict[]; last?: string }> {
-    const step = async (em: EntityManager) => {
+  private readEventStep(type: string, after: string | undefined, limit: number): Promise<EventStep> {
+    const step = async (em: EntityManager): Promise<EventStep> => {
       const events = this.rawRows(em, ConsentEventEntity, 'e').where('e.subject_type = :type', { type });
       if (after !== undefined) events.andWhere('e.subject_id > :after', { after });
       const rows = this.hydrated(ConsentEventEntity, await events.orderBy('e.subject_id', 'ASC').addOrderBy('e.seq', 'ASC').limit(limit).getRawMany());
-      if (rows.length === 0) return { verdicts: [] };
+      if (rows.length === 0) return { chains: [] };
       const full = rows.length === limit;
       let complete = rows;
       if (full) {
         const cut = rows[rows.length - 1].subjectId;
         complete = rows.slice(0, rows.findIndex((e) => e.subjectId === cut));
         // One subject with more events than a step: read it on its own.
-        if (complete.length === 0) return { verdicts: (await this.readChains(em, [{ subjectType: type, subjectId: cut }])).map((c) => this.check.verify(c)), last: cut };
+        if (complete.length === 0) return { chains: await this.readChains(em, [{ subjectType: type, subjectId: cut }]), last: cut };
       }
       const chains = await this.readChainRange(em, type, complete);
-      return { verdicts: chains.map((c) => this.check.verify(c)), last: full ? chains[chains.length - 1].subject.subjectId : undefined };
+      return { chains, last: full ? chains[chains.length - 1].subject.subjectId : undefined };
     };
     if (this.sqlite) return this.mutex.run('*', () => step(this.ds.manager));
     return this.ds.transaction('REPEATABLE READ', step);
+  }
+
+  /**
+   * PostgreSQL: the category rows of these events, every column of each, as one JSON array per event (one
+   * array parameter; a quarter of the rows to send and parse). `created_at` comes back as JSON text, read as
+   * node-postgres reads the column itself.
+   */
+  private async pgCategoryRows(em: EntityManager, eventIds: string[]): Promise<ConsentEventCategoryEntity[]> {
+    type Tuple = [string, string, string, boolean | null, boolean | null];
+    const rows = (await em.query(
+      `SELECT c.event_id AS "eventId", json_agg(json_build_array(c.category, c.action, c.created_at, c.granted_before, c.granted_after)) AS "rows" ` +
+        `FROM ${this.table(ConsentEventCategoryEntity)} c WHERE c.event_id = ANY($1) GROUP BY c.event_id`,
+      [eventIds],
+    )) as Array<{ eventId: string; rows: Tuple[] }>;
+    const out: ConsentEventCategoryEntity[] = [];
+    for (const r of rows) {
+      for (const [category, action, createdAt, grantedBefore, grantedAfter] of r.rows) {
+        out.push({ eventId: String(r.eventId), category, action, createdAt: new Date(createdAt), grantedBefore, grantedAfter });
+      }
+    }
+    return out;
   }
 
   /** A query of every column of `entity` as raw values named by property (no entity hydration: see {@link hydrated}). */
@@ -336,9 +375,19 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     const range = { type, lo: events[0].subjectId, hi: events[events.length - 1].subjectId };
     const inRange = (alias: string) => `${alias}.subject_type = :type AND ${alias}.subject_id >= :lo AND ${alias}.subject_id <= :hi`;
 
-    const categories = this.rawRows(em, ConsentEventCategoryEntity, 'c').innerJoin(ConsentEventEntity, 'e', 'e.id = c.event_id').where(inRange('e'), range);
+    // By event ID (primary-key probes): a join on the subject range lets PostgreSQL scan the whole side table.
     const byId = new Map(events.map((e) => [String(e.id), e]));
-    for (const c of this.hydrated(ConsentEventCategoryEntity, await categories.getRawMany())) {
+    const ids = [...byId.keys()];
+    const categoryRows: ConsentEventCategoryEntity[] = [];
+    if (this.ds.options.type === 'postgres') {
+      categoryRows.push(...(await this.pgCategoryRows(em, ids)));
+    } else {
+      for (let i = 0; i < ids.length; i += ID_LIST) {
+        const eventIds = ids.slice(i, i + ID_LIST);
+        categoryRows.push(...this.hydrated(ConsentEventCategoryEntity, await this.rawRows(em, ConsentEventCategoryEntity, 'c').where('c.event_id IN (:...eventIds)', { eventIds }).getRawMany()));
+      }
+    }
+    for (const c of categoryRows) {
       const e = byId.get(String(c.eventId));
       if (!e) continue;
       const of = chains.get(e.subjectId)!.categories;
@@ -414,16 +463,33 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     return qb.orderBy('s.subject_type', 'ASC').addOrderBy('s.subject_id', 'ASC').limit(limit).getRawMany<SubjectKey>();
   }
 
-  /** Rows of the category side table whose event does not exist (they would count in the admin's stats). */
+  /**
+   * Rows of the category side table whose event does not exist (they would count in the admin's stats): one
+   * query per window of {@link STRAY_WINDOW} event IDs, so that no statement scans the whole table.
+   */
   async strayCategoryRows(): Promise<{ count: number; firstEventId: string | null }> {
-    const row = await this.ds
-      .getRepository(ConsentEventCategoryEntity)
-      .createQueryBuilder('c')
-      .select('COUNT(*)', 'n')
-      .addSelect('MIN(c.event_id)', 'first')
-      .where(`NOT EXISTS (SELECT 1 FROM ${this.table(ConsentEventEntity)} e WHERE e.id = c.event_id)`)
-      .getRawOne<{ n: number | string; first: number | string | null }>();
-    return { count: Number(row?.n ?? 0), firstEventId: row?.first === null || row?.first === undefined ? null : String(row.first) };
+    const categories = this.ds.getRepository(ConsentEventCategoryEntity);
+    // The next window starts at the next row's event ID, so gaps in the IDs cost one probe each.
+    const next = async (from?: bigint): Promise<bigint | null> => {
+      const qb = categories.createQueryBuilder('c').select('MIN(c.event_id)', 'lo');
+      if (from !== undefined) qb.where('c.event_id >= :from', { from: String(from) });
+      const row = await qb.getRawOne<{ lo: number | string | null }>();
+      return row?.lo === null || row?.lo === undefined ? null : BigInt(row.lo);
+    };
+    let count = 0;
+    let first: string | null = null;
+    for (let lo = await next(); lo !== null; lo = await next(lo + STRAY_WINDOW)) {
+      const row = await categories
+        .createQueryBuilder('c')
+        .select('COUNT(*)', 'n')
+        .addSelect('MIN(c.event_id)', 'first')
+        .where('c.event_id >= :lo AND c.event_id < :until', { lo: String(lo), until: String(lo + STRAY_WINDOW) })
+        .andWhere(`NOT EXISTS (SELECT 1 FROM ${this.table(ConsentEventEntity)} e WHERE e.id = c.event_id)`)
+        .getRawOne<{ n: number | string; first: number | string | null }>();
+      count += Number(row?.n ?? 0);
+      if (first === null && row?.first !== null && row?.first !== undefined) first = String(row.first);
+    }
+    return { count, firstEventId: first };
   }
 
   private table(entity: new () => object): string {

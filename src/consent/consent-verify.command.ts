@@ -57,7 +57,7 @@ export function verifyProgressReporter(stream: ConsentVerifyProgressStream, tota
 export interface ConsentVerifyCliOptions {
   /** Where progress goes (default standard output): a bar when it is a TTY, count lines otherwise. */
   progress?: ConsentVerifyProgressStream;
-  /** Event rows read per step (default 4,000): the walk's memory is bounded by it. */
+  /** Event rows read per step (default 10,000): the walk's memory is bounded by it. */
   rows?: number;
 }
 

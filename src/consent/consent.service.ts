@@ -388,7 +388,7 @@ export class ConsentService {
 
   /**
    * Recomputes the audit chains (all, or one subject's) and reports the first broken seq; for every subject,
-   * `options.onProgress` sees the running totals after each step of `options.rows` events (default 4,000).
+   * `options.onProgress` sees the running totals after each step of `options.rows` events (default 10,000).
    */
   async verify(subject?: ConsentSubject, options?: ConsentVerifyOptions): Promise<ConsentVerifyReport> {
     return this.guard(() => this.audit.verify(subject, options));

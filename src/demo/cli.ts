@@ -13,7 +13,7 @@ Commands:
   user:set-password <username>     set a new password (typed, or from standard input); revokes all the user's sessions
   user:disable <username>          disable the account and revoke all of its sessions
   consent:verify [--rows <n>]      verify every consent audit chain, with progress (a bar on a terminal, counts otherwise);
-                                   prints a checkpoint digest; exit 1 if one is broken. --rows: events read per step (4000)
+                                   prints a checkpoint digest; exit 1 if one is broken. --rows: events read per step (10000)
   --help                           show this help
 
 Configuration comes from the same environment variables as the demo, and from .env (see .env.example).
