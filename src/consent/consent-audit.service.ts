@@ -92,6 +92,9 @@ export interface ConsentVerifyOptions {
   rows?: number;
 }
 
+/** Rows of the heads or records table per statement of the verify passes over them. */
+const PASS_WINDOW = 5000;
+
 /** IDs per `IN` list of a verify query (every database takes a thousand parameters). */
 const ID_LIST = 1000;
 
@@ -269,10 +272,34 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       }
     }
     for (const pass of ['heads', 'records'] as const) {
-      let batch = await this.subjectsToVerify(pass);
-      while (batch.length > 0) {
-        yield await this.verifyBatch(batch);
-        batch = batch.length < VERIFY_BATCH ? [] : await this.subjectsToVerify(pass, batch[batch.length - 1]);
+      for await (const subjects of this.passWindows(pass)) {
+        for (let i = 0; i < subjects.length; i += VERIFY_BATCH) yield await this.verifyBatch(subjects.slice(i, i + VERIFY_BATCH));
+      }
+    }
+  }
+
+  /**
+   * The subjects of the `heads` or `records` pass (see {@link subjectsToVerify}), a window of
+   * {@link PASS_WINDOW} rows of that table at a time, per subject type: each statement reads a bounded range of
+   * the index (the anti-joins over a whole table outlast the statement limit at a few hundred thousand subjects).
+   */
+  private async *passWindows(pass: 'heads' | 'records'): AsyncGenerator<SubjectKey[]> {
+    const repo = this.ds.getRepository<ObjectLiteral>(pass === 'heads' ? ConsentHeadEntity : ConsentRecordEntity);
+    const nextType = async (after?: string): Promise<string | null> => {
+      const qb = repo.createQueryBuilder('s').select('MIN(s.subject_type)', 't');
+      if (after !== undefined) qb.where('s.subject_type > :after', { after });
+      return (await qb.getRawOne<{ t: string | null }>())?.t ?? null;
+    };
+    for (let type = await nextType(); type !== null; type = await nextType(type)) {
+      let after: string | undefined;
+      for (;;) {
+        // Where this window ends: the PASS_WINDOW-th row of the type after `after` (none: the rest of the type).
+        const end = repo.createQueryBuilder('s').select('s.subject_id', 'subjectId').where('s.subject_type = :type', { type });
+        if (after !== undefined) end.andWhere('s.subject_id > :after', { after });
+        const upTo = (await end.orderBy('s.subject_id', 'ASC').offset(PASS_WINDOW - 1).limit(1).getRawOne<{ subjectId: string }>())?.subjectId;
+        yield await this.subjectsToVerify(pass, after === undefined ? undefined : { subjectType: type, subjectId: after }, PASS_WINDOW, { type, upTo });
+        if (upTo === undefined) break;
+        after = upTo;
       }
     }
   }
@@ -444,7 +471,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
    * that claim events none of which is left (`heads`: a chain cut to nothing), then records of subjects with
    * neither (`records`: a record no event backs). Together they name each subject once.
    */
-  subjectsToVerify(pass: VerifyPass, after?: SubjectKey, limit = VERIFY_BATCH): Promise<SubjectKey[]> {
+  subjectsToVerify(pass: VerifyPass, after?: SubjectKey, limit = VERIFY_BATCH, window?: { type: string; upTo?: string }): Promise<SubjectKey[]> {
     const events = this.table(ConsentEventEntity);
     const heads = this.table(ConsentHeadEntity);
     const target = { events: ConsentEventEntity, heads: ConsentHeadEntity, records: ConsentRecordEntity }[pass];
@@ -453,7 +480,14 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       .createQueryBuilder('s')
       .select('s.subject_type', 'subjectType')
       .addSelect('s.subject_id', 'subjectId');
-    if (after) qb.where('(s.subject_type > :afterType OR (s.subject_type = :afterType AND s.subject_id > :afterId))', { afterType: after.subjectType, afterId: after.subjectId });
+    if (window) {
+      // One subject type, a bounded range of its index (see passWindows).
+      qb.where('s.subject_type = :windowType', { windowType: window.type });
+      if (after) qb.andWhere('s.subject_id > :afterId', { afterId: after.subjectId });
+      if (window.upTo !== undefined) qb.andWhere('s.subject_id <= :upTo', { upTo: window.upTo });
+    } else if (after) {
+      qb.where('(s.subject_type > :afterType OR (s.subject_type = :afterType AND s.subject_id > :afterId))', { afterType: after.subjectType, afterId: after.subjectId });
+    }
     const noEvents = `NOT EXISTS (SELECT 1 FROM ${events} x WHERE x.subject_type = s.subject_type AND x.subject_id = s.subject_id)`;
     if (pass === 'events') qb.groupBy('s.subject_type').addGroupBy('s.subject_id');
     if (pass === 'heads') qb.andWhere('s.seq > 0').andWhere(noEvents);
