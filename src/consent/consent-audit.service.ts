@@ -623,7 +623,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
   // ---- checkpoints and anchors ---------------------------------------------------------------------
 
   /** Each head with the action and format of the event at its seq (which says whose pseudonym binds the chain). */
-  private headsWithLastEvent(where: string, after?: SubjectKey, limit = VERIFY_BATCH) {
+  private headsWithLastEvent(where: string, after?: SubjectKey, limit = VERIFY_BATCH, type?: string) {
     const qb = this.ds
       .getRepository(ConsentHeadEntity)
       .createQueryBuilder('h')
@@ -635,7 +635,13 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       .addSelect('e.action', 'action')
       .addSelect('e.format', 'format')
       .where(where);
-    if (after) qb.andWhere('(h.subject_type > :afterType OR (h.subject_type = :afterType AND h.subject_id > :afterId))', { afterType: after.subjectType, afterId: after.subjectId });
+    if (type !== undefined) {
+      // One subject type: the keyset is a plain range of the heads' index.
+      qb.andWhere('h.subject_type = :type', { type });
+      if (after) qb.andWhere('h.subject_id > :afterId', { afterId: after.subjectId });
+    } else if (after) {
+      qb.andWhere('(h.subject_type > :afterType OR (h.subject_type = :afterType AND h.subject_id > :afterId))', { afterType: after.subjectType, afterId: after.subjectId });
+    }
     return qb
       .orderBy('h.subject_type', 'ASC')
       .addOrderBy('h.subject_id', 'ASC')
@@ -656,19 +662,28 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     const now = new Date(this.clock.now());
     const digest = createHash('sha256');
     let subjects = 0;
-    let after: SubjectKey | undefined;
-    for (;;) {
-      const heads = await this.headsWithLastEvent('h.seq > 0', after);
-      if (heads.length === 0) break;
-      const rows = heads.map((h) => {
-        digest.update(`${h.seq}:${h.hash}\n`);
-        const cp = { subjectType: h.subjectType, subjectId: h.subjectId, kind: 'head' as const, seq: Number(h.seq), hash: h.hash, events: 0, createdAt: now, format: CONSENT_FORMAT };
-        return this.signed(cp, this.pseudonymOfHead(h));
-      });
-      await this.ds.getRepository(ConsentCheckpointEntity).insert(rows);
-      subjects += heads.length;
-      after = heads[heads.length - 1];
-      if (heads.length < VERIFY_BATCH) break;
+    const heads = this.ds.getRepository(ConsentHeadEntity);
+    const nextType = async (after?: string): Promise<string | null> => {
+      const qb = heads.createQueryBuilder('h').select('MIN(h.subject_type)', 't');
+      if (after !== undefined) qb.where('h.subject_type > :after', { after });
+      return (await qb.getRawOne<{ t: string | null }>())?.t ?? null;
+    };
+    // Per subject type, so that each batch is a range of the heads' index (the same order as before: type, then ID).
+    for (let type = await nextType(); type !== null; type = await nextType(type)) {
+      let after: SubjectKey | undefined;
+      for (;;) {
+        const batch = await this.headsWithLastEvent('h.seq > 0', after, VERIFY_BATCH, type);
+        if (batch.length === 0) break;
+        const rows = batch.map((h) => {
+          digest.update(`${h.seq}:${h.hash}\n`);
+          const cp = { subjectType: h.subjectType, subjectId: h.subjectId, kind: 'head' as const, seq: Number(h.seq), hash: h.hash, events: 0, createdAt: now, format: CONSENT_FORMAT };
+          return this.signed(cp, this.pseudonymOfHead(h));
+        });
+        await this.ds.getRepository(ConsentCheckpointEntity).insert(rows);
+        subjects += batch.length;
+        after = batch[batch.length - 1];
+        if (batch.length < VERIFY_BATCH) break;
+      }
     }
     return { subjects, digest: digest.digest('hex'), at: now.toISOString() };
   }
