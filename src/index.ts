@@ -26,14 +26,14 @@ export type {
 } from './consent/consent.options.js';
 export { ConsentService, type ConsentHistoryEntry } from './consent/consent.service.js';
 export { ConsentPolicy, type ConsentConfigView } from './consent/consent-policy.service.js';
-export type { ConsentVerifyReport, ConsentCheckpointReport } from './consent/consent-audit.service.js';
+export type { ConsentVerifyReport, ConsentVerifyProgress, ConsentVerifyOptions, ConsentCheckpointReport } from './consent/consent-audit.service.js';
 export type { ConsentAction, ConsentDecisions, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent/consent-subject.js';
 export { ConsentSessionSync } from './consent/consent-session-sync.js';
 export { ConsentGuard } from './consent/consent.guard.js';
 export { RequiresConsent } from './consent/requires-consent.decorator.js';
 export { Consent } from './consent/consent.decorator.js';
 export { ConsentLoginListener } from './consent/consent-login.listener.js';
-export { runConsentVerify } from './consent/consent-verify.command.js';
+export { runConsentVerify, type ConsentVerifyCliOptions, type ConsentVerifyProgressStream } from './consent/consent-verify.command.js';
 export { ConsentRequiredException, ConsentUnavailableException, InvalidConsentException, StalePolicyVersionException } from './consent/consent.exceptions.js';
 export type { SessionLimitPolicy } from './auth/auth.options.js';
 export { AuthenticatedGuard } from './auth/authenticated.guard.js';

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { get, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -194,6 +196,32 @@ describe.each([
     const source = byId.get(row[0])!;
     expect(JSON.parse(row[header.indexOf('decisions_after')])).toEqual(source.decisionsAfter);
     expect(row[header.indexOf('created_at')]).toBe(source.createdAt.toISOString());
+  });
+
+  it.each(['csv', 'ndjson'])('reports the rows a %s export wrote in the X-Export-Rows trailer', async (format) => {
+    const server = app.getHttpServer() as Server;
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const [name, value] = as(ADMIN);
+    const answer = (path: string) =>
+      new Promise<{ body: string; headers: IncomingHttpHeaders; trailers: NodeJS.Dict<string> }>((resolve, reject) => {
+        get({ host: '127.0.0.1', port, path, headers: { [name]: value } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ body, headers: res.headers, trailers: res.trailers }));
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+    const every = await answer(`/admin/consent/events/export?format=${format}`);
+    expect(every.headers.trailer).toBe('X-Export-Rows');
+    expect(every.trailers['x-export-rows']).toBe(String(all.length));
+    // CSV cells may hold line breaks: count parsed rows (less the header), NDJSON lines.
+    expect(format === 'csv' ? parseCsv(every.body).length - 1 : every.body.split('\n').length - 1).toBe(all.length);
+    const some = await answer(`/admin/consent/events/export?format=${format}&category=preferences`);
+    expect(some.trailers['x-export-rows']).toBe(String(all.filter((e) => involves(e, 'preferences')).length));
+    const none = await answer(`/admin/consent/events/export?format=${format}&from=2030-01-01T00:00:00.000Z`);
+    expect(none.trailers['x-export-rows']).toBe('0');
   });
 
   it('exports NDJSON, one parsable event per line, filtered like the list', async () => {

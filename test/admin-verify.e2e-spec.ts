@@ -87,7 +87,7 @@ describe('admin consent verification (PostgreSQL)', () => {
     const progress = lines.filter((l): l is { checked: number; subjects: number } => 'subjects' in l && !('done' in l));
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect(progress[0].subjects).toBe(100);
-    expect(progress[progress.length - 1]).toEqual({ checked: total, subjects: SUBJECTS });
+    expect(progress[progress.length - 1]).toEqual({ checked: total, subjects: SUBJECTS, total: SUBJECTS });
     expect(lines[lines.length - 1]).toEqual({ done: true, ok: true, subjects: SUBJECTS, checked: total, broken: 0 });
     expect(await app.get(ConsentService).verify()).toMatchObject({ ok: true, checked: total });
   });

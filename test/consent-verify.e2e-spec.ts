@@ -61,11 +61,30 @@ describe.each([
   }
 
   /** Runs `attack`, expects verify to report the subject broken, then undoes it and expects the chain whole again. */
+  /** The subject's verdict in the every-subject walk (keyset over the events, rows read by subject range). */
+  async function walkVerdict(s: ConsentSubject) {
+    const verdicts: Array<{ failure?: { seq: number; reason: string } } | undefined> = [];
+    // The default step, and steps of 2 rows: subjects cut at a step's end, and subjects longer than a step.
+    for (const rows of [undefined, 2]) {
+      let found: { failure?: { seq: number; reason: string } } | undefined;
+      for await (const batch of app.get(ConsentAuditService).verifyAll(rows)) found ??= batch.find((v) => v.subject.subjectType === s.type && v.subject.subjectId === s.id);
+      verdicts.push(found);
+    }
+    expect(verdicts[1]).toEqual(verdicts[0]);
+    return verdicts[0];
+  }
+
+  /** Runs `attack`, expects verify to report the subject broken (alone and in the every-subject walk), then undoes it and expects the chain whole again. */
   async function caught(s: ConsentSubject, attack: () => Promise<unknown>, undo: () => Promise<unknown>, reason: RegExp): Promise<void> {
     await attack();
-    expect(await consent.verify(s)).toMatchObject({ ok: false, reason: expect.stringMatching(reason) });
+    const report = await consent.verify(s);
+    expect(report).toMatchObject({ ok: false, reason: expect.stringMatching(reason) });
+    expect((await walkVerdict(s))?.failure).toEqual({ seq: report.brokenAt, reason: report.reason });
     await undo();
     expect(await consent.verify(s)).toMatchObject({ ok: true });
+    const whole = await walkVerdict(s);
+    expect(whole).toBeDefined();
+    expect(whole?.failure).toBeUndefined();
   }
 
   it('reports no break for decisions committed while it reads (one snapshot per batch)', async () => {

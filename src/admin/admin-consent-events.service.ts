@@ -10,7 +10,7 @@ import { filterScope } from './consent-event-filters.parse.js';
 import { toConsentEventView, type ConsentEventView } from './consent-event.view.js';
 
 /** Rows fetched per keyset step of an export: bounds memory whatever the number of events. */
-export const EXPORT_BATCH_SIZE = 500;
+export const EXPORT_BATCH_SIZE = 1000;
 
 /**
  * Reads consent events for administrators: filtered, keyset-paginated pages (never OFFSET: a deep page
@@ -44,8 +44,9 @@ export class AdminConsentEventsService {
   }
 
   /**
-   * The matching events in keyset batches, for exports. The set is fixed when the first batch is read:
-   * events inserted after that point with a later key are left out, so an export under write load ends.
+   * The matching events in keyset batches, for exports: raw rows turned straight into views (no entity
+   * hydration). The set is fixed when the first batch is read: events inserted after that point with a later
+   * key are left out, so an export under write load ends.
    */
   async *batches(filters: ConsentEventFilters, order: SortOrder, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<ConsentEventView[]> {
     let upTo: KeysetPosition | undefined;
@@ -56,7 +57,7 @@ export class AdminConsentEventsService {
     }
     let after: KeysetPosition | undefined;
     for (;;) {
-      const rows = await withDatabase(this.logger, 'Exporting consent events', () => this.fetch(filters, order, after, batchSize, upTo));
+      const rows = await withDatabase(this.logger, 'Exporting consent events', () => this.fetchRaw(filters, order, after, batchSize, upTo));
       if (rows.length === 0) return;
       const last = rows[rows.length - 1];
       after = { createdAt: last.createdAt, id: String(last.id) };
@@ -66,6 +67,23 @@ export class AdminConsentEventsService {
   }
 
   private fetch(filters: ConsentEventFilters, order: SortOrder, after: KeysetPosition | undefined, limit: number, upTo?: KeysetPosition): Promise<ConsentEventEntity[]> {
+    return this.select(filters, order, after, limit, upTo).getMany();
+  }
+
+  /** {@link fetch} as raw rows, each column converted by the driver as hydration would, into plain objects. */
+  private async fetchRaw(filters: ConsentEventFilters, order: SortOrder, after: KeysetPosition | undefined, limit: number, upTo?: KeysetPosition): Promise<ConsentEventEntity[]> {
+    const columns = this.dataSource.getMetadata(ConsentEventEntity).columns;
+    const qb = this.select(filters, order, after, limit, upTo).select([]);
+    for (const c of columns) qb.addSelect(`e.${c.databaseName}`, c.propertyName);
+    const driver = this.dataSource.driver;
+    return (await qb.getRawMany<Record<string, unknown>>()).map((raw) => {
+      const e: Record<string, unknown> = {};
+      for (const c of columns) e[c.propertyName] = driver.prepareHydratedValue(raw[c.propertyName], c);
+      return e as unknown as ConsentEventEntity;
+    });
+  }
+
+  private select(filters: ConsentEventFilters, order: SortOrder, after: KeysetPosition | undefined, limit: number, upTo?: KeysetPosition): SelectQueryBuilder<ConsentEventEntity> {
     const qb = this.dataSource.getRepository(ConsentEventEntity).createQueryBuilder('e');
     // With a category, walk the side table's (category, created_at, event_id) index in key order and join
     // each event by primary key; otherwise the events' own (…, created_at, id) indexes serve the order.
@@ -87,7 +105,7 @@ export class AdminConsentEventsService {
       qb.andWhere(`${createdAt} ${back}= :upToT AND (${createdAt} ${back} :upToT OR ${id} ${back}= :upToId)`, { upToT: upTo.createdAt, upToId: upTo.id });
     }
     const sql = order === 'desc' ? 'DESC' : 'ASC';
-    return qb.orderBy(createdAt, sql).addOrderBy(id, sql).limit(limit).getMany();
+    return qb.orderBy(createdAt, sql).addOrderBy(id, sql).limit(limit);
   }
 
   private applyFilters(qb: SelectQueryBuilder<ConsentEventEntity>, f: ConsentEventFilters, createdAt: string): void {

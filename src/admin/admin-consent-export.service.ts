@@ -10,11 +10,17 @@ export interface ConsentEventExport {
   contentType: string;
   filename: string;
   stream: Readable;
+  /** Events written to the stream so far (all of them once it has ended): the `X-Export-Rows` trailer. */
+  rows(): number;
 }
 
+/** The HTTP trailer that reports the number of events an export wrote (declared in a `Trailer` header). */
+export const EXPORT_ROWS_TRAILER = 'X-Export-Rows';
+
 /**
- * Streams consent events as CSV or NDJSON in constant memory: one keyset batch at a time, pulled by the
- * response's backpressure (a slow client slows the queries down; a client that leaves stops them).
+ * Streams consent events as CSV or NDJSON in constant memory: one keyset batch of raw rows at a time, pulled
+ * by the response's backpressure (a slow client slows the queries down; a client that leaves stops them), and
+ * counts the rows it writes.
  */
 @Injectable()
 export class AdminConsentExportService {
@@ -25,12 +31,17 @@ export class AdminConsentExportService {
     const batches = this.events.batches(query, query.order);
     const first = await batches.next();
     const encode = query.format === 'csv' ? csvLine : (e: ConsentEventView) => `${JSON.stringify(e)}\n`;
+    let rows = 0;
+    const text = (batch: ConsentEventView[]) => {
+      rows += batch.length;
+      return batch.map(encode).join('');
+    };
     async function* chunks(): AsyncGenerator<string> {
       try {
         if (query.format === 'csv') yield csvHeader();
         if (first.done) return;
-        yield first.value.map(encode).join('');
-        for await (const batch of batches) yield batch.map(encode).join('');
+        yield text(first.value);
+        for await (const batch of batches) yield text(batch);
       } finally {
         // Ends the keyset walk when the client disconnects mid-export.
         await batches.return(undefined);
@@ -41,6 +52,7 @@ export class AdminConsentExportService {
       contentType: query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       filename: `consent-events-${stamp}.${query.format}`,
       stream: Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 }),
+      rows: () => rows,
     };
   }
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { DataSource, ObjectLiteral } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
-import { ConsentAuditService, VERIFY_BATCH, VERIFY_PASSES, type SubjectKey } from '../consent/consent-audit.service.js';
+import { ConsentAuditService } from '../consent/consent-audit.service.js';
+import type { ChainVerdict } from '../consent/consent-chain-check.js';
 import { ConsentEventEntity } from '../consent/consent-event.entity.js';
 import { ConsentHeadEntity } from '../consent/consent-head.entity.js';
 import { ConsentRecordEntity } from '../consent/consent-record.entity.js';
@@ -21,18 +22,26 @@ export interface ConsentSubjectVerifyView {
 
 /** One line of the all-subjects NDJSON stream (see the README, "Administration"). */
 export type ConsentVerifyLine =
-  | { checked: number; subjects: number }
+  | { checked: number; subjects: number; total?: number }
   | { chain: { subjectType: string; subjectId: string; ok: false; brokenAt?: number; reason?: string } }
   | { categories: { ok: false; strayRows: number; firstEventId: string | null } }
   | { done: true; ok: boolean; subjects: number; checked: number; broken: number };
 
-/** A progress line every this many subjects. */
+/** An every-subject walk opened by {@link AdminConsentVerifyService.firstBatch}: its first batch is already read. */
+export interface ConsentVerifyWalk {
+  /** Chains to expect (heads past seq 0): progress lines carry it as `total`. */
+  total: number;
+  batches: AsyncGenerator<ChainVerdict[]>;
+  first: IteratorResult<ChainVerdict[]>;
+}
+
+/** A progress line every this many subjects (and after the last). */
 const PROGRESS_EVERY = 100;
 
 /**
  * Verifies consent audit chains for administrators: one subject through {@link ConsentService.verify}, or
- * every subject in batches of {@link VERIFY_BATCH} (keyset over subjects, a handful of queries per batch) so
- * the answer can stream a running count.
+ * every subject through {@link ConsentAuditService.verifyAll} (a keyset walk over the events, a few queries per
+ * few thousand events) so the answer can stream a running count.
  */
 @Injectable()
 export class AdminConsentVerifyService {
@@ -59,25 +68,29 @@ export class AdminConsentVerifyService {
   }
 
   /**
-   * The first batch of subjects, read before any byte is sent so that a database failure is still a 503.
-   * Pass it to {@link lines}.
+   * Opens the walk over every subject and reads its first batch before any byte is sent, so that a database
+   * failure is still a 503. Pass it to {@link lines}.
    */
-  firstBatch(): Promise<SubjectKey[]> {
-    return withDatabase(this.logger, 'Listing consent subjects', () => this.audit.subjectsToVerify(VERIFY_PASSES[0]));
+  firstBatch(): Promise<ConsentVerifyWalk> {
+    return withDatabase(this.logger, 'Listing consent subjects', async () => {
+      const total = await this.audit.countChains();
+      const batches = this.audit.verifyAll();
+      return { total, batches, first: await batches.next() };
+    });
   }
 
   /**
-   * Every chain: subjects that have events (keyset by subject), then heads that claim events none of which
-   * is left (a chain cut to nothing), then records no chain backs; then the category side-table rows that
-   * belong to no event. Yields progress, each broken chain, stray side-table rows, and a final summary.
+   * Every chain (see {@link ConsentAuditService.verifyAll}), then the category side-table rows that belong to
+   * no event. Yields progress (`total` is the number of chains counted at the start), each broken chain, stray
+   * side-table rows, and a final summary.
    */
-  async *lines(first: SubjectKey[], stopped: () => boolean): AsyncGenerator<ConsentVerifyLine> {
+  async *lines(walk: ConsentVerifyWalk, stopped: () => boolean): AsyncGenerator<ConsentVerifyLine> {
     const total = { subjects: 0, checked: 0, broken: 0 };
-    for (const pass of VERIFY_PASSES) {
-      let batch = pass === VERIFY_PASSES[0] ? first : await this.audit.subjectsToVerify(pass);
-      while (batch.length > 0) {
+    const progress = () => ({ checked: total.checked, subjects: total.subjects, total: Math.max(walk.total, total.subjects) });
+    try {
+      for (let step = walk.first; !step.done; step = await walk.batches.next()) {
         if (stopped()) return;
-        for (const verdict of await this.audit.verifyBatch(batch)) {
+        for (const verdict of step.value) {
           total.subjects++;
           total.checked += verdict.checked;
           if (verdict.failure) {
@@ -85,15 +98,17 @@ export class AdminConsentVerifyService {
             const s = verdict.subject;
             yield { chain: { subjectType: s.subjectType, subjectId: s.subjectId, ok: false, brokenAt: verdict.failure.seq, reason: verdict.failure.reason } };
           }
-          if (total.subjects % PROGRESS_EVERY === 0) yield { checked: total.checked, subjects: total.subjects };
+          if (total.subjects % PROGRESS_EVERY === 0) yield progress();
         }
-        batch = batch.length < VERIFY_BATCH ? [] : await this.audit.subjectsToVerify(pass, batch[batch.length - 1]);
       }
+    } finally {
+      // Ends the walk when the client leaves mid-stream.
+      await walk.batches.return(undefined);
     }
     if (stopped()) return;
     const strays = await this.audit.strayCategoryRows();
     if (strays.count > 0) yield { categories: { ok: false, strayRows: strays.count, firstEventId: strays.firstEventId } };
-    yield { checked: total.checked, subjects: total.subjects };
+    yield progress();
     yield { done: true, ok: total.broken === 0 && strays.count === 0, ...total };
   }
 }

@@ -9,7 +9,7 @@ import { Clock } from '../common/clock.js';
 import { AdminAuditService } from './admin-audit.service.js';
 import { AdminBadRequestException } from './admin-bad-request.exception.js';
 import { AdminConsentEventsService } from './admin-consent-events.service.js';
-import { AdminConsentExportService } from './admin-consent-export.service.js';
+import { AdminConsentExportService, EXPORT_ROWS_TRAILER } from './admin-consent-export.service.js';
 import { AdminConsentStatsService, type ConsentStatsView } from './admin-consent-stats.service.js';
 import { AdminConsentSubjectService, type ConsentSubjectView } from './admin-consent-subject.service.js';
 import { AdminConsentVerifyService, type ConsentSubjectVerifyView } from './admin-consent-verify.service.js';
@@ -100,8 +100,12 @@ export class AdminConsentController {
     res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    // The row count is known at the end only: an HTTP trailer (chunked response) after the last row.
+    res.setHeader('Trailer', EXPORT_ROWS_TRAILER);
     try {
-      await pipeline(file.stream, res);
+      await pipeline(file.stream, res, { end: false });
+      res.addTrailers({ [EXPORT_ROWS_TRAILER]: String(file.rows()) });
+      res.end();
     } catch (err) {
       // Headers are gone: the client sees a truncated download; a client that left is not an error.
       if (!req.destroyed && !res.destroyed) res.destroy();

@@ -65,8 +65,41 @@ export type { SubjectKey } from './consent-chain-check.js';
 export const VERIFY_PASSES = ['events', 'heads', 'records'] as const;
 export type VerifyPass = (typeof VERIFY_PASSES)[number];
 
-/** Subjects per verify batch: five queries load all their rows, whatever the number of events. */
+/** Subjects per batch of the heads and records passes and of checkpointing: five queries load all their rows. */
 export const VERIFY_BATCH = 500;
+
+/** Event rows per step of the every-subject verify (see {@link ConsentAuditService.verifyAll}): bounds its memory. */
+export const VERIFY_ROWS = 10_000;
+
+/** One step of the every-subject walk: the chains read whole, and the subject ID the next step starts after (none at the end). */
+interface EventStep {
+  chains: ChainRows[];
+  last?: string;
+}
+
+/** Running totals of an every-subject verify. */
+export interface ConsentVerifyProgress {
+  subjects: number;
+  checked: number;
+  broken: number;
+}
+
+/** Options of an every-subject verify. */
+export interface ConsentVerifyOptions {
+  /** Called with the running totals after each step. */
+  onProgress?: (progress: ConsentVerifyProgress) => void;
+  /** Event rows read per step (default {@link VERIFY_ROWS}): memory is bounded by it. */
+  rows?: number;
+}
+
+/** Rows of the heads or records table per statement of the verify passes over them. */
+const PASS_WINDOW = 5000;
+
+/** IDs per `IN` list of a verify query (every database takes a thousand parameters). */
+const ID_LIST = 1000;
+
+/** Event IDs per query of {@link ConsentAuditService.strayCategoryRows}. */
+const STRAY_WINDOW = 100_000n;
 
 /** The row that records that the chains existing at the upgrade to format 2 were anchored (no subject). */
 const ANCHORED_MARKER = { subjectType: '*', subjectId: '*', kind: 'anchored' as const };
@@ -185,10 +218,10 @@ export class ConsentAuditService implements OnApplicationBootstrap {
    * another subject (format-2 hashes and checkpoint MACs bind its keyed pseudonym; a format-1 chain its anchor),
    * a truncated tail (the head row, the latest signed head checkpoint or an anchor ahead of the last event),
    * category side-table rows that disagree with their event, and a current record that disagrees with the last
-   * event. Every subject is walked in batches of {@link VERIFY_BATCH} loaded by five queries each; the
-   * every-subject verify also counts side-table rows that belong to no event.
+   * event. Every subject is walked by {@link verifyAll} (bounded memory); the every-subject verify also counts
+   * side-table rows that belong to no event. `options.onProgress` sees the running totals after each step.
    */
-  async verify(subject?: ConsentSubject): Promise<ConsentVerifyReport> {
+  async verify(subject?: ConsentSubject, options: ConsentVerifyOptions = {}): Promise<ConsentVerifyReport> {
     const report: ConsentVerifyReport = { ok: true, subjects: 0, checked: 0, broken: 0 };
     const add = (verdicts: ChainVerdict[]) => {
       for (const v of verdicts) {
@@ -203,12 +236,9 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       add(await this.verifyBatch([{ subjectType: subject.type, subjectId: subject.id }]));
       return report;
     }
-    for (const pass of VERIFY_PASSES) {
-      let batch = await this.subjectsToVerify(pass);
-      while (batch.length > 0) {
-        add(await this.verifyBatch(batch));
-        batch = batch.length < VERIFY_BATCH ? [] : await this.subjectsToVerify(pass, batch[batch.length - 1]);
-      }
+    for await (const verdicts of this.verifyAll(options.rows)) {
+      add(verdicts);
+      options.onProgress?.({ subjects: report.subjects, checked: report.checked, broken: report.broken });
     }
     const strays = await this.strayCategoryRows();
     report.strayCategoryRows = strays.count;
@@ -216,6 +246,218 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       Object.assign(report, { ok: false, reason: `${strays.count} row(s) of the category side table belong to no event (first event_id ${strays.firstEventId})` });
     }
     return report;
+  }
+
+  /**
+   * The verdicts of every chain, a batch at a time, in bounded memory: first the subjects with events, read as
+   * one keyset walk over the events in (subject_type, subject_id, seq) order, `rows` raw rows per
+   * step ({@link VERIFY_ROWS}), with the heads, checkpoints, records and category rows of the step's subjects read by range (five
+   * queries per step in one snapshot, no query per subject); then heads that claim events none of which is
+   * left, and records no chain backs (both normally empty). Stray category rows are {@link strayCategoryRows}.
+   */
+  async *verifyAll(rows = VERIFY_ROWS): AsyncGenerator<ChainVerdict[]> {
+    for (let type = await this.nextSubjectType(); type !== null; type = await this.nextSubjectType(type)) {
+      // The next step's rows are read while this step's chains are checked (the database works meanwhile).
+      let pending: Promise<EventStep> | undefined = this.readEventStep(type, undefined, rows);
+      try {
+        while (pending) {
+          const step: EventStep = await pending;
+          pending = step.last === undefined ? undefined : this.readEventStep(type, step.last, rows);
+          const verdicts = step.chains.map((c) => this.check.verify(c));
+          if (verdicts.length > 0) yield verdicts;
+        }
+      } finally {
+        // A consumer that stops early: let the read in flight end (its transaction with it), whatever its outcome.
+        await pending?.catch(() => undefined);
+      }
+    }
+    for (const pass of ['heads', 'records'] as const) {
+      for await (const subjects of this.passWindows(pass)) {
+        for (let i = 0; i < subjects.length; i += VERIFY_BATCH) yield await this.verifyBatch(subjects.slice(i, i + VERIFY_BATCH));
+      }
+    }
+  }
+
+  /**
+   * The subjects of the `heads` or `records` pass (see {@link subjectsToVerify}), a window of
+   * {@link PASS_WINDOW} rows of that table at a time, per subject type: each statement reads a bounded range of
+   * the index (the anti-joins over a whole table outlast the statement limit at a few hundred thousand subjects).
+   */
+  private async *passWindows(pass: 'heads' | 'records'): AsyncGenerator<SubjectKey[]> {
+    const repo = this.ds.getRepository<ObjectLiteral>(pass === 'heads' ? ConsentHeadEntity : ConsentRecordEntity);
+    const nextType = async (after?: string): Promise<string | null> => {
+      const qb = repo.createQueryBuilder('s').select('MIN(s.subject_type)', 't');
+      if (after !== undefined) qb.where('s.subject_type > :after', { after });
+      return (await qb.getRawOne<{ t: string | null }>())?.t ?? null;
+    };
+    for (let type = await nextType(); type !== null; type = await nextType(type)) {
+      let after: string | undefined;
+      for (;;) {
+        // Where this window ends: the PASS_WINDOW-th row of the type after `after` (none: the rest of the type).
+        const end = repo.createQueryBuilder('s').select('s.subject_id', 'subjectId').where('s.subject_type = :type', { type });
+        if (after !== undefined) end.andWhere('s.subject_id > :after', { after });
+        const upTo = (await end.orderBy('s.subject_id', 'ASC').offset(PASS_WINDOW - 1).limit(1).getRawOne<{ subjectId: string }>())?.subjectId;
+        yield await this.subjectsToVerify(pass, after === undefined ? undefined : { subjectType: type, subjectId: after }, PASS_WINDOW, { type, upTo });
+        if (upTo === undefined) break;
+        after = upTo;
+      }
+    }
+  }
+
+  /** The number of chains (heads past seq 0): what {@link verifyAll} walks, but for records no chain backs. */
+  async countChains(): Promise<number> {
+    const row = await this.ds.getRepository(ConsentHeadEntity).createQueryBuilder('h').select('COUNT(*)', 'n').where('h.seq > 0').getRawOne<{ n: number | string }>();
+    return Number(row?.n ?? 0);
+  }
+
+  /** The smallest subject type of an event after `after` (a loose index scan: one probe per type). */
+  private async nextSubjectType(after?: string): Promise<string | null> {
+    const qb = this.ds.getRepository(ConsentEventEntity).createQueryBuilder('e').select('MIN(e.subject_type)', 't');
+    if (after !== undefined) qb.where('e.subject_type > :after', { after });
+    const row = await qb.getRawOne<{ t: string | null }>();
+    return row?.t ?? null;
+  }
+
+  /**
+   * One step of the events walk over subjects of `type` after `after`: the rows of the subjects whose events
+   * all came in this step, and where the next step starts (undefined at the end). A subject cut by the
+   * row limit is left to the next step, which reads it again whole, so each chain is read in one snapshot.
+   */
+  private readEventStep(type: string, after: string | undefined, limit: number): Promise<EventStep> {
+    const step = async (em: EntityManager): Promise<EventStep> => {
+      const events = this.rawRows(em, ConsentEventEntity, 'e').where('e.subject_type = :type', { type });
+      if (after !== undefined) events.andWhere('e.subject_id > :after', { after });
+      const rows = this.hydrated(ConsentEventEntity, await events.orderBy('e.subject_id', 'ASC').addOrderBy('e.seq', 'ASC').limit(limit).getRawMany());
+      if (rows.length === 0) return { chains: [] };
+      const full = rows.length === limit;
+      let complete = rows;
+      if (full) {
+        const cut = rows[rows.length - 1].subjectId;
+        complete = rows.slice(0, rows.findIndex((e) => e.subjectId === cut));
+        // One subject with more events than a step: read it on its own.
+        if (complete.length === 0) return { chains: await this.readChains(em, [{ subjectType: type, subjectId: cut }]), last: cut };
+      }
+      const chains = await this.readChainRange(em, type, complete);
+      return { chains, last: full ? chains[chains.length - 1].subject.subjectId : undefined };
+    };
+    if (this.sqlite) return this.mutex.run('*', () => step(this.ds.manager));
+    return this.ds.transaction('REPEATABLE READ', step);
+  }
+
+  /**
+   * PostgreSQL: the category rows of these events, every column of each, as one JSON array per event (one
+   * array parameter; a quarter of the rows to send and parse). `created_at` comes back as JSON text, read as
+   * node-postgres reads the column itself.
+   */
+  private async pgCategoryRows(em: EntityManager, eventIds: string[]): Promise<ConsentEventCategoryEntity[]> {
+    type Tuple = [string, string, string, boolean | null, boolean | null];
+    const rows = (await em.query(
+      `SELECT c.event_id AS "eventId", json_agg(json_build_array(c.category, c.action, c.created_at, c.granted_before, c.granted_after)) AS "rows" ` +
+        `FROM ${this.table(ConsentEventCategoryEntity)} c WHERE c.event_id = ANY($1) GROUP BY c.event_id`,
+      [eventIds],
+    )) as Array<{ eventId: string; rows: Tuple[] }>;
+    const out: ConsentEventCategoryEntity[] = [];
+    for (const r of rows) {
+      for (const [category, action, createdAt, grantedBefore, grantedAfter] of r.rows) {
+        out.push({ eventId: String(r.eventId), category, action, createdAt: new Date(createdAt), grantedBefore, grantedAfter });
+      }
+    }
+    return out;
+  }
+
+  /** A query of every column of `entity` as raw values named by property (no entity hydration: see {@link hydrated}). */
+  private rawRows<T extends ObjectLiteral>(em: EntityManager, entity: new () => T, alias: string): SelectQueryBuilder<T> {
+    const qb = em.getRepository(entity).createQueryBuilder(alias).select([]);
+    for (const c of this.ds.getMetadata(entity).columns) qb.addSelect(`${alias}.${c.databaseName}`, c.propertyName);
+    return qb;
+  }
+
+  /** Raw rows of {@link rawRows} as plain objects with the values an entity would hold (the driver's conversions). */
+  private hydrated<T extends ObjectLiteral>(entity: new () => T, rows: ObjectLiteral[]): T[] {
+    const columns = this.ds.getMetadata(entity).columns;
+    const driver = this.ds.driver;
+    return rows.map((raw) => {
+      const out: ObjectLiteral = {};
+      for (const c of columns) out[c.propertyName] = driver.prepareHydratedValue(raw[c.propertyName], c);
+      return out as T;
+    });
+  }
+
+  /**
+   * The rows verify() reads for the subjects of `events` (one type, in subject order, each with all of its
+   * events), by subject range: heads (with the id of each one's latest signed head checkpoint), folds, anchors
+   * and those checkpoints, records, and the events' category rows. Rows of subjects in the range without events
+   * are skipped here (the heads and records passes of {@link verifyAll} see them).
+   */
+  private async readChainRange(em: EntityManager, type: string, events: ConsentEventEntity[]): Promise<ChainRows[]> {
+    const chains = new Map<string, ChainRows>();
+    for (const e of events) {
+      let chain = chains.get(e.subjectId);
+      if (!chain) {
+        chain = { subject: { subjectType: type, subjectId: e.subjectId }, events: [], head: null, fold: null, signedHead: null, anchors: [], record: null, categories: new Map() };
+        chains.set(e.subjectId, chain);
+      }
+      chain.events.push(e);
+    }
+    const range = { type, lo: events[0].subjectId, hi: events[events.length - 1].subjectId };
+    const inRange = (alias: string) => `${alias}.subject_type = :type AND ${alias}.subject_id >= :lo AND ${alias}.subject_id <= :hi`;
+
+    // By event ID (primary-key probes): a join on the subject range lets PostgreSQL scan the whole side table.
+    const byId = new Map(events.map((e) => [String(e.id), e]));
+    const ids = [...byId.keys()];
+    const categoryRows: ConsentEventCategoryEntity[] = [];
+    if (this.ds.options.type === 'postgres') {
+      categoryRows.push(...(await this.pgCategoryRows(em, ids)));
+    } else {
+      for (let i = 0; i < ids.length; i += ID_LIST) {
+        const eventIds = ids.slice(i, i + ID_LIST);
+        categoryRows.push(...this.hydrated(ConsentEventCategoryEntity, await this.rawRows(em, ConsentEventCategoryEntity, 'c').where('c.event_id IN (:...eventIds)', { eventIds }).getRawMany()));
+      }
+    }
+    for (const c of categoryRows) {
+      const e = byId.get(String(c.eventId));
+      if (!e) continue;
+      const of = chains.get(e.subjectId)!.categories;
+      const list = of.get(String(e.id));
+      if (list) list.push(c);
+      else of.set(String(e.id), [c]);
+    }
+
+    const heads = await em
+      .getRepository(ConsentHeadEntity)
+      .createQueryBuilder('h')
+      .select('h.subject_id', 'subjectId')
+      .addSelect('h.seq', 'seq')
+      .addSelect('h.hash', 'hash')
+      .addSelect(
+        `(SELECT c.id FROM ${this.table(ConsentCheckpointEntity)} c WHERE c.subject_type = h.subject_type AND c.subject_id = h.subject_id AND c.kind = 'head' ORDER BY c.seq DESC LIMIT 1)`,
+        'checkpointId',
+      )
+      .where(inRange('h'), range)
+      .getRawMany<{ subjectId: string; seq: number | string; hash: string | null; checkpointId: number | string | null }>();
+    const signedHeadIds: string[] = [];
+    for (const h of heads) {
+      const chain = chains.get(h.subjectId);
+      if (!chain) continue;
+      chain.head = { seq: Number(h.seq), hash: h.hash ?? null };
+      if (h.checkpointId !== null && h.checkpointId !== undefined) signedHeadIds.push(String(h.checkpointId));
+    }
+
+    const cq = this.rawRows(em, ConsentCheckpointEntity, 'c').where(`(${inRange('c')} AND c.kind IN ('fold', 'anchor'))`, range);
+    if (signedHeadIds.length > 0) cq.orWhere('c.id IN (:...signedHeadIds)', { signedHeadIds });
+    for (const c of this.hydrated(ConsentCheckpointEntity, await cq.getRawMany())) {
+      const chain = c.subjectType === type ? chains.get(c.subjectId) : undefined;
+      if (!chain) continue;
+      if (c.kind === 'anchor') chain.anchors.push(c);
+      else if (c.kind === 'head') chain.signedHead = c;
+      else if (!chain.fold || c.seq > chain.fold.seq || (c.seq === chain.fold.seq && Number(c.id) > Number(chain.fold.id))) chain.fold = c;
+    }
+
+    for (const r of this.hydrated(ConsentRecordEntity, await this.rawRows(em, ConsentRecordEntity, 'r').where(inRange('r'), range).getRawMany())) {
+      const chain = chains.get(r.subjectId);
+      if (chain) chain.record = r;
+    }
+    return [...chains.values()];
   }
 
   /** The verdict of each subject's chain, in the order given; five queries whatever the number of subjects (keep it to a batch). */
@@ -229,7 +471,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
    * that claim events none of which is left (`heads`: a chain cut to nothing), then records of subjects with
    * neither (`records`: a record no event backs). Together they name each subject once.
    */
-  subjectsToVerify(pass: VerifyPass, after?: SubjectKey, limit = VERIFY_BATCH): Promise<SubjectKey[]> {
+  subjectsToVerify(pass: VerifyPass, after?: SubjectKey, limit = VERIFY_BATCH, window?: { type: string; upTo?: string }): Promise<SubjectKey[]> {
     const events = this.table(ConsentEventEntity);
     const heads = this.table(ConsentHeadEntity);
     const target = { events: ConsentEventEntity, heads: ConsentHeadEntity, records: ConsentRecordEntity }[pass];
@@ -238,7 +480,14 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       .createQueryBuilder('s')
       .select('s.subject_type', 'subjectType')
       .addSelect('s.subject_id', 'subjectId');
-    if (after) qb.where('(s.subject_type > :afterType OR (s.subject_type = :afterType AND s.subject_id > :afterId))', { afterType: after.subjectType, afterId: after.subjectId });
+    if (window) {
+      // One subject type, a bounded range of its index (see passWindows).
+      qb.where('s.subject_type = :windowType', { windowType: window.type });
+      if (after) qb.andWhere('s.subject_id > :afterId', { afterId: after.subjectId });
+      if (window.upTo !== undefined) qb.andWhere('s.subject_id <= :upTo', { upTo: window.upTo });
+    } else if (after) {
+      qb.where('(s.subject_type > :afterType OR (s.subject_type = :afterType AND s.subject_id > :afterId))', { afterType: after.subjectType, afterId: after.subjectId });
+    }
     const noEvents = `NOT EXISTS (SELECT 1 FROM ${events} x WHERE x.subject_type = s.subject_type AND x.subject_id = s.subject_id)`;
     if (pass === 'events') qb.groupBy('s.subject_type').addGroupBy('s.subject_id');
     if (pass === 'heads') qb.andWhere('s.seq > 0').andWhere(noEvents);
@@ -248,16 +497,33 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     return qb.orderBy('s.subject_type', 'ASC').addOrderBy('s.subject_id', 'ASC').limit(limit).getRawMany<SubjectKey>();
   }
 
-  /** Rows of the category side table whose event does not exist (they would count in the admin's stats). */
+  /**
+   * Rows of the category side table whose event does not exist (they would count in the admin's stats): one
+   * query per window of {@link STRAY_WINDOW} event IDs, so that no statement scans the whole table.
+   */
   async strayCategoryRows(): Promise<{ count: number; firstEventId: string | null }> {
-    const row = await this.ds
-      .getRepository(ConsentEventCategoryEntity)
-      .createQueryBuilder('c')
-      .select('COUNT(*)', 'n')
-      .addSelect('MIN(c.event_id)', 'first')
-      .where(`NOT EXISTS (SELECT 1 FROM ${this.table(ConsentEventEntity)} e WHERE e.id = c.event_id)`)
-      .getRawOne<{ n: number | string; first: number | string | null }>();
-    return { count: Number(row?.n ?? 0), firstEventId: row?.first === null || row?.first === undefined ? null : String(row.first) };
+    const categories = this.ds.getRepository(ConsentEventCategoryEntity);
+    // The next window starts at the next row's event ID, so gaps in the IDs cost one probe each.
+    const next = async (from?: bigint): Promise<bigint | null> => {
+      const qb = categories.createQueryBuilder('c').select('MIN(c.event_id)', 'lo');
+      if (from !== undefined) qb.where('c.event_id >= :from', { from: String(from) });
+      const row = await qb.getRawOne<{ lo: number | string | null }>();
+      return row?.lo === null || row?.lo === undefined ? null : BigInt(row.lo);
+    };
+    let count = 0;
+    let first: string | null = null;
+    for (let lo = await next(); lo !== null; lo = await next(lo + STRAY_WINDOW)) {
+      const row = await categories
+        .createQueryBuilder('c')
+        .select('COUNT(*)', 'n')
+        .addSelect('MIN(c.event_id)', 'first')
+        .where('c.event_id >= :lo AND c.event_id < :until', { lo: String(lo), until: String(lo + STRAY_WINDOW) })
+        .andWhere(`NOT EXISTS (SELECT 1 FROM ${this.table(ConsentEventEntity)} e WHERE e.id = c.event_id)`)
+        .getRawOne<{ n: number | string; first: number | string | null }>();
+      count += Number(row?.n ?? 0);
+      if (first === null && row?.first !== null && row?.first !== undefined) first = String(row.first);
+    }
+    return { count, firstEventId: first };
   }
 
   private table(entity: new () => object): string {
@@ -357,7 +623,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
   // ---- checkpoints and anchors ---------------------------------------------------------------------
 
   /** Each head with the action and format of the event at its seq (which says whose pseudonym binds the chain). */
-  private headsWithLastEvent(where: string, after?: SubjectKey, limit = VERIFY_BATCH) {
+  private headsWithLastEvent(where: string, after?: SubjectKey, limit = VERIFY_BATCH, type?: string) {
     const qb = this.ds
       .getRepository(ConsentHeadEntity)
       .createQueryBuilder('h')
@@ -369,7 +635,13 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       .addSelect('e.action', 'action')
       .addSelect('e.format', 'format')
       .where(where);
-    if (after) qb.andWhere('(h.subject_type > :afterType OR (h.subject_type = :afterType AND h.subject_id > :afterId))', { afterType: after.subjectType, afterId: after.subjectId });
+    if (type !== undefined) {
+      // One subject type: the keyset is a plain range of the heads' index.
+      qb.andWhere('h.subject_type = :type', { type });
+      if (after) qb.andWhere('h.subject_id > :afterId', { afterId: after.subjectId });
+    } else if (after) {
+      qb.andWhere('(h.subject_type > :afterType OR (h.subject_type = :afterType AND h.subject_id > :afterId))', { afterType: after.subjectType, afterId: after.subjectId });
+    }
     return qb
       .orderBy('h.subject_type', 'ASC')
       .addOrderBy('h.subject_id', 'ASC')
@@ -390,19 +662,28 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     const now = new Date(this.clock.now());
     const digest = createHash('sha256');
     let subjects = 0;
-    let after: SubjectKey | undefined;
-    for (;;) {
-      const heads = await this.headsWithLastEvent('h.seq > 0', after);
-      if (heads.length === 0) break;
-      const rows = heads.map((h) => {
-        digest.update(`${h.seq}:${h.hash}\n`);
-        const cp = { subjectType: h.subjectType, subjectId: h.subjectId, kind: 'head' as const, seq: Number(h.seq), hash: h.hash, events: 0, createdAt: now, format: CONSENT_FORMAT };
-        return this.signed(cp, this.pseudonymOfHead(h));
-      });
-      await this.ds.getRepository(ConsentCheckpointEntity).insert(rows);
-      subjects += heads.length;
-      after = heads[heads.length - 1];
-      if (heads.length < VERIFY_BATCH) break;
+    const heads = this.ds.getRepository(ConsentHeadEntity);
+    const nextType = async (after?: string): Promise<string | null> => {
+      const qb = heads.createQueryBuilder('h').select('MIN(h.subject_type)', 't');
+      if (after !== undefined) qb.where('h.subject_type > :after', { after });
+      return (await qb.getRawOne<{ t: string | null }>())?.t ?? null;
+    };
+    // Per subject type, so that each batch is a range of the heads' index (the same order as before: type, then ID).
+    for (let type = await nextType(); type !== null; type = await nextType(type)) {
+      let after: SubjectKey | undefined;
+      for (;;) {
+        const batch = await this.headsWithLastEvent('h.seq > 0', after, VERIFY_BATCH, type);
+        if (batch.length === 0) break;
+        const rows = batch.map((h) => {
+          digest.update(`${h.seq}:${h.hash}\n`);
+          const cp = { subjectType: h.subjectType, subjectId: h.subjectId, kind: 'head' as const, seq: Number(h.seq), hash: h.hash, events: 0, createdAt: now, format: CONSENT_FORMAT };
+          return this.signed(cp, this.pseudonymOfHead(h));
+        });
+        await this.ds.getRepository(ConsentCheckpointEntity).insert(rows);
+        subjects += batch.length;
+        after = batch[batch.length - 1];
+        if (batch.length < VERIFY_BATCH) break;
+      }
     }
     return { subjects, digest: digest.digest('hex'), at: now.toISOString() };
   }

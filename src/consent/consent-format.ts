@@ -50,8 +50,24 @@ export function chainPseudonym(key: Buffer, subjectType: string, subjectId: stri
   return subjectPseudonym(key, subjectType, subjectId);
 }
 
+/**
+ * {@link eventMaterial} written out in canonical key order (what canonicalJson gives, byte for byte, when no
+ * field is undefined: consent-canonical.spec compares them); verify-all computes it for every event.
+ */
+function eventMaterialInOrder(e: HashableEvent, pseudonym: string, v2: boolean): string {
+  const c = canonicalJson;
+  const base =
+    `{"action":${c(e.action)},"after":${c(e.decisionsAfter)},"at":${c(new Date(e.createdAt).getTime())},"before":${c(e.decisionsBefore ?? null)},` +
+    `"locale":${c(e.locale ?? null)},"policyHash":${c(e.policyHash)},"policyVersion":${c(e.policyVersion)},"prev":${c(e.prevHash ?? null)},` +
+    `"seq":${c(e.seq)},"source":${c(e.source)}`;
+  return v2 ? `${base},"sub":${c(pseudonym)},"v":2}` : `${base}}`;
+}
+
 /** The hashed material of an event in its format; null for a format this version does not know. */
 export function eventMaterial(e: HashableEvent, pseudonym: string): string | null {
+  const complete =
+    e.seq !== undefined && e.action !== undefined && e.decisionsAfter !== undefined && e.policyVersion !== undefined && e.policyHash !== undefined && e.source !== undefined;
+  if (complete && (e.format === CONSENT_FORMAT_LEGACY || e.format === CONSENT_FORMAT)) return eventMaterialInOrder(e, pseudonym, e.format === CONSENT_FORMAT);
   const base = {
     seq: e.seq,
     action: e.action,

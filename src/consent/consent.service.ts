@@ -5,7 +5,7 @@ import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { Clock } from '../common/clock.js';
 import { isSessionUnavailable } from '../session/session-meta.js';
-import { ConsentAuditService, type ConsentCheckpointReport, type ConsentVerifyReport } from './consent-audit.service.js';
+import { ConsentAuditService, type ConsentCheckpointReport, type ConsentVerifyOptions, type ConsentVerifyReport } from './consent-audit.service.js';
 import { parseConsentBody } from './consent-body.js';
 import { peekConsentContext, setConsentContext, type ConsentRequestContext } from './consent-context.js';
 import { isDatabaseUnavailable } from './consent-db-errors.js';
@@ -386,9 +386,12 @@ export class ConsentService {
 
   // ---- audit ---------------------------------------------------------------------------------------
 
-  /** Recomputes the audit chains (all, or one subject's) and reports the first broken seq. */
-  async verify(subject?: ConsentSubject): Promise<ConsentVerifyReport> {
-    return this.guard(() => this.audit.verify(subject));
+  /**
+   * Recomputes the audit chains (all, or one subject's) and reports the first broken seq; for every subject,
+   * `options.onProgress` sees the running totals after each step of `options.rows` events (default 10,000).
+   */
+  async verify(subject?: ConsentSubject, options?: ConsentVerifyOptions): Promise<ConsentVerifyReport> {
+    return this.guard(() => this.audit.verify(subject, options));
   }
 
   /**

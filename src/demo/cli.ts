@@ -12,7 +12,8 @@ Commands:
   user:create <username> [--admin] create a user; the password is typed (not shown) or read from standard input
   user:set-password <username>     set a new password (typed, or from standard input); revokes all the user's sessions
   user:disable <username>          disable the account and revoke all of its sessions
-  consent:verify                   verify every consent audit chain; prints a checkpoint digest; exit 1 if one is broken
+  consent:verify [--rows <n>]      verify every consent audit chain, with progress (a bar on a terminal, counts otherwise);
+                                   prints a checkpoint digest; exit 1 if one is broken. --rows: events read per step (10000)
   --help                           show this help
 
 Configuration comes from the same environment variables as the demo, and from .env (see .env.example).
@@ -95,10 +96,16 @@ const commands: Record<string, Command> = {
     });
   },
 
-  async 'consent:verify'() {
+  async 'consent:verify'(args) {
+    const at = args.indexOf('--rows');
+    const rows = at === -1 ? undefined : Number(args[at + 1]);
+    if (rows !== undefined && !(Number.isInteger(rows) && rows > 0)) {
+      process.stderr.write('Usage: npm run cli -- consent:verify [--rows <positive integer>]\n');
+      return 2;
+    }
     const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env, config), { logger: ['error', 'warn'] });
     try {
-      return await runConsentVerify(app);
+      return await runConsentVerify(app, undefined, { rows });
     } finally {
       await app.close();
     }

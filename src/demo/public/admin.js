@@ -358,7 +358,7 @@
     var list = $('verify-broken');
     list.textContent = '';
     button.disabled = true;
-    // The number of chains is unknown until the end: the bar is indeterminate, the count moves with each line.
+    // Indeterminate until the first progress line, which carries the number of chains counted at the start.
     bar.removeAttribute('value');
     D.say(status, 'Verifying…', true);
     var done = null;
@@ -372,7 +372,11 @@
       else if (l.categories) list.appendChild(D.el('li', { text: l.categories.strayRows + ' category row(s) belong to no event' }));
       else if (typeof l.subjects === 'number') {
         bar.setAttribute('data-subjects', String(l.subjects));
-        status.textContent = 'Checked ' + l.subjects + ' chain(s), ' + l.checked + ' event(s)…';
+        if (typeof l.total === 'number' && l.total > 0) {
+          bar.max = l.total;
+          bar.value = Math.min(l.subjects, l.total);
+        }
+        status.textContent = 'Checked ' + l.subjects + (l.total ? ' of ' + l.total : '') + ' chain(s), ' + l.checked + ' event(s)…';
       }
     }
     return fetch(D.url('/admin/consent/verify'), { credentials: 'same-origin', headers: { Accept: 'application/x-ndjson' } })
