@@ -16,6 +16,8 @@ export interface ConsentConfigView {
     name: string;
     description: string;
     required: boolean;
+    /** Counts as sale/sharing: `Sec-GPC: 1` keeps it refused unless granted explicitly over the signal. */
+    gpcOptOut: boolean;
     cookies: Array<{ name: string; purpose: string; duration: string; provider: string }>;
   }>;
 }
@@ -69,7 +71,14 @@ export class ConsentPolicy {
       policyVersion: this.version,
       policyHash: this.hash,
       ...(this.options.policyUrl ? { policyUrl: this.options.policyUrl } : {}),
-      categories: this.categories.map((c) => ({ key: c.key, name: c.name, description: c.description, required: c.required, cookies: c.cookies.map(describe) })),
+      categories: this.categories.map((c) => ({
+        key: c.key,
+        name: c.name,
+        description: c.description,
+        required: c.required,
+        gpcOptOut: c.gpcOptOut,
+        cookies: c.cookies.map(describe),
+      })),
     };
   }
 
@@ -113,14 +122,31 @@ export class ConsentPolicy {
     return !!snapshot && snapshot.v === this.version && now < snapshot.exp;
   }
 
-  /** What the gate may let through: required categories always, others only under a valid, explicit-or-GPC decision. */
-  effective(snapshot: ConsentSnapshot | null | undefined, now: number): ConsentDecisions {
-    return this.isValid(snapshot, now) ? this.complete(snapshot.d) : this.undecided();
+  /**
+   * What the gate may let through: required categories always, others only under a valid, explicit-or-GPC
+   * decision. With the GPC signal (CPRA regulations §7025(c)(3)) a gpcOptOut category stays refused unless the
+   * decision itself was made under the signal, which is how an explicit override after the notice is kept:
+   * an earlier grant made without the signal yields to it.
+   */
+  effective(snapshot: ConsentSnapshot | null | undefined, now: number, gpcSignal = false): ConsentDecisions {
+    const valid = this.isValid(snapshot, now);
+    const decisions = valid ? this.complete(snapshot.d) : this.undecided();
+    if (gpcSignal && !(valid && snapshot.sig === true)) {
+      for (const c of this.categories) if (c.gpcOptOut) decisions[c.key] = false;
+    }
+    return decisions;
+  }
+
+  /** The gpcOptOut categories of a list of decisions that are granted. */
+  gpcOptOutGranted(decisions: ConsentDecisions): string[] {
+    return this.categories.filter((c) => c.gpcOptOut && decisions[c.key] === true).map((c) => c.key);
   }
 
   state(snapshot: ConsentSnapshot | null | undefined, now: number, gpcHeader = false): ConsentState {
     const valid = this.isValid(snapshot, now);
-    const decisions = this.effective(snapshot, now);
+    const decisions = this.effective(snapshot, now, gpcHeader);
+    const gpc = (valid && snapshot.gpc) || gpcHeader;
+    const overridden = gpc ? this.gpcOptOutGranted(decisions) : [];
     const mode = (keys: string[]) => (keys.length > 0 && keys.every((k) => decisions[k]) ? 'granted' : 'denied');
     const links = this.options.consentMode;
     return {
@@ -130,7 +156,9 @@ export class ConsentPolicy {
       expiresAt: valid ? new Date(snapshot.exp).toISOString() : null,
       // A GPC refusal answers only the gpcOptOut categories: the banner still asks about the rest.
       needsConsent: !valid || snapshot.gpc,
-      gpc: (valid && snapshot.gpc) || gpcHeader,
+      gpc,
+      gpcHonoured: gpc && overridden.length === 0,
+      gpcOverride: overridden,
       consentMode: {
         analytics_storage: mode(links.analytics_storage),
         ad_storage: mode(links.ad_storage),

@@ -186,6 +186,7 @@ export class PostgresConsentWriter extends ConsentWriter {
         createdAt: at,
         prevHash: state.hash,
         format: CONSENT_FORMAT,
+        detail: w.event.detail,
       },
       this.audit.subjectPseudonym(subject),
     );
@@ -203,6 +204,7 @@ export class PostgresConsentWriter extends ConsentWriter {
       policyHash: w.event.policyHash,
       source: w.event.source,
       locale,
+      detail: w.event.detail ? JSON.stringify(w.event.detail) : null,
       ip: context.ip ?? null,
       userAgent: context.userAgent?.slice(0, 512) ?? null,
       record: w.record
@@ -228,7 +230,7 @@ export class PostgresConsentWriter extends ConsentWriter {
   private async read(db: Queryable, statement: PreparedStatement, subject: ConsentSubject): Promise<ChainState> {
     const rows = await this.query(db, statement, [subject.type, subject.id]);
     const row = rows[0] as
-      | { seq: number | null; hash: string | null; policy_version: string | null; decisions: string; decided_at: Date; expires_at: Date; source: string }
+      | { seq: number | null; hash: string | null; policy_version: string | null; decisions: string; decided_at: Date; expires_at: Date; source: string; gpc: boolean | null }
       | undefined;
     if (!row) throw new Error('The consent chain head row is missing under its lock.');
     const snapshot: ConsentSnapshot | null =
@@ -240,6 +242,7 @@ export class PostgresConsentWriter extends ConsentWriter {
             at: row.decided_at.getTime(),
             exp: row.expires_at.getTime(),
             gpc: row.source === 'gpc',
+            ...(row.gpc ? { sig: true } : {}),
             sub: `${subject.type}:${subject.id}`,
           };
     return { seq: row.seq ?? 0, hash: row.hash ?? null, snapshot };

@@ -9,7 +9,7 @@ import type { ConsentEventEntity } from './consent-event.entity.js';
 import { ConsentHeadEntity } from './consent-head.entity.js';
 import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
-import type { ConsentDecisions, ConsentSubject } from './consent-subject.js';
+import type { ConsentDecisions, ConsentEventDetail, ConsentSubject } from './consent-subject.js';
 import { ConsentService } from './consent.service.js';
 import { ConsentUnavailableException } from './consent.exceptions.js';
 
@@ -26,6 +26,8 @@ export interface ConsentReceiptEvent {
   decisions_before: ConsentDecisions | null;
   decisions_after: ConsentDecisions;
   locale: string | null;
+  /** Optional fields of the event (format 2): `gpc` (the browser sent Sec-GPC: 1), `gpcOverride` (sale/sharing categories granted over it). */
+  detail: ConsentEventDetail | null;
   ip: string | null;
   user_agent: string | null;
   prev_hash: string | null;
@@ -182,6 +184,7 @@ export class ConsentReceiptService {
       decisions_before: e.decisionsBefore ?? null,
       decisions_after: e.decisionsAfter,
       locale: e.locale,
+      detail: e.detail ?? null,
       ip: e.ip,
       user_agent: e.userAgent,
       prev_hash: e.prevHash ?? null,

@@ -10,6 +10,19 @@ export class StalePolicyVersionException extends ConflictException {
   }
 }
 
+/**
+ * 409: the request sends `Sec-GPC: 1` and grants a sale/sharing (gpcOptOut) category without `gpcOverride: true`,
+ * the confirmation that the person saw the notice of the conflict. Nothing was changed.
+ */
+export class GpcConflictException extends ConflictException {
+  constructor(categories: string[]) {
+    super(
+      `Your browser sends a Global Privacy Control signal, which refuses ${categories.map((c) => `'${c}'`).join(', ')}; ` +
+        'to grant it anyway, show the notice of the conflict and send gpcOverride: true with the decision.',
+    );
+  }
+}
+
 /** 403 from `@RequiresConsent()`. */
 export class ConsentRequiredException extends ForbiddenException {
   constructor(categories: string[]) {

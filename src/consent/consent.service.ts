@@ -13,11 +13,11 @@ import { truncateIp } from './consent-ip.js';
 import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import { ConsentSessionSync } from './consent-session-sync.js';
-import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
+import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
 import { snapshotOfRecord, type ConsentWriteRequest } from './consent-write-plan.js';
 import { ConsentWriter } from './consent-writer.js';
 import { ConsentVisitorCookie, parseCookieHeader } from './consent-visitor-cookie.js';
-import { ConsentUnavailableException } from './consent.exceptions.js';
+import { ConsentUnavailableException, GpcConflictException } from './consent.exceptions.js';
 
 /** One entry of `GET /consent/history`. */
 export interface ConsentHistoryEntry {
@@ -26,6 +26,8 @@ export interface ConsentHistoryEntry {
   decisions: ConsentDecisions;
   policyVersion: string;
   source: string;
+  /** Present when the event has optional fields: the GPC signal and the categories granted over it. */
+  detail?: ConsentEventDetail;
 }
 
 /**
@@ -145,7 +147,7 @@ export class ConsentService {
 
   /** Decisions the gate applies for a context: synchronous, no I/O. */
   effectiveDecisions(ctx: ConsentRequestContext | undefined): ConsentDecisions {
-    return this.policy.effective(ctx?.snapshot, this.clock.now());
+    return this.policy.effective(ctx?.snapshot, this.clock.now(), ctx?.gpc ?? false);
   }
 
   /** The subject's events as `GET /consent/history` shows them, oldest first. */
@@ -159,6 +161,7 @@ export class ConsentService {
       decisions: e.decisionsAfter,
       policyVersion: e.policyVersion,
       source: e.source,
+      ...(e.detail ? { detail: e.detail } : {}),
     }));
   }
 
@@ -227,6 +230,9 @@ export class ConsentService {
   async record(req: Request, res: Response, body: unknown): Promise<ConsentState> {
     const input = parseConsentBody(body, this.policy);
     const ctx = await this.context(req);
+    // Granting a sale/sharing category over the GPC signal needs the confirmation that the notice was shown.
+    const conflicting = ctx.gpc && input.decisions ? this.policy.gpcOptOutGranted(input.decisions) : [];
+    if (conflicting.length > 0 && !input.gpcOverride) throw new GpcConflictException(conflicting);
     const { subject, fresh } = this.subjectOf(ctx);
     const snapshot = await this.write({
       subject,
@@ -237,9 +243,20 @@ export class ConsentService {
         let next: ConsentDecisions;
         if (input.choice === 'accept-all') next = Object.fromEntries(this.policy.categories.map((c) => [c.key, true]));
         else if (input.choice === 'reject-all') next = {};
-        else next = { ...(valid && !current.gpc ? current.d : {}), ...input.decisions };
+        else next = { ...(valid && !current.gpc ? this.policy.effective(current, now, ctx.gpc) : {}), ...input.decisions };
         next = this.policy.complete(next);
-        return { decisions: next, action: this.actionFor(valid ? current.d : null, next), source: input.source, gpc: false };
+        let detail: ConsentEventDetail | undefined;
+        if (ctx.gpc) {
+          // The signal refuses sale/sharing on "Accept all" and on kept decisions; only this request's explicit,
+          // confirmed grants (and an override kept from a decision made under the signal) stay.
+          const kept = valid && current.sig === true ? current.d : {};
+          for (const c of this.policy.categories) {
+            if (c.gpcOptOut && next[c.key] && !(input.decisions?.[c.key] === true || (input.decisions?.[c.key] === undefined && kept[c.key] === true))) next[c.key] = false;
+          }
+          const override = this.policy.gpcOptOutGranted(next);
+          detail = { gpc: true, ...(override.length > 0 ? { gpcOverride: override } : {}) };
+        }
+        return { decisions: next, action: this.actionFor(valid ? current.d : null, next), source: input.source, gpc: false, signal: ctx.gpc, detail };
       },
     });
     await this.applyToRequest(req, res, ctx, subject, snapshot);
@@ -251,7 +268,12 @@ export class ConsentService {
   async withdraw(req: Request, res: Response): Promise<ConsentState> {
     const ctx = await this.context(req);
     const { subject, fresh } = this.subjectOf(ctx);
-    const snapshot = await this.write({ subject, fresh, context: this.eventContext(req), plan: () => ({ decisions: {}, action: 'withdraw', source: 'banner', gpc: false }) });
+    const snapshot = await this.write({
+      subject,
+      fresh,
+      context: this.eventContext(req),
+      plan: () => ({ decisions: {}, action: 'withdraw', source: 'banner', gpc: false, signal: ctx.gpc, detail: ctx.gpc ? { gpc: true } : undefined }),
+    });
     await this.applyToRequest(req, res, ctx, subject, snapshot);
     this.expireRefused(res, ctx, snapshot);
     return this.policy.state(snapshot, this.clock.now(), ctx.gpc);
@@ -271,7 +293,7 @@ export class ConsentService {
       context: this.eventContext(req),
       plan: (current, now) => {
         if (this.policy.isValid(current, now)) return null; // another request recorded it meanwhile
-        return { decisions: {}, action: 'refuse', source: 'gpc', gpc: true };
+        return { decisions: {}, action: 'refuse', source: 'gpc', gpc: true, detail: { gpc: true } };
       },
     });
     await this.applyToRequest(req, res, ctx, subject, snapshot);
@@ -326,7 +348,7 @@ export class ConsentService {
   }
 
   private expireRefused(res: Response, ctx: ConsentRequestContext, snapshot: ConsentSnapshot | null): void {
-    const decisions = this.policy.effective(snapshot, this.clock.now());
+    const decisions = this.policy.effective(snapshot, this.clock.now(), ctx.gpc);
     for (const c of this.policy.cookiesToExpire(decisions, ctx.cookieNames)) {
       res.append('Set-Cookie', `${c.name}=; Path=${c.path}${c.domain ? `; Domain=${c.domain}` : ''}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0`);
     }
@@ -377,7 +399,8 @@ export class ConsentService {
         // A retried write plans again: the last plan is the one written.
         replaced = visitorWins;
         if (!visitorWins) return { decisions: current.d, action: 'link', source: 'login', gpc: current.gpc, keepRecord: true };
-        return { decisions: visitor.d, action: 'link', source: 'login', gpc: visitor.gpc, decidedAt: visitor.at, expiresAt: visitor.exp };
+        // A visitor's override of the GPC signal moves with the decision.
+        return { decisions: visitor.d, action: 'link', source: 'login', gpc: visitor.gpc, signal: visitor.sig === true, decidedAt: visitor.at, expiresAt: visitor.exp };
       },
       linkVisitorId: visitorId,
     });
