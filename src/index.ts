@@ -22,6 +22,7 @@ export type {
   ResolvedConsentCategory,
   ResolvedConsentOptions,
 } from './consent/consent.options.js';
+export type { ConsentRegionOptions, ConsentRuleSet } from './consent/consent-regions.js';
 export { ConsentService, type ConsentHistoryEntry } from './consent/consent.service.js';
 export { ConsentPolicy, type ConsentConfigView } from './consent/consent-policy.service.js';
 export type { ConsentVerifyReport, ConsentCheckpointReport } from './consent/consent-audit.service.js';

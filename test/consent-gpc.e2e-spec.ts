@@ -95,7 +95,10 @@ describe.each([
     expect((await b.get('/consent')).body).toMatchObject({ decisions: { marketing: true }, gpcOverride: ['marketing'] });
     expect((await b.put({ decisions: { analytics: true } })).body).toMatchObject({ decisions: { analytics: true, marketing: true } });
     const history = (await b.get('/consent/history')).body as Array<{ detail?: object }>;
-    expect(history.map((h) => h.detail)).toEqual([{ gpc: true, gpcOverride: ['marketing'] }, { gpc: true, gpcOverride: ['marketing'] }]);
+    expect(history.map((h) => h.detail)).toEqual([
+      { gpc: true, gpcOverride: ['marketing'], ruleSet: 'opt-in' },
+      { gpc: true, gpcOverride: ['marketing'], ruleSet: 'opt-in' },
+    ]);
     // "Accept all" later, still with the signal, does not undo the explicit override.
     expect((await b.put({ choice: 'accept-all' })).body).toMatchObject({ decisions: { marketing: true } });
     expect((await app.get(ConsentService).verify()).ok).toBe(true);

@@ -18,6 +18,7 @@
   var state = null;
   var listeners = [];
   var banner = null;
+  var choices = null;
   var dialog = null;
   var lastFocus = null;
 
@@ -36,6 +37,8 @@
     '.acb-cookies th,.acb-cookies td{text-align:left;padding:.15rem .5rem .15rem 0;vertical-align:top}' +
     '.acb-link{color:#0050b3;text-decoration:underline;background:none;border:0;font:inherit;cursor:pointer;padding:0}' +
     '.acb-status{margin:.5rem 0 0;font-size:.9rem}' +
+    '.acb-choices{position:fixed;left:1rem;bottom:1rem;z-index:2147483000;background:#fff;border:2px solid #1a1a1a;' +
+    'border-radius:.25rem;padding:.4rem .75rem;font:16px/1.5 system-ui,sans-serif}' +
     '.acb-gpc{margin:.5rem 0;padding:.5rem .75rem;border-left:4px solid #0050b3;background:#eef4fb;color:#1a1a1a}';
 
   function el(tag, attrs, children) {
@@ -194,6 +197,22 @@
     banner = null;
   }
 
+  // Opt-out rules (GET /consent says ruleSet "opt-out"): no blocking banner, a link to the choices instead.
+  function showChoices() {
+    if (choices) return;
+    choices = el('aside', { class: 'acb-choices', 'aria-label': 'Privacy choices' }, [
+      el('button', { type: 'button', class: 'acb-link', 'data-acb': 'choices', text: 'Your privacy choices: do not sell or share my personal information', onclick: function () {
+        openDialog();
+      } }),
+    ]);
+    document.body.appendChild(choices);
+  }
+
+  function hideChoices() {
+    if (choices) choices.remove();
+    choices = null;
+  }
+
   function categoryBlock(cat) {
     var id = 'acb-cat-' + cat.key;
     var granted = cat.required || !!(state && state.decisions && state.decisions[cat.key] && !state.needsConsent);
@@ -347,6 +366,8 @@
       setState(res[1]);
       if (res[1].needsConsent) showBanner();
       else hideBanner();
+      if (res[1].ruleSet === 'opt-out') showChoices();
+      else hideChoices();
     });
   }
 

@@ -4,6 +4,7 @@ import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { canonicalJson } from './consent-canonical.js';
 import type { ResolvedConsentCategory, ResolvedConsentCookie, ResolvedConsentOptions } from './consent.options.js';
+import type { ConsentRuleSet } from './consent-regions.js';
 import type { ConsentDecisions, ConsentSnapshot, ConsentState } from './consent-subject.js';
 
 /** The public view of the configuration (`GET /consent/config`). */
@@ -128,13 +129,23 @@ export class ConsentPolicy {
    * decision itself was made under the signal, which is how an explicit override after the notice is kept:
    * an earlier grant made without the signal yields to it.
    */
-  effective(snapshot: ConsentSnapshot | null | undefined, now: number, gpcSignal = false): ConsentDecisions {
+  effective(snapshot: ConsentSnapshot | null | undefined, now: number, gpcSignal = false, ruleSet: ConsentRuleSet = 'opt-in'): ConsentDecisions {
     const valid = this.isValid(snapshot, now);
-    const decisions = valid ? this.complete(snapshot.d) : this.undecided();
-    if (gpcSignal && !(valid && snapshot.sig === true)) {
+    // Without an explicit decision (none, or only the GPC default refusal) the rule set decides: opt-out grants
+    // every optional category until refused; the GPC default still refuses the sale/sharing ones below.
+    // A decision made under opt-out rules is no prior consent under opt-in rules: there it counts as none.
+    const explicit = valid && !snapshot.gpc && !(ruleSet === 'opt-in' && snapshot.oo === true);
+    const decisions = explicit ? this.complete(snapshot.d) : ruleSet === 'opt-out' ? this.all() : this.undecided();
+    const signal = gpcSignal || (valid && snapshot.gpc);
+    if (signal && !(explicit && snapshot.sig === true)) {
       for (const c of this.categories) if (c.gpcOptOut) decisions[c.key] = false;
     }
     return decisions;
+  }
+
+  /** Every category granted: opt-out rules before a refusal, and "Accept all". */
+  all(): ConsentDecisions {
+    return Object.fromEntries(this.categories.map((c) => [c.key, true]));
   }
 
   /** The gpcOptOut categories of a list of decisions that are granted. */
@@ -142,9 +153,9 @@ export class ConsentPolicy {
     return this.categories.filter((c) => c.gpcOptOut && decisions[c.key] === true).map((c) => c.key);
   }
 
-  state(snapshot: ConsentSnapshot | null | undefined, now: number, gpcHeader = false): ConsentState {
+  state(snapshot: ConsentSnapshot | null | undefined, now: number, gpcHeader = false, ruleSet: ConsentRuleSet = 'opt-in', region?: string): ConsentState {
     const valid = this.isValid(snapshot, now);
-    const decisions = this.effective(snapshot, now, gpcHeader);
+    const decisions = this.effective(snapshot, now, gpcHeader, ruleSet);
     const gpc = (valid && snapshot.gpc) || gpcHeader;
     const overridden = gpc ? this.gpcOptOutGranted(decisions) : [];
     const mode = (keys: string[]) => (keys.length > 0 && keys.every((k) => decisions[k]) ? 'granted' : 'denied');
@@ -154,11 +165,14 @@ export class ConsentPolicy {
       decisions,
       decidedAt: valid ? new Date(snapshot.at).toISOString() : null,
       expiresAt: valid ? new Date(snapshot.exp).toISOString() : null,
-      // A GPC refusal answers only the gpcOptOut categories: the banner still asks about the rest.
-      needsConsent: !valid || snapshot.gpc,
+      // A GPC refusal answers only the gpcOptOut categories: the banner still asks about the rest. Opt-out
+      // rules never ask first (the banner offers a "Your privacy choices" link instead).
+      needsConsent: ruleSet === 'opt-out' ? false : !valid || snapshot.gpc || snapshot.oo === true,
       gpc,
       gpcHonoured: gpc && overridden.length === 0,
       gpcOverride: overridden,
+      ruleSet,
+      region: region ?? null,
       consentMode: {
         analytics_storage: mode(links.analytics_storage),
         ad_storage: mode(links.ad_storage),

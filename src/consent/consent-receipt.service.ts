@@ -68,6 +68,11 @@ export interface ConsentReceipt {
   subject: ConsentSubject;
   notice: { policy_version: string; policy_hash: string; policy_url: string | null };
   collection_method: string | null;
+  /**
+   * The rules the current decision was made under (`consent.regions`) and the region they were resolved from,
+   * from the last event that records them; both null when none does (no regions configured, or older events).
+   */
+  jurisdiction: { rule_set: string | null; region: string | null };
   timestamps: { first_event_at: string | null; last_event_at: string | null; decided_at: string | null; expires_at: string | null };
   validity: { valid_from: string | null; valid_until: string | null; status: 'active' | 'expired' | 'superseded-policy' | 'none'; needs_consent: boolean };
   purposes: ConsentReceiptPurpose[];
@@ -128,6 +133,7 @@ export class ConsentReceiptService {
       subject,
       notice: { policy_version: record?.policyVersion ?? this.policy.version, policy_hash: record?.policyHash ?? this.policy.hash, policy_url: this.policy.options.policyUrl ?? null },
       collection_method: record?.source ?? null,
+      jurisdiction: this.jurisdictionOf(chain.events),
       timestamps: {
         first_event_at: events[0]?.timestamp ?? null,
         last_event_at: events[events.length - 1]?.timestamp ?? null,
@@ -170,6 +176,11 @@ export class ConsentReceiptService {
       verification: { ok: report.ok, checked: report.checked, ...(report.ok ? {} : { broken_at: report.brokenAt, reason: report.reason }) },
       events: events.filter((e) => !fold || e.seq > fold.seq).map((e) => this.eventOf(e)),
     };
+  }
+
+  private jurisdictionOf(events: ConsentReceiptEvent[]): ConsentReceipt['jurisdiction'] {
+    const last = [...events].reverse().find((e) => e.detail?.ruleSet);
+    return { rule_set: last?.detail?.ruleSet ?? null, region: last?.detail?.region ?? null };
   }
 
   private eventOf(e: ConsentEventEntity): ConsentReceiptEvent {

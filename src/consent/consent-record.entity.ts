@@ -28,6 +28,10 @@ export class ConsentRecordEntity {
   @Column({ type: 'boolean', default: false })
   gpc: boolean;
 
+  /** `opt-out` when the decision was made under opt-out rules (not prior consent elsewhere); null otherwise. */
+  @Column({ name: 'rule_set', type: 'varchar', length: 8, nullable: true })
+  ruleSet: string | null;
+
   @Column({ name: 'decided_at', precision: 3 })
   decidedAt: Date;
 

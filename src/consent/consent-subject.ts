@@ -1,3 +1,5 @@
+import type { ConsentRuleSet } from './consent-regions.js';
+
 /** Whose decision: a signed-in user, or a visitor known by the `consent_visitor` cookie. */
 export interface ConsentSubject {
   type: 'user' | 'visitor';
@@ -24,6 +26,8 @@ export interface ConsentSnapshot {
    * gpcOptOut category granted under the signal (an explicit override after the conflict notice). Absent: false.
    */
   sig?: boolean;
+  /** True when the decision was made under opt-out rules: under opt-in rules it is not prior consent. Absent: false. */
+  oo?: boolean;
   /** Subject the snapshot belongs to, so a snapshot is never applied to someone else. */
   sub: string;
 }
@@ -41,6 +45,10 @@ export interface ConsentState {
   gpcHonoured: boolean;
   /** gpcOptOut categories the subject granted explicitly over the signal (after the conflict notice). */
   gpcOverride: string[];
+  /** The rules the request is under (`consent.regions`): `opt-out` grants optional categories until refused. */
+  ruleSet: ConsentRuleSet;
+  /** The request's region as the app's resolver or trusted header says, or null when unknown. */
+  region: string | null;
   consentMode: {
     analytics_storage: 'granted' | 'denied';
     ad_storage: 'granted' | 'denied';
@@ -59,6 +67,9 @@ export type ConsentSource = 'banner' | 'settings' | 'api' | 'gpc' | 'login' | 'a
 export interface ConsentEventDetail {
   gpc?: true;
   gpcOverride?: string[];
+  /** The rule set the decision was made under, and the region it was resolved from (when `consent.regions` is set). */
+  ruleSet?: ConsentRuleSet;
+  region?: string;
 }
 
 /** Request context recorded with an event: already truncated / bounded. */

@@ -1,4 +1,5 @@
 import type { ConsentPolicy } from './consent-policy.service.js';
+import type { ConsentRuleSet } from './consent-regions.js';
 import type { ConsentRecordEntity } from './consent-record.entity.js';
 import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSnapshot, ConsentSource, ConsentSubject } from './consent-subject.js';
 
@@ -10,6 +11,8 @@ export interface DecisionPlan {
   gpc: boolean;
   /** The request carried `Sec-GPC: 1` (kept in the record's `gpc` column and the snapshot's `sig`). */
   signal?: boolean;
+  /** The rule set the decision was made under (kept in the record's `rule_set` and the snapshot's `oo`). */
+  ruleSet?: ConsentRuleSet;
   /** The event's optional fields (format 2); left out when empty. */
   detail?: ConsentEventDetail;
   /** Keep these times (a linked decision keeps its own age); default: now and now + lifetime. */
@@ -45,7 +48,7 @@ export interface ResolvedWrite {
     detail: ConsentEventDetail | null;
   };
   /** `null` when the plan keeps the record. */
-  record: { decisions: ConsentDecisions; source: ConsentSource; gpc: boolean; decidedAt: number; expiresAt: number } | null;
+  record: { decisions: ConsentDecisions; source: ConsentSource; gpc: boolean; ruleSet: ConsentRuleSet | null; decidedAt: number; expiresAt: number } | null;
   /** The subject's snapshot once the write commits. */
   snapshot: ConsentSnapshot | null;
 }
@@ -64,9 +67,10 @@ export function resolveWrite(policy: ConsentPolicy, subject: ConsentSubject, cur
   const decidedAt = p.decidedAt ?? now;
   const expiresAt = p.expiresAt ?? now + policy.lifetimeOf(decisions);
   const signal = p.gpc || p.signal === true;
+  const optOut = p.ruleSet === 'opt-out';
   return {
     event,
-    record: { decisions, source: p.source, gpc: signal, decidedAt, expiresAt },
+    record: { decisions, source: p.source, gpc: signal, ruleSet: optOut ? 'opt-out' : null, decidedAt, expiresAt },
     snapshot: {
       v: policy.version,
       d: decisions,
@@ -74,6 +78,7 @@ export function resolveWrite(policy: ConsentPolicy, subject: ConsentSubject, cur
       exp: expiresAt,
       gpc: p.source === 'gpc',
       ...(signal ? { sig: true } : {}),
+      ...(optOut ? { oo: true } : {}),
       sub: `${subject.type}:${subject.id}`,
     },
   };
@@ -89,6 +94,7 @@ export function snapshotOfRecord(record: ConsentRecordEntity | null): ConsentSna
     exp: new Date(record.expiresAt).getTime(),
     gpc: record.source === 'gpc',
     ...(record.gpc ? { sig: true } : {}),
+    ...(record.ruleSet === 'opt-out' ? { oo: true } : {}),
     sub: `${record.subjectType}:${record.subjectId}`,
   };
 }

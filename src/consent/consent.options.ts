@@ -1,5 +1,6 @@
 import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
 import { parseDuration, type Duration } from '../common/duration.js';
+import { resolveConsentRegions, type ConsentRegionOptions, type ResolvedConsentRegions } from './consent-regions.js';
 
 /**
  * A cookie a category covers: an exact `name`, or a `pattern` (a RegExp, or a glob where `*` matches any run
@@ -70,6 +71,8 @@ export interface ConsentOptions {
    * may share one address (NAT, carrier-grade NAT); raise it if yours do.
    */
   anonymousWriteLimit?: { max: number; window: Duration } | false;
+  /** Where requests come from and which rules apply there (opt-in, opt-out). Default: opt-in everywhere. */
+  regions?: ConsentRegionOptions;
 }
 
 export interface ResolvedConsentCookie {
@@ -106,6 +109,8 @@ export interface ResolvedConsentOptions {
   retentionMs: number | undefined;
   /** False when turned off. */
   anonymousWriteLimit: { max: number; windowMs: number } | false;
+  /** Undefined when not configured: every request is then under opt-in. */
+  regions: ResolvedConsentRegions | undefined;
 }
 
 function fail(message: string): never {
@@ -247,5 +252,6 @@ export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedCon
     consentMode,
     retentionMs,
     anonymousWriteLimit,
+    regions: resolveConsentRegions(options.regions),
   };
 }

@@ -15,6 +15,8 @@ const env = {
   SESSION_SECRET: TEST_SECRET,
   CONSENT_AUDIT_SECRET: 'browser-audit-secret-0123456789-abcdef',
   CONSENT_POLICY_VERSION: '1',
+  // The edge's region header (absent in tests 1-12: region unknown, the opt-in rules).
+  CONSENT_REGION_HEADER: 'CF-IPCountry',
 };
 const PASSWORD = 'browser test password';
 
@@ -319,7 +321,41 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
 
     const ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
     const [event] = (await ds.query(`SELECT detail, source FROM "${prefix}consent_events" WHERE detail LIKE '%gpcOverride%' ORDER BY id DESC LIMIT 1`)) as Array<{ detail: string; source: string }>;
-    expect({ ...event, detail: JSON.parse(event.detail) }).toEqual({ source: 'settings', detail: { gpc: true, gpcOverride: ['marketing'] } });
+    expect({ ...event, detail: JSON.parse(event.detail) }).toEqual({ source: 'settings', detail: { gpc: true, gpcOverride: ['marketing'], ruleSet: 'opt-in' } });
+    await context.close();
+  });
+
+  it('13. a visitor from a US state with a privacy law (US-CA): no blocking banner, analytics on until refused through "Your privacy choices"', async () => {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'CF-IPCountry': 'US-CA' } });
+    const page = await home(context);
+    const choices = page.getByRole('button', { name: /Your privacy choices/ });
+    await choices.waitFor();
+    expect(await banner(page).count()).toBe(0);
+    await page.locator('#state-note').filter({ hasText: 'Opt-out rules apply in your region (US-CA)' }).waitFor();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await track(page)).toBe(200);
+    expect(await demoCookies(context)).toEqual(['demo_ads', 'demo_analytics', 'demo_theme']);
+
+    await choices.click();
+    const dialog = page.getByRole('dialog', { name: 'Cookie settings' });
+    expect(await dialog.getByRole('checkbox', { name: /Analytics/ }).isChecked()).toBe(true);
+    await dialog.getByRole('checkbox', { name: /Analytics/ }).uncheck();
+    await dialog.getByRole('button', { name: 'Save choices' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await demoCookies(context)).toEqual(['demo_ads', 'demo_theme']);
+    expect(await track(page)).toBe(200);
+    expect(await demoCookies(context)).toEqual(['demo_ads', 'demo_theme']);
+    expect(await page.evaluate(`fetch('/consent').then((r) => r.json()).then((s) => [s.ruleSet, s.decisions.analytics])`)).toEqual(['opt-out', false]);
+    await context.close();
+  });
+
+  it('14. a visitor from the EU (DE) gets the banner and no optional cookie before deciding', async () => {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'CF-IPCountry': 'DE' } });
+    const page = await home(context);
+    await banner(page).waitFor({ state: 'visible' });
+    expect(await page.getByRole('button', { name: /Your privacy choices/ }).count()).toBe(0);
+    expect(await track(page)).toBe(200);
+    expect(await demoCookies(context)).toEqual([]);
     await context.close();
   });
 });

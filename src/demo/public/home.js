@@ -33,9 +33,12 @@
         : state.gpcOverride && state.gpcOverride.length
           ? ' (you chose to override Global Privacy Control for ' + state.gpcOverride.join(', ') + ')'
           : '';
+      var region = state.region ? ' (' + state.region + ')' : '';
       note.textContent = state.needsConsent
         ? 'You have not decided yet: only strictly necessary cookies are allowed.' + (state.gpcHonoured ? ' Global Privacy Control honoured.' : '')
-        : 'Decided ' + D.when(state.decidedAt) + ', valid until ' + D.when(state.expiresAt) + gpc + '.';
+        : !state.decidedAt
+          ? 'Opt-out rules apply in your region' + region + ': optional cookies are on until you refuse them under "Your privacy choices"' + gpc + '.'
+          : 'Decided ' + D.when(state.decidedAt) + ', valid until ' + D.when(state.expiresAt) + gpc + '.';
     });
   }
 
