@@ -102,6 +102,8 @@
 
   function decide(body, source) {
     body.policyVersion = config.policyVersion;
+    // The exact texts shown: the server answers 409 when they changed since GET /consent/config.
+    if (config.textHash) body.textHash = config.textHash;
     body.source = source;
     var tag = locale();
     if (tag) body.locale = tag;

@@ -11,6 +11,11 @@ import type { ConsentDecisions, ConsentSnapshot, ConsentState } from './consent-
 export interface ConsentConfigView {
   policyVersion: string;
   policyHash: string;
+  /** The language of the texts below, and their text hash: what a decision names (`textHash` of PUT /consent). */
+  language: string;
+  textHash: string;
+  /** Every language's text version and hash (SHA-256 of the texts shown in it). */
+  texts: Record<string, { version: string; hash: string }>;
   policyUrl?: string;
   categories: Array<{
     key: string;
@@ -44,6 +49,9 @@ export class ConsentPolicy {
   private readonly byName = new Map<string, string>();
   private readonly patterns: Array<{ pattern: RegExp; key: string }> = [];
   private readonly view: ConsentConfigView;
+  /** Text hash per language, and the language of each hash (a decision's `textHash` names both). */
+  readonly texts: Record<string, { version: string; hash: string }>;
+  private readonly languageOfHash = new Map<string, string>();
 
   constructor(@Inject(AUTH_CONSENT_OPTIONS) all: ResolvedAuthConsentOptions) {
     this.options = all.consent;
@@ -68,9 +76,24 @@ export class ConsentPolicy {
       categories: this.categories.map((c) => ({ ...c, cookies: c.cookies.map((k) => ({ ...describe(k), path: k.path, domain: k.domain ?? null })) })),
     };
     this.hash = createHash('sha256').update(canonicalJson(material)).digest('hex');
+    // What a person reads, per language: the policy and every category's texts (not paths or domains).
+    const language = this.options.language;
+    const textMaterial = {
+      version: this.version,
+      language,
+      url: material.url,
+      text: material.text,
+      categories: this.categories.map((c) => ({ key: c.key, name: c.name, description: c.description, required: c.required, gpcOptOut: c.gpcOptOut, cookies: c.cookies.map(describe) })),
+    };
+    const textHash = createHash('sha256').update(canonicalJson(textMaterial)).digest('hex');
+    this.texts = { [language]: { version: this.version, hash: textHash } };
+    for (const [lang, t] of Object.entries(this.texts)) this.languageOfHash.set(t.hash, lang);
     this.view = {
       policyVersion: this.version,
       policyHash: this.hash,
+      language,
+      textHash,
+      texts: this.texts,
       ...(this.options.policyUrl ? { policyUrl: this.options.policyUrl } : {}),
       categories: this.categories.map((c) => ({
         key: c.key,
@@ -118,9 +141,17 @@ export class ConsentPolicy {
     return this.categories.some((c) => !c.required && decisions[c.key] === true);
   }
 
-  /** A snapshot counts only under the current policy version and before it expires. */
+  /** The language whose current text has this hash; undefined when no current text has it (stale or wrong). */
+  languageOfText(hash: string): string | undefined {
+    return this.languageOfHash.get(hash);
+  }
+
+  /**
+   * A snapshot counts only under the current policy version, before it expires, and, when it names the text it
+   * was made on, while that text is still current in its language (a changed text asks again those who saw it).
+   */
   isValid(snapshot: ConsentSnapshot | null | undefined, now: number): snapshot is ConsentSnapshot {
-    return !!snapshot && snapshot.v === this.version && now < snapshot.exp;
+    return !!snapshot && snapshot.v === this.version && now < snapshot.exp && (snapshot.th === undefined || this.languageOfHash.has(snapshot.th));
   }
 
   /**

@@ -208,7 +208,7 @@ export class PostgresConsentWriter extends ConsentWriter {
       ip: context.ip ?? null,
       userAgent: context.userAgent?.slice(0, 512) ?? null,
       record: w.record
-        ? { id: randomUUID(), gpc: w.record.gpc, ruleSet: w.record.ruleSet, decidedAt: new Date(w.record.decidedAt).toISOString(), expiresAt: new Date(w.record.expiresAt).toISOString() }
+        ? { id: randomUUID(), gpc: w.record.gpc, ruleSet: w.record.ruleSet, textHash: w.record.textHash, decidedAt: new Date(w.record.decidedAt).toISOString(), expiresAt: new Date(w.record.expiresAt).toISOString() }
         : null,
       linkVisitorId: linkVisitorId ?? null,
       categories: ConsentEventCategoryIndexer.changesOf(w.event.before, w.event.after),
@@ -230,7 +230,7 @@ export class PostgresConsentWriter extends ConsentWriter {
   private async read(db: Queryable, statement: PreparedStatement, subject: ConsentSubject): Promise<ChainState> {
     const rows = await this.query(db, statement, [subject.type, subject.id]);
     const row = rows[0] as
-      | { seq: number | null; hash: string | null; policy_version: string | null; decisions: string; decided_at: Date; expires_at: Date; source: string; gpc: boolean | null; rule_set: string | null }
+      | { seq: number | null; hash: string | null; policy_version: string | null; decisions: string; decided_at: Date; expires_at: Date; source: string; gpc: boolean | null; rule_set: string | null; text_hash: string | null }
       | undefined;
     if (!row) throw new Error('The consent chain head row is missing under its lock.');
     const snapshot: ConsentSnapshot | null =
@@ -244,6 +244,7 @@ export class PostgresConsentWriter extends ConsentWriter {
             gpc: row.source === 'gpc',
             ...(row.gpc ? { sig: true } : {}),
             ...(row.rule_set === 'opt-out' ? { oo: true } : {}),
+            ...(row.text_hash ? { th: row.text_hash } : {}),
             sub: `${subject.type}:${subject.id}`,
           };
     return { seq: row.seq ?? 0, hash: row.hash ?? null, snapshot };

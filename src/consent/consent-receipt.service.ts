@@ -66,7 +66,18 @@ export interface ConsentReceipt {
   generated_at: string;
   pii_principal_id: string;
   subject: ConsentSubject;
-  notice: { policy_version: string; policy_hash: string; policy_url: string | null };
+  /**
+   * The policy of the current decision; `text_hash` and `language`: the texts it was made on (null when the
+   * decision named none); `texts`: the current text version and hash of every language.
+   */
+  notice: {
+    policy_version: string;
+    policy_hash: string;
+    policy_url: string | null;
+    text_hash: string | null;
+    language: string | null;
+    texts: Record<string, { version: string; hash: string }>;
+  };
   collection_method: string | null;
   /**
    * The rules the current decision was made under (`consent.regions`) and the region they were resolved from,
@@ -131,7 +142,14 @@ export class ConsentReceiptService {
       generated_at: new Date(now).toISOString(),
       pii_principal_id: userId,
       subject,
-      notice: { policy_version: record?.policyVersion ?? this.policy.version, policy_hash: record?.policyHash ?? this.policy.hash, policy_url: this.policy.options.policyUrl ?? null },
+      notice: {
+        policy_version: record?.policyVersion ?? this.policy.version,
+        policy_hash: record?.policyHash ?? this.policy.hash,
+        policy_url: this.policy.options.policyUrl ?? null,
+        text_hash: record?.textHash ?? null,
+        language: [...chain.events].reverse().find((e) => e.detail?.textHash === record?.textHash)?.detail?.language ?? null,
+        texts: this.policy.texts,
+      },
       collection_method: record?.source ?? null,
       jurisdiction: this.jurisdictionOf(chain.events),
       timestamps: {

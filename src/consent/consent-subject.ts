@@ -28,6 +28,8 @@ export interface ConsentSnapshot {
   sig?: boolean;
   /** True when the decision was made under opt-out rules: under opt-in rules it is not prior consent. Absent: false. */
   oo?: boolean;
+  /** The text hash the decision was made on (GET /consent/config `textHash`); absent for decisions that named none. */
+  th?: string;
   /** Subject the snapshot belongs to, so a snapshot is never applied to someone else. */
   sub: string;
 }
@@ -70,6 +72,9 @@ export interface ConsentEventDetail {
   /** The rule set the decision was made under, and the region it was resolved from (when `consent.regions` is set). */
   ruleSet?: ConsentRuleSet;
   region?: string;
+  /** The text hash the decision was made on, and its language. */
+  textHash?: string;
+  language?: string;
 }
 
 /** Request context recorded with an event: already truncated / bounded. */

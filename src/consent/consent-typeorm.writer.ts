@@ -35,6 +35,7 @@ export class TypeOrmConsentWriter extends ConsentWriter {
         source: w.record.source,
         gpc: w.record.gpc,
         ruleSet: w.record.ruleSet,
+        textHash: w.record.textHash,
         decidedAt: new Date(w.record.decidedAt),
         expiresAt: new Date(w.record.expiresAt),
       };

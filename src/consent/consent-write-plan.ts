@@ -13,6 +13,8 @@ export interface DecisionPlan {
   signal?: boolean;
   /** The rule set the decision was made under (kept in the record's `rule_set` and the snapshot's `oo`). */
   ruleSet?: ConsentRuleSet;
+  /** The text hash the decision was made on (the record's `text_hash`, the snapshot's `th`). */
+  textHash?: string;
   /** The event's optional fields (format 2); left out when empty. */
   detail?: ConsentEventDetail;
   /** Keep these times (a linked decision keeps its own age); default: now and now + lifetime. */
@@ -48,7 +50,7 @@ export interface ResolvedWrite {
     detail: ConsentEventDetail | null;
   };
   /** `null` when the plan keeps the record. */
-  record: { decisions: ConsentDecisions; source: ConsentSource; gpc: boolean; ruleSet: ConsentRuleSet | null; decidedAt: number; expiresAt: number } | null;
+  record: { decisions: ConsentDecisions; source: ConsentSource; gpc: boolean; ruleSet: ConsentRuleSet | null; textHash: string | null; decidedAt: number; expiresAt: number } | null;
   /** The subject's snapshot once the write commits. */
   snapshot: ConsentSnapshot | null;
 }
@@ -70,7 +72,7 @@ export function resolveWrite(policy: ConsentPolicy, subject: ConsentSubject, cur
   const optOut = p.ruleSet === 'opt-out';
   return {
     event,
-    record: { decisions, source: p.source, gpc: signal, ruleSet: optOut ? 'opt-out' : null, decidedAt, expiresAt },
+    record: { decisions, source: p.source, gpc: signal, ruleSet: optOut ? 'opt-out' : null, textHash: p.textHash ?? null, decidedAt, expiresAt },
     snapshot: {
       v: policy.version,
       d: decisions,
@@ -79,6 +81,7 @@ export function resolveWrite(policy: ConsentPolicy, subject: ConsentSubject, cur
       gpc: p.source === 'gpc',
       ...(signal ? { sig: true } : {}),
       ...(optOut ? { oo: true } : {}),
+      ...(p.textHash ? { th: p.textHash } : {}),
       sub: `${subject.type}:${subject.id}`,
     },
   };
@@ -95,6 +98,7 @@ export function snapshotOfRecord(record: ConsentRecordEntity | null): ConsentSna
     gpc: record.source === 'gpc',
     ...(record.gpc ? { sig: true } : {}),
     ...(record.ruleSet === 'opt-out' ? { oo: true } : {}),
+    ...(record.textHash ? { th: record.textHash } : {}),
     sub: `${record.subjectType}:${record.subjectId}`,
   };
 }

@@ -74,6 +74,14 @@ describe('truncateIp', () => {
   ])('%p → %p', (ip, out) => expect(truncateIp(ip)).toBe(out));
 });
 
+describe('consent.language', () => {
+  it("names the configured texts' language: 'en' by default, a language tag or a sentence naming the option", () => {
+    expect(resolveConsentOptions().language).toBe('en');
+    expect(resolveConsentOptions({ language: 'de-AT' }).language).toBe('de-AT');
+    expect(() => resolveConsentOptions({ language: 'not a tag' })).toThrow(/consent\.language must be a language tag/);
+  });
+});
+
 describe('consent.regions', () => {
   it('regions: codes are ISO 3166-1 alpha-2 or ISO 3166-2, a region is in one list, one source, opt-in by default', () => {
     expect(resolveConsentOptions().regions).toBeUndefined();

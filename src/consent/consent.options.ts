@@ -47,6 +47,11 @@ export interface ConsentOptions {
   categories?: ConsentCategory[];
   /** Bumping it makes every earlier decision stale (`needsConsent`). Default `'1'`. */
   policyVersion?: string;
+  /**
+   * The language (a BCP 47 tag) the configured texts (category names, descriptions, cookie purposes, policy
+   * text) are written in: their text hash is published under it. Default `'en'`.
+   */
+  language?: string;
   /** Where the policy text lives, and/or the text itself; both enter the policy hash. Default none. */
   policyUrl?: string;
   policyText?: string;
@@ -97,6 +102,7 @@ export interface ResolvedConsentCategory {
 export interface ResolvedConsentOptions {
   categories: ResolvedConsentCategory[];
   policyVersion: string;
+  language: string;
   policyUrl: string | undefined;
   policyText: string | undefined;
   lifetimeMs: number;
@@ -239,9 +245,15 @@ export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedCon
   if (options.policyUrl !== undefined && typeof options.policyUrl !== 'string') fail('consent.policyUrl must be a string.');
   if (options.policyText !== undefined && typeof options.policyText !== 'string') fail('consent.policyText must be a string.');
 
+  const language = options.language ?? 'en';
+  if (typeof language !== 'string' || !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(language) || language.length > 35) {
+    fail(`consent.language must be a language tag such as 'en' or 'de-AT'; got ${JSON.stringify(language)}.`);
+  }
+
   return {
     categories,
     policyVersion,
+    language,
     policyUrl: options.policyUrl,
     policyText: options.policyText,
     lifetimeMs,

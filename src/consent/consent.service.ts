@@ -269,6 +269,7 @@ export class ConsentService {
         else next = { ...this.policy.effective(current, now, ctx.gpc, ctx.ruleSet), ...input.decisions };
         next = this.policy.complete(next);
         const detail = this.requestDetail(ctx);
+        if (input.text) Object.assign(detail, { textHash: input.text.hash, language: input.text.language });
         if (ctx.gpc) {
           // The signal refuses sale/sharing on "Accept all" and on kept decisions; only this request's explicit,
           // confirmed grants (and an override kept from a decision made under the signal) stay.
@@ -279,7 +280,7 @@ export class ConsentService {
           const override = this.policy.gpcOptOutGranted(next);
           if (override.length > 0) detail.gpcOverride = override;
         }
-        return { decisions: next, action: this.actionFor(valid ? current.d : null, next), source: input.source, gpc: false, signal: ctx.gpc, ruleSet: ctx.ruleSet, detail };
+        return { decisions: next, action: this.actionFor(valid ? current.d : null, next), source: input.source, gpc: false, signal: ctx.gpc, ruleSet: ctx.ruleSet, textHash: input.text?.hash, detail };
       },
     });
     await this.applyToRequest(req, res, ctx, subject, snapshot);
@@ -423,7 +424,7 @@ export class ConsentService {
         replaced = visitorWins;
         if (!visitorWins) return { decisions: current.d, action: 'link', source: 'login', gpc: current.gpc, keepRecord: true };
         // A visitor's override of the GPC signal moves with the decision.
-        return { decisions: visitor.d, action: 'link', source: 'login', gpc: visitor.gpc, signal: visitor.sig === true, ruleSet: visitor.oo ? 'opt-out' : undefined, decidedAt: visitor.at, expiresAt: visitor.exp };
+        return { decisions: visitor.d, action: 'link', source: 'login', gpc: visitor.gpc, signal: visitor.sig === true, ruleSet: visitor.oo ? 'opt-out' : undefined, textHash: visitor.th, decidedAt: visitor.at, expiresAt: visitor.exp };
       },
       linkVisitorId: visitorId,
     });

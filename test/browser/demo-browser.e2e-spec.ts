@@ -321,7 +321,7 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
 
     const ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
     const [event] = (await ds.query(`SELECT detail, source FROM "${prefix}consent_events" WHERE detail LIKE '%gpcOverride%' ORDER BY id DESC LIMIT 1`)) as Array<{ detail: string; source: string }>;
-    expect({ ...event, detail: JSON.parse(event.detail) }).toEqual({ source: 'settings', detail: { gpc: true, gpcOverride: ['marketing'], ruleSet: 'opt-in' } });
+    expect({ ...event, detail: JSON.parse(event.detail) }).toEqual({ source: 'settings', detail: { gpc: true, gpcOverride: ['marketing'], ruleSet: 'opt-in', textHash: expect.stringMatching(/^[0-9a-f]{64}$/), language: 'en' } });
     await context.close();
   });
 
