@@ -19,6 +19,7 @@ export type {
   ConsentCookieDeclaration,
   ConsentModeLinks,
   ConsentOptions,
+  ConsentTranslation,
   ResolvedConsentCategory,
   ResolvedConsentOptions,
 } from './consent/consent.options.js';

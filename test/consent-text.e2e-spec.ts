@@ -92,3 +92,52 @@ describe('text version and hash', () => {
     expect(await tracked(legacy)).toEqual(['demo_ads', 'demo_analytics', 'demo_theme']);
   });
 });
+
+describe('texts per language', () => {
+  const prefix2 = uniquePrefix('ctextl');
+  const env2 = { ...env, TABLE_PREFIX: prefix2 };
+  const german = (description: string) => ({ de: { categories: { marketing: { name: 'Marketing', description } } } });
+  let en: INestApplication;
+
+  beforeAll(async () => {
+    en = await bootDemoWithClock(env2, clock, (o) => ({ ...o, consent: { ...o.consent, translations: german('Personalisierte Werbung.') } }));
+  });
+
+  afterAll(async () => {
+    await en?.close();
+    await dropPrefixedTables(POSTGRES_URL, prefix2);
+  });
+
+  it('GET /consent/config answers in the best language of Accept-Language that has texts, each with its own hash', async () => {
+    const server = en.getHttpServer();
+    const configIn = async (lang?: string) => (await (lang ? request(server).get('/consent/config').set('Accept-Language', lang) : request(server).get('/consent/config')).expect(200)).body;
+    const base = await configIn();
+    const de = await configIn('fr;q=0.5, de');
+    expect(base).toMatchObject({ language: 'en', categories: expect.arrayContaining([expect.objectContaining({ key: 'marketing', description: 'Personalised advertising.' })]) });
+    expect(de).toMatchObject({ language: 'de', categories: expect.arrayContaining([expect.objectContaining({ key: 'marketing', description: 'Personalisierte Werbung.' })]) });
+    expect(de.texts).toEqual({ en: { version: '1', hash: base.textHash }, de: { version: '1', hash: de.textHash } });
+    expect(de.textHash).not.toBe(base.textHash);
+    expect((await configIn('de-AT')).language).toBe('de');
+    expect((await configIn('ja, de;q=0')).language).toBe('en');
+  });
+
+  it('a text change in German asks again the German viewers only', async () => {
+    const server = en.getHttpServer();
+    const hashIn = async (lang: string) => (await request(server).get('/consent/config').set('Accept-Language', lang)).body.textHash as string;
+    const decide = async (textHash: string) => {
+      const res = await request(server).put('/consent').send({ choice: 'accept-all', policyVersion: '1', textHash }).expect(200);
+      return setCookies(res).raw.map((c) => c.split(';')[0]).join('; ');
+    };
+    const englishViewer = await decide(await hashIn('en'));
+    const germanViewer = await decide(await hashIn('de'));
+
+    const v2 = await bootDemoWithClock(env2, clock, (o) => ({ ...o, consent: { ...o.consent, translations: german('Personalisierte Werbung unserer Partner.') } }));
+    try {
+      const stateOf = async (cookie: string) => (await request(v2.getHttpServer()).get('/consent').set('Cookie', cookie)).body;
+      expect(await stateOf(germanViewer)).toMatchObject({ needsConsent: true, decisions: { analytics: false } });
+      expect(await stateOf(englishViewer)).toMatchObject({ needsConsent: false, decisions: { analytics: true } });
+    } finally {
+      await v2.close();
+    }
+  });
+});

@@ -54,11 +54,18 @@
     return node;
   }
 
+  // The page's language asks the server for the texts in it (Accept-Language); the browser's own list otherwise.
+  function withLanguage(headers) {
+    var tag = (script && script.getAttribute('data-lang')) || document.documentElement.lang;
+    if (tag && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(tag)) headers['Accept-Language'] = tag;
+    return headers;
+  }
+
   function request(method, path, body) {
     return fetch(api + path, {
       method: method,
       credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
+      headers: withLanguage(body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' }),
       body: body ? JSON.stringify(body) : undefined,
     }).then(function (res) {
       return res.json().then(function (json) {

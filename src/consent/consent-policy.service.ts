@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { canonicalJson } from './consent-canonical.js';
-import type { ResolvedConsentCategory, ResolvedConsentCookie, ResolvedConsentOptions } from './consent.options.js';
+import type { ConsentTranslation, ResolvedConsentCategory, ResolvedConsentCookie, ResolvedConsentOptions } from './consent.options.js';
 import type { ConsentRuleSet } from './consent-regions.js';
 import type { ConsentDecisions, ConsentSnapshot, ConsentState } from './consent-subject.js';
 
@@ -48,7 +48,8 @@ export class ConsentPolicy {
   readonly categories: ResolvedConsentCategory[];
   private readonly byName = new Map<string, string>();
   private readonly patterns: Array<{ pattern: RegExp; key: string }> = [];
-  private readonly view: ConsentConfigView;
+  /** The public view per language (the configured language first). */
+  private readonly views = new Map<string, ConsentConfigView>();
   /** Text hash per language, and the language of each hash (a decision's `textHash` names both). */
   readonly texts: Record<string, { version: string; hash: string }>;
   private readonly languageOfHash = new Map<string, string>();
@@ -77,37 +78,41 @@ export class ConsentPolicy {
     };
     this.hash = createHash('sha256').update(canonicalJson(material)).digest('hex');
     // What a person reads, per language: the policy and every category's texts (not paths or domains).
-    const language = this.options.language;
-    const textMaterial = {
-      version: this.version,
-      language,
-      url: material.url,
-      text: material.text,
-      categories: this.categories.map((c) => ({ key: c.key, name: c.name, description: c.description, required: c.required, gpcOptOut: c.gpcOptOut, cookies: c.cookies.map(describe) })),
-    };
-    const textHash = createHash('sha256').update(canonicalJson(textMaterial)).digest('hex');
-    this.texts = { [language]: { version: this.version, hash: textHash } };
-    for (const [lang, t] of Object.entries(this.texts)) this.languageOfHash.set(t.hash, lang);
-    this.view = {
-      policyVersion: this.version,
-      policyHash: this.hash,
-      language,
-      textHash,
-      texts: this.texts,
-      ...(this.options.policyUrl ? { policyUrl: this.options.policyUrl } : {}),
-      categories: this.categories.map((c) => ({
-        key: c.key,
-        name: c.name,
-        description: c.description,
-        required: c.required,
-        gpcOptOut: c.gpcOptOut,
-        cookies: c.cookies.map(describe),
-      })),
-    };
+    this.texts = {};
+    const languages: Array<[string, ConsentTranslation]> = [[this.options.language, {}], ...Object.entries(this.options.translations)];
+    const pending: Array<[string, Omit<ConsentConfigView, 'texts'>]> = [];
+    for (const [language, t] of languages) {
+      const url = t.policyUrl ?? this.options.policyUrl;
+      const text = {
+        version: this.version,
+        language,
+        url: url ?? null,
+        text: t.policyText ?? this.options.policyText ?? null,
+        categories: this.categories.map((c) => ({
+          key: c.key,
+          name: t.categories?.[c.key]?.name ?? c.name,
+          description: t.categories?.[c.key]?.description ?? c.description,
+          required: c.required,
+          gpcOptOut: c.gpcOptOut,
+          cookies: c.cookies.map(describe),
+        })),
+      };
+      const textHash = createHash('sha256').update(canonicalJson(text)).digest('hex');
+      this.texts[language] = { version: this.version, hash: textHash };
+      this.languageOfHash.set(textHash, language);
+      pending.push([language, { policyVersion: this.version, policyHash: this.hash, language, textHash, ...(url ? { policyUrl: url } : {}), categories: text.categories }]);
+    }
+    for (const [language, view] of pending) this.views.set(language.toLowerCase(), { ...view, texts: this.texts });
   }
 
-  configView(): ConsentConfigView {
-    return this.view;
+  /** The view in the first of `wanted` (language tags, best first) that has texts, else the configured language. */
+  configView(wanted: string[] = []): ConsentConfigView {
+    for (const tag of wanted) {
+      const lower = tag.toLowerCase();
+      const view = this.views.get(lower) ?? this.views.get(lower.split('-')[0]);
+      if (view) return view;
+    }
+    return this.views.get(this.options.language.toLowerCase())!;
   }
 
   has(key: string): boolean {

@@ -80,6 +80,17 @@ describe('consent.language', () => {
     expect(resolveConsentOptions({ language: 'de-AT' }).language).toBe('de-AT');
     expect(() => resolveConsentOptions({ language: 'not a tag' })).toThrow(/consent\.language must be a language tag/);
   });
+
+  it('translations: language tags other than consent.language, texts of declared categories only', () => {
+    const categories = [{ key: 'analytics', name: 'Analytics', description: 'Counts visits.' }];
+    expect(resolveConsentOptions({ categories, translations: { de: { categories: { analytics: { description: 'Zählt Besuche.' } } } } }).translations).toEqual({
+      de: { categories: { analytics: { description: 'Zählt Besuche.' } } },
+    });
+    expect(() => resolveConsentOptions({ categories, translations: { 'not a tag': {} } })).toThrow(/is not a language tag/);
+    expect(() => resolveConsentOptions({ categories, translations: { en: {} } })).toThrow(/is consent\.language/);
+    expect(() => resolveConsentOptions({ categories, translations: { de: { categories: { ads: { name: 'Werbung' } } } } })).toThrow(/categories\.ads: no category has this key/);
+    expect(() => resolveConsentOptions({ categories, translations: { de: { categories: { analytics: { name: '' } } } } })).toThrow(/name must be a non-empty string/);
+  });
 });
 
 describe('consent.regions', () => {

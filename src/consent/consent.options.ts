@@ -52,6 +52,11 @@ export interface ConsentOptions {
    * text) are written in: their text hash is published under it. Default `'en'`.
    */
   language?: string;
+  /**
+   * The texts in other languages (BCP 47 tag → texts): category names and descriptions by key, policy URL and
+   * text. What a language leaves out is shown as configured. Each language gets its own text hash.
+   */
+  translations?: Record<string, ConsentTranslation>;
   /** Where the policy text lives, and/or the text itself; both enter the policy hash. Default none. */
   policyUrl?: string;
   policyText?: string;
@@ -80,6 +85,13 @@ export interface ConsentOptions {
   regions?: ConsentRegionOptions;
 }
 
+/** One language's texts (`consent.translations`). */
+export interface ConsentTranslation {
+  policyUrl?: string;
+  policyText?: string;
+  categories?: Record<string, { name?: string; description?: string }>;
+}
+
 export interface ResolvedConsentCookie {
   name?: string;
   pattern?: RegExp;
@@ -103,6 +115,7 @@ export interface ResolvedConsentOptions {
   categories: ResolvedConsentCategory[];
   policyVersion: string;
   language: string;
+  translations: Record<string, ConsentTranslation>;
   policyUrl: string | undefined;
   policyText: string | undefined;
   lifetimeMs: number;
@@ -250,10 +263,27 @@ export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedCon
     fail(`consent.language must be a language tag such as 'en' or 'de-AT'; got ${JSON.stringify(language)}.`);
   }
 
+  const translations = options.translations ?? {};
+  if (typeof translations !== 'object' || translations === null || Array.isArray(translations)) fail('consent.translations must be an object of language tags to texts.');
+  for (const [lang, t] of Object.entries(translations)) {
+    const where = `consent.translations['${lang}']`;
+    if (!/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(lang) || lang.length > 35) fail(`consent.translations: '${lang}' is not a language tag such as 'de' or 'pt-BR'.`);
+    if (lang.toLowerCase() === language.toLowerCase()) fail(`${where}: '${lang}' is consent.language, whose texts are the configured ones.`);
+    if (typeof t !== 'object' || t === null) fail(`${where} must be an object.`);
+    for (const field of ['policyUrl', 'policyText'] as const) if (t[field] !== undefined && typeof t[field] !== 'string') fail(`${where}.${field} must be a string.`);
+    for (const [key, c] of Object.entries(t.categories ?? {})) {
+      if (!keys.has(key)) fail(`${where}.categories.${key}: no category has this key.`);
+      if (typeof c !== 'object' || c === null) fail(`${where}.categories.${key} must be an object with name and/or description.`);
+      if (c.name !== undefined && (typeof c.name !== 'string' || !c.name)) fail(`${where}.categories.${key}.name must be a non-empty string.`);
+      if (c.description !== undefined && typeof c.description !== 'string') fail(`${where}.categories.${key}.description must be a string.`);
+    }
+  }
+
   return {
     categories,
     policyVersion,
     language,
+    translations,
     policyUrl: options.policyUrl,
     policyText: options.policyText,
     lifetimeMs,
