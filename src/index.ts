@@ -21,9 +21,11 @@ export type {
   ConsentCookieDeclaration,
   ConsentModeLinks,
   ConsentOptions,
+  ConsentTranslation,
   ResolvedConsentCategory,
   ResolvedConsentOptions,
 } from './consent/consent.options.js';
+export type { ConsentRegionOptions, ConsentRuleSet } from './consent/consent-regions.js';
 export { ConsentService, type ConsentHistoryEntry } from './consent/consent.service.js';
 export { ConsentPolicy, type ConsentConfigView } from './consent/consent-policy.service.js';
 export type { ConsentVerifyReport, ConsentVerifyProgress, ConsentVerifyOptions, ConsentCheckpointReport } from './consent/consent-audit.service.js';

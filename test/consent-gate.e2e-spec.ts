@@ -213,7 +213,7 @@ describe('expiry and policy version', () => {
 });
 
 describe('Global Privacy Control', () => {
-  it('Sec-GPC: 1 without a decision refuses the gpcOptOut categories once (source gpc); an explicit opt-in wins', async () => {
+  it('Sec-GPC: 1 without a decision refuses the gpcOptOut categories once (source gpc); an explicit, confirmed opt-in wins', async () => {
     const b = new Browser({ 'Sec-GPC': '1' });
     const first = (await b.get('/consent')).body;
     expect(first).toMatchObject({ gpc: true, needsConsent: true, decisions: { marketing: false } });
@@ -221,7 +221,7 @@ describe('Global Privacy Control', () => {
     let history = (await b.get('/consent/history')).body;
     expect(history).toEqual([expect.objectContaining({ action: 'refuse', source: 'gpc' })]);
     expect(setCookies(await b.get('/demo/track')).set).toEqual([]);
-    const opted = await b.put({ decisions: { marketing: true, analytics: false, preferences: false }, policyVersion: '1' });
+    const opted = await b.put({ decisions: { marketing: true, analytics: false, preferences: false }, gpcOverride: true, policyVersion: '1' });
     expect(opted.body).toMatchObject({ needsConsent: false, decisions: { marketing: true } });
     expect(setCookies(await b.get('/demo/track')).set).toEqual(['demo_ads']);
     history = (await b.get('/consent/history')).body;

@@ -95,7 +95,7 @@ describe('an outside app using the packed library (test/consumer)', () => {
 
   it('ran the exported migrations and its own on its own connection', async () => {
     const rows: Array<{ name: string }> = await db.query(`SELECT name FROM "${prefix}migrations" ORDER BY id`);
-    expect(rows.map((r) => r.name)).toEqual(['InitialSchema1763700000000', 'ConsentAudit1763710000000', 'AdminIndexes1763730000000', 'ConsentEventFormat1763740000000', 'UserLastSignIn1763750000000', 'CreateShopCustomers1763800000000']);
+    expect(rows.map((r) => r.name)).toEqual(['InitialSchema1763700000000', 'ConsentAudit1763710000000', 'AdminIndexes1763730000000', 'ConsentEventFormat1763740000000', 'UserLastSignIn1763750000000', 'ConsentEventDetail1763770000000', 'CreateShopCustomers1763800000000']);
     expect((await http(shop.url, 'GET', '/health')).body).toEqual({ status: 'ok', redis: 'up', database: 'up' });
   });
 

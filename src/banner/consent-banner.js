@@ -20,6 +20,7 @@
   var state = null;
   var listeners = [];
   var banner = null;
+  var choices = null;
   var dialog = null;
   var lastFocus = null;
 
@@ -37,7 +38,10 @@
     '.acb-cat input{width:1.25rem;height:1.25rem}.acb-cat p{margin:.25rem 0}.acb-cookies{font-size:.9rem;border-collapse:collapse;width:100%}' +
     '.acb-cookies th,.acb-cookies td{text-align:left;padding:.15rem .5rem .15rem 0;vertical-align:top}' +
     '.acb-link{color:#0050b3;text-decoration:underline;background:none;border:0;font:inherit;cursor:pointer;padding:0}' +
-    '.acb-status{margin:.5rem 0 0;font-size:.9rem}';
+    '.acb-status{margin:.5rem 0 0;font-size:.9rem}' +
+    '.acb-choices{position:fixed;left:1rem;bottom:1rem;z-index:2147483000;background:#fff;border:2px solid #1a1a1a;' +
+    'border-radius:.25rem;padding:.4rem .75rem;font:16px/1.5 system-ui,sans-serif}' +
+    '.acb-gpc{margin:.5rem 0;padding:.5rem .75rem;border-left:4px solid #0050b3;background:#eef4fb;color:#1a1a1a}';
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -52,11 +56,18 @@
     return node;
   }
 
+  // The page's language asks the server for the texts in it (Accept-Language); the browser's own list otherwise.
+  function withLanguage(headers) {
+    var tag = (script && script.getAttribute('data-lang')) || document.documentElement.lang;
+    if (tag && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(tag)) headers['Accept-Language'] = tag;
+    return headers;
+  }
+
   function request(method, path, body) {
     return fetch(api + path, {
       method: method,
       credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
+      headers: withLanguage(body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' }),
       body: body ? JSON.stringify(body) : undefined,
     }).then(function (res) {
       return res.json().then(function (json) {
@@ -100,6 +111,8 @@
 
   function decide(body, source) {
     body.policyVersion = config.policyVersion;
+    // The exact texts shown: the server answers 409 when they changed since GET /consent/config.
+    if (config.textHash) body.textHash = config.textHash;
     body.source = source;
     var tag = locale();
     if (tag) body.locale = tag;
@@ -129,6 +142,35 @@
     return el('button', { type: 'button', class: 'acb-btn', 'data-acb': id, onclick: onclick, text: label });
   }
 
+  // The names of the sale/sharing categories that the browser's GPC signal refuses.
+  function gpcCategories() {
+    return (config && config.categories ? config.categories : []).filter(function (c) {
+      return c.gpcOptOut;
+    });
+  }
+
+  function gpcNames() {
+    return gpcCategories()
+      .map(function (c) {
+        return c.name;
+      })
+      .join(', ');
+  }
+
+  // Shown in the banner and the dialog while the browser sends Sec-GPC: 1 (CPRA regulations §7025).
+  function gpcNotice(id) {
+    if (!state || !state.gpc || !gpcCategories().length) return null;
+    return el('p', {
+      class: 'acb-gpc',
+      id: id,
+      'data-acb': 'gpc-notice',
+      text:
+        'Your browser sends a Global Privacy Control signal. We honour it: ' +
+        gpcNames() +
+        ' (sale or sharing of your data) stays off, even if you accept all.',
+    });
+  }
+
   function showBanner() {
     if (banner) return;
     var text = el('p', { id: 'acb-banner-text' }, [
@@ -141,8 +183,10 @@
       text.appendChild(el('a', { href: policyUrl, text: 'Cookie policy' }));
     }
     // The three choices are the same element, size and style, one click each (no nudging).
-    banner = el('section', { class: 'acb-banner', role: 'region', 'aria-label': 'Cookie consent', 'aria-describedby': 'acb-banner-text' }, [
+    var notice = gpcNotice('acb-banner-gpc');
+    banner = el('section', { class: 'acb-banner', role: 'region', 'aria-label': 'Cookie consent', 'aria-describedby': notice ? 'acb-banner-text acb-banner-gpc' : 'acb-banner-text' }, [
       text,
+      notice,
       el('div', { class: 'acb-actions' }, [
         button('Accept all', function () {
           decide({ choice: 'accept-all' }, 'banner');
@@ -164,6 +208,22 @@
     banner = null;
   }
 
+  // Opt-out rules (GET /consent says ruleSet "opt-out"): no blocking banner, a link to the choices instead.
+  function showChoices() {
+    if (choices) return;
+    choices = el('aside', { class: 'acb-choices', 'aria-label': 'Privacy choices' }, [
+      el('button', { type: 'button', class: 'acb-link', 'data-acb': 'choices', text: 'Your privacy choices: do not sell or share my personal information', onclick: function () {
+        openDialog();
+      } }),
+    ]);
+    document.body.appendChild(choices);
+  }
+
+  function hideChoices() {
+    if (choices) choices.remove();
+    choices = null;
+  }
+
   function categoryBlock(cat) {
     var id = 'acb-cat-' + cat.key;
     var granted = cat.required || !!(state && state.decisions && state.decisions[cat.key] && !state.needsConsent);
@@ -180,7 +240,22 @@
           el('tbody', {}, rows),
         ])
       : null;
+    // The conflict notice comes before the choice: granting this category overrides the browser's signal.
+    var conflict =
+      cat.gpcOptOut && state && state.gpc
+        ? el('p', {
+            class: 'acb-gpc',
+            id: id + '-gpc',
+            'data-acb': 'gpc-conflict',
+            text:
+              'Your browser asks this site not to sell or share your data (Global Privacy Control), so ' +
+              cat.name +
+              ' is off. Turning it on overrides that signal for this site; we record that you chose to.',
+          })
+        : null;
+    if (conflict) input.setAttribute('aria-describedby', id + '-gpc ' + id + '-desc');
     return el('div', { class: 'acb-cat' }, [
+      conflict,
       el('label', { for: id }, [input, document.createTextNode(cat.name + (cat.required ? ' (always on)' : ''))]),
       el('p', { id: id + '-desc', text: cat.description || '' }),
       table,
@@ -228,6 +303,7 @@
     var panel = el('div', { class: 'acb-dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'acb-title', 'aria-describedby': 'acb-intro' }, [
       el('h2', { id: 'acb-title', text: 'Cookie settings' }),
       el('p', { id: 'acb-intro', text: 'Choose which kinds of cookies this site may use. Strictly necessary cookies are always on. Your choice applies until you change it here.' }),
+      gpcNotice('acb-dialog-gpc'),
     ]);
     config.categories.forEach(function (cat) {
       panel.appendChild(categoryBlock(cat));
@@ -236,10 +312,15 @@
       el('div', { class: 'acb-actions' }, [
         button('Save choices', function () {
           var decisions = {};
+          var override = false;
           config.categories.forEach(function (cat) {
             decisions[cat.key] = cat.required ? true : panel.querySelector('#acb-cat-' + cat.key).checked;
+            // Checked next to the conflict notice: the person saw it and chose to override the signal.
+            if (cat.gpcOptOut && decisions[cat.key] && panel.querySelector('#acb-cat-' + cat.key + '-gpc')) override = true;
           });
-          decide({ decisions: decisions }, 'settings');
+          var body = { decisions: decisions };
+          if (override) body.gpcOverride = true;
+          decide(body, 'settings');
         }, 'save'),
         button('Accept all', function () {
           decide({ choice: 'accept-all' }, 'settings');
@@ -296,6 +377,8 @@
       setState(res[1]);
       if (res[1].needsConsent) showBanner();
       else hideBanner();
+      if (res[1].ruleSet === 'opt-out') showChoices();
+      else hideChoices();
     });
   }
 

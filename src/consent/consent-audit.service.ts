@@ -13,7 +13,7 @@ import { ConsentHeadEntity } from './consent-head.entity.js';
 import { CONSENT_KEYS, type ConsentKeys } from './consent-keys.provider.js';
 import { KeyedMutex } from './consent-mutex.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
-import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentSource, ConsentSubject } from './consent-subject.js';
+import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSource, ConsentSubject } from './consent-subject.js';
 
 /** One event to append to a subject's chain. */
 export interface ConsentEventInput {
@@ -23,6 +23,8 @@ export interface ConsentEventInput {
   after: ConsentDecisions;
   policyVersion: string;
   policyHash: string;
+  /** Optional fields of format 2 (null or absent: none). */
+  detail?: ConsentEventDetail | null;
   context?: ConsentEventContext;
 }
 
@@ -183,6 +185,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
               policyHash: input.policyHash,
               source: input.source,
               locale: input.context?.locale ?? null,
+              detail: input.detail ?? null,
               ip: input.context?.ip ?? null,
               userAgent: input.context?.userAgent?.slice(0, 512) ?? null,
               createdAt: now,

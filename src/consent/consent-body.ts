@@ -1,4 +1,4 @@
-import { InvalidConsentException, StalePolicyVersionException } from './consent.exceptions.js';
+import { InvalidConsentException, StalePolicyVersionException, StaleTextException } from './consent.exceptions.js';
 import type { ConsentPolicy } from './consent-policy.service.js';
 import type { ConsentDecisions, ConsentSource } from './consent-subject.js';
 
@@ -9,9 +9,13 @@ export interface ConsentInput {
   choice?: 'accept-all' | 'reject-all';
   locale?: string;
   source: ConsentSource;
+  /** The person confirmed granting gpcOverride categories despite their browser's GPC signal (after the notice). */
+  gpcOverride: boolean;
+  /** The text hash the decision was made on and its language; undefined when the client named none (an older banner). */
+  text?: { hash: string; language: string };
 }
 
-const FIELDS = new Set(['decisions', 'choice', 'policyVersion', 'locale', 'source']);
+const FIELDS = new Set(['decisions', 'choice', 'policyVersion', 'locale', 'source', 'gpcOverride', 'textHash']);
 const SOURCES = new Set(['banner', 'settings', 'api']);
 
 /** Validates a PUT /consent body completely before anything is written: any error leaves state untouched. */
@@ -21,7 +25,7 @@ export function parseConsentBody(body: unknown, policy: ConsentPolicy): ConsentI
   };
   if (typeof body !== 'object' || body === null || Array.isArray(body)) bad('The body must be a JSON object with decisions or choice, and policyVersion.');
   const b = body as Record<string, unknown>;
-  for (const key of Object.keys(b)) if (!FIELDS.has(key)) bad(`Unknown field '${key}'; expected decisions or choice, policyVersion, locale, source.`);
+  for (const key of Object.keys(b)) if (!FIELDS.has(key)) bad(`Unknown field '${key}'; expected decisions or choice, policyVersion, textHash, locale, source, gpcOverride.`);
   if (b.decisions !== undefined && b.choice !== undefined) bad('Send either decisions or choice, not both.');
   if (b.decisions === undefined && b.choice === undefined) bad('Send decisions ({"<category>": true|false}) or choice ("accept-all" or "reject-all").');
   let decisions: ConsentDecisions | undefined;
@@ -40,12 +44,22 @@ export function parseConsentBody(body: unknown, policy: ConsentPolicy): ConsentI
     bad('locale must be a language tag such as "en" or "de-AT".');
   }
   if (b.source !== undefined && (typeof b.source !== 'string' || !SOURCES.has(b.source))) bad('source must be "banner", "settings" or "api".');
+  if (b.gpcOverride !== undefined && typeof b.gpcOverride !== 'boolean') bad('gpcOverride must be true or false.');
   if (typeof b.policyVersion !== 'string') bad('policyVersion is required: the version of the policy the visitor was shown (GET /consent/config).');
   if (b.policyVersion !== policy.version) throw new StalePolicyVersionException(b.policyVersion, policy.version);
+  let text: ConsentInput['text'];
+  if (b.textHash !== undefined) {
+    if (typeof b.textHash !== 'string' || !/^[0-9a-f]{64}$/.test(b.textHash)) bad('textHash must be the 64 hex characters of GET /consent/config textHash.');
+    const language = policy.languageOfText(b.textHash as string);
+    if (!language) throw new StaleTextException(b.textHash as string);
+    text = { hash: b.textHash as string, language };
+  }
   return {
     decisions,
     choice: b.choice as ConsentInput['choice'],
     locale: b.locale as string | undefined,
     source: (b.source as ConsentSource | undefined) ?? 'banner',
+    gpcOverride: b.gpcOverride === true,
+    text,
   };
 }

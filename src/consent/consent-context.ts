@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { ConsentRuleSet } from './consent-regions.js';
 import type { ConsentSnapshot, ConsentState, ConsentSubject } from './consent-subject.js';
 
 /** What the gate resolved for one request; the gate reads it again when headers are written. */
@@ -7,6 +8,9 @@ export interface ConsentRequestContext {
   snapshot: ConsentSnapshot | null;
   /** The request carried `Sec-GPC: 1`. */
   gpc: boolean;
+  /** The request's region (undefined: unknown) and the rules it is under. */
+  region: string | undefined;
+  ruleSet: ConsentRuleSet;
   /** Names in the request's Cookie header (to expire pattern-declared cookies). */
   cookieNames: string[];
   /** The state under the current policy and clock (what `@Consent()` gives). */

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { ConsentEventDetail } from './consent-subject.js';
 
 /** One append-only entry of a subject's consent history, chained to the previous one by `prevHash`. */
 @Entity('consent_events')
@@ -53,6 +54,10 @@ export class ConsentEventEntity {
 
   @Column({ type: 'varchar', length: 64 })
   hash: string;
+
+  /** Optional fields of format 2 (GPC signal and override); null when there are none. Part of the hash when present. */
+  @Column({ type: 'simple-json', nullable: true })
+  detail: ConsentEventDetail | null;
 
   /** How `hash` is computed: 1 (written before the subject was bound), 2 (binds the subject's keyed pseudonym); see consent-format.ts. */
   @Column({ type: 'integer', default: 1 })

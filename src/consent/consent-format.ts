@@ -11,8 +11,8 @@ import type { ConsentCheckpointEntity } from './consent-checkpoint.entity.js';
  *   events and time. Neither names the subject, so these rows are never re-hashed: they verify as they are, and
  *   an `anchor` checkpoint (format 2) binds each such chain's head to its subject.
  * - **2**: adds `v: 2` and `sub`, the subject's keyed pseudonym ({@link subjectPseudonym}), to the same material.
- *   Fields a later release adds to format 2 (such as the language or the rule set a decision was made under)
- *   are optional and left out of the material when absent (canonical JSON drops undefined keys), so events
+ *   Fields a later release adds to format 2 (the `detail` column: the GPC signal and its override, such as the
+ *   language or the rule set a decision was made under) are optional and left out of the material when absent (canonical JSON drops undefined keys), so events
  *   written before them keep their hashes.
  */
 export const CONSENT_FORMAT_LEGACY = 1;
@@ -23,7 +23,7 @@ export const CONSENT_FORMAT = 2;
 export type HashableEvent = Pick<
   ConsentEventEntity,
   'seq' | 'action' | 'decisionsBefore' | 'decisionsAfter' | 'policyVersion' | 'policyHash' | 'source' | 'locale' | 'createdAt' | 'prevHash'
-> & { format: number };
+> & { format: number; detail?: ConsentEventEntity['detail'] };
 
 /** What a checkpoint MAC covers. */
 export type SignableCheckpoint = Pick<ConsentCheckpointEntity, 'kind' | 'seq' | 'hash' | 'events' | 'createdAt' | 'format'>;
@@ -81,7 +81,8 @@ export function eventMaterial(e: HashableEvent, pseudonym: string): string | nul
     prev: e.prevHash ?? null,
   };
   if (e.format === CONSENT_FORMAT_LEGACY) return canonicalJson(base);
-  if (e.format === CONSENT_FORMAT) return canonicalJson({ v: 2, sub: pseudonym, ...base });
+  // The optional fields (`detail`) exist only in format 2, and only when set: older rows hash as before.
+  if (e.format === CONSENT_FORMAT) return canonicalJson({ v: 2, sub: pseudonym, ...base, detail: e.detail ?? undefined });
   return null;
 }
 

@@ -3,19 +3,27 @@ import { createHash } from 'node:crypto';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { canonicalJson } from './consent-canonical.js';
-import type { ResolvedConsentCategory, ResolvedConsentCookie, ResolvedConsentOptions } from './consent.options.js';
+import type { ConsentTranslation, ResolvedConsentCategory, ResolvedConsentCookie, ResolvedConsentOptions } from './consent.options.js';
+import type { ConsentRuleSet } from './consent-regions.js';
 import type { ConsentDecisions, ConsentSnapshot, ConsentState } from './consent-subject.js';
 
 /** The public view of the configuration (`GET /consent/config`). */
 export interface ConsentConfigView {
   policyVersion: string;
   policyHash: string;
+  /** The language of the texts below, and their text hash: what a decision names (`textHash` of PUT /consent). */
+  language: string;
+  textHash: string;
+  /** Every language's text version and hash (SHA-256 of the texts shown in it). */
+  texts: Record<string, { version: string; hash: string }>;
   policyUrl?: string;
   categories: Array<{
     key: string;
     name: string;
     description: string;
     required: boolean;
+    /** Counts as sale/sharing: `Sec-GPC: 1` keeps it refused unless granted explicitly over the signal. */
+    gpcOptOut: boolean;
     cookies: Array<{ name: string; purpose: string; duration: string; provider: string }>;
   }>;
 }
@@ -40,7 +48,11 @@ export class ConsentPolicy {
   readonly categories: ResolvedConsentCategory[];
   private readonly byName = new Map<string, string>();
   private readonly patterns: Array<{ pattern: RegExp; key: string }> = [];
-  private readonly view: ConsentConfigView;
+  /** The public view per language (the configured language first). */
+  private readonly views = new Map<string, ConsentConfigView>();
+  /** Text hash per language, and the language of each hash (a decision's `textHash` names both). */
+  readonly texts: Record<string, { version: string; hash: string }>;
+  private readonly languageOfHash = new Map<string, string>();
 
   constructor(@Inject(AUTH_CONSENT_OPTIONS) all: ResolvedAuthConsentOptions) {
     this.options = all.consent;
@@ -65,16 +77,42 @@ export class ConsentPolicy {
       categories: this.categories.map((c) => ({ ...c, cookies: c.cookies.map((k) => ({ ...describe(k), path: k.path, domain: k.domain ?? null })) })),
     };
     this.hash = createHash('sha256').update(canonicalJson(material)).digest('hex');
-    this.view = {
-      policyVersion: this.version,
-      policyHash: this.hash,
-      ...(this.options.policyUrl ? { policyUrl: this.options.policyUrl } : {}),
-      categories: this.categories.map((c) => ({ key: c.key, name: c.name, description: c.description, required: c.required, cookies: c.cookies.map(describe) })),
-    };
+    // What a person reads, per language: the policy and every category's texts (not paths or domains).
+    this.texts = {};
+    const languages: Array<[string, ConsentTranslation]> = [[this.options.language, {}], ...Object.entries(this.options.translations)];
+    const pending: Array<[string, Omit<ConsentConfigView, 'texts'>]> = [];
+    for (const [language, t] of languages) {
+      const url = t.policyUrl ?? this.options.policyUrl;
+      const text = {
+        version: this.version,
+        language,
+        url: url ?? null,
+        text: t.policyText ?? this.options.policyText ?? null,
+        categories: this.categories.map((c) => ({
+          key: c.key,
+          name: t.categories?.[c.key]?.name ?? c.name,
+          description: t.categories?.[c.key]?.description ?? c.description,
+          required: c.required,
+          gpcOptOut: c.gpcOptOut,
+          cookies: c.cookies.map(describe),
+        })),
+      };
+      const textHash = createHash('sha256').update(canonicalJson(text)).digest('hex');
+      this.texts[language] = { version: this.version, hash: textHash };
+      this.languageOfHash.set(textHash, language);
+      pending.push([language, { policyVersion: this.version, policyHash: this.hash, language, textHash, ...(url ? { policyUrl: url } : {}), categories: text.categories }]);
+    }
+    for (const [language, view] of pending) this.views.set(language.toLowerCase(), { ...view, texts: this.texts });
   }
 
-  configView(): ConsentConfigView {
-    return this.view;
+  /** The view in the first of `wanted` (language tags, best first) that has texts, else the configured language. */
+  configView(wanted: string[] = []): ConsentConfigView {
+    for (const tag of wanted) {
+      const lower = tag.toLowerCase();
+      const view = this.views.get(lower) ?? this.views.get(lower.split('-')[0]);
+      if (view) return view;
+    }
+    return this.views.get(this.options.language.toLowerCase())!;
   }
 
   has(key: string): boolean {
@@ -108,19 +146,54 @@ export class ConsentPolicy {
     return this.categories.some((c) => !c.required && decisions[c.key] === true);
   }
 
-  /** A snapshot counts only under the current policy version and before it expires. */
+  /** The language whose current text has this hash; undefined when no current text has it (stale or wrong). */
+  languageOfText(hash: string): string | undefined {
+    return this.languageOfHash.get(hash);
+  }
+
+  /**
+   * A snapshot counts only under the current policy version, before it expires, and, when it names the text it
+   * was made on, while that text is still current in its language (a changed text asks again those who saw it).
+   */
   isValid(snapshot: ConsentSnapshot | null | undefined, now: number): snapshot is ConsentSnapshot {
-    return !!snapshot && snapshot.v === this.version && now < snapshot.exp;
+    return !!snapshot && snapshot.v === this.version && now < snapshot.exp && (snapshot.th === undefined || this.languageOfHash.has(snapshot.th));
   }
 
-  /** What the gate may let through: required categories always, others only under a valid, explicit-or-GPC decision. */
-  effective(snapshot: ConsentSnapshot | null | undefined, now: number): ConsentDecisions {
-    return this.isValid(snapshot, now) ? this.complete(snapshot.d) : this.undecided();
-  }
-
-  state(snapshot: ConsentSnapshot | null | undefined, now: number, gpcHeader = false): ConsentState {
+  /**
+   * What the gate may let through: required categories always, others only under a valid, explicit-or-GPC
+   * decision. With the GPC signal (CPRA regulations §7025(c)(3)) a gpcOptOut category stays refused unless the
+   * decision itself was made under the signal, which is how an explicit override after the notice is kept:
+   * an earlier grant made without the signal yields to it.
+   */
+  effective(snapshot: ConsentSnapshot | null | undefined, now: number, gpcSignal = false, ruleSet: ConsentRuleSet = 'opt-in'): ConsentDecisions {
     const valid = this.isValid(snapshot, now);
-    const decisions = this.effective(snapshot, now);
+    // Without an explicit decision (none, or only the GPC default refusal) the rule set decides: opt-out grants
+    // every optional category until refused; the GPC default still refuses the sale/sharing ones below.
+    // A decision made under opt-out rules is no prior consent under opt-in rules: there it counts as none.
+    const explicit = valid && !snapshot.gpc && !(ruleSet === 'opt-in' && snapshot.oo === true);
+    const decisions = explicit ? this.complete(snapshot.d) : ruleSet === 'opt-out' ? this.all() : this.undecided();
+    const signal = gpcSignal || (valid && snapshot.gpc);
+    if (signal && !(explicit && snapshot.sig === true)) {
+      for (const c of this.categories) if (c.gpcOptOut) decisions[c.key] = false;
+    }
+    return decisions;
+  }
+
+  /** Every category granted: opt-out rules before a refusal, and "Accept all". */
+  all(): ConsentDecisions {
+    return Object.fromEntries(this.categories.map((c) => [c.key, true]));
+  }
+
+  /** The gpcOptOut categories of a list of decisions that are granted. */
+  gpcOptOutGranted(decisions: ConsentDecisions): string[] {
+    return this.categories.filter((c) => c.gpcOptOut && decisions[c.key] === true).map((c) => c.key);
+  }
+
+  state(snapshot: ConsentSnapshot | null | undefined, now: number, gpcHeader = false, ruleSet: ConsentRuleSet = 'opt-in', region?: string): ConsentState {
+    const valid = this.isValid(snapshot, now);
+    const decisions = this.effective(snapshot, now, gpcHeader, ruleSet);
+    const gpc = (valid && snapshot.gpc) || gpcHeader;
+    const overridden = gpc ? this.gpcOptOutGranted(decisions) : [];
     const mode = (keys: string[]) => (keys.length > 0 && keys.every((k) => decisions[k]) ? 'granted' : 'denied');
     const links = this.options.consentMode;
     return {
@@ -128,9 +201,14 @@ export class ConsentPolicy {
       decisions,
       decidedAt: valid ? new Date(snapshot.at).toISOString() : null,
       expiresAt: valid ? new Date(snapshot.exp).toISOString() : null,
-      // A GPC refusal answers only the gpcOptOut categories: the banner still asks about the rest.
-      needsConsent: !valid || snapshot.gpc,
-      gpc: (valid && snapshot.gpc) || gpcHeader,
+      // A GPC refusal answers only the gpcOptOut categories: the banner still asks about the rest. Opt-out
+      // rules never ask first (the banner offers a "Your privacy choices" link instead).
+      needsConsent: ruleSet === 'opt-out' ? false : !valid || snapshot.gpc || snapshot.oo === true,
+      gpc,
+      gpcHonoured: gpc && overridden.length === 0,
+      gpcOverride: overridden,
+      ruleSet,
+      region: region ?? null,
       consentMode: {
         analytics_storage: mode(links.analytics_storage),
         ad_storage: mode(links.ad_storage),

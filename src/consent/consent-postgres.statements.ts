@@ -38,10 +38,12 @@ export interface DecisionRow {
   policyHash: string;
   source: string;
   locale: string | null;
+  /** The event's optional fields as JSON, or null. */
+  detail: string | null;
   ip: string | null;
   userAgent: string | null;
   /** The record to upsert (its decisions are `after`); null: a link that keeps the user's own decision. */
-  record: { id: string; gpc: boolean; decidedAt: string; expiresAt: string } | null;
+  record: { id: string; gpc: boolean; ruleSet: string | null; textHash: string | null; decidedAt: string; expiresAt: string } | null;
   /** A login link: the visitor whose record becomes linked to this (user) subject. */
   linkVisitorId: string | null;
   categories: Array<{ category: string; grantedBefore: boolean | null; grantedAfter: boolean | null }>;
@@ -54,8 +56,9 @@ export interface DecisionRow {
  * heads that moved. A statement is atomic by itself, so there is no transaction to open or commit; a
  * decision missing from the answer lost its compare-and-set to another writer.
  *
- * Parameters are arrays with one element per decision, in {@link DecisionRow} order ($1-$20), then the
- * category rows flattened: $21 the decision's 1-based position, $22 category, $23-$24 granted before/after.
+ * Parameters are arrays with one element per decision, in {@link DecisionRow} order ($1-$20, then $21 the
+ * event's detail, $22 the record's rule set, $23 its text hash), then the category rows flattened: $24 the
+ * decision's 1-based position, $25 category, $26-$27 granted before/after.
  */
 export class ConsentPostgresStatements {
   /** The subject's head and record, without locking (a cold cache or a lost compare-and-set). */
@@ -68,7 +71,7 @@ export class ConsentPostgresStatements {
   readonly decisions: PreparedStatement;
 
   constructor(t: ConsentTables) {
-    const columns = 'h.seq, h.hash, r.policy_version, r.decisions, r.decided_at, r.expires_at, r.source';
+    const columns = 'h.seq, h.hash, r.policy_version, r.decisions, r.decided_at, r.expires_at, r.source, r.gpc, r.rule_set, r.text_hash';
     this.read = prepared(
       `SELECT ${columns} FROM (SELECT $1::varchar AS subject_type, $2::varchar AS subject_id) s ` +
         `LEFT JOIN ${t.heads} h ON h.subject_type = s.subject_type AND h.subject_id = s.subject_id ` +
@@ -123,6 +126,9 @@ export class ConsentPostgresStatements {
       record('decidedAt'),
       record('expiresAt'),
       column('linkVisitorId'),
+      column('detail'),
+      record('ruleSet'),
+      record('textHash'),
       position,
       category,
       before,
@@ -135,9 +141,9 @@ function decisionsStatement(t: ConsentTables): string {
   const input =
     'i AS (SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::varchar[], $8::text[], ' +
     '$9::text[], $10::varchar[], $11::varchar[], $12::varchar[], $13::varchar[], $14::varchar[], $15::varchar[], ' +
-    '$16::varchar[], $17::boolean[], $18::timestamptz[], $19::timestamptz[], $20::varchar[]) WITH ORDINALITY AS i(' +
+    '$16::varchar[], $17::boolean[], $18::timestamptz[], $19::timestamptz[], $20::varchar[], $21::text[], $22::varchar[], $23::varchar[]) WITH ORDINALITY AS i(' +
     'subject_type, subject_id, seq, hash, prev_hash, at, action, before, after, policy_version, policy_hash, source, locale, ip, user_agent, ' +
-    'record_id, gpc, decided_at, expires_at, visitor, n))';
+    'record_id, gpc, decided_at, expires_at, visitor, detail, rule_set, text_hash, n))';
   const moved =
     `moved AS (UPDATE ${t.heads} AS x SET seq = i.seq, hash = i.hash, updated_at = i.at FROM i ` +
     'WHERE i.seq > 1 AND x.subject_type = i.subject_type AND x.subject_id = i.subject_id AND x.seq = i.seq - 1 AND x.hash = i.prev_hash RETURNING i.n)';
@@ -153,19 +159,19 @@ function decisionsStatement(t: ConsentTables): string {
     'OR (i.seq = 1 AND EXISTS (SELECT 1 FROM started s WHERE s.subject_type = i.subject_type AND s.subject_id = i.subject_id)))';
   // Every event this version writes is in the current format (the writer hashed it so).
   const events =
-    `e AS (INSERT INTO ${t.events} (subject_type, subject_id, seq, action, decisions_before, decisions_after, policy_version, policy_hash, source, locale, ip, user_agent, created_at, prev_hash, hash, format) ` +
-    `SELECT subject_type, subject_id, seq, action, before, after, policy_version, policy_hash, source, locale, ip, user_agent, at, prev_hash, hash, ${CONSENT_FORMAT} FROM w ` +
+    `e AS (INSERT INTO ${t.events} (subject_type, subject_id, seq, action, decisions_before, decisions_after, policy_version, policy_hash, source, locale, ip, user_agent, created_at, prev_hash, hash, format, detail) ` +
+    `SELECT subject_type, subject_id, seq, action, before, after, policy_version, policy_hash, source, locale, ip, user_agent, at, prev_hash, hash, ${CONSENT_FORMAT}, detail FROM w ` +
     'RETURNING id, subject_type, subject_id)';
   const categories =
     `c AS (INSERT INTO ${t.categories} (event_id, category, action, created_at, granted_before, granted_after) ` +
     'SELECT e.id, u.category, w.action, w.at, u.granted_before, u.granted_after ' +
-    'FROM unnest($21::int[], $22::varchar[], $23::boolean[], $24::boolean[]) AS u(n, category, granted_before, granted_after) ' +
+    'FROM unnest($24::int[], $25::varchar[], $26::boolean[], $27::boolean[]) AS u(n, category, granted_before, granted_after) ' +
     'JOIN w ON w.n = u.n JOIN e ON e.subject_type = w.subject_type AND e.subject_id = w.subject_id)';
   const records =
-    `r AS (INSERT INTO ${t.records} AS x (id, subject_type, subject_id, policy_version, policy_hash, decisions, source, gpc, decided_at, expires_at, linked_user_id, version) ` +
-    'SELECT record_id, subject_type, subject_id, policy_version, policy_hash, after, source, gpc, decided_at, expires_at, NULL, 1 FROM w WHERE record_id IS NOT NULL ' +
+    `r AS (INSERT INTO ${t.records} AS x (id, subject_type, subject_id, policy_version, policy_hash, decisions, source, gpc, rule_set, text_hash, decided_at, expires_at, linked_user_id, version) ` +
+    'SELECT record_id, subject_type, subject_id, policy_version, policy_hash, after, source, gpc, rule_set, text_hash, decided_at, expires_at, NULL, 1 FROM w WHERE record_id IS NOT NULL ' +
     'ON CONFLICT (subject_type, subject_id) DO UPDATE SET policy_version = EXCLUDED.policy_version, policy_hash = EXCLUDED.policy_hash, ' +
-    'decisions = EXCLUDED.decisions, source = EXCLUDED.source, gpc = EXCLUDED.gpc, decided_at = EXCLUDED.decided_at, expires_at = EXCLUDED.expires_at, version = x.version + 1)';
+    'decisions = EXCLUDED.decisions, source = EXCLUDED.source, gpc = EXCLUDED.gpc, rule_set = EXCLUDED.rule_set, text_hash = EXCLUDED.text_hash, decided_at = EXCLUDED.decided_at, expires_at = EXCLUDED.expires_at, version = x.version + 1)';
   const links =
     `l AS (UPDATE ${t.records} AS x SET linked_user_id = w.subject_id, version = x.version + 1 FROM w ` +
     "WHERE w.visitor IS NOT NULL AND x.subject_type = 'visitor' AND x.subject_id = w.visitor)";

@@ -189,6 +189,7 @@ export class PostgresConsentWriter extends ConsentWriter {
         createdAt: at,
         prevHash: state.hash,
         format: CONSENT_FORMAT,
+        detail: w.event.detail,
       },
       this.audit.subjectPseudonym(subject),
     );
@@ -206,10 +207,11 @@ export class PostgresConsentWriter extends ConsentWriter {
       policyHash: w.event.policyHash,
       source: w.event.source,
       locale,
+      detail: w.event.detail ? JSON.stringify(w.event.detail) : null,
       ip: context.ip ?? null,
       userAgent: context.userAgent?.slice(0, 512) ?? null,
       record: w.record
-        ? { id: randomUUID(), gpc: w.record.gpc, decidedAt: new Date(w.record.decidedAt).toISOString(), expiresAt: new Date(w.record.expiresAt).toISOString() }
+        ? { id: randomUUID(), gpc: w.record.gpc, ruleSet: w.record.ruleSet, textHash: w.record.textHash, decidedAt: new Date(w.record.decidedAt).toISOString(), expiresAt: new Date(w.record.expiresAt).toISOString() }
         : null,
       linkVisitorId: linkVisitorId ?? null,
       categories: ConsentEventCategoryIndexer.changesOf(w.event.before, w.event.after),
@@ -231,7 +233,7 @@ export class PostgresConsentWriter extends ConsentWriter {
   private async read(db: Queryable, statement: PreparedStatement, subject: ConsentSubject): Promise<ChainState> {
     const rows = await this.query(db, statement, [subject.type, subject.id]);
     const row = rows[0] as
-      | { seq: number | null; hash: string | null; policy_version: string | null; decisions: string; decided_at: Date; expires_at: Date; source: string }
+      | { seq: number | null; hash: string | null; policy_version: string | null; decisions: string; decided_at: Date; expires_at: Date; source: string; gpc: boolean | null; rule_set: string | null; text_hash: string | null }
       | undefined;
     if (!row) throw new Error('The consent chain head row is missing under its lock.');
     const snapshot: ConsentSnapshot | null =
@@ -243,6 +245,9 @@ export class PostgresConsentWriter extends ConsentWriter {
             at: row.decided_at.getTime(),
             exp: row.expires_at.getTime(),
             gpc: row.source === 'gpc',
+            ...(row.gpc ? { sig: true } : {}),
+            ...(row.rule_set === 'opt-out' ? { oo: true } : {}),
+            ...(row.text_hash ? { th: row.text_hash } : {}),
             sub: `${subject.type}:${subject.id}`,
           };
     return { seq: row.seq ?? 0, hash: row.hash ?? null, snapshot };

@@ -10,7 +10,7 @@ import type { ConsentEventEntity } from './consent-event.entity.js';
 import { ConsentHeadEntity } from './consent-head.entity.js';
 import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
-import type { ConsentDecisions, ConsentSubject } from './consent-subject.js';
+import type { ConsentDecisions, ConsentEventDetail, ConsentSubject } from './consent-subject.js';
 import { ConsentService } from './consent.service.js';
 import { ConsentUnavailableException } from './consent.exceptions.js';
 
@@ -27,6 +27,8 @@ export interface ConsentReceiptEvent {
   decisions_before: ConsentDecisions | null;
   decisions_after: ConsentDecisions;
   locale: string | null;
+  /** Optional fields of the event (format 2): `gpc` (the browser sent Sec-GPC: 1), `gpcOverride` (sale/sharing categories granted over it). */
+  detail: ConsentEventDetail | null;
   ip: string | null;
   user_agent: string | null;
   prev_hash: string | null;
@@ -65,8 +67,24 @@ export interface ConsentReceipt {
   generated_at: string;
   pii_principal_id: string;
   subject: ConsentSubject;
-  notice: { policy_version: string; policy_hash: string; policy_url: string | null };
+  /**
+   * The policy of the current decision; `text_hash` and `language`: the texts it was made on (null when the
+   * decision named none); `texts`: the current text version and hash of every language.
+   */
+  notice: {
+    policy_version: string;
+    policy_hash: string;
+    policy_url: string | null;
+    text_hash: string | null;
+    language: string | null;
+    texts: Record<string, { version: string; hash: string }>;
+  };
   collection_method: string | null;
+  /**
+   * The rules the current decision was made under (`consent.regions`) and the region they were resolved from,
+   * from the last event that records them; both null when none does (no regions configured, or older events).
+   */
+  jurisdiction: { rule_set: string | null; region: string | null };
   timestamps: { first_event_at: string | null; last_event_at: string | null; decided_at: string | null; expires_at: string | null };
   validity: { valid_from: string | null; valid_until: string | null; status: 'active' | 'expired' | 'superseded-policy' | 'none'; needs_consent: boolean };
   purposes: ConsentReceiptPurpose[];
@@ -131,8 +149,16 @@ export class ConsentReceiptService {
       generated_at: new Date(now).toISOString(),
       pii_principal_id: userId,
       subject,
-      notice: { policy_version: record?.policyVersion ?? this.policy.version, policy_hash: record?.policyHash ?? this.policy.hash, policy_url: this.policy.options.policyUrl ?? null },
+      notice: {
+        policy_version: record?.policyVersion ?? this.policy.version,
+        policy_hash: record?.policyHash ?? this.policy.hash,
+        policy_url: this.policy.options.policyUrl ?? null,
+        text_hash: record?.textHash ?? null,
+        language: [...chain.events].reverse().find((e) => e.detail?.textHash === record?.textHash)?.detail?.language ?? null,
+        texts: this.policy.texts,
+      },
       collection_method: record?.source ?? null,
+      jurisdiction: this.jurisdictionOf(chain.events),
       timestamps: {
         first_event_at: events[0]?.timestamp ?? null,
         last_event_at: events[events.length - 1]?.timestamp ?? null,
@@ -177,6 +203,11 @@ export class ConsentReceiptService {
     };
   }
 
+  private jurisdictionOf(events: ConsentReceiptEvent[]): ConsentReceipt['jurisdiction'] {
+    const last = [...events].reverse().find((e) => e.detail?.ruleSet);
+    return { rule_set: last?.detail?.ruleSet ?? null, region: last?.detail?.region ?? null };
+  }
+
   private eventOf(e: ConsentEventEntity): ConsentReceiptEvent {
     return {
       seq: e.seq,
@@ -189,6 +220,7 @@ export class ConsentReceiptService {
       decisions_before: e.decisionsBefore ?? null,
       decisions_after: e.decisionsAfter,
       locale: e.locale,
+      detail: e.detail ?? null,
       ip: e.ip,
       user_agent: e.userAgent,
       prev_hash: e.prevHash ?? null,

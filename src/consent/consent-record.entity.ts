@@ -28,6 +28,14 @@ export class ConsentRecordEntity {
   @Column({ type: 'boolean', default: false })
   gpc: boolean;
 
+  /** `opt-out` when the decision was made under opt-out rules (not prior consent elsewhere); null otherwise. */
+  @Column({ name: 'rule_set', type: 'varchar', length: 8, nullable: true })
+  ruleSet: string | null;
+
+  /** SHA-256 of the texts the decision was made on (GET /consent/config `textHash`); null when it named none. */
+  @Column({ name: 'text_hash', type: 'varchar', length: 64, nullable: true })
+  textHash: string | null;
+
   @Column({ name: 'decided_at', precision: 3 })
   decidedAt: Date;
 

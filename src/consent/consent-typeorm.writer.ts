@@ -34,6 +34,8 @@ export class TypeOrmConsentWriter extends ConsentWriter {
         decisions: w.record.decisions,
         source: w.record.source,
         gpc: w.record.gpc,
+        ruleSet: w.record.ruleSet,
+        textHash: w.record.textHash,
         decidedAt: new Date(w.record.decidedAt),
         expiresAt: new Date(w.record.expiresAt),
       };

@@ -3,6 +3,7 @@ import { ApiBody, ApiCookieAuth, ApiNotModifiedResponse, ApiOkResponse, ApiOpera
 import { ApiErrors, ERR } from '../common/openapi.js';
 import { ConsentConfigResponse, ConsentDecisionBody, ConsentHistoryEntryResponse, ConsentReceiptResponse, ConsentStateResponse } from './consent.openapi.js';
 import type { Request, Response } from 'express';
+import { createHash } from 'node:crypto';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AuthenticatedGuard } from '../auth/authenticated.guard.js';
 import { ConsentPolicy, type ConsentConfigView } from './consent-policy.service.js';
@@ -10,6 +11,22 @@ import { ConsentReceiptService, type ConsentReceipt } from './consent-receipt.se
 import type { ConsentState } from './consent-subject.js';
 import { ConsentService, type ConsentHistoryEntry } from './consent.service.js';
 import { ConsentWriteLimit } from './consent-write-limit.js';
+
+/** Language tags of an Accept-Language header, best first (q=0 left out); malformed entries are skipped. */
+function acceptedLanguages(header: string | undefined): string[] {
+  if (!header) return [];
+  return header
+    .slice(0, 512)
+    .split(',')
+    .map((part, i) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.map((p) => /^\s*q=([01](\.\d{0,3})?)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+      return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), i };
+    })
+    .filter((l) => l.q > 0 && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(l.tag))
+    .sort((a, b) => b.q - a.q || a.i - b.i)
+    .map((l) => l.tag);
+}
 
 /** The banner's endpoints; they work signed in or not. */
 @ApiTags('consent')
@@ -27,15 +44,18 @@ export class ConsentController {
   @ApiOkResponse({ type: ConsentConfigResponse })
   @ApiNotModifiedResponse({ description: 'If-None-Match matched the ETag.' })
   config(@Req() req: Request, @Res({ passthrough: true }) res: Response): ConsentConfigView | undefined {
-    const etag = `"${this.policy.hash}"`;
+    // The texts in the caller's language (Accept-Language; the banner sends the page's language there).
+    const view = this.policy.configView(acceptedLanguages(req.headers['accept-language']));
+    const etag = `"${createHash('sha256').update(`${this.policy.hash}:${view.textHash}`).digest('hex')}"`;
     res.setHeader('ETag', etag);
+    res.setHeader('Vary', 'Accept-Language');
     res.setHeader('Cache-Control', 'public, max-age=0, must-revalidate');
     const match = req.headers['if-none-match'];
     if (match && match.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')) {
       res.status(304);
       return undefined;
     }
-    return this.policy.configView();
+    return view;
   }
 
   @Get()

@@ -10,6 +10,26 @@ export class StalePolicyVersionException extends ConflictException {
   }
 }
 
+/** 409: the decision names a text hash that is not the current text of any language (changed since, or wrong). */
+export class StaleTextException extends ConflictException {
+  constructor(sent: string) {
+    super(`textHash '${sent}' is not the hash of the current text in any language; reload GET /consent/config, show its texts and ask again.`);
+  }
+}
+
+/**
+ * 409: the request sends `Sec-GPC: 1` and grants a sale/sharing (gpcOptOut) category without `gpcOverride: true`,
+ * the confirmation that the person saw the notice of the conflict. Nothing was changed.
+ */
+export class GpcConflictException extends ConflictException {
+  constructor(categories: string[]) {
+    super(
+      `Your browser sends a Global Privacy Control signal, which refuses ${categories.map((c) => `'${c}'`).join(', ')}; ` +
+        'to grant it anyway, show the notice of the conflict and send gpcOverride: true with the decision.',
+    );
+  }
+}
+
 /** 403 from `@RequiresConsent()`. */
 export class ConsentRequiredException extends ForbiddenException {
   constructor(categories: string[]) {

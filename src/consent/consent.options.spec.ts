@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
 import { resolveConsentOptions, type ConsentOptions } from './consent.options.js';
 import { truncateIp } from './consent-ip.js';
+import { ruleSetOf } from './consent-regions.js';
 
 const cookie = { purpose: 'p', duration: '1 year', provider: 'us' };
 
@@ -71,4 +72,43 @@ describe('truncateIp', () => {
     ['not-an-ip', null],
     [undefined, null],
   ])('%p → %p', (ip, out) => expect(truncateIp(ip)).toBe(out));
+});
+
+describe('consent.language', () => {
+  it("names the configured texts' language: 'en' by default, a language tag or a sentence naming the option", () => {
+    expect(resolveConsentOptions().language).toBe('en');
+    expect(resolveConsentOptions({ language: 'de-AT' }).language).toBe('de-AT');
+    expect(() => resolveConsentOptions({ language: 'not a tag' })).toThrow(/consent\.language must be a language tag/);
+  });
+
+  it('translations: language tags other than consent.language, texts of declared categories only', () => {
+    const categories = [{ key: 'analytics', name: 'Analytics', description: 'Counts visits.' }];
+    expect(resolveConsentOptions({ categories, translations: { de: { categories: { analytics: { description: 'Zählt Besuche.' } } } } }).translations).toEqual({
+      de: { categories: { analytics: { description: 'Zählt Besuche.' } } },
+    });
+    expect(() => resolveConsentOptions({ categories, translations: { 'not a tag': {} } })).toThrow(/is not a language tag/);
+    expect(() => resolveConsentOptions({ categories, translations: { en: {} } })).toThrow(/is consent\.language/);
+    expect(() => resolveConsentOptions({ categories, translations: { de: { categories: { ads: { name: 'Werbung' } } } } })).toThrow(/categories\.ads: no category has this key/);
+    expect(() => resolveConsentOptions({ categories, translations: { de: { categories: { analytics: { name: '' } } } } })).toThrow(/name must be a non-empty string/);
+  });
+});
+
+describe('consent.regions', () => {
+  it('regions: codes are ISO 3166-1 alpha-2 or ISO 3166-2, a region is in one list, one source, opt-in by default', () => {
+    expect(resolveConsentOptions().regions).toBeUndefined();
+    const r = resolveConsentOptions({ regions: { header: 'CF-IPCountry', optIn: ['DE'], optOut: ['US-CA'] } }).regions!;
+    expect(r).toMatchObject({ header: 'cf-ipcountry', default: 'opt-in' });
+    expect(ruleSetOf(r, 'US-CA')).toBe('opt-out');
+    expect(ruleSetOf(r, 'DE-BY')).toBe('opt-in');
+    expect(ruleSetOf(r, 'US')).toBe('opt-in');
+    expect(ruleSetOf(r, undefined)).toBe('opt-in');
+    expect(ruleSetOf(resolveConsentOptions({ regions: { default: 'opt-out' } }).regions, undefined)).toBe('opt-out');
+    expect(ruleSetOf(undefined, 'US-CA')).toBe('opt-in');
+    expect(() => resolveConsentOptions({ regions: { optOut: ['California'] } })).toThrow(/not an ISO 3166-1 alpha-2 or ISO 3166-2 code/);
+    expect(() => resolveConsentOptions({ regions: { optOut: ['us-ca'] } })).toThrow(AuthConsentConfigError);
+    expect(() => resolveConsentOptions({ regions: { optIn: ['US-CA'], optOut: ['US-CA'] } })).toThrow(/both optIn and optOut/);
+    expect(() => resolveConsentOptions({ regions: { header: 'X-Region', resolve: () => 'DE' } })).toThrow(/either header or resolve/);
+    expect(() => resolveConsentOptions({ regions: { header: 'bad header' } })).toThrow(/header must be a header name/);
+    expect(() => resolveConsentOptions({ regions: { default: 'opt-maybe' as 'opt-in' } })).toThrow(/default must be/);
+  });
 });

@@ -1,5 +1,6 @@
 import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
 import { parseDuration, type Duration } from '../common/duration.js';
+import { resolveConsentRegions, type ConsentRegionOptions, type ResolvedConsentRegions } from './consent-regions.js';
 
 /**
  * A cookie a category covers: an exact `name`, or a `pattern` (a RegExp, or a glob where `*` matches any run
@@ -46,6 +47,16 @@ export interface ConsentOptions {
   categories?: ConsentCategory[];
   /** Bumping it makes every earlier decision stale (`needsConsent`). Default `'1'`. */
   policyVersion?: string;
+  /**
+   * The language (a BCP 47 tag) the configured texts (category names, descriptions, cookie purposes, policy
+   * text) are written in: their text hash is published under it. Default `'en'`.
+   */
+  language?: string;
+  /**
+   * The texts in other languages (BCP 47 tag → texts): category names and descriptions by key, policy URL and
+   * text. What a language leaves out is shown as configured. Each language gets its own text hash.
+   */
+  translations?: Record<string, ConsentTranslation>;
   /** Where the policy text lives, and/or the text itself; both enter the policy hash. Default none. */
   policyUrl?: string;
   policyText?: string;
@@ -70,6 +81,15 @@ export interface ConsentOptions {
    * may share one address (NAT, carrier-grade NAT); raise it if yours do.
    */
   anonymousWriteLimit?: { max: number; window: Duration } | false;
+  /** Where requests come from and which rules apply there (opt-in, opt-out). Default: opt-in everywhere. */
+  regions?: ConsentRegionOptions;
+}
+
+/** One language's texts (`consent.translations`). */
+export interface ConsentTranslation {
+  policyUrl?: string;
+  policyText?: string;
+  categories?: Record<string, { name?: string; description?: string }>;
 }
 
 export interface ResolvedConsentCookie {
@@ -94,6 +114,8 @@ export interface ResolvedConsentCategory {
 export interface ResolvedConsentOptions {
   categories: ResolvedConsentCategory[];
   policyVersion: string;
+  language: string;
+  translations: Record<string, ConsentTranslation>;
   policyUrl: string | undefined;
   policyText: string | undefined;
   lifetimeMs: number;
@@ -106,6 +128,8 @@ export interface ResolvedConsentOptions {
   retentionMs: number | undefined;
   /** False when turned off. */
   anonymousWriteLimit: { max: number; windowMs: number } | false;
+  /** Undefined when not configured: every request is then under opt-in. */
+  regions: ResolvedConsentRegions | undefined;
 }
 
 function fail(message: string): never {
@@ -234,9 +258,32 @@ export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedCon
   if (options.policyUrl !== undefined && typeof options.policyUrl !== 'string') fail('consent.policyUrl must be a string.');
   if (options.policyText !== undefined && typeof options.policyText !== 'string') fail('consent.policyText must be a string.');
 
+  const language = options.language ?? 'en';
+  if (typeof language !== 'string' || !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(language) || language.length > 35) {
+    fail(`consent.language must be a language tag such as 'en' or 'de-AT'; got ${JSON.stringify(language)}.`);
+  }
+
+  const translations = options.translations ?? {};
+  if (typeof translations !== 'object' || translations === null || Array.isArray(translations)) fail('consent.translations must be an object of language tags to texts.');
+  for (const [lang, t] of Object.entries(translations)) {
+    const where = `consent.translations['${lang}']`;
+    if (!/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(lang) || lang.length > 35) fail(`consent.translations: '${lang}' is not a language tag such as 'de' or 'pt-BR'.`);
+    if (lang.toLowerCase() === language.toLowerCase()) fail(`${where}: '${lang}' is consent.language, whose texts are the configured ones.`);
+    if (typeof t !== 'object' || t === null) fail(`${where} must be an object.`);
+    for (const field of ['policyUrl', 'policyText'] as const) if (t[field] !== undefined && typeof t[field] !== 'string') fail(`${where}.${field} must be a string.`);
+    for (const [key, c] of Object.entries(t.categories ?? {})) {
+      if (!keys.has(key)) fail(`${where}.categories.${key}: no category has this key.`);
+      if (typeof c !== 'object' || c === null) fail(`${where}.categories.${key} must be an object with name and/or description.`);
+      if (c.name !== undefined && (typeof c.name !== 'string' || !c.name)) fail(`${where}.categories.${key}.name must be a non-empty string.`);
+      if (c.description !== undefined && typeof c.description !== 'string') fail(`${where}.categories.${key}.description must be a string.`);
+    }
+  }
+
   return {
     categories,
     policyVersion,
+    language,
+    translations,
     policyUrl: options.policyUrl,
     policyText: options.policyText,
     lifetimeMs,
@@ -247,5 +294,6 @@ export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedCon
     consentMode,
     retentionMs,
     anonymousWriteLimit,
+    regions: resolveConsentRegions(options.regions),
   };
 }

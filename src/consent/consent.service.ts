@@ -11,13 +11,14 @@ import { peekConsentContext, setConsentContext, type ConsentRequestContext } fro
 import { isDatabaseUnavailable } from './consent-db-errors.js';
 import { truncateIp } from './consent-ip.js';
 import { ConsentPolicy } from './consent-policy.service.js';
+import { regionOf, ruleSetOf } from './consent-regions.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import { ConsentSessionSync } from './consent-session-sync.js';
-import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
+import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
 import { snapshotOfRecord, type ConsentWriteRequest } from './consent-write-plan.js';
 import { ConsentWriter } from './consent-writer.js';
 import { ConsentVisitorCookie, parseCookieHeader } from './consent-visitor-cookie.js';
-import { ConsentUnavailableException } from './consent.exceptions.js';
+import { ConsentUnavailableException, GpcConflictException } from './consent.exceptions.js';
 
 /** One entry of `GET /consent/history`. */
 export interface ConsentHistoryEntry {
@@ -26,6 +27,8 @@ export interface ConsentHistoryEntry {
   decisions: ConsentDecisions;
   policyVersion: string;
   source: string;
+  /** Present when the event has optional fields: the GPC signal and the categories granted over it. */
+  detail?: ConsentEventDetail;
 }
 
 /**
@@ -69,15 +72,36 @@ export class ConsentService {
     return this.sessionSync && cached !== undefined && (cached === null || cached.sub === `user:${userId}`) ? cached : undefined;
   }
 
+  /** The request's region as the app says (its resolver or trusted header); a resolver that throws means unknown. */
+  private regionOf(req: Request): string | undefined {
+    try {
+      return regionOf(this.policy.options.regions, req);
+    } catch (err) {
+      this.logger.warn(`consent.regions.resolve threw; the region is unknown for this request: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
   private emptyContext(req: Request): ConsentRequestContext {
+    const region = this.regionOf(req);
     const ctx: ConsentRequestContext = {
       subject: null,
       snapshot: null,
       gpc: req.headers['sec-gpc'] === '1',
+      region,
+      ruleSet: ruleSetOf(this.policy.options.regions, region),
       cookieNames: [...parseCookieHeader(req.headers.cookie).keys()],
-      state: () => this.policy.state(ctx.snapshot, this.clock.now(), ctx.gpc),
+      state: () => this.policy.state(ctx.snapshot, this.clock.now(), ctx.gpc, ctx.ruleSet, ctx.region),
     };
     return ctx;
+  }
+
+  /** The event fields a request contributes: the GPC signal, and the rule set and region when regions are configured. */
+  private requestDetail(ctx: ConsentRequestContext): ConsentEventDetail {
+    return {
+      ...(ctx.gpc ? { gpc: true as const } : {}),
+      ...(this.policy.options.regions ? { ruleSet: ctx.ruleSet, ...(ctx.region ? { region: ctx.region } : {}) } : {}),
+    };
   }
 
   /**
@@ -145,7 +169,7 @@ export class ConsentService {
 
   /** Decisions the gate applies for a context: synchronous, no I/O. */
   effectiveDecisions(ctx: ConsentRequestContext | undefined): ConsentDecisions {
-    return this.policy.effective(ctx?.snapshot, this.clock.now());
+    return this.policy.effective(ctx?.snapshot, this.clock.now(), ctx?.gpc ?? false, ctx?.ruleSet);
   }
 
   /** The subject's events as `GET /consent/history` shows them, oldest first. */
@@ -159,6 +183,7 @@ export class ConsentService {
       decisions: e.decisionsAfter,
       policyVersion: e.policyVersion,
       source: e.source,
+      ...(e.detail ? { detail: e.detail } : {}),
     }));
   }
 
@@ -227,6 +252,9 @@ export class ConsentService {
   async record(req: Request, res: Response, body: unknown): Promise<ConsentState> {
     const input = parseConsentBody(body, this.policy);
     const ctx = await this.context(req);
+    // Granting a sale/sharing category over the GPC signal needs the confirmation that the notice was shown.
+    const conflicting = ctx.gpc && input.decisions ? this.policy.gpcOptOutGranted(input.decisions) : [];
+    if (conflicting.length > 0 && !input.gpcOverride) throw new GpcConflictException(conflicting);
     const { subject, fresh } = this.subjectOf(ctx);
     const snapshot = await this.write({
       subject,
@@ -235,26 +263,44 @@ export class ConsentService {
       plan: (current, now) => {
         const valid = this.policy.isValid(current, now);
         let next: ConsentDecisions;
-        if (input.choice === 'accept-all') next = Object.fromEntries(this.policy.categories.map((c) => [c.key, true]));
+        if (input.choice === 'accept-all') next = this.policy.all();
         else if (input.choice === 'reject-all') next = {};
-        else next = { ...(valid && !current.gpc ? current.d : {}), ...input.decisions };
+        // Categories not sent keep what is applied now (under opt-out rules: granted until refused).
+        else next = { ...this.policy.effective(current, now, ctx.gpc, ctx.ruleSet), ...input.decisions };
         next = this.policy.complete(next);
-        return { decisions: next, action: this.actionFor(valid ? current.d : null, next), source: input.source, gpc: false };
+        const detail = this.requestDetail(ctx);
+        if (input.text) Object.assign(detail, { textHash: input.text.hash, language: input.text.language });
+        if (ctx.gpc) {
+          // The signal refuses sale/sharing on "Accept all" and on kept decisions; only this request's explicit,
+          // confirmed grants (and an override kept from a decision made under the signal) stay.
+          const kept = valid && current.sig === true ? current.d : {};
+          for (const c of this.policy.categories) {
+            if (c.gpcOptOut && next[c.key] && !(input.decisions?.[c.key] === true || (input.decisions?.[c.key] === undefined && kept[c.key] === true))) next[c.key] = false;
+          }
+          const override = this.policy.gpcOptOutGranted(next);
+          if (override.length > 0) detail.gpcOverride = override;
+        }
+        return { decisions: next, action: this.actionFor(valid ? current.d : null, next), source: input.source, gpc: false, signal: ctx.gpc, ruleSet: ctx.ruleSet, textHash: input.text?.hash, detail };
       },
     });
     await this.applyToRequest(req, res, ctx, subject, snapshot);
     this.expireRefused(res, ctx, snapshot);
-    return this.policy.state(snapshot, this.clock.now(), ctx.gpc);
+    return ctx.state();
   }
 
   /** DELETE /consent: withdraws every optional category and expires their declared cookies in the same response. */
   async withdraw(req: Request, res: Response): Promise<ConsentState> {
     const ctx = await this.context(req);
     const { subject, fresh } = this.subjectOf(ctx);
-    const snapshot = await this.write({ subject, fresh, context: this.eventContext(req), plan: () => ({ decisions: {}, action: 'withdraw', source: 'banner', gpc: false }) });
+    const snapshot = await this.write({
+      subject,
+      fresh,
+      context: this.eventContext(req),
+      plan: () => ({ decisions: {}, action: 'withdraw', source: 'banner', gpc: false, signal: ctx.gpc, ruleSet: ctx.ruleSet, detail: this.requestDetail(ctx) }),
+    });
     await this.applyToRequest(req, res, ctx, subject, snapshot);
     this.expireRefused(res, ctx, snapshot);
-    return this.policy.state(snapshot, this.clock.now(), ctx.gpc);
+    return ctx.state();
   }
 
   /**
@@ -271,7 +317,7 @@ export class ConsentService {
       context: this.eventContext(req),
       plan: (current, now) => {
         if (this.policy.isValid(current, now)) return null; // another request recorded it meanwhile
-        return { decisions: {}, action: 'refuse', source: 'gpc', gpc: true };
+        return { decisions: {}, action: 'refuse', source: 'gpc', gpc: true, detail: this.requestDetail(ctx) };
       },
     });
     await this.applyToRequest(req, res, ctx, subject, snapshot);
@@ -326,7 +372,7 @@ export class ConsentService {
   }
 
   private expireRefused(res: Response, ctx: ConsentRequestContext, snapshot: ConsentSnapshot | null): void {
-    const decisions = this.policy.effective(snapshot, this.clock.now());
+    const decisions = this.policy.effective(snapshot, this.clock.now(), ctx.gpc, ctx.ruleSet);
     for (const c of this.policy.cookiesToExpire(decisions, ctx.cookieNames)) {
       res.append('Set-Cookie', `${c.name}=; Path=${c.path}${c.domain ? `; Domain=${c.domain}` : ''}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0`);
     }
@@ -377,7 +423,8 @@ export class ConsentService {
         // A retried write plans again: the last plan is the one written.
         replaced = visitorWins;
         if (!visitorWins) return { decisions: current.d, action: 'link', source: 'login', gpc: current.gpc, keepRecord: true };
-        return { decisions: visitor.d, action: 'link', source: 'login', gpc: visitor.gpc, decidedAt: visitor.at, expiresAt: visitor.exp };
+        // A visitor's override of the GPC signal moves with the decision.
+        return { decisions: visitor.d, action: 'link', source: 'login', gpc: visitor.gpc, signal: visitor.sig === true, ruleSet: visitor.oo ? 'opt-out' : undefined, textHash: visitor.th, decidedAt: visitor.at, expiresAt: visitor.exp };
       },
       linkVisitorId: visitorId,
     });

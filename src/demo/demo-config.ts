@@ -1,4 +1,5 @@
 import type { AuthConsentModuleOptions, AuthConsentRoutes, ConsentCategory } from '../index.js';
+import { demoRegions } from './demo-regions.js';
 
 /** Environment variables of the demo app; `.env.example` documents each one. */
 export type DemoEnv = Record<string, string | undefined>;
@@ -8,7 +9,7 @@ export const DEMO_ENV_KEYS = [
   'PORT', 'HOST', 'NODE_ENV', 'DATABASE_URL', 'TABLE_PREFIX', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME',
   'REDIS_WAIT_REPLICAS', 'REDIS_PREFIX', 'SESSION_SECRET',
   'SESSION_IDLE_TIMEOUT', 'SESSION_ABSOLUTE_TIMEOUT', 'SESSION_REMEMBER_IDLE_TIMEOUT', 'SESSION_REMEMBER_ABSOLUTE_TIMEOUT',
-  'COOKIE_SECURE', 'ALLOWED_ORIGINS', 'TRUST_PROXY', 'CONSENT_POLICY_VERSION', 'CONSENT_AUDIT_SECRET',
+  'COOKIE_SECURE', 'ALLOWED_ORIGINS', 'TRUST_PROXY', 'CONSENT_POLICY_VERSION', 'CONSENT_AUDIT_SECRET', 'CONSENT_REGION_HEADER',
   'ADMIN_ROLE', 'ADMIN_ENABLED', 'ADMIN_PATH', 'AUTH_PATH', 'CONSENT_PATH', 'BANNER_PATH', 'HEALTH_PATH',
 ] as const;
 
@@ -85,6 +86,7 @@ export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
       categories: DEMO_CONSENT_CATEGORIES,
       policyVersion: env.CONSENT_POLICY_VERSION || undefined,
       auditSecret: env.CONSENT_AUDIT_SECRET || undefined,
+      regions: demoRegions(env.CONSENT_REGION_HEADER || undefined),
     },
     adminRole: env.ADMIN_ROLE || undefined,
   };

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { AuthService } from '../../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE, AuthService } from '../../src/index.js';
+import type { DataSource } from 'typeorm';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from '../support/services.js';
 import { cookieNames, launchChromium, seriousA11yViolations, serveDemo } from './browser-harness.js';
 
@@ -14,6 +15,8 @@ const env = {
   SESSION_SECRET: TEST_SECRET,
   CONSENT_AUDIT_SECRET: 'browser-audit-secret-0123456789-abcdef',
   CONSENT_POLICY_VERSION: '1',
+  // The edge's region header (absent in tests 1-12: region unknown, the opt-in rules).
+  CONSENT_REGION_HEADER: 'CF-IPCountry',
 };
 const PASSWORD = 'browser test password';
 
@@ -279,6 +282,80 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
     expect(await demoCookies(context)).toEqual([]);
     const state = (await page.evaluate(`fetch('/consent').then((r) => r.json())`)) as { decisions: Record<string, boolean> };
     expect(state.decisions).toMatchObject({ preferences: false, analytics: false, marketing: false });
+    await context.close();
+  });
+
+  it('11. Sec-GPC: 1 and "Accept all": the banner says the signal is honoured, demo_ads stays out, and the home page says why', async () => {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'Sec-GPC': '1' } });
+    const page = await home(context);
+    await banner(page).waitFor({ state: 'visible' });
+    await banner(page).getByText('Your browser sends a Global Privacy Control signal. We honour it: Marketing').waitFor();
+    await banner(page).getByRole('button', { name: 'Accept all' }).click();
+    await banner(page).waitFor({ state: 'detached' });
+    expect(await track(page)).toBe(200);
+    expect(await demoCookies(context)).toEqual(['demo_analytics', 'demo_theme']);
+    await page.locator('[data-category="marketing"]').filter({ hasText: 'refused' }).waitFor();
+    await page.locator('#state-note').filter({ hasText: '(Global Privacy Control honoured)' }).waitFor();
+    const state = (await page.evaluate('window.AuthConsent.state')) as Record<string, unknown>;
+    expect(state).toMatchObject({ gpcHonoured: true, consentMode: { ad_storage: 'denied', analytics_storage: 'granted' } });
+    await context.close();
+  });
+
+  it('12. Sec-GPC: 1: granting Marketing in the dialog after the conflict notice works, is recorded, and the page no longer says "honoured"', async () => {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'Sec-GPC': '1' } });
+    const page = await home(context);
+    await banner(page).getByRole('button', { name: 'Customise' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Cookie settings' });
+    const notice = dialog.locator('[data-acb="gpc-conflict"]');
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(/Global Privacy Control.*Turning it on overrides that signal/);
+    expect(await dialog.getByRole('checkbox', { name: /Marketing/ }).isChecked()).toBe(false);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await dialog.getByRole('checkbox', { name: /Marketing/ }).check();
+    await dialog.getByRole('button', { name: 'Save choices' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await track(page)).toBe(200);
+    expect(await demoCookies(context)).toEqual(['demo_ads']);
+    await page.locator('#state-note').filter({ hasText: 'you chose to override Global Privacy Control for marketing' }).waitFor();
+    expect(await page.locator('#state-note').textContent()).not.toMatch(/honoured/);
+
+    const ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
+    const [event] = (await ds.query(`SELECT detail, source FROM "${prefix}consent_events" WHERE detail LIKE '%gpcOverride%' ORDER BY id DESC LIMIT 1`)) as Array<{ detail: string; source: string }>;
+    expect({ ...event, detail: JSON.parse(event.detail) }).toEqual({ source: 'settings', detail: { gpc: true, gpcOverride: ['marketing'], ruleSet: 'opt-in', textHash: expect.stringMatching(/^[0-9a-f]{64}$/), language: 'en' } });
+    await context.close();
+  });
+
+  it('13. a visitor from a US state with a privacy law (US-CA): no blocking banner, analytics on until refused through "Your privacy choices"', async () => {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'CF-IPCountry': 'US-CA' } });
+    const page = await home(context);
+    const choices = page.getByRole('button', { name: /Your privacy choices/ });
+    await choices.waitFor();
+    expect(await banner(page).count()).toBe(0);
+    await page.locator('#state-note').filter({ hasText: 'Opt-out rules apply in your region (US-CA)' }).waitFor();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(await track(page)).toBe(200);
+    expect(await demoCookies(context)).toEqual(['demo_ads', 'demo_analytics', 'demo_theme']);
+
+    await choices.click();
+    const dialog = page.getByRole('dialog', { name: 'Cookie settings' });
+    expect(await dialog.getByRole('checkbox', { name: /Analytics/ }).isChecked()).toBe(true);
+    await dialog.getByRole('checkbox', { name: /Analytics/ }).uncheck();
+    await dialog.getByRole('button', { name: 'Save choices' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await demoCookies(context)).toEqual(['demo_ads', 'demo_theme']);
+    expect(await track(page)).toBe(200);
+    expect(await demoCookies(context)).toEqual(['demo_ads', 'demo_theme']);
+    expect(await page.evaluate(`fetch('/consent').then((r) => r.json()).then((s) => [s.ruleSet, s.decisions.analytics])`)).toEqual(['opt-out', false]);
+    await context.close();
+  });
+
+  it('14. a visitor from the EU (DE) gets the banner and no optional cookie before deciding', async () => {
+    const context = await browser.newContext({ extraHTTPHeaders: { 'CF-IPCountry': 'DE' } });
+    const page = await home(context);
+    await banner(page).waitFor({ state: 'visible' });
+    expect(await page.getByRole('button', { name: /Your privacy choices/ }).count()).toBe(0);
+    expect(await track(page)).toBe(200);
+    expect(await demoCookies(context)).toEqual([]);
     await context.close();
   });
 });

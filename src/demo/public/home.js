@@ -27,9 +27,18 @@
         );
       });
       var note = document.getElementById('state-note');
+      // "Honoured" only when every sale/sharing category is really off (the server says so), never on the signal alone.
+      var gpc = state.gpcHonoured
+        ? ' (Global Privacy Control honoured)'
+        : state.gpcOverride && state.gpcOverride.length
+          ? ' (you chose to override Global Privacy Control for ' + state.gpcOverride.join(', ') + ')'
+          : '';
+      var region = state.region ? ' (' + state.region + ')' : '';
       note.textContent = state.needsConsent
-        ? 'You have not decided yet: only strictly necessary cookies are allowed.'
-        : 'Decided ' + D.when(state.decidedAt) + ', valid until ' + D.when(state.expiresAt) + (state.gpc ? ' (Global Privacy Control honoured)' : '') + '.';
+        ? 'You have not decided yet: only strictly necessary cookies are allowed.' + (state.gpcHonoured ? ' Global Privacy Control honoured.' : '')
+        : !state.decidedAt
+          ? 'Opt-out rules apply in your region' + region + ': optional cookies are on until you refuse them under "Your privacy choices"' + gpc + '.'
+          : 'Decided ' + D.when(state.decidedAt) + ', valid until ' + D.when(state.expiresAt) + gpc + '.';
     });
   }
 
