@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { ConsentService } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE, ConsentService } from '../src/index.js';
+import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { AUDIT_SECRET, bootDemoWithClock, setCookies, TestClock } from './support/consent.js';
 import { dropPrefixedTables, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
@@ -102,6 +103,23 @@ describe.each([
     // "Accept all" later, still with the signal, does not undo the explicit override.
     expect((await b.put({ choice: 'accept-all' })).body).toMatchObject({ decisions: { marketing: true } });
     expect((await app.get(ConsentService).verify()).ok).toBe(true);
+  });
+
+  it('the recorded signal and override are covered by the chain: editing them in the database fails verify', async () => {
+    const b = new Browser(http);
+    await b.put({ decisions: { marketing: true }, gpcOverride: true, source: 'settings' });
+    const consent = app.get(ConsentService);
+    expect((await consent.verify()).ok).toBe(true);
+    const ds = app.get<import('typeorm').DataSource>(AUTH_CONSENT_DATA_SOURCE);
+    const table = ds.getMetadata(ConsentEventEntity).tableName;
+    const q = (name: string) => ds.driver.escape(name);
+    const rows: Array<{ id: string | number; detail: unknown }> = await ds.query(`SELECT ${q('id')} AS id, ${q('detail')} AS detail FROM ${q(table)} WHERE ${q('detail')} IS NOT NULL`);
+    const target = rows.find((r) => JSON.stringify(r.detail).includes('gpcOverride'));
+    expect(target).toBeDefined();
+    // An attacker with SQL access erases the override, as if the visitor had never granted over the signal.
+    const forged = JSON.stringify({ gpc: true, ruleSet: 'opt-in' });
+    await ds.query(`UPDATE ${q(table)} SET ${q('detail')} = ${url.startsWith('sqlite') ? '?' : '$1'} WHERE ${q('id')} = ${url.startsWith('sqlite') ? '?' : '$2'}`, [forged, target!.id]);
+    expect((await consent.verify()).ok).toBe(false);
   });
 
   it('an earlier grant made without the signal yields to it: the gate strips and expires the marketing cookie', async () => {

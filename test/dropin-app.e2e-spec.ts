@@ -9,7 +9,7 @@ import { installPackedApp } from './support/packed-app.js';
 import { allTables, ScratchDatabases } from './support/scratch-database.js';
 import { deleteRedisPrefix, freePort, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
-const MODULE_MIGRATIONS = ['InitialSchema1763700000000', 'ConsentAudit1763710000000', 'AdminIndexes1763730000000', 'ConsentEventFormat1763740000000', 'UserLastSignIn1763750000000'];
+const MODULE_MIGRATIONS = ['InitialSchema1763700000000', 'ConsentAudit1763710000000', 'AdminIndexes1763730000000', 'ConsentEventFormat1763740000000', 'UserLastSignIn1763750000000', 'ConsentEventDetail1763770000000'];
 
 /**
  * An existing Nest + TypeORM app (test/dropin-app: its own `users` and `migrations` tables, its DataSource

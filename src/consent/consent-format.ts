@@ -58,6 +58,8 @@ function eventMaterialInOrder(e: HashableEvent, pseudonym: string, v2: boolean):
   const c = canonicalJson;
   const base =
     `{"action":${c(e.action)},"after":${c(e.decisionsAfter)},"at":${c(new Date(e.createdAt).getTime())},"before":${c(e.decisionsBefore ?? null)},` +
+    // Format 2's optional `detail` (GPC, rule set, text hash), only when set: older rows hash as before.
+    (v2 && e.detail ? `"detail":${c(e.detail)},` : '') +
     `"locale":${c(e.locale ?? null)},"policyHash":${c(e.policyHash)},"policyVersion":${c(e.policyVersion)},"prev":${c(e.prevHash ?? null)},` +
     `"seq":${c(e.seq)},"source":${c(e.source)}`;
   return v2 ? `${base},"sub":${c(pseudonym)},"v":2}` : `${base}}`;
