@@ -20,7 +20,7 @@ export interface ConsentSubjectVerifyView {
   reason?: string;
 }
 
-/** One line of the all-subjects NDJSON stream (see the README, "Administration"). */
+/** One line of the all-subjects NDJSON stream (docs/administration.md). */
 export type ConsentVerifyLine =
   | { checked: number; subjects: number; total?: number }
   | { chain: { subjectType: string; subjectId: string; ok: false; brokenAt?: number; reason?: string } }

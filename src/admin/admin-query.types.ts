@@ -2,7 +2,7 @@
 export type ConsentSubjectType = 'user' | 'visitor';
 
 export const CONSENT_SUBJECT_TYPES: readonly ConsentSubjectType[] = ['user', 'visitor'];
-/** Event actions and sources (README, "Consent model"); filters outside these sets are a 400. */
+/** Event actions and sources (docs/consent.md); filters outside these sets are a 400. */
 export const CONSENT_EVENT_ACTIONS = ['grant', 'refuse', 'update', 'withdraw', 'expire', 'link', 'erase'] as const;
 export const CONSENT_EVENT_SOURCES = ['banner', 'settings', 'api', 'gpc', 'login', 'admin', 'system'] as const;
 /** Actions that are a decision of the subject: what the stats count. */

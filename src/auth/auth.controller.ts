@@ -24,7 +24,7 @@ import { LoginDto } from './login.dto.js';
 
 type PublicSession = Omit<SessionInfo, 'idleExpiresAt' | 'absoluteExpiresAt'>;
 
-/** Login, logout, the current user and their own sessions (see the README's HTTP API). */
+/** Login, logout, the current user and their own sessions (docs/http-api.md). */
 @ApiTags('auth')
 @ApiErrors({ 503: ERR.storeDown })
 @Controller() // mounted at routes.auth (default /auth): src/routes/route-controllers.ts

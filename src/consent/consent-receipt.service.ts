@@ -60,7 +60,7 @@ export interface ConsentReceiptPurpose {
   cookies: string[];
 }
 
-/** `GET /consent/export`: a consent receipt with the information elements of ISO/IEC TS 27560 (see the README). */
+/** `GET /consent/export`: a consent receipt with the information elements of ISO/IEC TS 27560 (docs/consent.md). */
 export interface ConsentReceipt {
   schema_version: string;
   record_id: string | null;

@@ -127,7 +127,7 @@ const CHAIN_SCHEMA: ApiPropertyOptions = {
   additionalProperties: true,
 };
 
-/** `GET /consent/export`: the consent receipt (README, "Consent receipt"). */
+/** `GET /consent/export`: the consent receipt (docs/consent.md, "Consent receipt"). */
 export class ConsentReceiptResponse {
   @ApiProperty({ type: String })
   schema_version: string;

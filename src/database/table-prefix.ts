@@ -77,7 +77,7 @@ export async function refuseUnprefixedInstall(ds: DataSource, prefix: string): P
     const found = [...old, ...(recorded.size ? ['recorded in "migrations"'] : [])].join(', ');
     throw new AuthConsentConfigError(
       `database.tablePrefix now defaults to ${quoted(prefix)}, but this database holds the module's tables without a prefix (${found}): set database.tablePrefix: '' to keep those names, or rename each table to ${prefix}<name> ` +
-        `(the migrations table too) before starting (README, "Upgrading: the default table prefix").`,
+        `(the migrations table too) before starting (docs/operations.md, "Upgrading: the default table prefix").`,
     );
   });
 }

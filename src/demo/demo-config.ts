@@ -30,7 +30,7 @@ function trustProxy(value: string | undefined): boolean | number | string {
   return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-/** The demo's four categories (README, "Cookie banner and demo pages"): each optional one covers one cookie that GET /demo/track tries to set. */
+/** The demo's four categories (docs/banner.md): each optional one covers one cookie that GET /demo/track tries to set. */
 export const DEMO_CONSENT_CATEGORIES: ConsentCategory[] = [
   { key: 'necessary', name: 'Strictly necessary', description: 'Sign-in session and your consent choice.', required: true },
   {
