@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import request from 'supertest';
 import { AUTH_CONSENT_OPTIONS, AuthConsentModule, AuthService, type AuthConsentRoutes, type ResolvedAuthConsentOptions } from '../src/index.js';
 import { TEST_CONSENT, TEST_SECRET } from './support/services.js';
+import { CONSENT_BODY_FIELDS } from '../src/consent/consent-body.js';
 
 type Schema = { $ref?: string; type?: string; properties?: Record<string, unknown>; items?: Schema; oneOf?: Schema[]; additionalProperties?: unknown };
 type Media = Record<string, { schema?: Schema }>;
@@ -127,6 +128,9 @@ describe('the OpenAPI document (/docs-json)', () => {
     expect(resolve(doc, login.requestBody?.content?.['application/json']?.schema)?.properties).toEqual(
       expect.objectContaining({ username: expect.anything(), password: expect.anything(), remember: expect.anything() }),
     );
+    // Every field PUT /consent accepts is documented, and nothing else.
+    const decision = resolve(doc, doc.paths['/consent'].put.requestBody?.content?.['application/json']?.schema)?.properties ?? {};
+    expect(Object.keys(decision).sort()).toEqual([...CONSENT_BODY_FIELDS].sort());
     expect(doc.paths['/admin/consent/events'].get.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['subjectType', 'limit', 'cursor', 'order']));
     expect(doc.paths['/auth/me'].get.security).toEqual([{ cookie: [] }]);
     expect(await problems(doc, http, DEFAULTS)).toEqual([]);

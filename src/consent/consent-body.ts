@@ -15,7 +15,9 @@ export interface ConsentInput {
   text?: { hash: string; language: string };
 }
 
-const FIELDS = new Set(['decisions', 'choice', 'policyVersion', 'locale', 'source', 'gpcOverride', 'textHash']);
+/** The fields a decision body may carry (the OpenAPI schema documents each: test/openapi.e2e-spec.ts). */
+export const CONSENT_BODY_FIELDS: ReadonlySet<string> = new Set(['decisions', 'choice', 'policyVersion', 'locale', 'source', 'gpcOverride', 'textHash']);
+const FIELDS = CONSENT_BODY_FIELDS;
 const SOURCES = new Set(['banner', 'settings', 'api']);
 
 /** Validates a PUT /consent body completely before anything is written: any error leaves state untouched. */

@@ -102,6 +102,12 @@ export class ConsentDecisionBody {
 
   @ApiProperty({ type: String, enum: ['banner', 'settings', 'api'], required: false, default: 'banner' })
   source?: 'banner' | 'settings' | 'api';
+
+  @ApiProperty({ type: String, required: false, pattern: '^[0-9a-f]{64}$', description: 'The textHash of GET config the person was shown; a stale or unknown one is a 409.' })
+  textHash?: string;
+
+  @ApiProperty({ type: Boolean, required: false, default: false, description: "Grants a sale/sharing category despite the browser's Global Privacy Control signal, after the notice; without it such a grant under Sec-GPC: 1 is a 409." })
+  gpcOverride?: boolean;
 }
 
 export class ConsentHistoryEntryResponse {
