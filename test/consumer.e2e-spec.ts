@@ -1,45 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ChildApp } from './support/child-app.js';
 import { FakeOAuth2Server } from './support/fake-oauth2-server.js';
+import { installPackedApp } from './support/packed-app.js';
 import { cookiePair, http } from './support/http-client.js';
 import { deleteRedisPrefix, dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
-const repo = resolve('.');
-const run = (cmd: string, args: string[], cwd: string): string => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-
-/**
- * Packs the repository (as `npm publish` would), installs the tarball into a copy of test/consumer outside the
- * repository, and links the app's own dependencies (NestJS, TypeORM, pg, …) from the repository's node_modules,
- * so the test needs no registry for them and the consumer can only reach the library through the package.
- */
+/** The packed library installed into a copy of test/consumer outside the repository (see installPackedApp). */
 function installConsumer(tmp: string): string {
-  const [packed] = JSON.parse(run('npm', ['pack', '--json', '--silent', '--pack-destination', tmp], repo)) as Array<{ filename: string }>;
-  const tarball = join(tmp, packed.filename);
-
-  // Only the tarball and its own dependencies come from npm; an empty manifest keeps npm from resolving the app's.
-  const stage = join(tmp, 'stage');
-  mkdirSync(stage);
-  writeFileSync(join(stage, 'package.json'), '{ "private": true }\n');
-  run('npm', ['install', tarball, '--no-save', '--no-package-lock', '--legacy-peer-deps', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], stage);
-
-  const app = join(tmp, 'app');
-  cpSync(join(repo, 'test/consumer'), app, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$/.test(src) });
-  renameSync(join(stage, 'node_modules'), join(app, 'node_modules'));
-  const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-  for (const name of [...Object.keys(manifest.dependencies), ...Object.keys(manifest.devDependencies), '@types/passport', '@types/oauth']) {
-    const target = join(app, 'node_modules', name);
-    if (existsSync(target)) continue;
-    mkdirSync(dirname(target), { recursive: true });
-    symlinkSync(realpathSync(join(repo, 'node_modules', name)), target, 'dir');
-  }
-  // Type-checks the app against the published .d.ts files, then emits it.
-  run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app);
-  return app;
+  return installPackedApp(tmp, 'test/consumer', ['@types/passport', '@types/oauth']);
 }
 
 describe('an outside app using the packed library (test/consumer)', () => {
