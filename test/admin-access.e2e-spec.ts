@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AuthConsentModule, resolveOptions, type AuthConsentModuleOptions } from '../src/index.js';
-import { ADMIN, as, bootAdminApp, NOT_ADMIN } from './support/admin-app.js';
+import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
+import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const prefix = uniquePrefix('adma');
@@ -30,7 +31,7 @@ describe('admin access control (PostgreSQL)', () => {
   let app: INestApplication;
 
   beforeAll(async () => {
-    app = await bootAdminApp(options);
+    app = (await bootLibraryApp({ options: fastArgon2(options), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] })).app;
   });
   afterAll(async () => {
     await app?.close();
@@ -99,7 +100,7 @@ describe('admin access control (PostgreSQL)', () => {
 
   it('honours the adminRole option', async () => {
     const ops = { id: '', username: 'opal', roles: ['ops'] };
-    const custom = await bootAdminApp({ ...options, adminRole: 'ops' }, [ops]);
+    const custom = (await bootLibraryApp({ options: fastArgon2({ ...options, adminRole: 'ops' }), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN, ops] })).app;
     try {
       await request(custom.getHttpServer()).get('/admin/audit').set(...as(ops)).expect(200);
       await request(custom.getHttpServer()).get('/admin/audit').set(...as(ADMIN)).expect(403);
@@ -109,7 +110,7 @@ describe('admin access control (PostgreSQL)', () => {
   });
 
   it('moves the admin routes with adminPath and removes them with admin: false', async () => {
-    const moved = await bootAdminApp({ ...options, adminPath: '/backoffice/' });
+    const moved = (await bootLibraryApp({ options: fastArgon2({ ...options, adminPath: '/backoffice/' }), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] })).app;
     try {
       await request(moved.getHttpServer()).get('/backoffice/consent/events').set(...as(ADMIN)).expect(200);
       await request(moved.getHttpServer()).get('/backoffice/audit').expect(401);
@@ -117,7 +118,7 @@ describe('admin access control (PostgreSQL)', () => {
     } finally {
       await moved.close();
     }
-    const off = await bootAdminApp({ ...options, admin: false });
+    const off = (await bootLibraryApp({ options: fastArgon2({ ...options, admin: false }), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] })).app;
     try {
       for (const path of ROUTES) await request(off.getHttpServer()).get(path).set(...as(ADMIN)).expect(404);
     } finally {

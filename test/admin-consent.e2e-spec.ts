@@ -12,7 +12,9 @@ import { ConsentEventPageQueryPipe } from '../src/admin/consent-event-page-query
 import type { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
 import { CONSENT_EVENT_CSV_COLUMNS, type ConsentEventView } from '../src/index.js';
-import { ADMIN, as, bootAdminApp, dataSourceOf, insertEvents, parseCsv, type EventSpec, asText } from './support/admin-app.js';
+import { dataSourceOf, insertEvents, parseCsv, type EventSpec, asText } from './support/admin.js';
+import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
+import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'ac-admin-'));
@@ -60,12 +62,18 @@ describe.each([
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    app = await bootAdminApp({
-      environment: 'test',
-      redis: { url: REDIS_URL },
-      database: { url: url(), tablePrefix: prefix },
-      session: { secret: TEST_SECRET, redisPrefix: `${prefix}:` },
-    });
+    app = (
+      await bootLibraryApp({
+        options: fastArgon2({
+          environment: 'test',
+          redis: { url: REDIS_URL },
+          database: { url: url(), tablePrefix: prefix },
+          session: { secret: TEST_SECRET, redisPrefix: `${prefix}:` },
+        }),
+        appPipeAndFilter: true,
+        signIn: [ADMIN, NOT_ADMIN],
+      })
+    ).app;
     ds = dataSourceOf(app);
     events = app.get(AdminConsentEventsService);
     all = await insertEvents(ds, fixtures());

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { ADMIN, as, bootAdminApp } from './support/admin-app.js';
+import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
+import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { dropPrefixedTables, POSTGRES_URL, PrivateRedis, TEST_SECRET, uniquePrefix, waitFor } from './support/services.js';
 
 const prefix = uniquePrefix('admo');
@@ -13,12 +14,18 @@ describe('admin session routes while Redis is down (private redis-server)', () =
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    app = await bootAdminApp({
-      environment: 'test',
-      redis: { url: redis.url },
-      database: { url: POSTGRES_URL, tablePrefix: prefix },
-      session: { secret: TEST_SECRET },
-    });
+    app = (
+      await bootLibraryApp({
+        options: fastArgon2({
+          environment: 'test',
+          redis: { url: redis.url },
+          database: { url: POSTGRES_URL, tablePrefix: prefix },
+          session: { secret: TEST_SECRET },
+        }),
+        appPipeAndFilter: true,
+        signIn: [ADMIN, NOT_ADMIN],
+      })
+    ).app;
   });
   afterAll(async () => {
     await app?.close();

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AuthService, type AdminAuditView, type AdminSessionView, type AuthConsentModuleOptions } from '../src/index.js';
-import { ADMIN, as, bootAdminApp, NOT_ADMIN } from './support/admin-app.js';
+import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
+import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const prefix = uniquePrefix('adms');
@@ -33,7 +34,7 @@ describe('admin review of sessions (PostgreSQL, Redis)', () => {
   }
 
   beforeAll(async () => {
-    app = await bootAdminApp(options);
+    app = (await bootLibraryApp({ options: fastArgon2(options), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] })).app;
     userId = (await app.get(AuthService).createUser('kim', PASSWORD, ['user'])).id;
   });
   afterAll(async () => {

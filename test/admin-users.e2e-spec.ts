@@ -9,7 +9,8 @@ import { DataSource } from 'typeorm';
 import { authConsentMigrations } from '../migrations/index.js';
 import { TypeOrmUserStore } from '../src/auth/typeorm-user.store.js';
 import { AuthService, authConsentEntities, connectionOptionsFromUrl, type AdminAuditView, type AdminUserView, type AuthConsentModuleOptions, type StoredUser, UserStore, UsernameTakenError } from '../src/index.js';
-import { ADMIN, as, bootAdminApp, NOT_ADMIN } from './support/admin-app.js';
+import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
+import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { deleteRedisPrefix, dropPrefixedTables, MARIADB_URL, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const PASSWORD = 'users spec password 42';
@@ -46,7 +47,7 @@ describe('GET /admin/users and disabling accounts (PostgreSQL, Redis)', () => {
   }
 
   beforeAll(async () => {
-    app = await bootAdminApp(options);
+    app = (await bootLibraryApp({ options: fastArgon2(options), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] })).app;
     const auth = app.get(AuthService);
     // Usernames are folded at creation: 'Ann' is stored as 'ann'; '_' and '%' are ordinary characters to the search.
     for (const name of ['Ann', 'ANNA', 'annabel', 'anne_x', 'annexe', 'ann%y', 'bob', 'Ånnika']) ids[name] = (await auth.createUser(name, PASSWORD, ['user'])).id;
@@ -170,13 +171,19 @@ describe("GET /admin/users with an app's UserStore that cannot search", () => {
   const prefix = uniquePrefix('admn');
   let app: INestApplication;
   beforeAll(async () => {
-    app = await bootAdminApp({
-      environment: 'test',
-      redis: { url: REDIS_URL },
-      database: { url: POSTGRES_URL, tablePrefix: prefix },
-      session: { secret: TEST_SECRET, redisPrefix: `${prefix}:` },
-      auth: { userStore: new MapUserStore() },
-    });
+    app = (
+      await bootLibraryApp({
+        options: fastArgon2({
+          environment: 'test',
+          redis: { url: REDIS_URL },
+          database: { url: POSTGRES_URL, tablePrefix: prefix },
+          session: { secret: TEST_SECRET, redisPrefix: `${prefix}:` },
+          auth: { userStore: new MapUserStore() },
+        }),
+        appPipeAndFilter: true,
+        signIn: [ADMIN, NOT_ADMIN],
+      })
+    ).app;
   });
   afterAll(async () => {
     await app?.close();

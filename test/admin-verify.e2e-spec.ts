@@ -6,7 +6,9 @@ import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentHeadEntity } from '../src/consent/consent-head.entity.js';
 import { DEMO_CONSENT_CATEGORIES } from '../src/demo/demo-config.js';
 import { ConsentService, type AdminAuditView, type AuthConsentModuleOptions, type ConsentVerifyLine } from '../src/index.js';
-import { ADMIN, as, bootAdminApp, dataSourceOf, NOT_ADMIN, asText } from './support/admin-app.js';
+import { dataSourceOf, asText } from './support/admin.js';
+import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
+import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const prefix = uniquePrefix('admv');
@@ -36,7 +38,7 @@ describe('admin consent verification (PostgreSQL)', () => {
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    app = await bootAdminApp(options);
+    app = (await bootLibraryApp({ options: fastArgon2(options), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] })).app;
     ds = dataSourceOf(app);
     events = ds.getMetadata(ConsentEventEntity).tablePath;
     const consent = app.get(ConsentService);

@@ -3,7 +3,11 @@ import type { INestApplication } from '@nestjs/common';
 import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
 import { AuthService, SessionBackend, SessionService, sessionHandle, type AuthConsentModuleOptions } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, gate, indexKeyOf, ManualClock, rawSessionId, sessionCookie, sessionKeyOf } from './support/auth-app.js';
+import { TestClock } from './support/clock.js';
+import { sessionCookie } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { gate, ProbeController } from './support/probe.controller.js';
+import { indexKeyOf, rawSessionId, sessionKeyOf } from './support/session-keys.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 import { decodeStoredSession } from '../src/session/stored-session.codec.js';
 
@@ -13,19 +17,22 @@ const apps: INestApplication[] = [];
 const prefixes: string[] = [];
 let redis: RedisClientType;
 
-async function boot(tag: string, auth: AuthConsentModuleOptions['auth'] = {}, clock = new ManualClock()) {
+async function boot(tag: string, auth: AuthConsentModuleOptions['auth'] = {}, clock = new TestClock()) {
   const redisPrefix = `${tablePrefix}${tag}:`;
   prefixes.push(redisPrefix);
-  const app = await bootAuthApp(
-    {
-      environment: 'test',
-      redis: { url: REDIS_URL },
-      database: { url: POSTGRES_URL, tablePrefix },
-      session: { secret: TEST_SECRET, redisPrefix },
-      auth: { argon2: FAST_ARGON2, throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 }, ...auth },
-    },
-    clock,
-  );
+  const app = (
+    await bootLibraryApp({
+      options: {
+        environment: 'test',
+        redis: { url: REDIS_URL },
+        database: { url: POSTGRES_URL, tablePrefix },
+        session: { secret: TEST_SECRET, redisPrefix },
+        auth: { argon2: FAST_ARGON2, throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 }, ...auth },
+      },
+      clock,
+      controllers: [ProbeController],
+    })
+  ).app;
   apps.push(app);
   return { app, redisPrefix, clock, http: () => request(app.getHttpServer()) };
 }
@@ -119,7 +126,7 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
   });
 
   it('keeps the index bounded after thousands of login/expire cycles', async () => {
-    const clock = new ManualClock();
+    const clock = new TestClock();
     const { app, redisPrefix } = await boot('cycles', {}, clock);
     const backend = app.get(SessionBackend);
     const userId = 'cycling-user';

@@ -4,9 +4,11 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, AuthService, ConsentEventCategoryEntity } from '../src/index.js';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
-import { FAST_ARGON2 } from './support/auth-app.js';
-import { AUDIT_SECRET, bootDemoWithClock, countQueries, setCookies, TestClock } from './support/consent.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { TestClock } from './support/clock.js';
+import { setCookies } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { TrackController, trackingOptions } from './support/tracking-fixture.js';
+import { countQueries, deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, uniquePrefix } from './support/services.js';
 
 const MINUTE = 60_000;
 
@@ -22,11 +24,14 @@ describe('login and consent together (PostgreSQL + Redis)', () => {
     agent.post('/auth/login').send({ username, password: 'correct horse battery' }).expect(200);
 
   beforeAll(async () => {
-    app = await bootDemoWithClock(
-      { DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, REDIS_URL, REDIS_PREFIX: redisPrefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET },
-      clock,
-      (o) => ({ ...o, auth: { ...o.auth, argon2: FAST_ARGON2 } }),
-    );
+    app = (
+      await bootLibraryApp({
+        options: trackingOptions({ database: { url: POSTGRES_URL, tablePrefix: prefix }, redisUrl: REDIS_URL, redisPrefix, auth: { argon2: FAST_ARGON2 } }),
+        clock,
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app;
     http = app.getHttpServer();
     const auth = app.get(AuthService);
     await auth.createUser('ada', 'correct horse battery');

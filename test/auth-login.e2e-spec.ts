@@ -3,13 +3,17 @@ import { type INestApplication, ServiceUnavailableException } from '@nestjs/comm
 import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
 import { AuthService, sessionHandle } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, indexKeyOf, ManualClock, rawSessionId, sessionCookie, sessionCookieLine, sessionKeyOf } from './support/auth-app.js';
+import { TestClock } from './support/clock.js';
+import { sessionCookie, sessionCookieLine } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { ProbeController } from './support/probe.controller.js';
+import { indexKeyOf, rawSessionId, sessionKeyOf } from './support/session-keys.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 import { decodeStoredSession } from '../src/session/stored-session.codec.js';
 
 const tablePrefix = uniquePrefix('authl');
 const redisPrefix = `${tablePrefix}:`;
-const clock = new ManualClock();
+const clock = new TestClock();
 const PASSWORD = 'correct horse battery';
 let app: INestApplication;
 let redis: RedisClientType;
@@ -40,18 +44,21 @@ const sessionKey = (cookie: string) => sessionKeyOf(redisPrefix, cookie);
 
 describe('login and sessions (PostgreSQL + Redis)', () => {
   beforeAll(async () => {
-    app = await bootAuthApp(
-      {
-        environment: 'test',
-        redis: { url: REDIS_URL },
-        database: { url: POSTGRES_URL, tablePrefix },
-        session: { secret: TEST_SECRET, redisPrefix },
-        trustProxy: true,
-        auth: { argon2: FAST_ARGON2, touchInterval: '1m' },
-      },
-      clock,
-      listener,
-    );
+    app = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          redis: { url: REDIS_URL },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET, redisPrefix },
+          trustProxy: true,
+          auth: { argon2: FAST_ARGON2, touchInterval: '1m' },
+        },
+        clock,
+        loginListener: listener,
+        controllers: [ProbeController],
+      })
+    ).app;
     auth = app.get(AuthService);
     await auth.createUser('Alice', PASSWORD);
     await auth.createUser('bob', PASSWORD);
@@ -107,8 +114,8 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
   });
 
   it('sets a persistent cookie with remember: true, whose expiry agrees with the Redis TTL, and marks the session', async () => {
-    const realClock = clock.t;
-    clock.t = Date.now();
+    const realClock = clock.ms;
+    clock.ms = Date.now();
     try {
       const res = await login('bob', PASSWORD, { remember: true });
       const line = sessionCookieLine(res)!;
@@ -120,7 +127,7 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
       const sessions = await http().get('/auth/sessions').set('Cookie', sessionCookie(res)!).expect(200);
       expect(sessions.body.find((s: { current: boolean }) => s.current)).toMatchObject({ remember: true });
     } finally {
-      clock.t = realClock;
+      clock.ms = realClock;
     }
   });
 

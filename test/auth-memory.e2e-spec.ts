@@ -3,7 +3,8 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AuthService, sessionHandle } from '../src/index.js';
 import { bootDemo } from './support/app.js';
-import { rawSessionId, sessionCookie, sessionCookieLine } from './support/auth-app.js';
+import { sessionCookie, sessionCookieLine } from './support/cookie-jar.js';
+import { rawSessionId } from './support/session-keys.js';
 
 const PASSWORD = 'correct horse battery';
 

@@ -3,7 +3,9 @@ import type { INestApplication } from '@nestjs/common';
 import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
 import { AuthService } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, sessionCookie } from './support/auth-app.js';
+import { sessionCookie } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { ProbeController } from './support/probe.controller.js';
 import { dropPrefixedTables, POSTGRES_URL, PrivateRedis, TEST_SECRET, uniquePrefix, waitFor } from './support/services.js';
 
 const tablePrefix = uniquePrefix('autho');
@@ -24,13 +26,18 @@ async function commandCalls(): Promise<number> {
 describe('Redis outage and cost per request (private Redis)', () => {
   beforeAll(async () => {
     redisServer = await PrivateRedis.start();
-    app = await bootAuthApp({
-      environment: 'test',
-      redis: { url: redisServer.url },
-      database: { url: POSTGRES_URL, tablePrefix },
-      session: { secret: TEST_SECRET },
-      auth: { argon2: FAST_ARGON2 },
-    });
+    app = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          redis: { url: redisServer.url },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET },
+          auth: { argon2: FAST_ARGON2 },
+        },
+        controllers: [ProbeController],
+      })
+    ).app;
     await app.get(AuthService).createUser('olive', PASSWORD);
     probe = createClient({ url: redisServer.url });
     await probe.connect();

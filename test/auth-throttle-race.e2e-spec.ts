@@ -3,7 +3,10 @@ import { type INestApplication, ServiceUnavailableException } from '@nestjs/comm
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { AuthService, UserStore, UsernameTakenError, type StoredUser } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, ManualClock, NO_LOGIN_LISTENER, sessionCookie } from './support/auth-app.js';
+import { TestClock } from './support/clock.js';
+import { sessionCookie } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2, NO_LOGIN_LISTENER } from './support/library-app.js';
+import { ProbeController } from './support/probe.controller.js';
 import { deleteRedisPrefix, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const PASSWORD = 'correct horse battery';
@@ -65,18 +68,21 @@ describe.each([
   const parallel = async (n: number, attempt: (i: number) => PromiseLike<{ status: number }>) => (await Promise.all(Array.from({ length: n }, (_, i) => attempt(i)))).map((r) => r.status);
 
   beforeAll(async () => {
-    app = await bootAuthApp(
-      {
-        environment: 'test',
-        ...(withRedis ? { redis: { url: REDIS_URL } } : {}),
-        database: { url: 'sqlite::memory:' },
-        session: { secret: TEST_SECRET, redisPrefix },
-        trustProxy: true,
-        auth: { argon2: FAST_ARGON2, userStore: store },
-      },
-      new ManualClock(),
-      NO_LOGIN_LISTENER,
-    );
+    app = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          ...(withRedis ? { redis: { url: REDIS_URL } } : {}),
+          database: { url: 'sqlite::memory:' },
+          session: { secret: TEST_SECRET, redisPrefix },
+          trustProxy: true,
+          auth: { argon2: FAST_ARGON2, userStore: store },
+        },
+        clock: new TestClock(),
+        loginListener: NO_LOGIN_LISTENER,
+        controllers: [ProbeController],
+      })
+    ).app;
     auth = app.get(AuthService);
   });
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AuthService } from '../src/index.js';
-import { bootAuthApp } from './support/auth-app.js';
+import { bootLibraryApp } from './support/library-app.js';
+import { ProbeController } from './support/probe.controller.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const tablePrefix = uniquePrefix('autht');
@@ -23,14 +24,19 @@ async function timed(body: object): Promise<number> {
 
 describe('login timing: unknown user vs wrong password (statistical)', () => {
   beforeAll(async () => {
-    app = await bootAuthApp({
-      environment: 'test',
-      redis: { url: REDIS_URL },
-      database: { url: POSTGRES_URL, tablePrefix },
-      session: { secret: TEST_SECRET, redisPrefix },
-      // A cost high enough that hashing, not HTTP noise, dominates each sample; no throttling in the way.
-      auth: { argon2: { memoryCost: 8192, timeCost: 2, parallelism: 1 }, throttle: { accountFreeFailures: 10_000, ipFreeFailures: 10_000 } },
-    });
+    app = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          redis: { url: REDIS_URL },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET, redisPrefix },
+          // A cost high enough that hashing, not HTTP noise, dominates each sample; no throttling in the way.
+          auth: { argon2: { memoryCost: 8192, timeCost: 2, parallelism: 1 }, throttle: { accountFreeFailures: 10_000, ipFreeFailures: 10_000 } },
+        },
+        controllers: [ProbeController],
+      })
+    ).app;
     await app.get(AuthService).createUser('known-user', 'the real password');
   });
 

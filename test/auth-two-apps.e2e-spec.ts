@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AuthService } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, sessionCookie } from './support/auth-app.js';
+import { sessionCookie } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { ProbeController } from './support/probe.controller.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 /**
@@ -16,13 +18,18 @@ describe('two module instances in one process (PostgreSQL + Redis)', () => {
 
   beforeAll(async () => {
     for (const [i, prefix] of prefixes.entries()) {
-      const app = await bootAuthApp({
-        environment: 'test',
-        redis: { url: REDIS_URL },
-        database: { url: POSTGRES_URL, tablePrefix: prefix },
-        session: { secret: TEST_SECRET, redisPrefix: `${prefix}r:` },
-        auth: { argon2: FAST_ARGON2 },
-      });
+      const app = (
+        await bootLibraryApp({
+          options: {
+            environment: 'test',
+            redis: { url: REDIS_URL },
+            database: { url: POSTGRES_URL, tablePrefix: prefix },
+            session: { secret: TEST_SECRET, redisPrefix: `${prefix}r:` },
+            auth: { argon2: FAST_ARGON2 },
+          },
+          controllers: [ProbeController],
+        })
+      ).app;
       apps.push(app);
       ids.push((await app.get(AuthService).createUser('ada', `password of app ${i}`)).id);
     }

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AuthService, PasswordPolicyError } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, ManualClock, NO_LOGIN_LISTENER } from './support/auth-app.js';
+import { TestClock } from './support/clock.js';
+import { bootLibraryApp, FAST_ARGON2, NO_LOGIN_LISTENER } from './support/library-app.js';
+import { ProbeController } from './support/probe.controller.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const tablePrefix = uniquePrefix('authc');
@@ -20,18 +22,21 @@ const INVALID = { statusCode: 401, error: 'Unauthorized', message: 'Invalid user
  */
 describe('usernames with control characters (PostgreSQL + Redis)', () => {
   beforeAll(async () => {
-    app = await bootAuthApp(
-      {
-        environment: 'test',
-        redis: { url: REDIS_URL },
-        database: { url: POSTGRES_URL, tablePrefix },
-        session: { secret: TEST_SECRET, redisPrefix },
-        trustProxy: true,
-        auth: { argon2: FAST_ARGON2 },
-      },
-      new ManualClock(),
-      NO_LOGIN_LISTENER,
-    );
+    app = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          redis: { url: REDIS_URL },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET, redisPrefix },
+          trustProxy: true,
+          auth: { argon2: FAST_ARGON2 },
+        },
+        clock: new TestClock(),
+        loginListener: NO_LOGIN_LISTENER,
+        controllers: [ProbeController],
+      })
+    ).app;
     await app.get(AuthService).createUser('alice', PASSWORD);
   });
 

@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { ConsentVisitorCookie } from '../src/consent/consent-visitor-cookie.js';
-import { AUTH_CONSENT_DATA_SOURCE, ConsentService, type AuthConsentModuleOptions, type ConsentSubject } from '../src/index.js';
-import { AUDIT_SECRET, bootDemoWithClock, DAY, TestClock } from './support/consent.js';
-import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { AUTH_CONSENT_DATA_SOURCE, ConsentService, type ConsentSubject } from '../src/index.js';
+import { DAY, TestClock, JAN_1_2026 } from './support/clock.js';
+import { bootLibraryApp } from './support/library-app.js';
+import { TrackController, trackingOptions } from './support/tracking-fixture.js';
+import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, uniquePrefix } from './support/services.js';
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'ac-consent-audit-'));
 afterAll(() => rmSync(sqliteDir, { recursive: true, force: true }));
@@ -19,7 +21,7 @@ describe.each([
   ['SQLite', `sqlite:${join(sqliteDir, 'audit.sqlite')}`, 1, 60],
 ])('the consent audit chain on %s', (_name, url, instances, writes) => {
   const prefix = uniquePrefix('caudit');
-  const clock = new TestClock();
+  const clock = new TestClock(JAN_1_2026);
   const apps: INestApplication[] = [];
   let ds: DataSource;
   let consent: ConsentService;
@@ -28,10 +30,16 @@ describe.each([
   const col = (name: string) => ds.driver.escape(name);
 
   beforeAll(async () => {
-    const env = { DATABASE_URL: url, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET };
+    const site = { database: { url, tablePrefix: prefix } };
     // Hundreds of anonymous writes from one address: the per-address limit is not what is tested here.
-    const unlimited = (o: AuthConsentModuleOptions) => ({ ...o, consent: { ...o.consent, anonymousWriteLimit: false as const } });
-    for (let i = 0; i < instances; i++) apps.push(await bootDemoWithClock(env, clock, unlimited));
+    for (let i = 0; i < instances; i++) apps.push((
+      await bootLibraryApp({
+        options: trackingOptions({ ...site, consent: { anonymousWriteLimit: false } }),
+        clock,
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app);
     ds = apps[0].get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
     consent = apps[0].get(ConsentService);
   });
@@ -125,10 +133,14 @@ describe.each([
     for (let i = 0; i < 3; i++) await request(server).put('/consent').set('Cookie', cookie).send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
     clock.advance(400 * DAY);
     for (let i = 0; i < 2; i++) await request(server).put('/consent').set('Cookie', cookie).send({ choice: 'reject-all', policyVersion: '1' }).expect(200);
-    const retaining = await bootDemoWithClock({ DATABASE_URL: url, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET }, clock, (o) => ({
-      ...o,
-      consent: { ...o.consent, retention: '365d' },
-    }));
+    const retaining = (
+      await bootLibraryApp({
+        options: trackingOptions({ database: { url, tablePrefix: prefix }, consent: { retention: '365d' } }),
+        clock,
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app;
     try {
       const folded = await retaining.get(ConsentService).applyRetention();
       expect(folded.events).toBeGreaterThanOrEqual(3);

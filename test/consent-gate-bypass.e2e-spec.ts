@@ -3,8 +3,9 @@ import { Controller, Get, Param, Req, Res, type INestApplication } from '@nestjs
 import type { Request, Response } from 'express';
 import request from 'supertest';
 import type { AuthConsentModuleOptions } from '../src/index.js';
-import { AUDIT_SECRET, bootDemoWithClock, TestClock } from './support/consent.js';
-import { TEST_SECRET } from './support/services.js';
+import { TestClock } from './support/clock.js';
+import { bootLibraryApp } from './support/library-app.js';
+import { TrackController, trackingOptions } from './support/tracking-fixture.js';
 
 const PAST = 'Thu, 01 Jan 1970 00:00:00 GMT';
 const FUTURE = 'Fri, 01 Jan 2100 00:00:00 GMT';
@@ -89,12 +90,14 @@ const http = () => request(app.getHttpServer());
 const raw = (res: request.Response) => ([] as string[]).concat((res.headers['set-cookie'] as string[] | string | undefined) ?? []);
 
 beforeAll(async () => {
-  app = await bootDemoWithClock(
-    { DATABASE_URL: 'sqlite::memory:', SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET },
-    new TestClock(Date.now()),
-    withStatefulPatterns,
-    [WriteHeadProbeController],
-  );
+  app = (
+    await bootLibraryApp({
+      options: withStatefulPatterns(trackingOptions({ database: { url: 'sqlite::memory:' } })),
+      clock: new TestClock(Date.now()),
+      controllers: [TrackController, WriteHeadProbeController],
+      appPipeAndFilter: true,
+    })
+  ).app;
 });
 
 afterAll(async () => {

@@ -3,20 +3,16 @@ import { Controller, Get, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, Consent, RequiresConsent, type ConsentState } from '../src/index.js';
-import { AUDIT_SECRET, bootDemoWithClock, countQueries, DAY, setCookies, TestClock } from './support/consent.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { DAY, TestClock, JAN_1_2026 } from './support/clock.js';
+import { CookieJar, setCookies } from './support/cookie-jar.js';
+import { bootLibraryApp } from './support/library-app.js';
+import { TrackController, trackingOptions } from './support/tracking-fixture.js';
+import { countQueries, deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, uniquePrefix } from './support/services.js';
 
 const prefix = uniquePrefix('cgate');
 const redisPrefix = `${prefix}r:`;
-const env = {
-  DATABASE_URL: POSTGRES_URL,
-  TABLE_PREFIX: prefix,
-  REDIS_URL,
-  SESSION_SECRET: TEST_SECRET,
-  CONSENT_AUDIT_SECRET: AUDIT_SECRET,
-  CONSENT_POLICY_VERSION: '1',
-};
-const clock = new TestClock();
+const site = { database: { url: POSTGRES_URL, tablePrefix: prefix }, redisUrl: REDIS_URL, policyVersion: '1' };
+const clock = new TestClock(JAN_1_2026);
 
 /** App code using the decorators. */
 @Controller('app')
@@ -32,7 +28,14 @@ let http: ReturnType<INestApplication['getHttpServer']>;
 let ds: DataSource;
 
 beforeAll(async () => {
-  app = await bootDemoWithClock({ ...env, REDIS_PREFIX: redisPrefix }, clock, (o) => o, [AppCodeController]);
+  app = (
+    await bootLibraryApp({
+      options: trackingOptions({ ...site, redisPrefix }),
+      clock,
+      controllers: [TrackController, AppCodeController],
+      appPipeAndFilter: true,
+    })
+  ).app;
   http = app.getHttpServer();
   ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
 });
@@ -45,20 +48,13 @@ afterAll(async () => {
 
 /** A browser: keeps the cookies the server sets, drops those it expires. */
 class Browser {
-  readonly jar = new Map<string, string>();
+  readonly jar = new CookieJar();
   constructor(private readonly headers: Record<string, string> = {}) {}
   private cookie(): string {
-    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    return this.jar.header();
   }
   private keep(res: request.Response): request.Response {
-    for (const c of setCookies(res).raw) {
-      const [pair] = c.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq);
-      if (/max-age=0/i.test(c)) this.jar.delete(name);
-      else this.jar.set(name, pair.slice(eq + 1));
-    }
-    return res;
+    return this.jar.store(res);
   }
   async get(path: string, extra: Record<string, string> = {}): Promise<request.Response> {
     return this.keep(await request(http).get(path).set({ ...this.headers, ...extra, Cookie: this.cookie() }));
@@ -196,10 +192,17 @@ describe('expiry and policy version', () => {
   it('a new policy version asks again; a PUT under the old version is 409', async () => {
     const b = new Browser();
     await b.put({ choice: 'accept-all', policyVersion: '1' });
-    const v2 = await bootDemoWithClock({ ...env, CONSENT_POLICY_VERSION: '2', REDIS_PREFIX: redisPrefix }, clock);
+    const v2 = (
+      await bootLibraryApp({
+        options: trackingOptions({ ...site, policyVersion: '2', redisPrefix }),
+        clock,
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app;
     try {
       const server = v2.getHttpServer();
-      const cookie = [...b.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+      const cookie = b.jar.header();
       const state = (await request(server).get('/consent').set('Cookie', cookie)).body;
       expect(state).toMatchObject({ policyVersion: '2', needsConsent: true });
       expect(setCookies(await request(server).get('/demo/track').set('Cookie', cookie)).set).toEqual([]);

@@ -6,30 +6,27 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { AUTH_CONSENT_DATA_SOURCE, ConsentService } from '../src/index.js';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
-import { AUDIT_SECRET, bootDemoWithClock, setCookies, TestClock } from './support/consent.js';
-import { dropPrefixedTables, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { TestClock, JAN_1_2026 } from './support/clock.js';
+import { CookieJar, setCookies } from './support/cookie-jar.js';
+import { bootLibraryApp } from './support/library-app.js';
+import { TrackController, trackingOptions } from './support/tracking-fixture.js';
+import { dropPrefixedTables, POSTGRES_URL, uniquePrefix } from './support/services.js';
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'ac-consent-gpc-'));
 afterAll(() => rmSync(sqliteDir, { recursive: true, force: true }));
 
 /** A browser: keeps the cookies the server sets, drops those it expires; sends Sec-GPC: 1 while `gpc` is on. */
 class Browser {
-  readonly jar = new Map<string, string>();
+  readonly jar = new CookieJar();
   constructor(
     private readonly http: () => ReturnType<INestApplication['getHttpServer']>,
     public gpc = true,
   ) {}
   private headers(): Record<string, string> {
-    return { Cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(this.gpc ? { 'Sec-GPC': '1' } : {}) };
+    return { Cookie: this.jar.header(), ...(this.gpc ? { 'Sec-GPC': '1' } : {}) };
   }
   private keep(res: request.Response): request.Response {
-    for (const c of setCookies(res).raw) {
-      const [pair] = c.split(';');
-      const eq = pair.indexOf('=');
-      if (/max-age=0/i.test(c)) this.jar.delete(pair.slice(0, eq));
-      else this.jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return res;
+    return this.jar.store(res);
   }
   async get(path: string): Promise<request.Response> {
     return this.keep(await request(this.http()).get(path).set(this.headers()));
@@ -52,7 +49,14 @@ describe.each([
   const http = () => app.getHttpServer();
 
   beforeAll(async () => {
-    app = await bootDemoWithClock({ DATABASE_URL: url, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET, CONSENT_POLICY_VERSION: '1' }, new TestClock());
+    app = (
+      await bootLibraryApp({
+        options: trackingOptions({ database: { url, tablePrefix: prefix }, policyVersion: '1' }),
+        clock: new TestClock(JAN_1_2026),
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app;
   });
 
   afterAll(async () => {

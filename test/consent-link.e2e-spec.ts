@@ -4,8 +4,10 @@ import type { Request, Response } from 'express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, ConsentService, ConsentSessionSync, LoginListener, type ConsentSnapshot } from '../src/index.js';
-import { AUDIT_SECRET, bootDemoWithClock, countQueries, TestClock } from './support/consent.js';
-import { dropPrefixedTables, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { TestClock, JAN_1_2026 } from './support/clock.js';
+import { bootLibraryApp } from './support/library-app.js';
+import { TrackController, trackingOptions } from './support/tracking-fixture.js';
+import { countQueries, dropPrefixedTables, POSTGRES_URL, uniquePrefix } from './support/services.js';
 
 /** Sessions as plain objects, and a sync that writes a user's snapshot into each of them (what the session feature will do in Redis). */
 const sessions = new Map<string, { userId: string; consent?: ConsentSnapshot | null }>();
@@ -20,12 +22,19 @@ const sync = new InMemorySessionSync();
 
 
 const prefix = uniquePrefix('clink');
-const clock = new TestClock();
+const clock = new TestClock(JAN_1_2026);
 let app: INestApplication;
 let consent: ConsentService;
 
 beforeAll(async () => {
-  app = await bootDemoWithClock({ DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET }, clock);
+  app = (
+    await bootLibraryApp({
+      options: trackingOptions({ database: { url: POSTGRES_URL, tablePrefix: prefix } }),
+      clock,
+      controllers: [TrackController],
+      appPipeAndFilter: true,
+    })
+  ).app;
   consent = app.get(ConsentService);
 });
 afterAll(async () => {
@@ -83,21 +92,14 @@ describe('linking the visitor decision to the user at login (service level)', ()
 describe('a user decision shared by all of the user’s sessions', () => {
   let withSync: INestApplication;
   beforeAll(async () => {
-    const { Test } = await import('@nestjs/testing');
-    const { AuthConsentModule } = await import('../src/index.js');
-    const { demoOptionsFromEnv } = await import('../src/demo/demo-config.js');
-    const { Clock } = await import('../src/common/clock.js');
-    const moduleRef = await Test.createTestingModule({
-      imports: [AuthConsentModule.forRoot(demoOptionsFromEnv({ DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET }))],
-    })
-      // Sessions as plain objects here; the module's own binding writes them in the session store.
-      .overrideProvider(ConsentSessionSync)
-      .useValue(sync)
-      .overrideProvider(Clock)
-      .useValue(clock)
-      .compile();
-    withSync = moduleRef.createNestApplication({ logger: ['error'] });
-    await withSync.init();
+    withSync = (
+      await bootLibraryApp({
+        options: trackingOptions({ database: { url: POSTGRES_URL, tablePrefix: prefix } }),
+        clock,
+        // Sessions as plain objects here; the module's own binding writes them in the session store.
+        overrides: [{ provide: ConsentSessionSync, useValue: sync }],
+      })
+    ).app;
   });
   afterAll(async () => withSync?.close());
 

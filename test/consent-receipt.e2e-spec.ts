@@ -8,7 +8,9 @@ import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
 import { DEMO_CONSENT_CATEGORIES } from '../src/demo/demo-config.js';
 import { AuthService, CONSENT_RECEIPT_SCHEMA, ConsentPolicy, ConsentService, type AuthConsentModuleOptions, type ConsentReceipt, type ConsentReceiptChain } from '../src/index.js';
-import { as, bootAdminApp, dataSourceOf, NOT_ADMIN } from './support/admin-app.js';
+import { dataSourceOf } from './support/admin.js';
+import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
+import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const prefix = uniquePrefix('rcpt');
@@ -65,7 +67,7 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
   }
 
   beforeAll(async () => {
-    app = await bootAdminApp(options);
+    app = (await bootLibraryApp({ options: fastArgon2(options), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] })).app;
     ds = dataSourceOf(app);
     userId = (await app.get(AuthService).createUser('ria', PASSWORD, ['user'])).id;
     // As a visitor first: two decisions on the visitor's chain, then a login that links them to the user.

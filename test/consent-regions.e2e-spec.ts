@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AuthService } from '../src/index.js';
-import { FAST_ARGON2 } from './support/auth-app.js';
-import { AUDIT_SECRET, bootDemoWithClock, setCookies, TestClock } from './support/consent.js';
-import { dropPrefixedTables, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { TestClock, JAN_1_2026 } from './support/clock.js';
+import { setCookies } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { TrackController, trackingOptions } from './support/tracking-fixture.js';
+import { dropPrefixedTables, POSTGRES_URL, uniquePrefix } from './support/services.js';
 
 const prefix = uniquePrefix('cregion');
 const PASSWORD = 'regions test password';
@@ -13,11 +15,14 @@ let http: ReturnType<INestApplication['getHttpServer']>;
 type Agent = ReturnType<typeof request.agent>;
 
 beforeAll(async () => {
-  app = await bootDemoWithClock(
-    { DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET, CONSENT_POLICY_VERSION: '1', CONSENT_REGION_HEADER: 'CF-IPCountry' },
-    new TestClock(),
-    (o) => ({ ...o, auth: { ...o.auth, argon2: FAST_ARGON2 } }),
-  );
+  app = (
+    await bootLibraryApp({
+      options: trackingOptions({ database: { url: POSTGRES_URL, tablePrefix: prefix }, policyVersion: '1', regionHeader: 'CF-IPCountry', auth: { argon2: FAST_ARGON2 } }),
+      clock: new TestClock(JAN_1_2026),
+      controllers: [TrackController],
+      appPipeAndFilter: true,
+    })
+  ).app;
   http = app.getHttpServer();
 });
 

@@ -4,8 +4,10 @@ import type { Request } from 'express';
 import request from 'supertest';
 import { AuthService } from '../src/index.js';
 import { bootDemo } from './support/app.js';
-import { FAST_ARGON2 } from './support/auth-app.js';
-import { AUDIT_SECRET, bootDemoWithClock, setCookies, TestClock } from './support/consent.js';
+import { TestClock } from './support/clock.js';
+import { setCookies } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { AUDIT_SECRET, TrackController, trackingOptions } from './support/tracking-fixture.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 /**
@@ -72,12 +74,14 @@ describe('signing out leaves the browser no grant the user withdrew (library app
   const logOut = (b: Agent) => b.post('/auth/logout').expect(204);
 
   beforeAll(async () => {
-    app = await bootDemoWithClock(
-      { DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, REDIS_URL, REDIS_PREFIX: redisPrefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET },
-      clock,
-      (o) => ({ ...o, auth: { ...o.auth, argon2: FAST_ARGON2 } }),
-      [PassportRoutes],
-    );
+    app = (
+      await bootLibraryApp({
+        options: trackingOptions({ database: { url: POSTGRES_URL, tablePrefix: prefix }, redisUrl: REDIS_URL, redisPrefix, auth: { argon2: FAST_ARGON2 } }),
+        clock,
+        controllers: [TrackController, PassportRoutes],
+        appPipeAndFilter: true,
+      })
+    ).app;
     http = app.getHttpServer();
   });
 

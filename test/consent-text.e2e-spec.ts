@@ -4,13 +4,15 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, AuthService } from '../src/index.js';
 import { DEMO_CONSENT_CATEGORIES } from '../src/demo/demo-config.js';
-import { FAST_ARGON2 } from './support/auth-app.js';
-import { AUDIT_SECRET, bootDemoWithClock, setCookies, TestClock } from './support/consent.js';
-import { dropPrefixedTables, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { TestClock, JAN_1_2026 } from './support/clock.js';
+import { setCookies } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { TrackController, trackingOptions } from './support/tracking-fixture.js';
+import { dropPrefixedTables, POSTGRES_URL, uniquePrefix } from './support/services.js';
 
 const prefix = uniquePrefix('ctext');
-const env = { DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET, CONSENT_POLICY_VERSION: '1' };
-const clock = new TestClock();
+const site = { database: { url: POSTGRES_URL, tablePrefix: prefix }, policyVersion: '1' };
+const clock = new TestClock(JAN_1_2026);
 const PASSWORD = 'text test password';
 let app: INestApplication;
 let http: ReturnType<INestApplication['getHttpServer']>;
@@ -18,7 +20,14 @@ let textHash: string;
 type Agent = ReturnType<typeof request.agent>;
 
 beforeAll(async () => {
-  app = await bootDemoWithClock(env, clock, (o) => ({ ...o, auth: { ...o.auth, argon2: FAST_ARGON2 } }));
+  app = (
+    await bootLibraryApp({
+      options: trackingOptions({ ...site, auth: { argon2: FAST_ARGON2 } }),
+      clock,
+      controllers: [TrackController],
+      appPipeAndFilter: true,
+    })
+  ).app;
   http = app.getHttpServer();
   textHash = (await request(http).get('/consent/config').expect(200)).body.textHash;
 });
@@ -72,7 +81,14 @@ describe('text version and hash', () => {
     await legacy.put('/consent').send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
 
     const changed = DEMO_CONSENT_CATEGORIES.map((c) => (c.key === 'marketing' ? { ...c, description: 'Personalised advertising by our partners.' } : c));
-    const v2 = await bootDemoWithClock(env, clock, (o) => ({ ...o, consent: { ...o.consent, categories: changed } }));
+    const v2 = (
+      await bootLibraryApp({
+        options: trackingOptions({ ...site, consent: { categories: changed } }),
+        clock,
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app;
     try {
       const server = v2.getHttpServer();
       const config = (await request(server).get('/consent/config')).body;
@@ -95,12 +111,19 @@ describe('text version and hash', () => {
 
 describe('texts per language', () => {
   const prefix2 = uniquePrefix('ctextl');
-  const env2 = { ...env, TABLE_PREFIX: prefix2 };
+  const site2 = { ...site, database: { url: POSTGRES_URL, tablePrefix: prefix2 } };
   const german = (description: string) => ({ de: { categories: { marketing: { name: 'Marketing', description } } } });
   let en: INestApplication;
 
   beforeAll(async () => {
-    en = await bootDemoWithClock(env2, clock, (o) => ({ ...o, consent: { ...o.consent, translations: german('Personalisierte Werbung.') } }));
+    en = (
+      await bootLibraryApp({
+        options: trackingOptions({ ...site2, consent: { translations: german('Personalisierte Werbung.') } }),
+        clock,
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app;
   });
 
   afterAll(async () => {
@@ -131,7 +154,14 @@ describe('texts per language', () => {
     const englishViewer = await decide(await hashIn('en'));
     const germanViewer = await decide(await hashIn('de'));
 
-    const v2 = await bootDemoWithClock(env2, clock, (o) => ({ ...o, consent: { ...o.consent, translations: german('Personalisierte Werbung unserer Partner.') } }));
+    const v2 = (
+      await bootLibraryApp({
+        options: trackingOptions({ ...site2, consent: { translations: german('Personalisierte Werbung unserer Partner.') } }),
+        clock,
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app;
     try {
       const stateOf = async (cookie: string) => (await request(v2.getHttpServer()).get('/consent').set('Cookie', cookie)).body;
       expect(await stateOf(germanViewer)).toMatchObject({ needsConsent: true, decisions: { analytics: false } });

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { AUTH_CONSENT_DATA_SOURCE, ConsentService, type ConsentSubject } from '../src/index.js';
-import { AUDIT_SECRET, bootDemoWithClock, TestClock } from './support/consent.js';
+import { TestClock, JAN_1_2026 } from './support/clock.js';
+import { bootLibraryApp } from './support/library-app.js';
+import { AUDIT_SECRET, TrackController, trackingOptions } from './support/tracking-fixture.js';
 import { dropPrefixedTables, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const CLI = join(process.cwd(), 'dist/src/demo/cli.js');
@@ -21,6 +23,7 @@ const EVENTS = SUBJECTS + 6;
 describe('consent:verify on the CLI (PostgreSQL)', () => {
   const prefix = uniquePrefix('cvcli');
   const env = { DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET };
+  const site = { database: { url: POSTGRES_URL, tablePrefix: prefix } };
   let app: INestApplication;
   let ds: DataSource;
 
@@ -41,7 +44,14 @@ describe('consent:verify on the CLI (PostgreSQL)', () => {
   }
 
   beforeAll(async () => {
-    app = await bootDemoWithClock(env, new TestClock());
+    app = (
+      await bootLibraryApp({
+        options: trackingOptions(site),
+        clock: new TestClock(JAN_1_2026),
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app;
     ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
     const consent = app.get(ConsentService);
     for (let i = 0; i < SUBJECTS; i++) {

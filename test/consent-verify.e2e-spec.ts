@@ -14,8 +14,10 @@ import { ConsentHeadEntity } from '../src/consent/consent-head.entity.js';
 import { CONSENT_KEYS, type ConsentKeys } from '../src/consent/consent-keys.provider.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
 import { AUTH_CONSENT_DATA_SOURCE, ConsentEventCategoryEntity, ConsentService, type ConsentSubject } from '../src/index.js';
-import { AUDIT_SECRET, bootDemoWithClock, DAY, TestClock } from './support/consent.js';
-import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { DAY, TestClock, JAN_1_2026 } from './support/clock.js';
+import { bootLibraryApp } from './support/library-app.js';
+import { TrackController, trackingOptions } from './support/tracking-fixture.js';
+import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, uniquePrefix } from './support/services.js';
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'ac-consent-verify-'));
 afterAll(() => rmSync(sqliteDir, { recursive: true, force: true }));
@@ -33,8 +35,8 @@ describe.each([
   ['SQLite', `sqlite:${join(sqliteDir, 'verify.sqlite')}`],
 ])('verify() against an attacker with SQL access on %s', (_name, url) => {
   const prefix = uniquePrefix('cverify');
-  const clock = new TestClock();
-  const env = { DATABASE_URL: url, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET };
+  const clock = new TestClock(JAN_1_2026);
+  const site = { database: { url, tablePrefix: prefix } };
   let app: INestApplication;
   let ds: DataSource;
   let consent: ConsentService;
@@ -46,7 +48,7 @@ describe.each([
   const user = (): ConsentSubject => ({ type: 'user', id: `u-${randomBytes(8).toString('hex')}` });
 
   beforeAll(async () => {
-    app = await bootDemoWithClock(env, clock);
+    app = (await bootLibraryApp({ options: trackingOptions(site), clock, controllers: [TrackController], appPipeAndFilter: true })).app;
     ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
     consent = app.get(ConsentService);
   });
@@ -248,7 +250,14 @@ describe.each([
 
   /** Runs retention (365 days) from an app configured with it, then `then`. */
   async function withRetention<T>(then: () => T | Promise<T>): Promise<T> {
-    const retaining = await bootDemoWithClock(env, clock, (o) => ({ ...o, consent: { ...o.consent, retention: '365d' } }));
+    const retaining = (
+      await bootLibraryApp({
+        options: trackingOptions({ ...site, consent: { retention: '365d' } }),
+        clock,
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app;
     try {
       await retaining.get(ConsentService).applyRetention();
       return await then();
@@ -375,8 +384,8 @@ describe.each([
   ['SQLite', `sqlite:${join(sqliteDir, 'legacy.sqlite')}`],
 ])('format-1 chains after the upgrade on %s', (_name, url) => {
   const prefix = uniquePrefix('clegacy');
-  const clock = new TestClock();
-  const env = { DATABASE_URL: url, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET };
+  const clock = new TestClock(JAN_1_2026);
+  const site = { database: { url, tablePrefix: prefix } };
   const apps: INestApplication[] = [];
   let ds: DataSource;
   let consent: ConsentService;
@@ -389,7 +398,7 @@ describe.each([
   const events = (s: ConsentSubject) => ds.getRepository(ConsentEventEntity).find({ where: where(s), order: { seq: 'ASC' } });
   const checkpoints = () => ds.getRepository(ConsentCheckpointEntity);
   const boot = async () => {
-    const app = await bootDemoWithClock(env, clock);
+    const app = (await bootLibraryApp({ options: trackingOptions(site), clock, controllers: [TrackController], appPipeAndFilter: true })).app;
     apps.push(app);
     return app;
   };
@@ -517,7 +526,14 @@ describe.each([
     const [newest] = (await events(visitorOne)).slice(-1);
     await ds.getRepository(ConsentEventEntity).update({ id: newest.id }, { ip: '203.0.113.0', userAgent: 'test-agent/1' });
     clock.advance(400 * DAY);
-    const retaining = await bootDemoWithClock(env, clock, (o) => ({ ...o, consent: { ...o.consent, retention: '365d' } }));
+    const retaining = (
+      await bootLibraryApp({
+        options: trackingOptions({ ...site, consent: { retention: '365d' } }),
+        clock,
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app;
     try {
       expect((await retaining.get(ConsentService).applyRetention()).events).toBeGreaterThan(0);
     } finally {

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AuthService } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, ManualClock, NO_LOGIN_LISTENER, sessionCookie } from './support/auth-app.js';
+import { TestClock } from './support/clock.js';
+import { sessionCookie } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2, NO_LOGIN_LISTENER } from './support/library-app.js';
+import { ProbeController } from './support/probe.controller.js';
 import { deleteRedisPrefix, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const PASSWORD = 'correct horse battery';
@@ -22,7 +25,7 @@ describe.each([
   ['the in-process backend', false],
 ])('the anonymous consent write limit (%s)', (_name, withRedis) => {
   const redisPrefix = `${uniquePrefix('cwl')}:`;
-  const clock = new ManualClock();
+  const clock = new TestClock();
   let app: INestApplication;
   const http = () => request(app.getHttpServer());
   const decide = (ip: string, cookie?: string) => {
@@ -31,19 +34,22 @@ describe.each([
   };
 
   beforeAll(async () => {
-    app = await bootAuthApp(
-      {
-        environment: 'test',
-        ...(withRedis ? { redis: { url: REDIS_URL } } : {}),
-        database: { url: 'sqlite::memory:' },
-        session: { secret: TEST_SECRET, redisPrefix },
-        trustProxy: true,
-        auth: { argon2: FAST_ARGON2 },
-        consent: { auditSecret: TEST_SECRET, categories: CATEGORIES, anonymousWriteLimit: { max: 3, window: '1m' } },
-      },
-      clock,
-      NO_LOGIN_LISTENER,
-    );
+    app = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          ...(withRedis ? { redis: { url: REDIS_URL } } : {}),
+          database: { url: 'sqlite::memory:' },
+          session: { secret: TEST_SECRET, redisPrefix },
+          trustProxy: true,
+          auth: { argon2: FAST_ARGON2 },
+          consent: { auditSecret: TEST_SECRET, categories: CATEGORIES, anonymousWriteLimit: { max: 3, window: '1m' } },
+        },
+        clock,
+        loginListener: NO_LOGIN_LISTENER,
+        controllers: [ProbeController],
+      })
+    ).app;
     await app.get(AuthService).createUser('ann', PASSWORD);
   });
 

@@ -13,8 +13,10 @@ import { TypeOrmConsentWriter } from '../src/consent/consent-typeorm.writer.js';
 import type { DecisionPlan } from '../src/consent/consent-write-plan.js';
 import { ConsentWriter } from '../src/consent/consent-writer.js';
 import { AUTH_CONSENT_DATA_SOURCE, ConsentPolicy, ConsentService, LoginListener, type ConsentSubject } from '../src/index.js';
-import { AUDIT_SECRET, bootDemoWithClock, countQueries, TestClock } from './support/consent.js';
-import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { TestClock, JAN_1_2026 } from './support/clock.js';
+import { bootLibraryApp } from './support/library-app.js';
+import { TrackController, trackingOptions } from './support/tracking-fixture.js';
+import { countQueries, dropPrefixedTables, MARIADB_URL, POSTGRES_URL, uniquePrefix } from './support/services.js';
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'ac-consent-writer-'));
 afterAll(() => rmSync(sqliteDir, { recursive: true, force: true }));
@@ -29,7 +31,7 @@ describe.each([
   ['SQLite', `sqlite:${join(sqliteDir, 'writer.sqlite')}`, 'TypeOrmConsentWriter'],
 ])('consent writes on %s', (_name, url, writerClass) => {
   const prefix = uniquePrefix('cwriter');
-  const clock = new TestClock();
+  const clock = new TestClock(JAN_1_2026);
   let a: INestApplication;
   let b: INestApplication;
   let ds: DataSource;
@@ -39,10 +41,10 @@ describe.each([
   const visitor = (): ConsentSubject => ({ type: 'visitor', id: randomBytes(16).toString('base64url') });
 
   beforeAll(async () => {
-    const env = { DATABASE_URL: url, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET };
-    a = await bootDemoWithClock(env, clock);
+    const site = { database: { url, tablePrefix: prefix } };
+    a = (await bootLibraryApp({ options: trackingOptions(site), clock, controllers: [TrackController], appPipeAndFilter: true })).app;
     // SQLite allows one process-wide writer per file: the second instance shares the first one's database handle.
-    b = url.startsWith('sqlite') ? a : await bootDemoWithClock(env, clock);
+    b = url.startsWith('sqlite') ? a : (await bootLibraryApp({ options: trackingOptions(site), clock, controllers: [TrackController], appPipeAndFilter: true })).app;
     ds = a.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
   });
 

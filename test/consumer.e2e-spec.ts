@@ -6,7 +6,8 @@ import { DataSource } from 'typeorm';
 import { ChildApp } from './support/child-app.js';
 import { FakeOAuth2Server } from './support/fake-oauth2-server.js';
 import { installPackedApp } from './support/packed-app.js';
-import { cookiePair, http } from './support/http-client.js';
+import { cookiePair } from './support/cookie-jar.js';
+import { http } from './support/http-client.js';
 import { deleteRedisPrefix, dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 /** The packed library installed into a copy of test/consumer outside the repository (see installPackedApp). */

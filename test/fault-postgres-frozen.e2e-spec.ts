@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { AuthService, connectionOptionsFromUrl } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2 } from './support/auth-app.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { ProbeController } from './support/probe.controller.js';
 import { deleteRedisPrefix, PrivatePostgres, REDIS_URL, TEST_CONSENT, TEST_SECRET, uniquePrefix, waitFor } from './support/services.js';
 
 /**
@@ -60,15 +61,20 @@ async function login(): Promise<Answer> {
 describe('PostgreSQL frozen under traffic (private server, SIGSTOP then SIGCONT)', () => {
   beforeAll(async () => {
     pg = await PrivatePostgres.start();
-    app = await bootAuthApp({
-      environment: 'test',
-      redis: { url: REDIS_URL },
-      database: { url: pg.url, tablePrefix },
-      session: { secret: TEST_SECRET, redisPrefix },
-      // The load writes anonymous decisions from one address far past the per-address limit.
-      consent: { ...TEST_CONSENT, anonymousWriteLimit: false },
-      auth: { argon2: FAST_ARGON2, userCacheTtl: 0 },
-    });
+    app = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          redis: { url: REDIS_URL },
+          database: { url: pg.url, tablePrefix },
+          session: { secret: TEST_SECRET, redisPrefix },
+          // The load writes anonymous decisions from one address far past the per-address limit.
+          consent: { ...TEST_CONSENT, anonymousWriteLimit: false },
+          auth: { argon2: FAST_ARGON2, userCacheTtl: 0 },
+        },
+        controllers: [ProbeController],
+      })
+    ).app;
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     await app.get(AuthService).createUser('kim', PASSWORD);

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { connectionOptionsFromUrl } from '../src/index.js';
-import { as, bootAdminApp, NOT_ADMIN } from './support/admin-app.js';
+import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
+import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { deleteRedisPrefix, dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, waitFor, TEST_CONSENT } from './support/services.js';
 
 /**
@@ -75,17 +76,20 @@ describe('PostgreSQL unreachable (a cuttable proxy in front of the shared server
     await proxy.open();
     const viaProxy = new URL(POSTGRES_URL);
     viaProxy.port = String(proxy.port);
-    app = await bootAdminApp(
-      {
-        environment: 'test',
-        redis: { url: REDIS_URL },
-        database: { url: viaProxy.toString(), tablePrefix },
-        session: { secret: TEST_SECRET, redisPrefix },
-        consent: { ...TEST_CONSENT, anonymousWriteLimit: false }, // writes loop from one address; the limit is not under test
-        admin: false,
-      },
-      [],
-    );
+    app = (
+      await bootLibraryApp({
+        options: fastArgon2({
+          environment: 'test',
+          redis: { url: REDIS_URL },
+          database: { url: viaProxy.toString(), tablePrefix },
+          session: { secret: TEST_SECRET, redisPrefix },
+          consent: { ...TEST_CONSENT, anonymousWriteLimit: false }, // writes loop from one address; the limit is not under test
+          admin: false,
+        }),
+        appPipeAndFilter: true,
+        signIn: [ADMIN, NOT_ADMIN],
+      })
+    ).app;
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     direct = new DataSource(connectionOptionsFromUrl(POSTGRES_URL, tablePrefix));

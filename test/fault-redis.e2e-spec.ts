@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
 import { AuthService } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2 } from './support/auth-app.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { ProbeController } from './support/probe.controller.js';
 import { dropPrefixedTables, POSTGRES_URL, PrivateRedis, TEST_SECRET, uniquePrefix, waitFor } from './support/services.js';
 
 const tablePrefix = uniquePrefix('fredis');
@@ -35,14 +36,19 @@ async function login(): Promise<string | undefined> {
 describe('Redis killed under load (private Redis)', () => {
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    app = await bootAuthApp({
-      environment: 'test',
-      redis: { url: redis.url },
-      database: { url: POSTGRES_URL, tablePrefix },
-      session: { secret: TEST_SECRET },
-      auth: { argon2: FAST_ARGON2 },
-      consent: { anonymousWriteLimit: false }, // the PUT client loops from one address; the limit is not under test
-    });
+    app = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          redis: { url: redis.url },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET },
+          auth: { argon2: FAST_ARGON2 },
+          consent: { anonymousWriteLimit: false }, // the PUT client loops from one address; the limit is not under test
+        },
+        controllers: [ProbeController],
+      })
+    ).app;
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     await app.get(AuthService).createUser('kim', PASSWORD);

@@ -8,8 +8,9 @@ import type { DataSource } from 'typeorm';
 import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { AUTH_CONSENT_DATA_SOURCE, AuthService } from '../src/index.js';
 import { sessionKey } from '../src/session/redis-session.store.js';
-import { bootAdminApp } from './support/admin-app.js';
-import { indexKeyOf } from './support/auth-app.js';
+import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
+import { ADMIN, NOT_ADMIN } from './support/users.js';
+import { indexKeyOf } from './support/session-keys.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, TEST_CONSENT } from './support/services.js';
 
 /**
@@ -126,15 +127,21 @@ async function indexMembers(userId: string): Promise<string[]> {
 
 describe(`soak: ${SECONDS} s of mixed traffic from ${USERS + VISITORS} clients`, () => {
   beforeAll(async () => {
-    app = await bootAdminApp({
-      environment: 'test',
-      redis: { url: REDIS_URL },
-      database: { url: POSTGRES_URL, tablePrefix },
-      session: { secret: TEST_SECRET, redisPrefix },
-      auth: { throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 } },
-      consent: { ...TEST_CONSENT, anonymousWriteLimit: false }, // every visitor here shares 127.0.0.1
-      admin: false,
-    });
+    app = (
+      await bootLibraryApp({
+        options: fastArgon2({
+          environment: 'test',
+          redis: { url: REDIS_URL },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET, redisPrefix },
+          auth: { throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 } },
+          consent: { ...TEST_CONSENT, anonymousWriteLimit: false }, // every visitor here shares 127.0.0.1
+          admin: false,
+        }),
+        appPipeAndFilter: true,
+        signIn: [ADMIN, NOT_ADMIN],
+      })
+    ).app;
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     const auth = app.get(AuthService);

@@ -4,7 +4,8 @@ import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../src/index.js';
-import { ADMIN, as, bootAdminApp, NOT_ADMIN } from './support/admin-app.js';
+import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
+import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, TEST_CONSENT } from './support/services.js';
 
 const tablePrefix = uniquePrefix('hostile');
@@ -128,13 +129,19 @@ async function snapshot(): Promise<Record<string, number>> {
 
 describe('hostile input on every endpoint: never a 5xx, never a state change', () => {
   beforeAll(async () => {
-    app = await bootAdminApp({
-      environment: 'test',
-      redis: { url: REDIS_URL },
-      database: { url: POSTGRES_URL, tablePrefix },
-      session: { secret: TEST_SECRET, redisPrefix },
-      consent: TEST_CONSENT,
-    });
+    app = (
+      await bootLibraryApp({
+        options: fastArgon2({
+          environment: 'test',
+          redis: { url: REDIS_URL },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET, redisPrefix },
+          consent: TEST_CONSENT,
+        }),
+        appPipeAndFilter: true,
+        signIn: [ADMIN, NOT_ADMIN],
+      })
+    ).app;
     adminCookie = as(ADMIN)[1];
     userCookie = as(NOT_ADMIN)[1];
     probe = createClient({ url: REDIS_URL });

@@ -3,7 +3,10 @@ import type { INestApplication } from '@nestjs/common';
 import { createCluster, type RedisClusterType } from 'redis';
 import request from 'supertest';
 import { AuthService } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, indexKeyOf, sessionCookie } from './support/auth-app.js';
+import { sessionCookie } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { ProbeController } from './support/probe.controller.js';
+import { indexKeyOf } from './support/session-keys.js';
 import { PrivateRedisCluster } from './support/redis-cluster.js';
 import { dropPrefixedTables, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
@@ -28,13 +31,18 @@ describe.each(['killed', 'frozen'] as const)('a Redis Cluster failover, the mast
     client = createCluster({ rootNodes: cluster.rootNodes });
     client.on('error', () => undefined);
     await client.connect();
-    app = await bootAuthApp({
-      environment: 'test',
-      redis: { clusterNodes: cluster.ports.map((port) => `127.0.0.1:${port}`), waitForReplicas: 1 },
-      database: { url: POSTGRES_URL, tablePrefix },
-      session: { secret: TEST_SECRET },
-      auth: { argon2: FAST_ARGON2 },
-    });
+    app = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          redis: { clusterNodes: cluster.ports.map((port) => `127.0.0.1:${port}`), waitForReplicas: 1 },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET },
+          auth: { argon2: FAST_ARGON2 },
+        },
+        controllers: [ProbeController],
+      })
+    ).app;
   }, 60_000);
 
   afterAll(async () => {

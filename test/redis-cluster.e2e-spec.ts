@@ -3,7 +3,11 @@ import type { INestApplication } from '@nestjs/common';
 import { createCluster, type RedisClusterType } from 'redis';
 import request from 'supertest';
 import { AuthService } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, indexKeyOf, ManualClock, sessionCookie } from './support/auth-app.js';
+import { TestClock } from './support/clock.js';
+import { sessionCookie } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { ProbeController } from './support/probe.controller.js';
+import { indexKeyOf } from './support/session-keys.js';
 import { PrivateRedisCluster } from './support/redis-cluster.js';
 import { dropPrefixedTables, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
@@ -26,14 +30,19 @@ describe('sessions on a Redis Cluster', () => {
     client = createCluster({ rootNodes: cluster.rootNodes });
     client.on('error', () => undefined);
     await client.connect();
-    app = await bootAuthApp({
-      environment: 'test',
-      redis: { client },
-      database: { url: POSTGRES_URL, tablePrefix },
-      session: { secret: TEST_SECRET, redisPrefix },
-      // 50 parallel sign-ins of one user would otherwise be throttled (each attempt in flight holds a slot).
-      auth: { argon2: FAST_ARGON2, maxSessionsPerUser: 60, throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 } },
-    });
+    app = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          redis: { client },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET, redisPrefix },
+          // 50 parallel sign-ins of one user would otherwise be throttled (each attempt in flight holds a slot).
+          auth: { argon2: FAST_ARGON2, maxSessionsPerUser: 60, throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 } },
+        },
+        controllers: [ProbeController],
+      })
+    ).app;
     auth = app.get(AuthService);
   }, 60_000);
 
@@ -108,17 +117,20 @@ describe('sessions on a Redis Cluster', () => {
   });
 
   it('holds maxSessionsPerUser under parallel logins, enforces the idle timeout and throttles (a second app, its own clock and prefix)', async () => {
-    const clock = new ManualClock();
-    const limited = await bootAuthApp(
-      {
-        environment: 'test',
-        redis: { client },
-        database: { url: POSTGRES_URL, tablePrefix },
-        session: { secret: TEST_SECRET, redisPrefix: 'lim:' },
-        auth: { argon2: FAST_ARGON2, maxSessionsPerUser: 3, sessionLimitPolicy: 'refuse' },
-      },
-      clock,
-    );
+    const clock = new TestClock();
+    const limited = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          redis: { client },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET, redisPrefix: 'lim:' },
+          auth: { argon2: FAST_ARGON2, maxSessionsPerUser: 3, sessionLimitPolicy: 'refuse' },
+        },
+        clock,
+        controllers: [ProbeController],
+      })
+    ).app;
     try {
       const user = await limited.get(AuthService).createUser('eli', PASSWORD);
       const answers = await Promise.all(Array.from({ length: 5 }, () => request(limited.getHttpServer()).post('/auth/login').send({ username: 'eli', password: PASSWORD })));

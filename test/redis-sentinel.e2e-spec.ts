@@ -3,7 +3,9 @@ import type { INestApplication } from '@nestjs/common';
 import { createSentinel, type RedisSentinelType } from 'redis';
 import request from 'supertest';
 import { AuthService } from '../src/index.js';
-import { bootAuthApp, FAST_ARGON2, sessionCookie } from './support/auth-app.js';
+import { sessionCookie } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { ProbeController } from './support/probe.controller.js';
 import { PrivateRedisSentinel } from './support/redis-sentinel.js';
 import { dropPrefixedTables, POSTGRES_URL, PrivateRedis, TEST_SECRET, uniquePrefix } from './support/services.js';
 
@@ -22,14 +24,19 @@ describe('sessions through Redis Sentinel', () => {
     client = createSentinel({ name: sentinel.name, sentinelRootNodes: sentinel.sentinelRootNodes });
     client.on('error', () => undefined);
     await client.connect();
-    app = await bootAuthApp({
-      environment: 'test',
-      // A sign-in and every revocation are acknowledged only once the replica has them.
-      redis: { client, waitForReplicas: 1 },
-      database: { url: POSTGRES_URL, tablePrefix },
-      session: { secret: TEST_SECRET },
-      auth: { argon2: FAST_ARGON2 },
-    });
+    app = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          // A sign-in and every revocation are acknowledged only once the replica has them.
+          redis: { client, waitForReplicas: 1 },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET },
+          auth: { argon2: FAST_ARGON2 },
+        },
+        controllers: [ProbeController],
+      })
+    ).app;
     await app.get(AuthService).createUser('sam', PASSWORD);
   }, 60_000);
 
@@ -41,13 +48,18 @@ describe('sessions through Redis Sentinel', () => {
   });
 
   it('opens (and closes) its own Sentinel client from { sentinels, sentinelName }', async () => {
-    const owned = await bootAuthApp({
-      environment: 'test',
-      redis: { sentinels: sentinel.sentinelPorts.map((port) => `127.0.0.1:${port}`), sentinelName: sentinel.name },
-      database: { url: POSTGRES_URL, tablePrefix },
-      session: { secret: TEST_SECRET, redisPrefix: 'owned:' },
-      auth: { argon2: FAST_ARGON2 },
-    });
+    const owned = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          redis: { sentinels: sentinel.sentinelPorts.map((port) => `127.0.0.1:${port}`), sentinelName: sentinel.name },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET, redisPrefix: 'owned:' },
+          auth: { argon2: FAST_ARGON2 },
+        },
+        controllers: [ProbeController],
+      })
+    ).app;
     try {
       const cookie = sessionCookie(await request(owned.getHttpServer()).post('/auth/login').send({ username: 'sam', password: PASSWORD }).expect(200))!;
       await request(owned.getHttpServer()).get('/auth/me').set('Cookie', cookie).expect(200);
@@ -82,13 +94,18 @@ describe('sessions through Redis Sentinel', () => {
 
   it('answers a sign-in 503, with no cookie, when the replicas it must wait for do not confirm it', async () => {
     const lonely = await PrivateRedis.start();
-    const alone = await bootAuthApp({
-      environment: 'test',
-      redis: { url: lonely.url, waitForReplicas: 1 },
-      database: { url: POSTGRES_URL, tablePrefix },
-      session: { secret: TEST_SECRET },
-      auth: { argon2: FAST_ARGON2 },
-    });
+    const alone = (
+      await bootLibraryApp({
+        options: {
+          environment: 'test',
+          redis: { url: lonely.url, waitForReplicas: 1 },
+          database: { url: POSTGRES_URL, tablePrefix },
+          session: { secret: TEST_SECRET },
+          auth: { argon2: FAST_ARGON2 },
+        },
+        controllers: [ProbeController],
+      })
+    ).app;
     try {
       const res = await request(alone.getHttpServer()).post('/auth/login').send({ username: 'sam', password: PASSWORD }).expect(503);
       expect(sessionCookie(res)).toBeUndefined();

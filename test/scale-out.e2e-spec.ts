@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ChildApp } from './support/child-app.js';
-import { cookiePair, http } from './support/http-client.js';
+import { cookiePair } from './support/cookie-jar.js';
+import { http } from './support/http-client.js';
 import { PrivateRedisCluster } from './support/redis-cluster.js';
 import { dropPrefixedTables, freePort, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 

@@ -10,7 +10,9 @@ import { Strategy as OAuth2StrategyBase } from 'passport-oauth2';
 import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
 import { AuthConsentModule, AuthenticatedGuard, AuthService, LoginSessionService, SessionService, type AuthUser } from '../src/index.js';
-import { FAST_ARGON2, indexKeyOf, sessionCookie } from './support/auth-app.js';
+import { sessionCookie } from './support/cookie-jar.js';
+import { FAST_ARGON2 } from './support/library-app.js';
+import { indexKeyOf } from './support/session-keys.js';
 import { FakeOAuth2Server } from './support/fake-oauth2-server.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 

@@ -4,7 +4,10 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS, AuthConsentModule, AuthService, PasswordHasher, SessionService, TypeOrmUserStore, UserStore, type ResolvedAuthConsentOptions, type StoredUser } from '../src/index.js';
-import { FAST_ARGON2, Gate, indexKeyOf, sessionCookie } from './support/auth-app.js';
+import { sessionCookie } from './support/cookie-jar.js';
+import { FAST_ARGON2 } from './support/library-app.js';
+import { Gate } from './support/probe.controller.js';
+import { indexKeyOf } from './support/session-keys.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 import { createClient, type RedisClientType } from 'redis';
 

@@ -9,7 +9,9 @@ import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
 import { AuthConsentModule, AuthService, type AuthConsentModuleOptions } from '../src/index.js';
 import { decodeStoredSession } from '../src/session/stored-session.codec.js';
-import { FAST_ARGON2, indexKeyOf, sessionCookie, sessionKeyOf } from './support/auth-app.js';
+import { sessionCookie } from './support/cookie-jar.js';
+import { FAST_ARGON2 } from './support/library-app.js';
+import { indexKeyOf, sessionKeyOf } from './support/session-keys.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const tablePrefix = uniquePrefix('mig');

@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createClient } from 'redis';
 import { ChildApp } from './support/child-app.js';
-import { cookiePair, http } from './support/http-client.js';
+import { cookiePair } from './support/cookie-jar.js';
+import { http } from './support/http-client.js';
 import { deleteRedisPrefix, dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 /**

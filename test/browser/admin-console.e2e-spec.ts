@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AuthService } from '../../src/index.js';
-import { dataSourceOf, insertEvents, type EventSpec } from '../support/admin-app.js';
+import { dataSourceOf, insertEvents, type EventSpec } from '../support/admin.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from '../support/services.js';
 import { launchChromium, seriousA11yViolations, serveDemo } from './browser-harness.js';
 

@@ -6,7 +6,10 @@ export interface HttpAnswer {
   setCookies: string[];
 }
 
-/** One HTTP call to a running app (another process): cookies are passed explicitly, so one session can be used on two instances. */
+/**
+ * One HTTP call to a listening app (another process, or bootLibraryApp with `listen`): cookies are passed
+ * explicitly, so one session can be used on two instances; read them with cookie-jar.ts (`cookiePair(answer, name)`).
+ */
 export async function http(baseUrl: string, method: string, path: string, opts: { cookie?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
   const res = await fetch(baseUrl + path, {
     method,
@@ -26,10 +29,4 @@ export async function http(baseUrl: string, method: string, path: string, opts: 
     // not JSON: keep the text
   }
   return { status: res.status, body, headers: res.headers, setCookies: res.headers.getSetCookie() };
-}
-
-/** `name=value` of the named cookie among Set-Cookie headers, or undefined. */
-export function cookiePair(setCookies: string[], name: string): string | undefined {
-  const found = setCookies.find((c) => c.startsWith(`${name}=`));
-  return found?.split(';')[0];
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createClient } from 'redis';
-import { DataSource } from 'typeorm';
+import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 
 /** The shared services on this machine (README, "The two commands"); npm test starts them when they are not listening. */
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -33,6 +33,28 @@ export async function prefixedTableNames(ds: DataSource, prefix: string): Promis
         ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE ?`, [like])
         : await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'`, [like]);
   return rows.map((r) => r.name);
+}
+
+/** Counts the SQL statements a data source sends from now on. */
+export function countQueries(ds: DataSource): { readonly count: number; reset(): void } {
+  let count = 0;
+  const counter: TypeOrmLogger = {
+    logQuery: () => void count++,
+    logQueryError: () => undefined,
+    logQuerySlow: () => undefined,
+    logSchemaBuild: () => undefined,
+    logMigration: () => undefined,
+    log: () => undefined,
+  };
+  (ds as unknown as { logger: TypeOrmLogger }).logger = counter;
+  return {
+    get count() {
+      return count;
+    },
+    reset() {
+      count = 0;
+    },
+  };
 }
 
 /** Drops every table whose name starts with the prefix (tests clean up what their migrations created). */

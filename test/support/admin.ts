@@ -1,63 +1,9 @@
 import type { Response as AgentResponse } from 'superagent';
-import { type INestApplication, Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { Test } from '@nestjs/testing';
+import type { INestApplication } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { ConsentEventEntity } from '../../src/consent/consent-event.entity.js';
-import {
-  AUTH_CONSENT_DATA_SOURCE,
-  AuthConsentExceptionFilter,
-  AuthConsentModule,
-  AuthService,
-  type AuthConsentModuleExtras,
-  type AuthConsentModuleOptions,
-  type AuthUser,
-  ConsentEventCategoryIndexer,
-  createAuthConsentValidationPipe,
-} from '../../src/index.js';
-
-/** The two users these specs sign in as, for real (users table, argon2, session cookie). Ids are filled in at boot. */
-export const ADMIN: AuthUser = { id: '', username: 'root', roles: ['admin'] };
-export const NOT_ADMIN: AuthUser = { id: '', username: 'jo', roles: ['user'] };
-const PASSWORD = 'admin spec password 0123';
-const cookies = new Map<string, string>();
-
-/** The session cookie header of a signed-in user (from the last boot: the apps of a spec share Redis and the database). */
-export function as(user: AuthUser): [string, string] {
-  const cookie = cookies.get(user.username);
-  if (!cookie) throw new Error(`${user.username} is not signed in: boot the app with bootAdminApp first`);
-  return ['Cookie', cookie];
-}
-
-async function signIn(app: INestApplication, user: AuthUser): Promise<void> {
-  const auth = app.get(AuthService);
-  const existing = await auth.findByUsername(user.username);
-  user.id = existing?.id ?? (await auth.createUser(user.username, PASSWORD, user.roles)).id;
-  const res = await request(app.getHttpServer()).post('/auth/login').send({ username: user.username, password: PASSWORD });
-  if (res.status !== 200) throw new Error(`login of ${user.username} failed: ${res.status} ${JSON.stringify(res.body)}`);
-  const line = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => /^(__Host-)?sid=/.test(c));
-  cookies.set(user.username, line!.split(';')[0]);
-}
-
-/** Boots AuthConsentModule as an app would (uniform errors, validation pipe) and signs ADMIN, NOT_ADMIN and `extraUsers` in. */
-export async function bootAdminApp(options: AuthConsentModuleOptions & AuthConsentModuleExtras, extraUsers: AuthUser[] = []): Promise<INestApplication> {
-  @Module({
-    imports: [AuthConsentModule.forRoot({ ...options, auth: { ...options.auth, argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 } } })],
-    providers: [
-      { provide: APP_PIPE, useFactory: createAuthConsentValidationPipe },
-      { provide: APP_FILTER, useClass: AuthConsentExceptionFilter },
-    ],
-  })
-  class AdminTestAppModule {}
-
-  const ref = await Test.createTestingModule({ imports: [AdminTestAppModule] }).compile();
-  const app = ref.createNestApplication({ logger: ['error'] });
-  await app.init();
-  for (const user of [ADMIN, NOT_ADMIN, ...extraUsers]) await signIn(app, user);
-  return app;
-}
+import { AUTH_CONSENT_DATA_SOURCE, ConsentEventCategoryIndexer } from '../../src/index.js';
 
 export interface EventSpec {
   subjectType?: 'user' | 'visitor';
