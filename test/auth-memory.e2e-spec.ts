@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AuthService, sessionHandle } from '../src/index.js';
-import { bootDemo } from './support/app.js';
 import { sessionCookie, sessionCookieLine } from './support/cookie-jar.js';
+import { bootLibraryApp } from './support/library-app.js';
 import { rawSessionId } from './support/session-keys.js';
+import { trackingOptions } from './support/tracking-fixture.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -14,7 +15,12 @@ describe('login without Redis: the in-process backend (demo defaults, SQLite in 
 
   beforeAll(async () => {
     // Secure cookies behind a trusted TLS-terminating proxy, as in production.
-    app = await bootDemo({ DATABASE_URL: 'sqlite::memory:', COOKIE_SECURE: 'true', TRUST_PROXY: 'true' });
+    app = (
+      await bootLibraryApp({
+        options: trackingOptions({ database: { url: 'sqlite::memory:' }, sessionSecret: null, auditSecret: null, cookieSecure: true, trustProxy: true }),
+        appPipeAndFilter: true,
+      })
+    ).app;
     await app.get(AuthService).createUser('ivy', PASSWORD, ['admin']);
   });
 

@@ -3,12 +3,11 @@ import { Controller, HttpCode, type INestApplication, Post, Req, UnauthorizedExc
 import type { Request } from 'express';
 import request from 'supertest';
 import { AuthService } from '../src/index.js';
-import { bootDemo } from './support/app.js';
 import { TestClock } from './support/clock.js';
 import { setCookies } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
-import { AUDIT_SECRET, TrackController, trackingOptions } from './support/tracking-fixture.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import { TrackController, trackingOptions } from './support/tracking-fixture.js';
+import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, uniquePrefix } from './support/services.js';
 
 /**
  * Issue 15 item 2: a withdrawal made while signed in must not be undone on that browser by signing out. Each
@@ -238,32 +237,5 @@ describe('signing out leaves the browser no grant the user withdrew (library app
     expect(await tracked(laptop)).toEqual(OPTIONAL);
     const history = (await laptop.get('/consent/history').expect(200)).body as Array<{ action: string; source: string }>;
     expect(history.map((e) => [e.action, e.source])).toEqual([['link', 'login']]);
-  });
-});
-
-describe('signing out leaves the browser no grant the user withdrew (the demo app)', () => {
-  const prefix = uniquePrefix('csod');
-  const redisPrefix = `${prefix}r:`;
-  let app: INestApplication;
-
-  beforeAll(async () => {
-    app = await bootDemo({ DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, REDIS_URL, REDIS_PREFIX: redisPrefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET });
-    await app.get(AuthService).createUser('demo-user', PASSWORD);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await deleteRedisPrefix(redisPrefix);
-    await dropPrefixedTables(POSTGRES_URL, prefix);
-  });
-
-  it('grant as visitor → log in → DELETE /consent → log out: /demo/track sets no non-essential cookie', async () => {
-    const laptop = request.agent(app.getHttpServer());
-    await grantAll(laptop);
-    await laptop.post('/auth/login').send({ username: 'demo-user', password: PASSWORD }).expect(200);
-    await laptop.delete('/consent').expect(200);
-    await laptop.post('/auth/logout').expect(204);
-    await laptop.get('/auth/me').expect(401);
-    expect(await tracked(laptop)).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_REDIS } from '../src/index.js';
 import type { RedisClientType } from 'redis';
-import { bootDemo } from './support/app.js';
+import { bootDemo } from './support/demo-app.js';
 import { dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, waitFor } from './support/services.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ac-demo-'));

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { bootDemo } from './support/app.js';
-import { dropPrefixedTables, POSTGRES_URL, PrivateRedis, TEST_SECRET, uniquePrefix, waitFor } from './support/services.js';
+import { bootLibraryApp } from './support/library-app.js';
+import { trackingOptions } from './support/tracking-fixture.js';
+import { dropPrefixedTables, POSTGRES_URL, PrivateRedis, uniquePrefix, waitFor } from './support/services.js';
 
 describe('/health against a Redis that goes down and comes back', () => {
   const prefix = uniquePrefix('health');
@@ -11,7 +12,12 @@ describe('/health against a Redis that goes down and comes back', () => {
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    app = await bootDemo({ REDIS_URL: redis.url, DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET });
+    app = (
+      await bootLibraryApp({
+        options: trackingOptions({ redisUrl: redis.url, database: { url: POSTGRES_URL, tablePrefix: prefix }, auditSecret: null }),
+        appPipeAndFilter: true,
+      })
+    ).app;
   });
 
   afterAll(async () => {

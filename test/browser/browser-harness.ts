@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { bootDemo } from '../support/app.js';
+import { bootDemo } from '../support/demo-app.js';
 import type { DemoEnv } from '../../src/demo/demo-config.js';
 
 /** Debian's Chromium: no test tool downloads a browser (npm test installs it with apt-get when missing). */
