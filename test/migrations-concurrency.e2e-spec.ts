@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { ChildApp } from './support/child-app.js';
+import { trackingOptions } from './support/tracking-fixture.js';
 import { dropPrefixedTables, freePort, MARIADB_URL, POSTGRES_URL, uniquePrefix } from './support/services.js';
 
 const INSTANCES = 4;
@@ -9,7 +10,7 @@ const INSTANCES = 4;
 describe.each([
   ['PostgreSQL', POSTGRES_URL],
   ['MariaDB', MARIADB_URL],
-])('%s: %s demo processes starting together on an empty schema', (_name, url) => {
+])('%s: %s app processes starting together on an empty schema', (_name, url) => {
   const prefix = uniquePrefix('mcon');
   const apps: ChildApp[] = [];
 
@@ -21,9 +22,7 @@ describe.each([
   it('all come up, and the migrations table lists each migration once', async () => {
     const ports = await Promise.all(Array.from({ length: INSTANCES }, () => freePort()));
     const started = await Promise.allSettled(
-      ports.map((port) =>
-        ChildApp.start('dist/src/demo/main.js', { cwd: process.cwd(), port, ready: /Demo listening/, timeoutMs: 60_000, env: { NODE_ENV: 'test', DATABASE_URL: url, TABLE_PREFIX: prefix } }),
-      ),
+      ports.map((port) => ChildApp.library(trackingOptions({ database: { url, tablePrefix: prefix }, sessionSecret: null, auditSecret: null }), { port })),
     );
     for (const result of started) if (result.status === 'fulfilled') apps.push(result.value);
     const failures = started.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason).slice(0, 400));

@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ChildApp } from './support/child-app.js';
 import { cookiePair } from './support/cookie-jar.js';
 import { http } from './support/http-client.js';
+import { trackingOptions } from './support/tracking-fixture.js';
 import { PrivateRedisCluster } from './support/redis-cluster.js';
 import { dropPrefixedTables, freePort, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const PASSWORD = 'correct horse battery';
 
-/** Three demo processes behind the test (round-robin over their ports) on one Redis Cluster and one PostgreSQL. */
-describe('three demo instances on a Redis Cluster and PostgreSQL', () => {
+/** Three library app processes (the demo's configuration) behind the test (round-robin over their ports) on one Redis Cluster and one PostgreSQL. */
+describe('three app instances on a Redis Cluster and PostgreSQL', () => {
   const prefix = uniquePrefix('scale');
   let cluster: PrivateRedisCluster;
   const apps: ChildApp[] = [];
@@ -17,23 +18,13 @@ describe('three demo instances on a Redis Cluster and PostgreSQL', () => {
 
   beforeAll(async () => {
     cluster = await PrivateRedisCluster.start();
-    const env = {
-      NODE_ENV: 'test',
-      DATABASE_URL: POSTGRES_URL,
-      TABLE_PREFIX: prefix,
-      REDIS_CLUSTER_NODES: cluster.ports.map((p) => `127.0.0.1:${p}`).join(','),
-      SESSION_SECRET: TEST_SECRET,
-      CONSENT_AUDIT_SECRET: `${TEST_SECRET}-audit`,
+    const options = {
+      ...trackingOptions({ database: { url: POSTGRES_URL, tablePrefix: prefix }, auditSecret: `${TEST_SECRET}-audit` }),
+      redis: { clusterNodes: cluster.ports.map((p) => `127.0.0.1:${p}`) },
     };
-    // The first creates the schema; the other two start together on it.
-    apps.push(await ChildApp.start('dist/src/demo/main.js', { cwd: process.cwd(), port: await freePort(), ready: /Demo listening/, env, timeoutMs: 60_000 }));
-    apps.push(
-      ...(await Promise.all(
-        [0, 1].map(async () => ChildApp.start('dist/src/demo/main.js', { cwd: process.cwd(), port: await freePort(), ready: /Demo listening/, env, timeoutMs: 60_000 })),
-      )),
-    );
-    const { execFileSync } = await import('node:child_process');
-    execFileSync(process.execPath, ['dist/src/demo/cli.js', 'user:create', 'nina'], { input: `${PASSWORD}\n`, env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'ignore'] });
+    // The first creates the schema (and the user); the other two start together on it.
+    apps.push(await ChildApp.library(options, { port: await freePort(), users: [{ username: 'nina', password: PASSWORD }] }));
+    apps.push(...(await Promise.all([0, 1].map(async () => ChildApp.library(options, { port: await freePort() })))));
   }, 120_000);
 
   afterAll(async () => {

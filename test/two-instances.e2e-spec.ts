@@ -1,29 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { createClient } from 'redis';
 import { ChildApp } from './support/child-app.js';
 import { cookiePair } from './support/cookie-jar.js';
 import { http } from './support/http-client.js';
+import { trackingOptions } from './support/tracking-fixture.js';
 import { deleteRedisPrefix, dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 /**
- * Two demo processes (`npm test` builds dist/ first) on one Redis and one PostgreSQL, with no shared memory:
- * every request alternates between them, as a load balancer without sticky sessions would.
+ * Two library app processes (library-server.mjs on dist/, which `npm test` builds first) with the demo's
+ * configuration, on one Redis and one PostgreSQL, with no shared memory: every request alternates between them,
+ * as a load balancer without sticky sessions would.
  */
 describe('two app instances on one Redis and one PostgreSQL', () => {
   const prefix = uniquePrefix('two');
-  const env = {
-    DATABASE_URL: POSTGRES_URL,
-    REDIS_URL,
-    TABLE_PREFIX: prefix,
-    REDIS_PREFIX: `${prefix}r:`,
-    SESSION_SECRET: TEST_SECRET,
-    CONSENT_AUDIT_SECRET: `${TEST_SECRET}-audit`,
-    COOKIE_SECURE: 'false',
-    HOST: '127.0.0.1',
-  };
-  const cwd = resolve('.');
+  const env = { REDIS_PREFIX: `${prefix}r:` };
+  const options = trackingOptions({
+    database: { url: POSTGRES_URL, tablePrefix: prefix },
+    redisUrl: REDIS_URL,
+    redisPrefix: env.REDIS_PREFIX,
+    auditSecret: `${TEST_SECRET}-audit`,
+    cookieSecure: false,
+  });
   const password = 'two instances, one truth';
   let a: ChildApp;
   let b: ChildApp;
@@ -42,9 +39,8 @@ describe('two app instances on one Redis and one PostgreSQL', () => {
 
   beforeAll(async () => {
     // One instance applies the migrations before the other starts, as a deployment's release step would.
-    a = await ChildApp.start('dist/src/demo/main.js', { cwd, env, port: await freePort(), ready: /listening/ });
-    execFileSync(process.execPath, ['dist/src/demo/cli.js', 'user:create', 'alice'], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, input: `${password}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
-    b = await ChildApp.start('dist/src/demo/main.js', { cwd, env, port: await freePort(), ready: /listening/ });
+    a = await ChildApp.library(options, { port: await freePort(), users: [{ username: 'alice', password }] });
+    b = await ChildApp.library(options, { port: await freePort() });
   }, 90_000);
 
   afterAll(async () => {

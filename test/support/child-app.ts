@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { AuthConsentModuleOptions } from '../../src/index.js';
 
-/** An app running as its own Node.js process (the demo or the consumer), for tests that need real separate instances. */
+/** The library app as a process (library-server.mjs): forRoot options, GET /demo/track, users created at start. */
+export const LIBRARY_SERVER = 'test/support/library-server.mjs';
+
+/** An app running as its own Node.js process (a library app, the demo or the consumer), for tests that need real separate instances. */
 export class ChildApp {
   private output = '';
 
@@ -38,6 +42,23 @@ export class ChildApp {
       child.once('exit', onExit);
     });
     return app;
+  }
+
+  /**
+   * A library app (library-server.mjs, on the built package in dist/) in its own process: the options as
+   * JSON (trackingOptions() builds the demo's), `users` created at start when missing.
+   */
+  static async library(
+    options: AuthConsentModuleOptions,
+    opts: { port: number; users?: Array<{ username: string; password: string; roles?: string[] }>; env?: Record<string, string>; timeoutMs?: number },
+  ): Promise<ChildApp> {
+    return ChildApp.start(LIBRARY_SERVER, {
+      cwd: process.cwd(),
+      port: opts.port,
+      ready: /Library app listening/,
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      env: { NODE_ENV: 'test', ...opts.env, LIBRARY_APP_OPTIONS: JSON.stringify(options), ...(opts.users ? { LIBRARY_APP_USERS: JSON.stringify(opts.users) } : {}) },
+    });
   }
 
   /** What the process printed so far (for assertion messages). */
