@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Module, type INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DataSource, Table, type DataSourceOptions, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { authConsentMigrations } from '../migrations/index.js';
 import { AUTH_CONSENT_DATA_SOURCE, AuthConsentModule, AuthService, connectionOptionsFromUrl, type AuthConsentModuleOptions } from '../src/index.js';
+import { bootLibraryApp } from './support/library-app.js';
 import { allTables, ScratchDatabases, type Engine } from './support/scratch-database.js';
 import { TEST_SECRET } from './support/services.js';
 
@@ -61,25 +61,16 @@ async function bootShared(dataSource: DataSource, database: Omit<NonNullable<Aut
   const APP_DATA_SOURCE = Symbol('APP_DATA_SOURCE');
   @Module({ providers: [{ provide: APP_DATA_SOURCE, useValue: dataSource }], exports: [APP_DATA_SOURCE] })
   class AppDatabaseModule {}
-  const ref = await Test.createTestingModule({
-    imports: [
-      AuthConsentModule.forRootAsync({
-        imports: [AppDatabaseModule],
-        inject: [APP_DATA_SOURCE],
-        useFactory: (ds: DataSource) => base({ ...database, dataSource: ds }),
-      }),
-    ],
-  }).compile();
-  const app = ref.createNestApplication({ logger: false });
-  await app.init();
-  return app;
+  const module = AuthConsentModule.forRootAsync({
+    imports: [AppDatabaseModule],
+    inject: [APP_DATA_SOURCE],
+    useFactory: (ds: DataSource) => base({ ...database, dataSource: ds }),
+  });
+  return (await bootLibraryApp({ module, logger: false })).app;
 }
 
 async function boot(options: AuthConsentModuleOptions): Promise<INestApplication> {
-  const ref = await Test.createTestingModule({ imports: [AuthConsentModule.forRoot(options)] }).compile();
-  const app = ref.createNestApplication({ logger: false });
-  await app.init();
-  return app;
+  return (await bootLibraryApp({ options, logger: false })).app;
 }
 
 const tables = allTables;

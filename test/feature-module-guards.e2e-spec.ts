@@ -1,21 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication, Module, UseGuards } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import {
-  AdminGuard,
-  AuthConsentModule,
-  AuthenticatedGuard,
-  AuthService,
-  Consent,
-  ConsentGuard,
-  CurrentUser,
-  RequiresConsent,
-  Roles,
-  RolesGuard,
-  type AuthUser,
-  type ConsentState,
-} from '../src/index.js';
+import { AdminGuard, AuthenticatedGuard, AuthService, Consent, ConsentGuard, CurrentUser, RequiresConsent, Roles, RolesGuard, type AuthUser, type ConsentState } from '../src/index.js';
+import { bootLibraryApp } from './support/library-app.js';
 import { TEST_CONSENT, TEST_SECRET } from './support/services.js';
 
 /** An app's feature module: it imports nothing of the library, and the library is not global. */
@@ -60,20 +47,18 @@ let app: INestApplication;
 let http: ReturnType<INestApplication['getHttpServer']>;
 
 beforeAll(async () => {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      AuthConsentModule.forRoot({
+  app = (
+    await bootLibraryApp({
+      options: {
         environment: 'test',
         database: { url: 'sqlite::memory:' },
         session: { secret: TEST_SECRET },
         consent: TEST_CONSENT,
         adminRole: 'ops',
-      }),
-      FeatureModule,
-    ],
-  }).compile();
-  app = moduleRef.createNestApplication({ logger: ['error'] });
-  await app.init();
+      },
+      imports: [FeatureModule],
+    })
+  ).app;
   http = app.getHttpServer();
   await app.get(AuthService).createUser('reader', 'a long enough passphrase', []);
   await app.get(AuthService).createUser('operator', 'a long enough passphrase', ['ops', 'admin']);

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AuthConsentModule, type AuthConsentModuleOptions } from '../src/index.js';
+import { bootLibraryApp } from './support/library-app.js';
 import { dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const prefix = uniquePrefix('boot');
@@ -24,10 +24,7 @@ class OptionsFactory {
 class OptionsModule {}
 
 async function boot(module: ReturnType<typeof AuthConsentModule.forRoot>): Promise<INestApplication> {
-  const ref = await Test.createTestingModule({ imports: [module] }).compile();
-  const app = ref.createNestApplication({ logger: false });
-  await app.init();
-  return app;
+  return (await bootLibraryApp({ module, logger: false })).app;
 }
 
 describe('AuthConsentModule boot (PostgreSQL + Redis)', () => {
@@ -49,10 +46,7 @@ describe('AuthConsentModule boot (PostgreSQL + Redis)', () => {
   });
 
   it('under a global prefix: routes move, the middleware still runs and its CSRF refusal is the JSON error', async () => {
-    const ref = await Test.createTestingModule({ imports: [AuthConsentModule.forRoot(options)] }).compile();
-    const app = ref.createNestApplication({ logger: false });
-    app.setGlobalPrefix('api');
-    await app.init();
+    const { app } = await bootLibraryApp({ options, logger: false, beforeInit: (created) => void created.setGlobalPrefix('api') });
     try {
       await request(app.getHttpServer()).get('/api/health').expect(200);
       const refused = await request(app.getHttpServer()).post('/api/auth/login').set('Origin', 'https://evil.example').send({}).expect(403);

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import request from 'supertest';
-import { AUTH_CONSENT_OPTIONS, AuthConsentModule, AuthService, type AuthConsentRoutes, type ResolvedAuthConsentOptions } from '../src/index.js';
+import { AUTH_CONSENT_OPTIONS, AuthService, type AuthConsentRoutes, type ResolvedAuthConsentOptions } from '../src/index.js';
+import { bootLibraryApp } from './support/library-app.js';
 import { TEST_CONSENT, TEST_SECRET } from './support/services.js';
 import { CONSENT_BODY_FIELDS } from '../src/consent/consent-body.js';
 
@@ -31,16 +31,16 @@ afterEach(async () => {
 });
 
 async function boot(routes?: AuthConsentRoutes): Promise<{ http: ReturnType<INestApplication['getHttpServer']>; doc: Doc }> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      AuthConsentModule.forRoot({ environment: 'test', database: { url: 'sqlite::memory:' }, session: { secret: TEST_SECRET }, consent: TEST_CONSENT, routes }),
-    ],
-  }).compile();
-  app = moduleRef.createNestApplication({ logger: ['error'] });
-  const cookieName = app.get<ResolvedAuthConsentOptions>(AUTH_CONSENT_OPTIONS).session.cookieName;
-  const config = new DocumentBuilder().setTitle('openapi test').addCookieAuth(cookieName).build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app!, config), { jsonDocumentUrl: 'docs-json' });
-  await app.init();
+  app = (
+    await bootLibraryApp({
+      options: { environment: 'test', database: { url: 'sqlite::memory:' }, session: { secret: TEST_SECRET }, consent: TEST_CONSENT, routes },
+      beforeInit: (created) => {
+        const cookieName = created.get<ResolvedAuthConsentOptions>(AUTH_CONSENT_OPTIONS).session.cookieName;
+        const config = new DocumentBuilder().setTitle('openapi test').addCookieAuth(cookieName).build();
+        SwaggerModule.setup('docs', created, () => SwaggerModule.createDocument(created, config), { jsonDocumentUrl: 'docs-json' });
+      },
+    })
+  ).app;
   await app.get(AuthService).createUser('root', 'a long enough passphrase', ['admin']);
   const http = app.getHttpServer();
   return { http, doc: (await request(http).get('/docs-json').expect(200)).body as Doc };

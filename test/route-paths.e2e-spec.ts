@@ -3,6 +3,7 @@ import { Controller, Get, type INestApplication, type LoggerService, Module, Pos
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AUTH_CONSENT_ROUTES, AuthConsentConfigError, AuthConsentModule, type AuthConsentModuleExtras, type AuthConsentModuleOptions } from '../src/index.js';
+import { bootLibraryApp } from './support/library-app.js';
 import { TEST_CONSENT, TEST_SECRET } from './support/services.js';
 
 const options: AuthConsentModuleOptions = {
@@ -34,13 +35,8 @@ afterEach(async () => {
 async function boot(extras: AuthConsentModuleExtras = {}, before: Type[] = [], after: Type[] = []): Promise<{ http: ReturnType<INestApplication['getHttpServer']>; warnings: string[] }> {
   @Module({ controllers: after })
   class LaterModule {}
-  const moduleRef = await Test.createTestingModule({
-    imports: [AuthConsentModule.forRoot({ ...options, ...extras }), LaterModule],
-    controllers: before,
-  }).compile();
   const logger = new Warnings();
-  app = moduleRef.createNestApplication({ logger });
-  await app.init();
+  app = (await bootLibraryApp({ options: { ...options, ...extras }, imports: [LaterModule], controllers: before, logger })).app;
   return { http: app.getHttpServer(), warnings: logger.lines.filter((l) => !l.startsWith('No Redis') && !l.startsWith('No ') && !/undeclared/i.test(l)) };
 }
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, type ExecutionContext, Get, Inject, Injectable, type INestApplication, Module, Post, Req, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { Controller, type ExecutionContext, Get, Inject, Injectable, type INestApplication, Post, Req, UnauthorizedException, UseGuards } from '@nestjs/common';
 import { AuthGuard, PassportModule, PassportSerializer, PassportStrategy } from '@nestjs/passport';
-import { Test } from '@nestjs/testing';
 import { RedisStore } from 'connect-redis';
 import type { Request } from 'express';
 import { Session } from 'express-session';
@@ -9,9 +8,9 @@ import { Strategy as LocalStrategyBase } from 'passport-local';
 import { Strategy as OAuth2StrategyBase } from 'passport-oauth2';
 import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
-import { AuthConsentModule, AuthenticatedGuard, AuthService, LoginSessionService, SessionService, type AuthUser } from '../src/index.js';
+import { AuthenticatedGuard, AuthService, LoginSessionService, SessionService, type AuthUser } from '../src/index.js';
 import { sessionCookie } from './support/cookie-jar.js';
-import { FAST_ARGON2 } from './support/library-app.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { indexKeyOf } from './support/session-keys.js';
 import { FakeOAuth2Server } from './support/fake-oauth2-server.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
@@ -160,21 +159,19 @@ class EcosystemController {
   }
 }
 
-@Module({
-  imports: [
-    PassportModule.register({ session: true }),
-    AuthConsentModule.forRoot({
-      environment: 'test',
-      redis: { url: REDIS_URL },
-      database: { url: POSTGRES_URL, tablePrefix },
-      session: { secret: TEST_SECRET, redisPrefix, keepOnLogin: ['cart'] },
-      auth: { argon2: FAST_ARGON2 },
-    }),
-  ],
+/** The app around the module: @nestjs/passport with sessions, its own strategies, serializer and routes. */
+const ecosystemApp = {
+  options: {
+    environment: 'test',
+    redis: { url: REDIS_URL },
+    database: { url: POSTGRES_URL, tablePrefix },
+    session: { secret: TEST_SECRET, redisPrefix, keepOnLogin: ['cart'] },
+    auth: { argon2: FAST_ARGON2 },
+  },
+  imports: [PassportModule.register({ session: true })],
   controllers: [EcosystemController],
   providers: [{ provide: OAUTH, useFactory: () => oauth.url }, AppLocalStrategy, AppSerializer, AppOAuth2Strategy],
-})
-class EcosystemAppModule {}
+};
 
 let app: INestApplication;
 let redis: RedisClientType;
@@ -189,9 +186,7 @@ async function sessionsOf(cookie: string): Promise<Array<{ handle: string; curre
 describe('express-session, connect-redis and Passport as a NestJS app uses them', () => {
   beforeAll(async () => {
     await oauth.start();
-    const moduleRef = await Test.createTestingModule({ imports: [EcosystemAppModule] }).compile();
-    app = moduleRef.createNestApplication({ logger: ['error'] });
-    await app.init();
+    app = (await bootLibraryApp(ecosystemApp)).app;
     auth = app.get(AuthService);
     await auth.createUser('recipe', PASSWORD);
     await auth.createUser('oauth-user', PASSWORD);

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS, AuthConsentModule, AuthService, PasswordHasher, SessionService, TypeOrmUserStore, UserStore, type ResolvedAuthConsentOptions, type StoredUser } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS, AuthService, PasswordHasher, SessionService, TypeOrmUserStore, UserStore, type ResolvedAuthConsentOptions, type StoredUser } from '../src/index.js';
 import { sessionCookie } from './support/cookie-jar.js';
-import { FAST_ARGON2 } from './support/library-app.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { Gate } from './support/probe.controller.js';
 import { indexKeyOf } from './support/session-keys.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
@@ -91,24 +90,21 @@ async function expectNoLiveSession(results: Array<{ status: number; cookie?: str
 
 describe('a login in flight never survives a revocation of its user (PostgreSQL + Redis)', () => {
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AuthConsentModule.forRoot({
+    app = (
+      await bootLibraryApp({
+        options: {
           environment: 'test',
           redis: { url: REDIS_URL },
           database: { url: POSTGRES_URL, tablePrefix },
           session: { secret: TEST_SECRET, redisPrefix },
           auth: { argon2: FAST_ARGON2, throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 } },
-        }),
-      ],
-    })
-      .overrideProvider(PasswordHasher)
-      .useFactory({ inject: [AUTH_CONSENT_OPTIONS], factory: (options: ResolvedAuthConsentOptions) => new HeldHasher(options) })
-      .overrideProvider(UserStore)
-      .useFactory({ inject: [AUTH_CONSENT_DATA_SOURCE], factory: (dataSource: DataSource) => new HeldUserStore(dataSource) })
-      .compile();
-    app = moduleRef.createNestApplication({ logger: ['error'] });
-    await app.init();
+        },
+        overrides: [
+          { provide: PasswordHasher, inject: [AUTH_CONSENT_OPTIONS], useFactory: (options: ResolvedAuthConsentOptions) => new HeldHasher(options) },
+          { provide: UserStore, inject: [AUTH_CONSENT_DATA_SOURCE], useFactory: (dataSource: DataSource) => new HeldUserStore(dataSource) },
+        ],
+      })
+    ).app;
     auth = app.get(AuthService);
     hasher = app.get(PasswordHasher) as HeldHasher;
     users = app.get(UserStore) as HeldUserStore;

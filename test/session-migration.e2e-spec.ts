@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { RedisStore } from 'connect-redis';
 import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
 import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
-import { AuthConsentModule, AuthService, type AuthConsentModuleOptions } from '../src/index.js';
+import { AuthService, type AuthConsentModuleOptions } from '../src/index.js';
 import { decodeStoredSession } from '../src/session/stored-session.codec.js';
 import { sessionCookie } from './support/cookie-jar.js';
-import { FAST_ARGON2 } from './support/library-app.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { indexKeyOf, sessionKeyOf } from './support/session-keys.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
@@ -19,18 +18,14 @@ const redisPrefix = `${tablePrefix}:`;
 const legacyPrefix = `${tablePrefix}-sess:`;
 
 async function createModuleApp(session: AuthConsentModuleOptions['session']): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      AuthConsentModule.forRoot({
-        environment: 'test',
-        redis: { url: REDIS_URL },
-        database: { url: POSTGRES_URL, tablePrefix },
-        session: { secret: TEST_SECRET, redisPrefix, ...session },
-        auth: { argon2: FAST_ARGON2 },
-      }),
-    ],
-  }).compile();
-  return moduleRef.createNestApplication({ logger: false });
+  const options = {
+    environment: 'test',
+    redis: { url: REDIS_URL },
+    database: { url: POSTGRES_URL, tablePrefix },
+    session: { secret: TEST_SECRET, redisPrefix, ...session },
+    auth: { argon2: FAST_ARGON2 },
+  };
+  return (await bootLibraryApp({ options, logger: false, init: false })).app;
 }
 
 async function bootModuleApp(session: AuthConsentModuleOptions['session']): Promise<INestApplication> {

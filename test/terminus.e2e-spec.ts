@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { Test } from '@nestjs/testing';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { AuthConsentModule } from '../src/index.js';
 import { AuthConsentHealthIndicator } from '../src/terminus/index.js';
+import { bootLibraryApp } from './support/library-app.js';
 import { PrivateRedis, TEST_SECRET } from './support/services.js';
 
 /** An app's own health module, as the terminus docs write one, in a feature module of its own. */
@@ -33,14 +32,13 @@ describe('the @nestjs/terminus health indicator (nestjs-auth-consent/terminus)',
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        AuthConsentModule.forRoot({ environment: 'test', redis: { url: redis.url }, database: { url: 'sqlite::memory:' }, session: { secret: TEST_SECRET } }),
-        AppHealthModule,
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    app = (
+      await bootLibraryApp({
+        options: { environment: 'test', redis: { url: redis.url }, database: { url: 'sqlite::memory:' }, session: { secret: TEST_SECRET } },
+        imports: [AppHealthModule],
+        logger: false,
+      })
+    ).app;
   });
 
   afterAll(async () => {

@@ -26,7 +26,9 @@ export const NO_LOGIN_LISTENER: LoginListener = { afterLogin: async () => undefi
 
 export interface LibraryAppSetup {
   /** What the app gives `AuthConsentModule.forRoot`. */
-  options: AuthConsentModuleOptions & AuthConsentModuleExtras;
+  options?: AuthConsentModuleOptions & AuthConsentModuleExtras;
+  /** Instead of `options`: the module as the app imports it (`forRootAsync`, …). */
+  module?: DynamicModule;
   /** The app's own controllers (a probe, GET /demo/track, a spec's routes), in the root module. */
   controllers?: Type[];
   /** Modules the app imports after AuthConsentModule. */
@@ -40,12 +42,16 @@ export interface LibraryAppSetup {
   /** Bound instead of the system clock (a {@link TestClock}). */
   clock?: Clock;
   loginListener?: LoginListener;
-  /** Other providers of the module replaced by values (a ConsentSessionSync, …). */
-  overrides?: Array<{ provide: unknown; useValue: unknown }>;
+  /** Other providers of the module replaced (a ConsentSessionSync, a held PasswordHasher, …). */
+  overrides?: Array<{ provide: unknown; useValue: unknown } | { provide: unknown; useFactory: (...args: never[]) => unknown; inject?: unknown[] }>;
   /** Default: errors only. */
   logger?: LoggerService | LogLevel[] | false;
   /** Users (users.ts: ADMIN, NOT_ADMIN, …) created when missing and signed in; `as(user)` gives each one's Cookie header. */
   signIn?: AuthUser[];
+  /** Runs on the created app before init (a global prefix, Swagger, an app's own middleware). */
+  beforeInit?: (app: INestApplication) => void | Promise<void>;
+  /** `false`: return the app created but not initialised (a spec that expects init to fail). Default: true. */
+  init?: boolean;
   /** Listen on a free loopback port (for fetch and other processes); `url` is then its address. */
   listen?: boolean;
 }
@@ -67,16 +73,24 @@ export async function bootLibraryApp(setup: LibraryAppSetup): Promise<LibraryApp
   if (setup.appPipeAndFilter) {
     providers.push({ provide: APP_PIPE, useFactory: createAuthConsentValidationPipe }, { provide: APP_FILTER, useClass: AuthConsentExceptionFilter });
   }
+  if (!setup.module === !setup.options) throw new Error('bootLibraryApp takes options or module, one of them');
   let builder = Test.createTestingModule({
-    imports: [AuthConsentModule.forRoot(setup.options), ...(setup.imports ?? [])],
+    imports: [setup.module ?? AuthConsentModule.forRoot(setup.options!), ...(setup.imports ?? [])],
     controllers: setup.controllers ?? [],
     providers,
   });
   if (setup.clock) builder = builder.overrideProvider(Clock).useValue(setup.clock);
   if (setup.loginListener) builder = builder.overrideProvider(LoginListener).useValue(setup.loginListener);
-  for (const { provide, useValue } of setup.overrides ?? []) builder = builder.overrideProvider(provide).useValue(useValue);
+  for (const override of setup.overrides ?? []) {
+    builder =
+      'useValue' in override
+        ? builder.overrideProvider(override.provide).useValue(override.useValue)
+        : builder.overrideProvider(override.provide).useFactory({ factory: override.useFactory as (...args: unknown[]) => unknown, inject: override.inject as never[] });
+  }
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ logger: setup.logger ?? ['error'] });
+  await setup.beforeInit?.(app);
+  if (setup.init === false) return { app, get url(): string { throw new Error('the app is not initialised'); }, close: () => app.close() };
   await app.init();
   for (const user of setup.signIn ?? []) await signIn(app, user);
   let url: string | undefined;
