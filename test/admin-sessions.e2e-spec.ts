@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AuthService, type AdminAuditView, type AdminSessionView, type AuthConsentModuleOptions } from '../src/index.js';
+import { setCookieLines } from './support/cookie-jar.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
@@ -24,7 +25,7 @@ describe('admin review of sessions (PostgreSQL, Redis)', () => {
   /** A real login of the spec's user from a device; returns the session cookie. */
   async function signIn(userAgent: string): Promise<string> {
     const res = await http().post('/auth/login').set('User-Agent', userAgent).set('X-Forwarded-For', '198.51.100.77').send({ username: 'kim', password: PASSWORD }).expect(200);
-    const line = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => /^(__Host-)?sid=/.test(c));
+    const line = setCookieLines(res).find((c) => /^(__Host-)?sid=/.test(c));
     return line!.split(';')[0];
   }
 

@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { authConsentMigrations } from '../migrations/index.js';
 import { TypeOrmUserStore } from '../src/auth/typeorm-user.store.js';
 import { AuthService, authConsentEntities, connectionOptionsFromUrl, type AdminAuditView, type AdminUserView, type AuthConsentModuleOptions, type StoredUser, UserStore, UsernameTakenError } from '../src/index.js';
+import { setCookieLines } from './support/cookie-jar.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { deleteRedisPrefix, dropPrefixedTables, MARIADB_URL, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
@@ -29,7 +30,7 @@ describe('GET /admin/users and disabling accounts (PostgreSQL, Redis)', () => {
 
   async function signIn(username: string, userAgent = 'jest'): Promise<string> {
     const res = await http().post('/auth/login').set('User-Agent', userAgent).send({ username, password: PASSWORD }).expect(200);
-    const line = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => /^(__Host-)?sid=/.test(c));
+    const line = setCookieLines(res).find((c) => /^(__Host-)?sid=/.test(c));
     return line!.split(';')[0];
   }
 

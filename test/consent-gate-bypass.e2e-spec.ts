@@ -3,6 +3,7 @@ import { Controller, Get, Param, Req, Res, type INestApplication } from '@nestjs
 import type { Request, Response } from 'express';
 import request from 'supertest';
 import type { AuthConsentModuleOptions } from '../src/index.js';
+import { setCookieLines } from './support/cookie-jar.js';
 import { TestClock } from './support/clock.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TrackController, trackingOptions } from './support/tracking-fixture.js';
@@ -87,7 +88,7 @@ function withStatefulPatterns(o: AuthConsentModuleOptions): AuthConsentModuleOpt
 
 let app: INestApplication;
 const http = () => request(app.getHttpServer());
-const raw = (res: request.Response) => ([] as string[]).concat((res.headers['set-cookie'] as string[] | string | undefined) ?? []);
+const raw = (res: request.Response) => setCookieLines(res);
 
 beforeAll(async () => {
   app = (

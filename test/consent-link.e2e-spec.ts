@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, ConsentService, ConsentSessionSync, LoginListener, type ConsentSnapshot } from '../src/index.js';
+import { cookieHeaderOf } from './support/cookie-jar.js';
 import { TestClock, JAN_1_2026 } from './support/clock.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TrackController, trackingOptions } from './support/tracking-fixture.js';
@@ -48,7 +49,7 @@ function fakeReq(cookie: string | undefined, user?: { id: string }, session: Rec
 
 async function visitorDecides(body: object): Promise<string> {
   const res = await request(app.getHttpServer()).put('/consent').send({ ...body, policyVersion: '1' }).expect(200);
-  return ([] as string[]).concat(res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+  return cookieHeaderOf(res);
 }
 
 describe('linking the visitor decision to the user at login (service level)', () => {
@@ -130,7 +131,7 @@ describe('a user decision shared by all of the user’s sessions', () => {
     const user = { id: '00000000-0000-4000-8000-000000000004', username: 'u', roles: [] };
     const visitorCookie = async (choice: string) => {
       const res = await request(withSync.getHttpServer()).put('/consent').send({ choice, policyVersion: '1' }).expect(200);
-      return ([] as string[]).concat(res.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+      return cookieHeaderOf(res);
     };
     sessions.set('c', { userId: user.id });
     const before = sync.pushes;

@@ -8,6 +8,7 @@ import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
 import { DEMO_CONSENT_CATEGORIES } from '../src/demo/demo-config.js';
 import { AuthService, CONSENT_RECEIPT_SCHEMA, ConsentPolicy, ConsentService, type AuthConsentModuleOptions, type ConsentReceipt, type ConsentReceiptChain } from '../src/index.js';
+import { setCookieLines } from './support/cookie-jar.js';
 import { dataSourceOf } from './support/admin.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';
@@ -23,7 +24,7 @@ const options: AuthConsentModuleOptions = {
 };
 const PASSWORD = 'receipt spec password 42';
 
-const cookiesOf = (res: request.Response) => ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]);
+const cookiesOf = (res: request.Response) => setCookieLines(res).map((c) => c.split(';')[0]);
 
 describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Redis)', () => {
   let app: INestApplication;

@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AuthService } from '../src/index.js';
 import { TestClock } from './support/clock.js';
-import { sessionCookie } from './support/cookie-jar.js';
+import { cookieLine, sessionCookie } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2, NO_LOGIN_LISTENER } from './support/library-app.js';
 import { ProbeController } from './support/probe.controller.js';
 import { deleteRedisPrefix, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
@@ -14,7 +14,7 @@ const CATEGORIES = [
   { key: 'analytics', name: 'Analytics', description: 'Audience.', gpcOptOut: true, cookies: [{ name: 'an', purpose: 'p', duration: '1y', provider: 'x' }] },
 ];
 
-const setsVisitorCookie = (res: { headers: Record<string, unknown> }) => ((res.headers['set-cookie'] as string[] | undefined) ?? []).some((c) => c.startsWith('consent_visitor='));
+const setsVisitorCookie = (res: { headers: Record<string, unknown> }) => cookieLine(res, 'consent_visitor') !== undefined;
 
 /**
  * Issue 15, item 7: anonymous consent writes (and GET /consent with Sec-GPC: 1, a GET that writes) had no

@@ -13,6 +13,7 @@ import { TypeOrmConsentWriter } from '../src/consent/consent-typeorm.writer.js';
 import type { DecisionPlan } from '../src/consent/consent-write-plan.js';
 import { ConsentWriter } from '../src/consent/consent-writer.js';
 import { AUTH_CONSENT_DATA_SOURCE, ConsentPolicy, ConsentService, LoginListener, type ConsentSubject } from '../src/index.js';
+import { cookiePair } from './support/cookie-jar.js';
 import { TestClock, JAN_1_2026 } from './support/clock.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TrackController, trackingOptions } from './support/tracking-fixture.js';
@@ -92,7 +93,7 @@ describe.each([
     const queries = countQueries(ds);
     const first = await request(a.getHttpServer()).put('/consent').send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
     expect(queries.count).toBe(1);
-    const cookie = ([] as string[]).concat(first.headers['set-cookie'] ?? []).find((c) => c.startsWith('consent_visitor='))!.split(';')[0];
+    const cookie = cookiePair(first, 'consent_visitor')!;
     queries.reset();
     await request(a.getHttpServer()).put('/consent').set('Cookie', cookie).send({ choice: 'reject-all', policyVersion: '1' }).expect(200);
     expect(queries.count).toBe(1);
@@ -244,7 +245,7 @@ describe.each([
     const blockers = [visitor(), visitor()];
     for (const s of blockers) await consent.recordFor(s, { analytics: false });
     const res = await request(a.getHttpServer()).put('/consent').send({ choice: 'reject-all', policyVersion: '1' }).expect(200);
-    const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('consent_visitor='))!.split(';')[0];
+    const cookie = cookiePair(res, 'consent_visitor')!;
     const visitorSubject: ConsentSubject = { type: 'visitor', id: a.get(ConsentVisitorCookie).decode(cookie.slice(cookie.indexOf('=') + 1))!.visitorId };
     const user = { id: randomUUID(), username: 'linked', roles: [] };
     const lock = ds.createQueryRunner();

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { AuthService, connectionOptionsFromUrl } from '../src/index.js';
@@ -61,22 +60,21 @@ async function login(): Promise<Answer> {
 describe('PostgreSQL frozen under traffic (private server, SIGSTOP then SIGCONT)', () => {
   beforeAll(async () => {
     pg = await PrivatePostgres.start();
-    app = (
-      await bootLibraryApp({
-        options: {
-          environment: 'test',
-          redis: { url: REDIS_URL },
-          database: { url: pg.url, tablePrefix },
-          session: { secret: TEST_SECRET, redisPrefix },
-          // The load writes anonymous decisions from one address far past the per-address limit.
-          consent: { ...TEST_CONSENT, anonymousWriteLimit: false },
-          auth: { argon2: FAST_ARGON2, userCacheTtl: 0 },
-        },
-        controllers: [ProbeController],
-      })
-    ).app;
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    const booted = await bootLibraryApp({
+      options: {
+        environment: 'test',
+        redis: { url: REDIS_URL },
+        database: { url: pg.url, tablePrefix },
+        session: { secret: TEST_SECRET, redisPrefix },
+        // The load writes anonymous decisions from one address far past the per-address limit.
+        consent: { ...TEST_CONSENT, anonymousWriteLimit: false },
+        auth: { argon2: FAST_ARGON2, userCacheTtl: 0 },
+      },
+      controllers: [ProbeController],
+      listen: true,
+    });
+    app = booted.app;
+    base = booted.url;
     await app.get(AuthService).createUser('kim', PASSWORD);
     direct = new DataSource(connectionOptionsFromUrl(pg.url, tablePrefix));
     await direct.initialize();

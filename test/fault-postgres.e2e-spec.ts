@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { connectionOptionsFromUrl } from '../src/index.js';
@@ -76,22 +75,21 @@ describe('PostgreSQL unreachable (a cuttable proxy in front of the shared server
     await proxy.open();
     const viaProxy = new URL(POSTGRES_URL);
     viaProxy.port = String(proxy.port);
-    app = (
-      await bootLibraryApp({
-        options: fastArgon2({
-          environment: 'test',
-          redis: { url: REDIS_URL },
-          database: { url: viaProxy.toString(), tablePrefix },
-          session: { secret: TEST_SECRET, redisPrefix },
-          consent: { ...TEST_CONSENT, anonymousWriteLimit: false }, // writes loop from one address; the limit is not under test
-          admin: false,
-        }),
-        appPipeAndFilter: true,
-        signIn: [ADMIN, NOT_ADMIN],
-      })
-    ).app;
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    const booted = await bootLibraryApp({
+      options: fastArgon2({
+        environment: 'test',
+        redis: { url: REDIS_URL },
+        database: { url: viaProxy.toString(), tablePrefix },
+        session: { secret: TEST_SECRET, redisPrefix },
+        consent: { ...TEST_CONSENT, anonymousWriteLimit: false }, // writes loop from one address; the limit is not under test
+        admin: false,
+      }),
+      appPipeAndFilter: true,
+      signIn: [ADMIN, NOT_ADMIN],
+      listen: true,
+    });
+    app = booted.app;
+    base = booted.url;
     direct = new DataSource(connectionOptionsFromUrl(POSTGRES_URL, tablePrefix));
     await direct.initialize();
   });

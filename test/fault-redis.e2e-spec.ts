@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import type { AddressInfo } from 'node:net';
 import { AuthService } from '../src/index.js';
+import { cookiePair } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { ProbeController } from './support/probe.controller.js';
 import { dropPrefixedTables, POSTGRES_URL, PrivateRedis, TEST_SECRET, uniquePrefix, waitFor } from './support/services.js';
@@ -30,27 +30,26 @@ async function call(method: string, path: string, cookie?: string, body?: unknow
 
 async function login(): Promise<string | undefined> {
   const res = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'kim', password: PASSWORD }), signal: AbortSignal.timeout(4000) });
-  return res.status === 200 ? res.headers.getSetCookie().find((c) => c.startsWith('sid='))?.split(';')[0] : undefined;
+  return res.status === 200 ? cookiePair(res, 'sid') : undefined;
 }
 
 describe('Redis killed under load (private Redis)', () => {
   beforeAll(async () => {
     redis = await PrivateRedis.start();
-    app = (
-      await bootLibraryApp({
-        options: {
-          environment: 'test',
-          redis: { url: redis.url },
-          database: { url: POSTGRES_URL, tablePrefix },
-          session: { secret: TEST_SECRET },
-          auth: { argon2: FAST_ARGON2 },
-          consent: { anonymousWriteLimit: false }, // the PUT client loops from one address; the limit is not under test
-        },
-        controllers: [ProbeController],
-      })
-    ).app;
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    const booted = await bootLibraryApp({
+      options: {
+        environment: 'test',
+        redis: { url: redis.url },
+        database: { url: POSTGRES_URL, tablePrefix },
+        session: { secret: TEST_SECRET },
+        auth: { argon2: FAST_ARGON2 },
+        consent: { anonymousWriteLimit: false }, // the PUT client loops from one address; the limit is not under test
+      },
+      controllers: [ProbeController],
+      listen: true,
+    });
+    app = booted.app;
+    base = booted.url;
     await app.get(AuthService).createUser('kim', PASSWORD);
   });
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
-import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createClient, type RedisClientType } from 'redis';
@@ -127,23 +126,22 @@ async function indexMembers(userId: string): Promise<string[]> {
 
 describe(`soak: ${SECONDS} s of mixed traffic from ${USERS + VISITORS} clients`, () => {
   beforeAll(async () => {
-    app = (
-      await bootLibraryApp({
-        options: fastArgon2({
-          environment: 'test',
-          redis: { url: REDIS_URL },
-          database: { url: POSTGRES_URL, tablePrefix },
-          session: { secret: TEST_SECRET, redisPrefix },
-          auth: { throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 } },
-          consent: { ...TEST_CONSENT, anonymousWriteLimit: false }, // every visitor here shares 127.0.0.1
-          admin: false,
-        }),
-        appPipeAndFilter: true,
-        signIn: [ADMIN, NOT_ADMIN],
-      })
-    ).app;
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    const booted = await bootLibraryApp({
+      options: fastArgon2({
+        environment: 'test',
+        redis: { url: REDIS_URL },
+        database: { url: POSTGRES_URL, tablePrefix },
+        session: { secret: TEST_SECRET, redisPrefix },
+        auth: { throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 } },
+        consent: { ...TEST_CONSENT, anonymousWriteLimit: false }, // every visitor here shares 127.0.0.1
+        admin: false,
+      }),
+      appPipeAndFilter: true,
+      signIn: [ADMIN, NOT_ADMIN],
+      listen: true,
+    });
+    app = booted.app;
+    base = booted.url;
     const auth = app.get(AuthService);
     for (let i = 0; i < USERS; i++) userIds.push((await auth.createUser(`soak${i}`, PASSWORD)).id);
     probe = createClient({ url: REDIS_URL });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication, Module, UseGuards } from '@nestjs/common';
 import request from 'supertest';
 import { AdminGuard, AuthenticatedGuard, AuthService, Consent, ConsentGuard, CurrentUser, RequiresConsent, Roles, RolesGuard, type AuthUser, type ConsentState } from '../src/index.js';
+import { cookieHeaderOf } from './support/cookie-jar.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TEST_CONSENT, TEST_SECRET } from './support/services.js';
 
@@ -69,8 +70,7 @@ afterAll(async () => {
 });
 
 function cookieOf(res: request.Response): string {
-  const raw = res.headers['set-cookie'] as unknown as string[] | undefined;
-  return (raw ?? []).map((c) => c.split(';')[0]).join('; ');
+  return cookieHeaderOf(res);
 }
 
 describe('the exported guards and decorators in a feature module, with forRoot not global', () => {

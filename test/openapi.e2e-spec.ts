@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import request from 'supertest';
 import { AUTH_CONSENT_OPTIONS, AuthService, type AuthConsentRoutes, type ResolvedAuthConsentOptions } from '../src/index.js';
+import { cookieHeaderOf } from './support/cookie-jar.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TEST_CONSENT, TEST_SECRET } from './support/services.js';
 import { CONSENT_BODY_FIELDS } from '../src/consent/consent-body.js';
@@ -72,7 +73,7 @@ function keysOf(method: string, path: string, routes: Record<string, string>): s
 async function problems(doc: Doc, http: ReturnType<INestApplication['getHttpServer']>, routes: Record<string, string>): Promise<string[]> {
   const found: string[] = [];
   const login = await request(http).post(`${routes.auth}/login`).send({ username: 'root', password: 'a long enough passphrase' }).expect(200);
-  const cookie = ((login.headers['set-cookie'] as unknown as string[]) ?? []).map((c) => c.split(';')[0]).join('; ');
+  const cookie = cookieHeaderOf(login);
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
       const keys = keysOf(method, path, routes);
