@@ -4,11 +4,11 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentHeadEntity } from '../src/consent/consent-head.entity.js';
-import { DEMO_CONSENT_CATEGORIES } from '../src/demo/demo-config.js';
 import { ConsentService, type AdminAuditView, type AuthConsentModuleOptions, type ConsentVerifyLine } from '../src/index.js';
 import { dataSourceOf, asText } from './support/admin.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';
+import { TRACKING_CATEGORIES } from './support/tracking-fixture.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const prefix = uniquePrefix('admv');
@@ -17,7 +17,7 @@ const options: AuthConsentModuleOptions = {
   redis: { url: REDIS_URL },
   database: { url: POSTGRES_URL, tablePrefix: prefix },
   session: { secret: TEST_SECRET, redisPrefix: `${prefix}:` },
-  consent: { categories: DEMO_CONSENT_CATEGORIES, auditSecret: 'admin verify spec audit secret 0123456789' },
+  consent: { categories: TRACKING_CATEGORIES, auditSecret: 'admin verify spec audit secret 0123456789' },
 };
 /** More subjects than one progress step (100) so the stream shows a running count. */
 const SUBJECTS = 130;

@@ -6,12 +6,12 @@ import type { DataSource } from 'typeorm';
 import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
-import { DEMO_CONSENT_CATEGORIES } from '../src/demo/demo-config.js';
 import { AuthService, CONSENT_RECEIPT_SCHEMA, ConsentPolicy, ConsentService, type AuthConsentModuleOptions, type ConsentReceipt, type ConsentReceiptChain } from '../src/index.js';
 import { setCookieLines } from './support/cookie-jar.js';
 import { dataSourceOf } from './support/admin.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';
+import { TRACKING_CATEGORIES } from './support/tracking-fixture.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const prefix = uniquePrefix('rcpt');
@@ -20,7 +20,7 @@ const options: AuthConsentModuleOptions = {
   redis: { url: REDIS_URL },
   database: { url: POSTGRES_URL, tablePrefix: prefix },
   session: { secret: TEST_SECRET, redisPrefix: `${prefix}:` },
-  consent: { categories: DEMO_CONSENT_CATEGORIES, auditSecret: 'receipt spec audit secret 0123456789abcdef', policyUrl: 'https://example.com/privacy' },
+  consent: { categories: TRACKING_CATEGORIES, auditSecret: 'receipt spec audit secret 0123456789abcdef', policyUrl: 'https://example.com/privacy' },
 };
 const PASSWORD = 'receipt spec password 42';
 

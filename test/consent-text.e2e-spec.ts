@@ -3,11 +3,10 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, AuthService } from '../src/index.js';
-import { DEMO_CONSENT_CATEGORIES } from '../src/demo/demo-config.js';
 import { TestClock, JAN_1_2026 } from './support/clock.js';
 import { setCookies } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
-import { TrackController, trackingOptions } from './support/tracking-fixture.js';
+import { TrackController, trackingOptions, TRACKING_CATEGORIES } from './support/tracking-fixture.js';
 import { dropPrefixedTables, POSTGRES_URL, uniquePrefix } from './support/services.js';
 
 const prefix = uniquePrefix('ctext');
@@ -80,7 +79,7 @@ describe('text version and hash', () => {
     const legacy = request.agent(http);
     await legacy.put('/consent').send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
 
-    const changed = DEMO_CONSENT_CATEGORIES.map((c) => (c.key === 'marketing' ? { ...c, description: 'Personalised advertising by our partners.' } : c));
+    const changed = TRACKING_CATEGORIES.map((c) => (c.key === 'marketing' ? { ...c, description: 'Personalised advertising by our partners.' } : c));
     const v2 = (
       await bootLibraryApp({
         options: trackingOptions({ ...site, consent: { categories: changed } }),
