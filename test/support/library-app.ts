@@ -39,7 +39,7 @@ export interface LibraryAppSetup {
    * module's own controllers must stand alone.
    */
   appPipeAndFilter?: boolean;
-  /** Bound instead of the system clock (a {@link TestClock}). */
+  /** Bound instead of the system clock (clock.ts's TestClock). */
   clock?: Clock;
   loginListener?: LoginListener;
   /** Other providers of the module replaced (a ConsentSessionSync, a held PasswordHasher, …). */
@@ -90,13 +90,14 @@ export async function bootLibraryApp(setup: LibraryAppSetup): Promise<LibraryApp
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ logger: setup.logger ?? ['error'] });
   await setup.beforeInit?.(app);
-  if (setup.init === false) return { app, get url(): string { throw new Error('the app is not initialised'); }, close: () => app.close() };
-  await app.init();
-  for (const user of setup.signIn ?? []) await signIn(app, user);
   let url: string | undefined;
-  if (setup.listen) {
-    await app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  if (setup.init !== false) {
+    await app.init();
+    for (const user of setup.signIn ?? []) await signIn(app, user);
+    if (setup.listen) {
+      await app.listen(0, '127.0.0.1');
+      url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    }
   }
   return {
     app,
