@@ -4,6 +4,8 @@ import type { Request, Response } from 'express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, ConsentService, ConsentSessionSync, LoginListener, type ConsentSnapshot } from '../src/index.js';
+import { ConsentContextService } from '../src/consent/consent-context.service.js';
+import { ConsentHttpService } from '../src/consent/consent-http.service.js';
 import { AUDIT_SECRET, bootDemoWithClock, countQueries, TestClock } from './support/consent.js';
 import { dropPrefixedTables, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
@@ -108,14 +110,14 @@ describe('a user decision shared by all of the user’s sessions', () => {
     sessions.set('b', { userId });
     const reqA = () => fakeReq(undefined, { id: userId }, sessions.get('a') as Record<string, unknown>);
     const reqB = () => fakeReq(undefined, { id: userId }, sessions.get('b') as Record<string, unknown>);
-    await svc.resolveContext(reqA());
-    await svc.resolveContext(reqB());
+    await withSync.get(ConsentContextService).resolveContext(reqA());
+    await withSync.get(ConsentContextService).resolveContext(reqB());
     const queries = countQueries(withSync.get<DataSource>(AUTH_CONSENT_DATA_SOURCE));
     expect((await svc.getState(reqB())).needsConsent).toBe(true);
     expect(queries.count).toBe(0);
 
     const res = { append: () => undefined } as unknown as Response;
-    await svc.record(reqA(), res, { decisions: { analytics: true }, policyVersion: '1', source: 'settings' });
+    await withSync.get(ConsentHttpService).record(reqA(), res, { decisions: { analytics: true }, policyVersion: '1', source: 'settings' });
     expect(sync.pushes).toBeGreaterThan(0);
     queries.reset();
     const onB = await svc.getState(reqB());

@@ -13,6 +13,9 @@ import { ConsentSessionSync } from './consent-session-sync.js';
 import { ConsentVisitorCookie } from './consent-visitor-cookie.js';
 import { ConsentWriteLimit } from './consent-write-limit.js';
 import { consentWriterProvider } from './consent-writer.provider.js';
+import { ConsentContextService } from './consent-context.service.js';
+import { ConsentDecisionService } from './consent-decision.service.js';
+import { ConsentHttpService } from './consent-http.service.js';
 import { ConsentController } from './consent.controller.js';
 import { ConsentGuard } from './consent.guard.js';
 import { ConsentService } from './consent.service.js';
@@ -27,6 +30,9 @@ const providers: Provider[] = [
   ConsentEventCategoryIndexer,
   ConsentAuditService,
   consentWriterProvider,
+  ConsentContextService,
+  ConsentDecisionService,
+  ConsentHttpService,
   ConsentService,
   ConsentWriteLimit,
   ConsentReceiptService,
