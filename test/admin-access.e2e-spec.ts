@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { AuthConsentModule, resolveOptions, type AuthConsentModuleOptions } from '../src/index.js';
+import { AuthConsentModule, type AuthConsentModuleOptions } from '../src/index.js';
+import { resolveOptions } from '../src/auth-consent.options.js';
 import { ADMIN, as, bootAdminApp, NOT_ADMIN } from './support/admin-app.js';
 import { dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 

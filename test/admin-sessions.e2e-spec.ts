@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { AuthService, type AdminAuditView, type AdminSessionView, type AuthConsentModuleOptions } from '../src/index.js';
+import { AuthService, type AuthConsentModuleOptions } from '../src/index.js';
+import type { AdminAuditView } from '../src/admin/admin-audit.service.js';
+import type { AdminSessionView } from '../src/admin/admin-session.view.js';
 import { ADMIN, as, bootAdminApp, NOT_ADMIN } from './support/admin-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 

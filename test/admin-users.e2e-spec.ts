@@ -8,7 +8,10 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { authConsentMigrations } from '../migrations/index.js';
 import { TypeOrmUserStore } from '../src/auth/typeorm-user.store.js';
-import { AuthService, authConsentEntities, connectionOptionsFromUrl, type AdminAuditView, type AdminUserView, type AuthConsentModuleOptions, type StoredUser, UserStore, UsernameTakenError } from '../src/index.js';
+import { AuthService, connectionOptionsFromUrl, type AuthConsentModuleOptions, type StoredUser, UserStore, UsernameTakenError } from '../src/index.js';
+import { authConsentEntities } from '../src/database/entities.js';
+import type { AdminAuditView } from '../src/admin/admin-audit.service.js';
+import type { AdminUserView } from '../src/admin/admin-users.service.js';
 import { ADMIN, as, bootAdminApp, NOT_ADMIN } from './support/admin-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, MARIADB_URL, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 

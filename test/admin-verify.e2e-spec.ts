@@ -5,7 +5,9 @@ import type { DataSource } from 'typeorm';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentHeadEntity } from '../src/consent/consent-head.entity.js';
 import { DEMO_CONSENT_CATEGORIES } from '../src/demo/demo-config.js';
-import { ConsentService, type AdminAuditView, type AuthConsentModuleOptions, type ConsentVerifyLine } from '../src/index.js';
+import { ConsentService, type AuthConsentModuleOptions } from '../src/index.js';
+import type { AdminAuditView } from '../src/admin/admin-audit.service.js';
+import type { ConsentVerifyLine } from '../src/admin/admin-consent-verify.service.js';
 import { ADMIN, as, bootAdminApp, dataSourceOf, NOT_ADMIN, asText } from './support/admin-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { ConsentVisitorCookie } from '../src/consent/consent-visitor-cookie.js';
-import { AUTH_CONSENT_DATA_SOURCE, ConsentService, type AuthConsentModuleOptions, type ConsentSubject } from '../src/index.js';
+import { ConsentService, type AuthConsentModuleOptions, type ConsentSubject } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
 import { AUDIT_SECRET, bootDemoWithClock, DAY, TestClock } from './support/consent.js';
 import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 

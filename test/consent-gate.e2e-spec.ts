@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { AUTH_CONSENT_DATA_SOURCE, Consent, RequiresConsent, type ConsentState } from '../src/index.js';
+import { Consent, RequiresConsent, type ConsentState } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
 import { AUDIT_SECRET, bootDemoWithClock, countQueries, DAY, setCookies, TestClock } from './support/consent.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 

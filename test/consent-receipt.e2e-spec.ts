@@ -7,7 +7,9 @@ import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
 import { DEMO_CONSENT_CATEGORIES } from '../src/demo/demo-config.js';
-import { AuthService, CONSENT_RECEIPT_SCHEMA, ConsentPolicy, ConsentService, type AuthConsentModuleOptions, type ConsentReceipt, type ConsentReceiptChain } from '../src/index.js';
+import { AuthService, ConsentService, type AuthConsentModuleOptions } from '../src/index.js';
+import { CONSENT_RECEIPT_SCHEMA, type ConsentReceipt, type ConsentReceiptChain } from '../src/consent/consent-receipt.service.js';
+import { ConsentPolicy } from '../src/consent/consent-policy.service.js';
 import { as, bootAdminApp, dataSourceOf, NOT_ADMIN } from './support/admin-app.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 

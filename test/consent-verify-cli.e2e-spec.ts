@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
-import { AUTH_CONSENT_DATA_SOURCE, ConsentService, type ConsentSubject } from '../src/index.js';
+import { ConsentService, type ConsentSubject } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
 import { AUDIT_SECRET, bootDemoWithClock, TestClock } from './support/consent.js';
 import { dropPrefixedTables, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 

@@ -13,7 +13,9 @@ import { CONSENT_FORMAT_LEGACY } from '../src/consent/consent-format.js';
 import { ConsentHeadEntity } from '../src/consent/consent-head.entity.js';
 import { CONSENT_KEYS, type ConsentKeys } from '../src/consent/consent-keys.provider.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
-import { AUTH_CONSENT_DATA_SOURCE, ConsentEventCategoryEntity, ConsentService, type ConsentSubject } from '../src/index.js';
+import { ConsentService, type ConsentSubject } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
+import { ConsentEventCategoryEntity } from '../src/consent/consent-event-category.entity.js';
 import { AUDIT_SECRET, bootDemoWithClock, DAY, TestClock } from './support/consent.js';
 import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 

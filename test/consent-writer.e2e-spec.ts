@@ -12,7 +12,9 @@ import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { TypeOrmConsentWriter } from '../src/consent/consent-typeorm.writer.js';
 import type { DecisionPlan } from '../src/consent/consent-write-plan.js';
 import { ConsentWriter } from '../src/consent/consent-writer.js';
-import { AUTH_CONSENT_DATA_SOURCE, ConsentPolicy, ConsentService, LoginListener, type ConsentSubject } from '../src/index.js';
+import { ConsentService, LoginListener, type ConsentSubject } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
+import { ConsentPolicy } from '../src/consent/consent-policy.service.js';
 import { AUDIT_SECRET, bootDemoWithClock, countQueries, TestClock } from './support/consent.js';
 import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 

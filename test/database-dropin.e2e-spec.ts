@@ -4,7 +4,8 @@ import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DataSource, Table, type DataSourceOptions, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { authConsentMigrations } from '../migrations/index.js';
-import { AUTH_CONSENT_DATA_SOURCE, AuthConsentModule, AuthService, connectionOptionsFromUrl, type AuthConsentModuleOptions } from '../src/index.js';
+import { AuthConsentModule, AuthService, connectionOptionsFromUrl, type AuthConsentModuleOptions } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
 import { allTables, ScratchDatabases, type Engine } from './support/scratch-database.js';
 import { TEST_SECRET } from './support/services.js';
 

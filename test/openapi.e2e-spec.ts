@@ -3,7 +3,9 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import request from 'supertest';
-import { AUTH_CONSENT_OPTIONS, AuthConsentModule, AuthService, type AuthConsentRoutes, type ResolvedAuthConsentOptions } from '../src/index.js';
+import { AuthConsentModule, AuthService, type ResolvedAuthConsentOptions } from '../src/index.js';
+import { AUTH_CONSENT_OPTIONS } from '../src/auth-consent.constants.js';
+import type { AuthConsentRoutes } from '../src/routes/routes.options.js';
 import { TEST_CONSENT, TEST_SECRET } from './support/services.js';
 import { CONSENT_BODY_FIELDS } from '../src/consent/consent-body.js';
 

@@ -4,7 +4,8 @@ import { Test } from '@nestjs/testing';
 import { readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
 import request from 'supertest';
-import { AUTH_CONSENT_ROUTES, AuthConsentConfigError, AuthConsentModule, type AuthConsentModuleExtras, type AuthConsentModuleOptions } from '../src/index.js';
+import { AuthConsentConfigError, AuthConsentModule, type AuthConsentModuleExtras, type AuthConsentModuleOptions } from '../src/index.js';
+import { AUTH_CONSENT_ROUTES } from '../src/auth-consent.constants.js';
 import { bootDemo } from './support/app.js';
 import { TEST_CONSENT, TEST_SECRET } from './support/services.js';
 

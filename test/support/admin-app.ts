@@ -6,17 +6,9 @@ import { createHash } from 'node:crypto';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { ConsentEventEntity } from '../../src/consent/consent-event.entity.js';
-import {
-  AUTH_CONSENT_DATA_SOURCE,
-  AuthConsentExceptionFilter,
-  AuthConsentModule,
-  AuthService,
-  type AuthConsentModuleExtras,
-  type AuthConsentModuleOptions,
-  type AuthUser,
-  ConsentEventCategoryIndexer,
-  createAuthConsentValidationPipe,
-} from '../../src/index.js';
+import { AuthConsentExceptionFilter, AuthConsentModule, AuthService, type AuthConsentModuleExtras, type AuthConsentModuleOptions, type AuthUser, createAuthConsentValidationPipe } from '../../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE } from '../../src/auth-consent.constants.js';
+import { ConsentEventCategoryIndexer } from '../../src/consent/consent-event-category.indexer.js';
 
 /** The two users these specs sign in as, for real (users table, argon2, session cookie). Ids are filled in at boot. */
 export const ADMIN: AuthUser = { id: '', username: 'root', roles: ['admin'] };

@@ -5,7 +5,9 @@ import type { Response as TestResponse } from 'supertest';
 import { sessionKey, userKey } from '../../src/session/redis-session.store.js';
 import { UserTags } from '../../src/session/session-id.js';
 import { TEST_SECRET } from './services.js';
-import { AuthConsentModule, AuthenticatedGuard, Clock, LoginListener, Roles, RolesGuard, sessionHandle, type AuthConsentModuleOptions } from '../../src/index.js';
+import { AuthConsentModule, AuthenticatedGuard, LoginListener, Roles, RolesGuard, type AuthConsentModuleOptions } from '../../src/index.js';
+import { Clock } from '../../src/common/clock.js';
+import { sessionHandle } from '../../src/session/session-id.js';
 
 /** A login listener that does nothing: isolates the session layer's own allow-list from the consent feature. */
 declare module 'express-session' {
