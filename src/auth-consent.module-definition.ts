@@ -1,7 +1,6 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type DynamicModule } from '@nestjs/common';
 import type { AuthConsentModuleOptions } from './auth-consent.options.js';
-import { AUTH_CONSENT_ROUTES } from './auth-consent.constants.js';
-import { createRouteControllers } from './routes/route-controllers.js';
+import { composeFeatures } from './auth-consent.features.js';
 import { resolveRoutes, type AuthConsentRoutes } from './routes/routes.options.js';
 
 /** Options that change the module's shape: they sit on the `forRoot`/`forRootAsync` call, never in the factory's result. */
@@ -19,24 +18,17 @@ export interface AuthConsentModuleExtras {
   adminPath?: string;
 }
 
-export const {
-  ConfigurableModuleClass,
-  MODULE_OPTIONS_TOKEN,
-  OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<AuthConsentModuleOptions>({ moduleName: 'AuthConsent' })
+const builder = new ConfigurableModuleBuilder<AuthConsentModuleOptions>({ moduleName: 'AuthConsent' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createAuthConsentOptions')
   // Every key is listed, undefined or not: the builder keeps the listed keys out of the module's options.
-  .setExtras<AuthConsentModuleExtras>({ isGlobal: false, routes: undefined, admin: undefined, adminPath: undefined }, (definition, extras) => {
+  .setExtras<AuthConsentModuleExtras>({ isGlobal: false, routes: undefined, admin: undefined, adminPath: undefined }, (definition, extras): DynamicModule => {
     // Validated here: the paths shape the module, so a bad one stops the app before any route is mapped.
     const routes = resolveRoutes(extras);
-    return {
-      ...definition,
-      global: extras.isGlobal,
-      controllers: [...(definition.controllers ?? []), ...createRouteControllers(routes)],
-      providers: [...(definition.providers ?? []), { provide: AUTH_CONSENT_ROUTES, useValue: routes }],
-      exports: [...(definition.exports ?? []), AUTH_CONSENT_ROUTES],
-    };
+    // The options' provider (and forRootAsync's imports) move into the core module the features import.
+    const { module, imports, providers } = definition;
+    return { module, global: extras.isGlobal, ...composeFeatures({ imports, providers }, MODULE_OPTIONS_TOKEN, routes) };
   })
   .build();
+
+export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } = builder;

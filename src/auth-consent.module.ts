@@ -1,21 +1,12 @@
 import { Inject, Logger, type MiddlewareConsumer, Module, type NestModule, type OnApplicationBootstrap, type OnModuleInit, Optional } from '@nestjs/common';
 import type { RequestHandler } from 'express';
 import { HttpAdapterHost } from '@nestjs/core';
-import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS } from './auth-consent.constants.js';
-import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './auth-consent.module-definition.js';
-import { resolveOptions, type AuthConsentModuleOptions, type ResolvedAuthConsentOptions } from './auth-consent.options.js';
-import { DataSourceLifecycle, dataSourceProvider } from './database/data-source.provider.js';
-import { adminExports, adminProviders } from './admin/admin.providers.js';
-import { authExports, authProviders } from './auth/auth.providers.js';
-import { Clock, SystemClock } from './common/clock.js';
-import { consentExports, consentProviders } from './consent/consent.providers.js';
-import { HealthService } from './health/health.service.js';
-import { RedisLifecycle, redisClientProviders } from './session/redis-client.provider.js';
-import { CsrfCheck } from './session/csrf-check.js';
+import { AUTH_CONSENT_OPTIONS } from './auth-consent.constants.js';
+import { ConfigurableModuleClass } from './auth-consent.module-definition.js';
+import type { ResolvedAuthConsentOptions } from './auth-consent.options.js';
 import { SessionMiddleware } from './session/session.middleware.js';
-import { LegacySessionMigrator } from './session/legacy-session.migrator.js';
-import { sessionStoreProviders } from './session/session-store.provider.js';
 import { AuthConsentMiddleware, type ExpressPrototypes } from './auth-consent.middleware.js';
+import { LoginListener } from './auth/login-listener.js';
 import { LoginSessionService } from './auth/login-session.service.js';
 import { installModuleSessionManager, installPassportRequestMethods, MODULE_LOGINS } from './auth/passport-session.manager.js';
 import { SessionConflictError } from './session/session.exceptions.js';
@@ -25,37 +16,10 @@ import { routeShadowWarnings, type RouterLayer } from './routes/route-shadows.js
  * Login, Redis-backed sessions and GDPR consent for a Nest app. Import it once with `forRoot` or
  * `forRootAsync`; it mounts its own middleware on every route (AuthConsentMiddleware): express-session with
  * the module's store (connect-redis's RedisStore extended, or an in-process store), Passport's
- * initialize/session steps, the CSRF check and the consent gate.
+ * initialize/session steps, the CSRF check and the consent gate. Its feature modules (core, auth, consent,
+ * admin, health, banner) and their paths: src/auth-consent.features.ts.
  */
-@Module({
-  providers: [
-    {
-      provide: AUTH_CONSENT_OPTIONS,
-      inject: [MODULE_OPTIONS_TOKEN],
-      useFactory: (options: AuthConsentModuleOptions): ResolvedAuthConsentOptions => {
-        const resolved = resolveOptions(options);
-        const logger = new Logger('AuthConsentModule');
-        for (const warning of resolved.warnings) logger.warn(warning);
-        return resolved;
-      },
-    },
-    { provide: Clock, useClass: SystemClock },
-    ...redisClientProviders,
-    RedisLifecycle,
-    dataSourceProvider,
-    DataSourceLifecycle,
-    ...sessionStoreProviders,
-    SessionMiddleware,
-    LegacySessionMigrator,
-    CsrfCheck,
-    AuthConsentMiddleware,
-    HealthService,
-    ...authProviders,
-    ...consentProviders,
-    ...adminProviders,
-  ],
-  exports: [Clock, AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, AUTH_CONSENT_DATA_SOURCE, HealthService, ...authExports, ...consentExports, ...adminExports],
-})
+@Module({})
 export class AuthConsentModule extends ConfigurableModuleClass implements NestModule, OnModuleInit, OnApplicationBootstrap {
   private readonly mounted: RequestHandler = (req, res, next) => this.middleware.use(req, res, next);
 
@@ -64,12 +28,15 @@ export class AuthConsentModule extends ConfigurableModuleClass implements NestMo
     private readonly middleware: AuthConsentMiddleware,
     private readonly session: SessionMiddleware,
     private readonly logins: LoginSessionService,
+    @Optional() private readonly loginListener?: LoginListener,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     super();
   }
 
   onModuleInit(): void {
+    // The consent feature's listener (bound in ConsentModule) reaches the auth feature here, which cannot import it.
+    if (this.loginListener) this.logins.listenWith(this.loginListener);
     // The client address used by throttling and the audit log depends on this; set it where the app is.
     const app = this.expressApp();
     app?.set?.('trust proxy', this.options.trustProxy);

@@ -13,9 +13,10 @@ import { resolveAdminRole } from './admin/admin.options.js';
 /** Options of {@link AuthConsentModule}, as given to `forRoot` or returned by `forRootAsync`'s factory. */
 export interface AuthConsentModuleOptions {
   /**
-   * Redis for sessions and throttling: a URL the module connects to and closes, or a node-redis client the app
-   * owns and connects (`createClient()`, `createCluster()` for Redis Cluster, `createSentinel()` for Sentinel).
-   * Omitted: an in-process store (development only).
+   * Redis for sessions and throttling: `{ url }`, a Redis Cluster's `{ clusterNodes: ['host:port', …] }` or
+   * Redis Sentinel's `{ sentinels: ['host:port', …], sentinelName }`, which the module connects to and closes;
+   * or `{ client }`, a node-redis client the app owns and connects (`createClient()`, `createCluster()`,
+   * `createSentinel()`). Required in production; omitted, an in-process store (development only), with a warning.
    */
   redis?: RedisConnection & RedisDurability;
   /** The SQL database for users and consent. Default: `sqlite:data/app.sqlite`. */
@@ -73,7 +74,10 @@ export interface DatabaseOptions {
   migrationsRun?: boolean;
   /** Log SQL. Default: `false`. */
   logging?: boolean;
-  /** The longest one SQL statement may run; past it the request answers 503. Default `'2s'`. */
+  /**
+   * The longest one SQL statement may run; past it the request answers 503 (details per database under
+   * "Database time limits" below). Default `'1500ms'`.
+   */
   statementTimeout?: Duration;
   /** The longest opening a connection (PostgreSQL: or waiting for a free pooled one) may take. Default `'2s'`. */
   connectTimeout?: Duration;
@@ -82,7 +86,7 @@ export interface DatabaseOptions {
 export interface SessionOptions {
   /** One or more secrets; the first signs, all verify (rotation). Required in production; otherwise random per start. */
   secret?: string | string[];
-  /** Default `'30m'`. */
+  /** A session unused this long ends. Default `'30m'`. */
   idleTimeout?: Duration;
   /** Lifetime from login. Default `'12h'`. */
   absoluteTimeout?: Duration;

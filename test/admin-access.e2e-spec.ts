@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { AuthConsentModule, resolveOptions, type AuthConsentModuleOptions } from '../src/index.js';
+import { AuthConsentModule, type AuthConsentModuleOptions } from '../src/index.js';
+import { resolveOptions } from '../src/auth-consent.options.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';

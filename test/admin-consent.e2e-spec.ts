@@ -11,7 +11,8 @@ import { AdminConsentEventsService } from '../src/admin/admin-consent-events.ser
 import { ConsentEventPageQueryPipe } from '../src/admin/consent-event-page-query.pipe.js';
 import type { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
-import { CONSENT_EVENT_CSV_COLUMNS, type ConsentEventView } from '../src/index.js';
+import { CONSENT_EVENT_CSV_COLUMNS } from '../src/admin/consent-event.csv.js';
+import type { ConsentEventView } from '../src/admin/consent-event.view.js';
 import { dataSourceOf, insertEvents, parseCsv, type EventSpec, asText } from './support/admin.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { AuthService, type AdminAuditView, type AdminSessionView, type AuthConsentModuleOptions } from '../src/index.js';
+import { AuthService, type AuthConsentModuleOptions } from '../src/index.js';
+import type { AdminAuditView } from '../src/admin/admin-audit.service.js';
+import type { AdminSessionView } from '../src/admin/admin-session.view.js';
 import { setCookieLines } from './support/cookie-jar.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { AuthService, sessionHandle } from '../src/index.js';
+import { AuthService } from '../src/index.js';
+import { sessionHandle } from '../src/session/session-id.js';
 import { sessionCookie, sessionCookieLine } from './support/cookie-jar.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { rawSessionId } from './support/session-keys.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_REDIS } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_REDIS } from '../src/auth-consent.constants.js';
 import type { RedisClientType } from 'redis';
 import { bootDemo } from './support/demo-app.js';
 import { dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, waitFor } from './support/services.js';

@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { AUTH_CONSENT_DATA_SOURCE } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, TEST_CONSENT } from './support/services.js';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { authConsentMigrations } from '../migrations/index.js';
-import { authConsentEntities, connectionOptionsFromUrl } from '../src/index.js';
+import { connectionOptionsFromUrl } from '../src/index.js';
+import { authConsentEntities } from '../src/database/entities.js';
 import { MARIADB_URL, POSTGRES_URL, prefixedTableNames, uniquePrefix } from './support/services.js';
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'ac-migrations-'));

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication, type LoggerService, Module, Post, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { AUTH_CONSENT_ROUTES, AuthConsentConfigError, AuthConsentModule, type AuthConsentModuleExtras, type AuthConsentModuleOptions } from '../src/index.js';
+import { AuthConsentConfigError, AuthConsentModule, type AuthConsentModuleExtras, type AuthConsentModuleOptions } from '../src/index.js';
+import { AUTH_CONSENT_ROUTES } from '../src/auth-consent.constants.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TEST_CONSENT, TEST_SECRET } from './support/services.js';
 

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS, AuthService, PasswordHasher, SessionService, TypeOrmUserStore, UserStore, type ResolvedAuthConsentOptions, type StoredUser } from '../src/index.js';
+import { AuthService, SessionService, UserStore, type ResolvedAuthConsentOptions, type StoredUser } from '../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS } from '../src/auth-consent.constants.js';
+import { PasswordHasher } from '../src/auth/password-hasher.service.js';
+import { TypeOrmUserStore } from '../src/auth/typeorm-user.store.js';
 import { sessionCookie } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { Gate } from './support/probe.controller.js';

@@ -1,4 +1,4 @@
-import { Get, Header, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Query, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ERR } from '../common/openapi.js';
 import { AdminAuditQueryPipe } from './admin-audit-query.pipe.js';
@@ -12,6 +12,7 @@ import { AdminGuard } from './admin.guard.js';
 @ApiCookieAuth()
 @ApiErrors({ 401: ERR.signedOut, 403: ERR.notAdmin, 503: ERR.storeDown })
 @UseGuards(AdminGuard)
+@Controller('audit')
 export class AdminAuditController {
   constructor(private readonly audit: AdminAuditService) {}
 

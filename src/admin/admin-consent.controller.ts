@@ -1,4 +1,4 @@
-import { Get, Header, Logger, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Logger, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors, ERR } from '../common/openapi.js';
@@ -42,6 +42,7 @@ function targetOf(q: ConsentEventFilters): { type: string; id?: string } {
 @ApiErrors({ 401: ERR.signedOut, 403: ERR.notAdmin, 503: ERR.storeDown })
 @ApiExtraModels(ConsentVerifyResponse)
 @UseGuards(AdminGuard)
+@Controller('consent')
 export class AdminConsentController {
   private readonly logger = new Logger(AdminConsentController.name);
 

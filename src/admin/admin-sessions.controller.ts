@@ -1,4 +1,4 @@
-import { Delete, HttpCode, NotFoundException, Param, Req, UseGuards } from '@nestjs/common';
+import { Controller, Delete, HttpCode, NotFoundException, Param, Req, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiNoContentResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiErrors, ERR } from '../common/openapi.js';
@@ -13,6 +13,7 @@ import { AdminGuard } from './admin.guard.js';
 @ApiCookieAuth()
 @ApiErrors({ 401: ERR.signedOut, 403: ERR.notAdmin, 503: ERR.storeDown })
 @UseGuards(AdminGuard)
+@Controller('sessions')
 export class AdminSessionsController {
   constructor(
     private readonly sessions: SessionService,

@@ -1,4 +1,4 @@
-import { Delete, Get, Header, HttpCode, Param, Req, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Header, HttpCode, Param, Req, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiErrors, ERR } from '../common/openapi.js';
@@ -19,6 +19,7 @@ import { AdminGuard } from './admin.guard.js';
 @ApiErrors({ 400: 'a malformed user ID', 401: ERR.signedOut, 403: ERR.notAdmin, 503: ERR.storeDown })
 @ApiParam({ name: 'userId', type: String })
 @UseGuards(AdminGuard)
+@Controller('users')
 export class AdminUserSessionsController {
   constructor(
     private readonly sessions: SessionService,

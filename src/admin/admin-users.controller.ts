@@ -1,4 +1,4 @@
-import { ConflictException, Get, Header, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { ConflictException, Controller, Get, Header, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ERR } from '../common/openapi.js';
 import { AdminUserPageResponse, AdminUserResponse, ApiQueries } from './admin.openapi.js';
@@ -19,6 +19,7 @@ import { AdminGuard } from './admin.guard.js';
 @ApiCookieAuth()
 @ApiErrors({ 401: ERR.signedOut, 403: ERR.notAdmin, 503: ERR.storeDown })
 @UseGuards(AdminGuard)
+@Controller('users')
 export class AdminUsersController {
   constructor(
     private readonly users: AdminUsersService,

@@ -27,7 +27,7 @@ type PublicSession = Omit<SessionInfo, 'idleExpiresAt' | 'absoluteExpiresAt'>;
 /** Login, logout, the current user and their own sessions (docs/http-api.md). */
 @ApiTags('auth')
 @ApiErrors({ 503: ERR.storeDown })
-@Controller() // mounted at routes.auth (default /auth): src/routes/route-controllers.ts
+@Controller() // mounted at its group's path by RouterModule (src/auth-consent.features.ts)
 @UsePipes(createAuthConsentValidationPipe())
 export class AuthController {
   constructor(

@@ -11,7 +11,11 @@ export interface AuthOptions {
   argon2?: { memoryCost?: number; timeCost?: number; parallelism?: number };
   /** Password length policy (ASVS V6.2). Defaults 8 and 128; no composition rules. */
   password?: { minLength?: number; maxLength?: number };
-  /** Login throttling: exponential back-off after too many failures per account and per client address. */
+  /**
+   * Login and password-change throttling per account and per client address: that many attempts in a row are
+   * free (each counted when it starts, so parallel ones too), then the next waits `baseDelay`, doubling up to
+   * `maxDelay`; a success clears the account's count.
+   */
   throttle?: {
     /** Failures of one account (from any address) before back-off starts. Default 5. */
     accountFreeFailures?: number;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Session, Store } from 'express-session';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
@@ -40,6 +40,7 @@ export interface LogInOptions {
 export class LoginSessionService {
   private readonly logger = new Logger(LoginSessionService.name);
   private readonly kept: string[];
+  private listener: LoginListener | undefined;
 
   constructor(
     @Inject(AUTH_CONSENT_OPTIONS) private readonly options: ResolvedAuthConsentOptions,
@@ -48,9 +49,13 @@ export class LoginSessionService {
     private readonly users: UserStore,
     private readonly tags: UserTags,
     private readonly lastSignIns: LastSignInRecorder,
-    @Optional() private readonly listener?: LoginListener,
   ) {
     this.kept = [...new Set([...ALWAYS_KEPT, ...options.session.keepOnLogin])];
+  }
+
+  /** Internal: AuthConsentModule binds the consent feature's listener (or an app's override of `LoginListener`). */
+  listenWith(listener: LoginListener): void {
+    this.listener = listener;
   }
 
   /**

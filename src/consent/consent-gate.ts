@@ -6,7 +6,7 @@ import { editWriteHeadHeader, filterSetCookies, writeHeadHeadersIndex } from '..
 import { deferConsentContext, getConsentContext, setConsentContext } from './consent-context.js';
 import { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentVisitorCookie } from './consent-visitor-cookie.js';
-import { ConsentService } from './consent.service.js';
+import { ConsentContextService } from './consent-context.service.js';
 import { isDeletingSetCookie, parseCookieDate, setCookieName } from './set-cookie.js';
 
 /**
@@ -41,7 +41,7 @@ export class ConsentGate {
   private readonly ownCookies: Set<string>;
 
   constructor(
-    private readonly consent: ConsentService,
+    private readonly consent: ConsentContextService,
     private readonly policy: ConsentPolicy,
     visitorCookie: ConsentVisitorCookie,
     @Inject(AUTH_CONSENT_OPTIONS) options: ResolvedAuthConsentOptions,

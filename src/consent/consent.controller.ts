@@ -9,6 +9,7 @@ import { AuthenticatedGuard } from '../auth/authenticated.guard.js';
 import { ConsentPolicy, type ConsentConfigView } from './consent-policy.service.js';
 import { ConsentReceiptService, type ConsentReceipt } from './consent-receipt.service.js';
 import type { ConsentState } from './consent-subject.js';
+import { ConsentHttpService } from './consent-http.service.js';
 import { ConsentService, type ConsentHistoryEntry } from './consent.service.js';
 import { ConsentWriteLimit } from './consent-write-limit.js';
 
@@ -30,10 +31,11 @@ function acceptedLanguages(header: string | undefined): string[] {
 
 /** The banner's endpoints; they work signed in or not. */
 @ApiTags('consent')
-@Controller() // mounted at routes.consent (default /consent): src/routes/route-controllers.ts
+@Controller() // mounted at its group's path by RouterModule (src/auth-consent.features.ts)
 export class ConsentController {
   constructor(
     private readonly consent: ConsentService,
+    private readonly decisions: ConsentHttpService,
     private readonly policy: ConsentPolicy,
     private readonly receipts: ConsentReceiptService,
     private readonly writeLimit: ConsentWriteLimit,
@@ -63,7 +65,7 @@ export class ConsentController {
   @ApiOkResponse({ type: ConsentStateResponse })
   @ApiErrors({ 503: 'recording the GPC refusal: the database cannot be reached' })
   async state(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentState> {
-    if (await this.writeLimit.mayRecordGpc(req)) await this.consent.recordGpcIfNeeded(req, res);
+    if (await this.writeLimit.mayRecordGpc(req)) await this.decisions.recordGpcIfNeeded(req, res);
     return this.consent.getState(req);
   }
 
@@ -81,7 +83,7 @@ export class ConsentController {
   })
   async record(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() body: unknown): Promise<ConsentState> {
     await this.writeLimit.write(req, res);
-    return this.consent.record(req, res, body);
+    return this.decisions.record(req, res, body);
   }
 
   @Delete()
@@ -91,7 +93,7 @@ export class ConsentController {
   @ApiErrors({ 403: ERR.crossSite, 429: 'consent.anonymousWriteLimit reached; Retry-After', 503: 'the database cannot be reached: nothing was written' })
   async withdraw(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentState> {
     await this.writeLimit.write(req, res);
-    return this.consent.withdraw(req, res);
+    return this.decisions.withdraw(req, res);
   }
 
   @Get('history')

@@ -43,7 +43,12 @@ export interface ConsentModeLinks {
 
 /** Consent options (the `consent` key of the module options). */
 export interface ConsentOptions {
-  /** The site's categories. Default: `necessary` alone. A `necessary` category is added when missing. */
+  /**
+   * The site's categories: `[{ key, name, description, required?, gpcOptOut?, cookies?: [{ name | pattern,
+   * purpose, duration, provider, path?, domain? }] }]`. Default: `necessary` alone, which is always required
+   * and added when missing. A cookie name is declared once; `gpcOptOut: true` marks a category that counts as
+   * sale/sharing, refused while the browser sends `Sec-GPC: 1` unless granted over it.
+   */
   categories?: ConsentCategory[];
   /** Bumping it makes every earlier decision stale (`needsConsent`). Default `'1'`. */
   policyVersion?: string;
@@ -59,6 +64,7 @@ export interface ConsentOptions {
   translations?: Record<string, ConsentTranslation>;
   /** Where the policy text lives, and/or the text itself; both enter the policy hash. Default none. */
   policyUrl?: string;
+  /** The policy text itself (see `policyUrl`); it enters the policy hash. Default none. */
   policyText?: string;
   /** How long a decision that grants something stays valid. Default `'180d'`. */
   lifetime?: Duration;

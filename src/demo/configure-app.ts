@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { AUTH_CONSENT_OPTIONS, type ResolvedAuthConsentOptions } from '../index.js';
+import { getAuthConsentOptionsToken, type ResolvedAuthConsentOptions } from '../index.js';
 
 /** What main.ts adds on top of the module: the OpenAPI UI at /docs and the document at /docs-json. */
 export function configureDemoApp(app: INestApplication): void {
@@ -8,7 +8,7 @@ export function configureDemoApp(app: INestApplication): void {
     .setTitle('nestjs-auth-consent demo')
     .setDescription('Login, server-side sessions and GDPR consent')
     // The module's operations that need a session name this scheme (@ApiCookieAuth(): 'cookie').
-    .addCookieAuth(app.get<ResolvedAuthConsentOptions>(AUTH_CONSENT_OPTIONS).session.cookieName)
+    .addCookieAuth(app.get<ResolvedAuthConsentOptions>(getAuthConsentOptionsToken()).session.cookieName)
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs-json' });
   app.enableShutdownHooks();

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
-import { connectionOptionsFromUrl, DEFAULT_DATABASE_URL } from '../index.js';
+import { connectionOptionsFromUrl } from '../index.js';
+import { DEFAULT_DATABASE_URL } from '../database/database-url.js';
 import type { DemoEnv } from './demo-config.js';
 
 /** A boot failure that is the configuration's fault: main.ts prints its message alone, without a stack. */

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { AUTH_CONSENT_DATA_SOURCE, AuthService } from '../index.js';
+import { AuthService, getAuthConsentDataSourceToken } from '../index.js';
 import type { DemoEnv } from './demo-config.js';
 
 export interface DemoAccount {
@@ -17,7 +17,7 @@ export interface DemoAccount {
  */
 export async function createFirstStartAccounts(app: INestApplicationContext, env: DemoEnv): Promise<DemoAccount[]> {
   if (env.NODE_ENV === 'production' || env.DATABASE_URL) return [];
-  const users = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE).getRepository('UserEntity');
+  const users = app.get<DataSource>(getAuthConsentDataSourceToken()).getRepository('UserEntity');
   if ((await users.count()) > 0) return [];
   const auth = app.get(AuthService);
   const accounts: DemoAccount[] = [

@@ -1,4 +1,5 @@
-import type { AuthConsentModuleOptions, AuthConsentRoutes, ConsentCategory } from '../index.js';
+import type { AuthConsentModuleOptions, ConsentCategory } from '../index.js';
+import type { AuthConsentRoutes } from '../routes/routes.options.js';
 import { demoRegions } from './demo-regions.js';
 
 /** Environment variables of the demo app; `.env.example` documents each one. */

@@ -3,7 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AUTH_CONSENT_ROUTES, type ResolvedRoutes } from '../index.js';
+import { AUTH_CONSENT_ROUTES } from '../auth-consent.constants.js';
+import type { ResolvedRoutes } from '../routes/routes.options.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 const PAGES: Record<string, string> = { '': 'index.html', login: 'login.html', account: 'account.html', admin: 'admin.html' };

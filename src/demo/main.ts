@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { AuthConsentConfigError, resolveOptions, resolveRoutes } from '../index.js';
+import { AuthConsentConfigError } from '../index.js';
+import { resolveOptions } from '../auth-consent.options.js';
+import { resolveRoutes } from '../routes/routes.options.js';
 import { AppModule } from './app.module.js';
 import { configureDemoApp } from './configure-app.js';
 import { checkDatabaseUrl, DemoSettingError } from './database-check.js';

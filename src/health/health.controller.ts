@@ -5,7 +5,7 @@ import { HealthDownResponse, HealthResponse } from './health.openapi.js';
 import { HealthService, type HealthReport } from './health.service.js';
 
 @ApiTags('health')
-@Controller() // mounted at routes.health (default /health): src/routes/route-controllers.ts
+@Controller() // mounted at its group's path by RouterModule (src/auth-consent.features.ts)
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 

@@ -1,4 +1,4 @@
-import { MODULE_ROUTE_GROUP } from './route-controllers.js';
+import { MODULE_ROUTE_GROUP } from './route-group.js';
 import type { RouteGroup } from './routes.options.js';
 
 /** What the check reads of an Express (router 2) layer. */

@@ -27,7 +27,8 @@ import { filterScope } from '../../src/admin/consent-event-filters.parse.js';
 import { ConsentAuditService, VERIFY_BATCH } from '../../src/consent/consent-audit.service.js';
 import { CONSENT_FORMAT, subjectPseudonym } from '../../src/consent/consent-format.js';
 import { CONSENT_KEYS, type ConsentKeys } from '../../src/consent/consent-keys.provider.js';
-import { AUTH_CONSENT_DATA_SOURCE, AuthConsentExceptionFilter, AuthConsentModule } from '../../src/index.js';
+import { AuthConsentExceptionFilter, AuthConsentModule } from '../../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE } from '../../src/auth-consent.constants.js';
 import { dropPrefixedTables, POSTGRES_URL } from '../support/services.js';
 import { machine, mergeBenchResults, timeIt } from './bench-results.js';
 

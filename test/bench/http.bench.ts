@@ -151,7 +151,7 @@ async function serveLibrary(port: number, redisUrl: string, tablePrefix: string,
   const auth = app.get(lib.AuthService);
   for (let i = 0; i < USERS; i++) await auth.createUser(`bench${i}`, PASSWORD);
   // Count every SQL statement the process sends, whatever path issues it (repositories, query builders, raw).
-  const ds = app.get<import('typeorm').DataSource>(lib.AUTH_CONSENT_DATA_SOURCE);
+  const ds = app.get<import('typeorm').DataSource>(lib.getAuthConsentDataSourceToken());
   const qr = ds.createQueryRunner();
   const proto = Object.getPrototypeOf(qr) as { query: (...args: unknown[]) => Promise<unknown> };
   await qr.release();

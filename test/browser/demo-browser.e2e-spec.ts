@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { AUTH_CONSENT_DATA_SOURCE, AuthService } from '../../src/index.js';
+import { AuthService } from '../../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE } from '../../src/auth-consent.constants.js';
 import type { DataSource } from 'typeorm';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from '../support/services.js';
 import { cookieNames, launchChromium, seriousA11yViolations, serveDemo } from './browser-harness.js';

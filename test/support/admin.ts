@@ -3,7 +3,8 @@ import type { INestApplication } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { ConsentEventEntity } from '../../src/consent/consent-event.entity.js';
-import { AUTH_CONSENT_DATA_SOURCE, ConsentEventCategoryIndexer } from '../../src/index.js';
+import { AUTH_CONSENT_DATA_SOURCE } from '../../src/auth-consent.constants.js';
+import { ConsentEventCategoryIndexer } from '../../src/consent/consent-event-category.indexer.js';
 
 export interface EventSpec {
   subjectType?: 'user' | 'visitor';

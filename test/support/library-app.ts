@@ -4,13 +4,13 @@ import { Test } from '@nestjs/testing';
 import {
   AuthConsentExceptionFilter,
   AuthConsentModule,
-  Clock,
   createAuthConsentValidationPipe,
   LoginListener,
   type AuthConsentModuleExtras,
   type AuthConsentModuleOptions,
   type AuthUser,
 } from '../../src/index.js';
+import { Clock } from '../../src/common/clock.js';
 import { signIn } from './users.js';
 
 /** Low argon2 cost for tests that are not about hashing cost. */

@@ -1,6 +1,5 @@
 import { sessionKey, userKey } from '../../src/session/redis-session.store.js';
-import { UserTags } from '../../src/session/session-id.js';
-import { sessionHandle } from '../../src/index.js';
+import { sessionHandle, UserTags } from '../../src/session/session-id.js';
 import { TEST_SECRET } from './services.js';
 
 /** The raw session ID inside a signed `sid=s%3A<id>.<sig>` cookie. */

@@ -1,6 +1,9 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import type { AuthConsentModuleOptions, AuthOptions, ConsentCategory, ConsentOptions, ConsentRegionOptions } from '../../src/index.js';
+import type { AuthConsentModuleOptions, ConsentCategory } from '../../src/index.js';
+import type { AuthOptions } from '../../src/auth/auth.options.js';
+import type { ConsentOptions } from '../../src/consent/consent.options.js';
+import type { ConsentRegionOptions } from '../../src/consent/consent-regions.js';
 import { TEST_SECRET } from './services.js';
 
 /**

@@ -1,11 +1,18 @@
-import type { Abstract, Provider, Type } from '@nestjs/common';
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
-import { ModulePassport } from './module-passport.js';
-import { SessionBackend } from '../session/session-backend.js';
+import { tokensOf } from '../common/provider-tokens.js';
+import { groupControllers } from '../routes/route-group.js';
+import type { ResolvedRoutes } from '../routes/routes.options.js';
+import { CsrfCheck } from '../session/csrf-check.js';
+import { LegacySessionMigrator } from '../session/legacy-session.migrator.js';
 import { SessionUserLoader } from '../session/session-user.loader.js';
+import { sessionStoreProviders } from '../session/session-store.provider.js';
+import { SessionMiddleware } from '../session/session.middleware.js';
 import { SessionService } from '../session/session.service.js';
+import { AuthSessionUserLoader } from './auth-session-user.loader.js';
+import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { AuthenticatedGuard } from './authenticated.guard.js';
 import { LastSignInRecorder } from './last-sign-in.recorder.js';
@@ -13,15 +20,21 @@ import { LocalStrategy } from './local.strategy.js';
 import { LoginSessionService } from './login-session.service.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { LoginGuard } from './login.guard.js';
+import { ModulePassport } from './module-passport.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { RolesGuard } from './roles.guard.js';
-import { AuthSessionUserLoader } from './auth-session-user.loader.js';
 import { throttleBackendProvider } from './throttle-backend.provider.js';
 import { TypeOrmUserStore } from './typeorm-user.store.js';
 import { UserStore } from './user-store.js';
 
-/** The login feature's part of AuthConsentModule. */
-export const authProviders: Provider[] = [
+/** The session layer (express-session with the module's store, CSRF) and sign-in (Passport, throttling, users). */
+const providers: Provider[] = [
+  ...sessionStoreProviders,
+  SessionMiddleware,
+  LegacySessionMigrator,
+  CsrfCheck,
+  SessionService,
+  { provide: SessionUserLoader, useClass: AuthSessionUserLoader },
   throttleBackendProvider,
   {
     provide: UserStore,
@@ -31,15 +44,20 @@ export const authProviders: Provider[] = [
   },
   ModulePassport,
   PasswordHasher,
-  SessionService,
   AuthService,
   LoginThrottleService,
   LastSignInRecorder,
   LoginSessionService,
   LocalStrategy,
-  { provide: SessionUserLoader, useClass: AuthSessionUserLoader },
   LoginGuard,
   AuthenticatedGuard,
   RolesGuard,
 ];
-export const authExports: Array<string | symbol | Type | Abstract<unknown>> = [SessionService, AuthService, LoginSessionService, UserStore, SessionBackend, PasswordHasher, AuthenticatedGuard, RolesGuard];
+
+/** Sessions and sign-in; `POST <routes.auth>/login` and the rest of the auth routes. */
+@Module({})
+export class AuthModule {
+  static register(core: DynamicModule, routes: ResolvedRoutes): DynamicModule {
+    return { module: AuthModule, imports: [core], providers, controllers: groupControllers('auth', routes, [AuthController]), exports: tokensOf(providers) };
+  }
+}
