@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import { ConsentVisitorCookie } from '../src/consent/consent-visitor-cookie.js';
 import { ConsentService, type ConsentSubject } from '../src/index.js';
 import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
-import { DAY, TestClock, JAN_1_2026 } from './support/clock.js';
+import { DAY, JAN_1_2026, TestClock } from './support/clock.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TrackController, trackingOptions } from './support/tracking-fixture.js';
 import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, uniquePrefix } from './support/services.js';
@@ -33,14 +33,15 @@ describe.each([
   beforeAll(async () => {
     const site = { database: { url, tablePrefix: prefix } };
     // Hundreds of anonymous writes from one address: the per-address limit is not what is tested here.
-    for (let i = 0; i < instances; i++) apps.push((
-      await bootLibraryApp({
+    for (let i = 0; i < instances; i++) {
+      const { app } = await bootLibraryApp({
         options: trackingOptions({ ...site, consent: { anonymousWriteLimit: false } }),
         clock,
         controllers: [TrackController],
         appPipeAndFilter: true,
-      })
-    ).app);
+      });
+      apps.push(app);
+    }
     ds = apps[0].get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
     consent = apps[0].get(ConsentService);
   });

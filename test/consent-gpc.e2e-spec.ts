@@ -7,7 +7,7 @@ import request from 'supertest';
 import { ConsentService } from '../src/index.js';
 import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
-import { TestClock, JAN_1_2026 } from './support/clock.js';
+import { JAN_1_2026, TestClock } from './support/clock.js';
 import { CookieJar, setCookies } from './support/cookie-jar.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TrackController, trackingOptions } from './support/tracking-fixture.js';

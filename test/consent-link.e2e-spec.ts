@@ -10,7 +10,7 @@ import type { ConsentSnapshot } from '../src/consent/consent-subject.js';
 import { ConsentContextService } from '../src/consent/consent-context.service.js';
 import { ConsentHttpService } from '../src/consent/consent-http.service.js';
 import { cookieHeaderOf } from './support/cookie-jar.js';
-import { TestClock, JAN_1_2026 } from './support/clock.js';
+import { JAN_1_2026, TestClock } from './support/clock.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TrackController, trackingOptions } from './support/tracking-fixture.js';
 import { countQueries, dropPrefixedTables, POSTGRES_URL, uniquePrefix } from './support/services.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AuthService } from '../src/index.js';
-import { TestClock, JAN_1_2026 } from './support/clock.js';
+import { JAN_1_2026, TestClock } from './support/clock.js';
 import { setCookies } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { TrackController, trackingOptions } from './support/tracking-fixture.js';

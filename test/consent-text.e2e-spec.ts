@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AuthService } from '../src/index.js';
 import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
-import { TestClock, JAN_1_2026 } from './support/clock.js';
+import { JAN_1_2026, TestClock } from './support/clock.js';
 import { setCookies } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { TrackController, trackingOptions, TRACKING_CATEGORIES } from './support/tracking-fixture.js';

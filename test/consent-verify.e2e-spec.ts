@@ -16,7 +16,7 @@ import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
 import { ConsentService, type ConsentSubject } from '../src/index.js';
 import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
 import { ConsentEventCategoryEntity } from '../src/consent/consent-event-category.entity.js';
-import { DAY, TestClock, JAN_1_2026 } from './support/clock.js';
+import { DAY, JAN_1_2026, TestClock } from './support/clock.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TrackController, trackingOptions } from './support/tracking-fixture.js';
 import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, uniquePrefix } from './support/services.js';

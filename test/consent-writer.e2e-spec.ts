@@ -16,7 +16,7 @@ import { ConsentService, LoginListener, type ConsentSubject } from '../src/index
 import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
 import { ConsentPolicy } from '../src/consent/consent-policy.service.js';
 import { cookiePair } from './support/cookie-jar.js';
-import { TestClock, JAN_1_2026 } from './support/clock.js';
+import { JAN_1_2026, TestClock } from './support/clock.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TrackController, trackingOptions } from './support/tracking-fixture.js';
 import { countQueries, dropPrefixedTables, MARIADB_URL, POSTGRES_URL, uniquePrefix } from './support/services.js';

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentService, type ConsentSubject } from '../src/index.js';
 import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
-import { TestClock, JAN_1_2026 } from './support/clock.js';
+import { JAN_1_2026, TestClock } from './support/clock.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { AUDIT_SECRET, TrackController, trackingOptions } from './support/tracking-fixture.js';
 import { dropPrefixedTables, POSTGRES_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
