@@ -12,22 +12,7 @@ import type { ConsentState } from './consent-subject.js';
 import { ConsentHttpService } from './consent-http.service.js';
 import { ConsentService, type ConsentHistoryEntry } from './consent.service.js';
 import { ConsentWriteLimit } from './consent-write-limit.js';
-
-/** Language tags of an Accept-Language header, best first (q=0 left out); malformed entries are skipped. */
-function acceptedLanguages(header: string | undefined): string[] {
-  if (!header) return [];
-  return header
-    .slice(0, 512)
-    .split(',')
-    .map((part, i) => {
-      const [tag, ...params] = part.trim().split(';');
-      const q = params.map((p) => /^\s*q=([01](\.\d{0,3})?)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-      return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), i };
-    })
-    .filter((l) => l.q > 0 && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(l.tag))
-    .sort((a, b) => b.q - a.q || a.i - b.i)
-    .map((l) => l.tag);
-}
+import { acceptedLanguages } from '../common/accept-language.js';
 
 /** The banner's endpoints; they work signed in or not. */
 @ApiTags('consent')
