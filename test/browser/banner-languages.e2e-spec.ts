@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE, BUILT_IN_UI_TEXTS } from '../../src/index.js';
 import { DEMO_CONSENT_CATEGORIES } from '../../src/demo/demo-config.js';
 import { DEMO_TRANSLATIONS } from '../../src/demo/demo-translations.js';
+import { DEMO_PAGE_TEXTS } from '../../src/demo/demo-page.texts.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from '../support/services.js';
 import { launchChromium, seriousA11yViolations, serveDemo } from './browser-harness.js';
 
@@ -135,7 +136,46 @@ describe('the banner in eight languages (Chromium)', () => {
     await californian.close();
   });
 
-  it.each(LANGUAGES)('4. %s: banner and dialog in the language, lang set, axe finds nothing serious', async (lang) => {
+  it('4. the demo home page in German: the page, its lang, the banner, the dialog and the state table are German; axe finds nothing serious', async () => {
+    const context = await browser.newContext({ locale: 'de-DE' });
+    const p = await context.newPage();
+    await p.goto(`${baseUrl}/`);
+    const de = BUILT_IN_UI_TEXTS.de;
+    const texts = DEMO_PAGE_TEXTS.de;
+    expect(await p.evaluate('document.documentElement.lang')).toBe('de');
+    expect(await p.title()).toBe(texts.title);
+    expect(await p.getByRole('heading', { level: 1 }).textContent()).toBe(texts.heading);
+    expect(await shown(p)).toEqual({ lang: 'de', buttons: buttonsIn('de') });
+    await p.locator('#state td[data-category="analytics"]').filter({ hasText: texts.undecided }).waitFor();
+    expect(await p.locator('#state tr td:first-child').allTextContents()).toEqual(categoryNames('de'));
+    expect(await p.locator('#state-note').textContent()).toBe(texts.noteUndecided);
+    expect(await seriousA11yViolations(p)).toEqual([]);
+
+    await p.getByRole('link', { name: texts.navCookieSettings }).click();
+    const dialog = p.getByRole('dialog', { name: de.dialogTitle });
+    await dialog.waitFor();
+    expect(await seriousA11yViolations(p)).toEqual([]);
+    await dialog.getByRole('button', { name: de.acceptAll }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await p.locator('#state-note').filter({ hasText: /^Entschieden am .+, gültig bis .+\.$/ }).waitFor();
+    expect(await p.locator('#state td[data-category="analytics"]').textContent()).toBe(texts.granted);
+    await p.getByRole('button', { name: texts.trackButton }).click();
+    await p.locator('#track-result').filter({ hasText: 'Demo-Cookies in diesem Browser jetzt: demo_theme, demo_analytics, demo_ads' }).waitFor();
+    const [event] = await app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE).query(`SELECT locale, detail FROM "${prefix}consent_events" ORDER BY id DESC LIMIT 1`);
+    expect(event.locale).toBe('de');
+    expect(typeof event.detail === 'string' ? JSON.parse(event.detail) : event.detail).toMatchObject({ language: 'de' });
+    await context.close();
+
+    // A language the demo has no texts in: the English page and banner.
+    const japanese = await browser.newContext({ locale: 'ja-JP' });
+    const q = await japanese.newPage();
+    await q.goto(`${baseUrl}/`);
+    expect(await q.evaluate('document.documentElement.lang')).toBe('en');
+    expect(await shown(q)).toEqual({ lang: 'en', buttons: buttonsIn('en') });
+    await japanese.close();
+  });
+
+  it.each(LANGUAGES)('5. %s: banner and dialog in the language, lang set, axe finds nothing serious', async (lang) => {
     const context = await browser.newContext();
     const p = await page(context, lang);
     expect(await shown(p)).toEqual({ lang, buttons: buttonsIn(lang) });
