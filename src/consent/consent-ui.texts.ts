@@ -116,7 +116,7 @@ const fr: ConsentUiTexts = {
   dialogTitle: 'Paramètres des cookies',
   dialogIntro:
     'Choisissez les types de cookies que ce site peut utiliser. Les cookies strictement nécessaires sont toujours actifs. Votre choix s’applique jusqu’à ce que vous le modifiiez ici.',
-  alwaysOn: '(toujours actif)',
+  alwaysOn: '(toujours actifs)',
   cookiesIn: 'Cookies de la catégorie {category}',
   cookieColumn: 'Cookie',
   purposeColumn: 'Finalité',
