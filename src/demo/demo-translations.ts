@@ -1,4 +1,4 @@
-import type { ConsentTranslation } from '../index.js';
+import type { ConsentTranslation } from '../consent/consent.options.js';
 
 /**
  * The demo's category and cookie texts in the seven languages besides English (`consent.translations`), so the
