@@ -62,6 +62,13 @@ describe('languages (the demo on PostgreSQL and Redis)', () => {
     expect(new Set(configs.map((c) => c.textHash)).size).toBe(8);
   });
 
+  it('a malformed or hostile Accept-Language falls back to English; q=0 refuses a language', async () => {
+    for (const header of ['*', ';;;,,,', 'x'.repeat(5000), 'de;q=0', '<script>', 'de-'.repeat(300)]) {
+      expect([header.slice(0, 20), (await configIn(http, header)).language]).toEqual([header.slice(0, 20), 'en']);
+    }
+    expect((await configIn(http, 'de;q=0, pl;q=0.1')).language).toBe('pl');
+  });
+
   it('records and receipts carry the rule set, the region, the language shown and its text hash', async () => {
     const auth = app.get(AuthService);
     const cases = [
