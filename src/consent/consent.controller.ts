@@ -27,7 +27,7 @@ export class ConsentController {
   ) {}
 
   @Get('config')
-  @ApiOperation({ summary: 'Categories, cookies and the current policy version (ETag; 304 on If-None-Match)' })
+  @ApiOperation({ summary: "Categories, cookies, the banner's strings (ui) and the text hash, in the best Accept-Language language; the current policy version (ETag; 304 on If-None-Match)" })
   @ApiOkResponse({ type: ConsentConfigResponse })
   @ApiNotModifiedResponse({ description: 'If-None-Match matched the ETag.' })
   config(@Req() req: Request, @Res({ passthrough: true }) res: Response): ConsentConfigView | undefined {

@@ -59,13 +59,17 @@ export interface ConsentOptions {
    */
   language?: string;
   /**
-   * The texts in other languages (BCP 47 tag → texts): category names and descriptions by key, policy URL and
-   * text. What a language leaves out is shown as configured. Each language gets its own text hash.
+   * The texts in other languages (BCP 47 tag → texts): `{ de: { categories?: { <key>: { name?, description?,
+   * cookies?: { <cookie name>: { purpose?, duration?, provider? } } } }, policyUrl?, policyText?, ui? } }`. What
+   * a language leaves out is shown as configured (`ui`: built in). Each language gets its own text hash; a
+   * language with no built-in banner strings needs a complete `ui`.
    */
   translations?: Record<string, ConsentTranslation>;
   /**
-   * The banner's and the dialog's own strings in `language`, replacing the built-in ones (English, German,
-   * French, Spanish, Italian, Dutch, Polish, Portuguese). Required in full for a language with none built in.
+   * The banner's and the dialog's own strings in `language` (`{ acceptAll?, rejectAll?, customise?, bannerText?,
+   * … }`), replacing the built-in ones (English, German, French, Spanish, Italian, Dutch, Polish, Portuguese).
+   * `bannerText` and `gpcNotice` keep `{categories}`, `cookiesIn` and `gpcConflict` `{category}`. Required in
+   * full for a language with none built in. Default: the built-in strings.
    */
   ui?: Partial<ConsentUiTexts>;
   /** Where the policy text lives, and/or the text itself; both enter the policy hash. Default none. */
