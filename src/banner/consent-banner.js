@@ -2,7 +2,9 @@
  * nestjs-auth-consent cookie banner. Include it on any page:
  *   <script src="/consent/banner.js" defer></script>
  * Optional attributes on the script tag: data-api (default: where the module mounts its consent routes,
- * "/consent" unless the routes option moves them), data-policy-url.
+ * "/consent" unless the routes option moves them), data-policy-url, data-lang (the language to show, before
+ * the page's <html lang> and the browser's languages).
+ * Every string it shows comes from GET /consent/config (ui, categories) in the language the server chose.
  * Any element with a data-consent-settings attribute reopens the preferences.
  * API: window.AuthConsent.{open(), state, onChange(fn)}; a "consent:change" event fires on document.
  * The server is the authority: this script only shows the banner when GET /consent says needsConsent,
@@ -56,11 +58,34 @@
     return node;
   }
 
-  // The page's language asks the server for the texts in it (Accept-Language); the browser's own list otherwise.
+  var TAG = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/;
+
+  // The language order: the app's data-lang, the page's <html lang>, the browser's languages; the server
+  // takes the first it has texts in, else English. Without data-lang or lang the browser's own header stands.
   function withLanguage(headers) {
-    var tag = (script && script.getAttribute('data-lang')) || document.documentElement.lang;
-    if (tag && /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(tag)) headers['Accept-Language'] = tag;
+    var tags = [];
+    function add(tag) {
+      if (tag && TAG.test(tag) && tag.length <= 35 && tags.indexOf(tag) < 0 && tags.length < 10) tags.push(tag);
+    }
+    add(script && script.getAttribute('data-lang'));
+    add(document.documentElement.lang);
+    if (!tags.length) return headers;
+    (navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language]).forEach(add);
+    headers['Accept-Language'] = tags
+      .map(function (tag, i) {
+        return i === 0 ? tag : tag + ';q=' + ((10 - i) / 10).toFixed(1);
+      })
+      .join(', ');
     return headers;
+  }
+
+  // A built-in string of the language shown, with {categories} / {category} filled in.
+  function t(key, values) {
+    var text = (config && config.ui && config.ui[key]) || '';
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split('{' + name + '}').join(values[name]);
+    });
+    return text;
   }
 
   function request(method, path, body) {
@@ -103,10 +128,10 @@
     document.dispatchEvent(new CustomEvent('consent:change', { detail: next }));
   }
 
-  // The language the visitor read the banner in, recorded with the decision (a BCP 47 tag, or nothing).
+  // The language the visitor read the banner in, recorded with the decision: the one the server answered in.
   function locale() {
-    var tag = document.documentElement.lang || navigator.language || '';
-    return /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(tag) && tag.length <= 35 ? tag : undefined;
+    var tag = (config && config.language) || '';
+    return TAG.test(tag) && tag.length <= 35 ? tag : undefined;
   }
 
   function decide(body, source) {
@@ -135,7 +160,8 @@
 
   function showError(err) {
     var where = (dialog && dialog.querySelector('.acb-status')) || (banner && banner.querySelector('.acb-status'));
-    if (where) where.textContent = 'Your choice could not be saved: ' + err.message + '. Please try again.';
+    if (where) where.textContent = t('saveError');
+    if (window.console && err) window.console.warn('consent:', err.message);
   }
 
   function button(label, onclick, id) {
@@ -149,8 +175,8 @@
     });
   }
 
-  function gpcNames() {
-    return gpcCategories()
+  function names(list) {
+    return list
       .map(function (c) {
         return c.name;
       })
@@ -164,37 +190,35 @@
       class: 'acb-gpc',
       id: id,
       'data-acb': 'gpc-notice',
-      text:
-        'Your browser sends a Global Privacy Control signal. We honour it: ' +
-        gpcNames() +
-        ' (sale or sharing of your data) stays off, even if you accept all.',
+      text: t('gpcNotice', { categories: names(gpcCategories()) }),
     });
   }
 
   function showBanner() {
     if (banner) return;
-    var text = el('p', { id: 'acb-banner-text' }, [
-      document.createTextNode(
-        'We use cookies that are strictly necessary for this site to work. With your consent we also use cookies for preferences, analytics and marketing. You can change your choice at any time in "Cookie settings".',
-      ),
-    ]);
-    if (policyUrl) {
+    var optional = config.categories.filter(function (c) {
+      return !c.required;
+    });
+    var text = el('p', { id: 'acb-banner-text' }, [document.createTextNode(t('bannerText', { categories: names(optional) }))]);
+    var href = policyUrl || config.policyUrl;
+    if (href) {
       text.appendChild(document.createTextNode(' '));
-      text.appendChild(el('a', { href: policyUrl, text: 'Cookie policy' }));
+      text.appendChild(el('a', { href: href, text: t('policyLink') }));
     }
     // The three choices are the same element, size and style, one click each (no nudging).
     var notice = gpcNotice('acb-banner-gpc');
-    banner = el('section', { class: 'acb-banner', role: 'region', 'aria-label': 'Cookie consent', 'aria-describedby': notice ? 'acb-banner-text acb-banner-gpc' : 'acb-banner-text' }, [
+    // lang: the language shown, which may differ from the page's when the server has no texts in that one.
+    banner = el('section', { class: 'acb-banner', role: 'region', lang: config.language, 'aria-label': t('bannerLabel'), 'aria-describedby': notice ? 'acb-banner-text acb-banner-gpc' : 'acb-banner-text' }, [
       text,
       notice,
       el('div', { class: 'acb-actions' }, [
-        button('Accept all', function () {
+        button(t('acceptAll'), function () {
           decide({ choice: 'accept-all' }, 'banner');
         }, 'accept-all'),
-        button('Reject all', function () {
+        button(t('rejectAll'), function () {
           decide({ choice: 'reject-all' }, 'banner');
         }, 'reject-all'),
-        button('Customise', function () {
+        button(t('customise'), function () {
           openDialog();
         }, 'customise'),
       ]),
@@ -211,8 +235,8 @@
   // Opt-out rules (GET /consent says ruleSet "opt-out"): no blocking banner, a link to the choices instead.
   function showChoices() {
     if (choices) return;
-    choices = el('aside', { class: 'acb-choices', 'aria-label': 'Privacy choices' }, [
-      el('button', { type: 'button', class: 'acb-link', 'data-acb': 'choices', text: 'Your privacy choices: do not sell or share my personal information', onclick: function () {
+    choices = el('aside', { class: 'acb-choices', lang: config.language, 'aria-label': t('choicesLabel') }, [
+      el('button', { type: 'button', class: 'acb-link', 'data-acb': 'choices', text: t('choicesLink'), onclick: function () {
         openDialog();
       } }),
     ]);
@@ -235,8 +259,15 @@
     });
     var table = rows.length
       ? el('table', { class: 'acb-cookies' }, [
-          el('caption', { text: 'Cookies in ' + cat.name, style: 'text-align:left;font-weight:600' }),
-          el('thead', {}, [el('tr', {}, [el('th', { scope: 'col', text: 'Cookie' }), el('th', { scope: 'col', text: 'Purpose' }), el('th', { scope: 'col', text: 'Duration' }), el('th', { scope: 'col', text: 'Provider' })])]),
+          el('caption', { text: t('cookiesIn', { category: cat.name }), style: 'text-align:left;font-weight:600' }),
+          el('thead', {}, [
+            el('tr', {}, [
+              el('th', { scope: 'col', text: t('cookieColumn') }),
+              el('th', { scope: 'col', text: t('purposeColumn') }),
+              el('th', { scope: 'col', text: t('durationColumn') }),
+              el('th', { scope: 'col', text: t('providerColumn') }),
+            ]),
+          ]),
           el('tbody', {}, rows),
         ])
       : null;
@@ -247,16 +278,13 @@
             class: 'acb-gpc',
             id: id + '-gpc',
             'data-acb': 'gpc-conflict',
-            text:
-              'Your browser asks this site not to sell or share your data (Global Privacy Control), so ' +
-              cat.name +
-              ' is off. Turning it on overrides that signal for this site; we record that you chose to.',
+            text: t('gpcConflict', { category: cat.name }),
           })
         : null;
     if (conflict) input.setAttribute('aria-describedby', id + '-gpc ' + id + '-desc');
     return el('div', { class: 'acb-cat' }, [
       conflict,
-      el('label', { for: id }, [input, document.createTextNode(cat.name + (cat.required ? ' (always on)' : ''))]),
+      el('label', { for: id }, [input, document.createTextNode(cat.name + (cat.required ? ' ' + t('alwaysOn') : ''))]),
       el('p', { id: id + '-desc', text: cat.description || '' }),
       table,
     ]);
@@ -301,8 +329,8 @@
       return state.decisions[k] && !config.categories.some(function (c) { return c.key === k && c.required; });
     });
     var panel = el('div', { class: 'acb-dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'acb-title', 'aria-describedby': 'acb-intro' }, [
-      el('h2', { id: 'acb-title', text: 'Cookie settings' }),
-      el('p', { id: 'acb-intro', text: 'Choose which kinds of cookies this site may use. Strictly necessary cookies are always on. Your choice applies until you change it here.' }),
+      el('h2', { id: 'acb-title', text: t('dialogTitle') }),
+      el('p', { id: 'acb-intro', text: t('dialogIntro') }),
       gpcNotice('acb-dialog-gpc'),
     ]);
     config.categories.forEach(function (cat) {
@@ -310,7 +338,7 @@
     });
     panel.appendChild(
       el('div', { class: 'acb-actions' }, [
-        button('Save choices', function () {
+        button(t('save'), function () {
           var decisions = {};
           var override = false;
           config.categories.forEach(function (cat) {
@@ -322,20 +350,20 @@
           if (override) body.gpcOverride = true;
           decide(body, 'settings');
         }, 'save'),
-        button('Accept all', function () {
+        button(t('acceptAll'), function () {
           decide({ choice: 'accept-all' }, 'settings');
         }, 'dialog-accept-all'),
-        button('Reject all', function () {
+        button(t('rejectAll'), function () {
           decide({ choice: 'reject-all' }, 'settings');
         }, 'dialog-reject-all'),
-        decided ? button('Withdraw consent', withdraw, 'withdraw') : null,
-        button('Close', function () {
+        decided ? button(t('withdraw'), withdraw, 'withdraw') : null,
+        button(t('close'), function () {
           closeDialog(true);
         }, 'close'),
       ]),
     );
     panel.appendChild(el('p', { class: 'acb-status', role: 'status', 'aria-live': 'polite' }));
-    dialog = el('div', { class: 'acb-backdrop' }, [panel]);
+    dialog = el('div', { class: 'acb-backdrop', lang: config.language }, [panel]);
     document.body.appendChild(dialog);
     document.addEventListener('keydown', onKeydown, true);
     var first = panel.querySelector('input:not([disabled])') || panel.querySelector('button');

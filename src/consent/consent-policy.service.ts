@@ -5,6 +5,7 @@ import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { canonicalJson } from './consent-canonical.js';
 import type { ConsentTranslation, ResolvedConsentCategory, ResolvedConsentCookie, ResolvedConsentOptions } from './consent.options.js';
 import type { ConsentRuleSet } from './consent-regions.js';
+import type { ConsentUiTexts } from './consent-ui.texts.js';
 import type { ConsentDecisions, ConsentSnapshot, ConsentState } from './consent-subject.js';
 
 /** The public view of the configuration (`GET /consent/config`). */
@@ -17,6 +18,8 @@ export interface ConsentConfigView {
   /** Every language's text version and hash (SHA-256 of the texts shown in it). */
   texts: Record<string, { version: string; hash: string }>;
   policyUrl?: string;
+  /** The banner's and the dialog's own strings in `language` (built in or the app's). */
+  ui: ConsentUiTexts;
   categories: Array<{
     key: string;
     name: string;
@@ -77,7 +80,8 @@ export class ConsentPolicy {
       categories: this.categories.map((c) => ({ ...c, cookies: c.cookies.map((k) => ({ ...describe(k), path: k.path, domain: k.domain ?? null })) })),
     };
     this.hash = createHash('sha256').update(canonicalJson(material)).digest('hex');
-    // What a person reads, per language: the policy and every category's texts (not paths or domains).
+    // What a person reads, per language: the policy, every category's texts (not paths or domains) and the
+    // banner's own strings, so a receipt's hash proves the buttons and notices too.
     this.texts = {};
     const languages: Array<[string, ConsentTranslation]> = [[this.options.language, {}], ...Object.entries(this.options.translations)];
     const pending: Array<[string, Omit<ConsentConfigView, 'texts'>]> = [];
@@ -94,20 +98,28 @@ export class ConsentPolicy {
           description: t.categories?.[c.key]?.description ?? c.description,
           required: c.required,
           gpcOptOut: c.gpcOptOut,
-          cookies: c.cookies.map(describe),
+          cookies: c.cookies.map((k) => {
+            const shown = describe(k);
+            const tr = t.categories?.[c.key]?.cookies?.[shown.name];
+            return { name: shown.name, purpose: tr?.purpose ?? shown.purpose, duration: tr?.duration ?? shown.duration, provider: tr?.provider ?? shown.provider };
+          }),
         })),
+        ui: this.options.ui[language],
       };
       const textHash = createHash('sha256').update(canonicalJson(text)).digest('hex');
       this.texts[language] = { version: this.version, hash: textHash };
       this.languageOfHash.set(textHash, language);
-      pending.push([language, { policyVersion: this.version, policyHash: this.hash, language, textHash, ...(url ? { policyUrl: url } : {}), categories: text.categories }]);
+      pending.push([language, { policyVersion: this.version, policyHash: this.hash, language, textHash, ...(url ? { policyUrl: url } : {}), ui: text.ui, categories: text.categories }]);
     }
     for (const [language, view] of pending) this.views.set(language.toLowerCase(), { ...view, texts: this.texts });
   }
 
-  /** The view in the first of `wanted` (language tags, best first) that has texts, else the configured language. */
+  /**
+   * The view in the first of `wanted` (language tags, best first: the app's or page's, then Accept-Language)
+   * that has texts, else English when it has texts, else the configured language.
+   */
   configView(wanted: string[] = []): ConsentConfigView {
-    for (const tag of wanted) {
+    for (const tag of [...wanted, 'en']) {
       const lower = tag.toLowerCase();
       const view = this.views.get(lower) ?? this.views.get(lower.split('-')[0]);
       if (view) return view;

@@ -12,22 +12,7 @@ import type { ConsentState } from './consent-subject.js';
 import { ConsentHttpService } from './consent-http.service.js';
 import { ConsentService, type ConsentHistoryEntry } from './consent.service.js';
 import { ConsentWriteLimit } from './consent-write-limit.js';
-
-/** Language tags of an Accept-Language header, best first (q=0 left out); malformed entries are skipped. */
-function acceptedLanguages(header: string | undefined): string[] {
-  if (!header) return [];
-  return header
-    .slice(0, 512)
-    .split(',')
-    .map((part, i) => {
-      const [tag, ...params] = part.trim().split(';');
-      const q = params.map((p) => /^\s*q=([01](\.\d{0,3})?)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
-      return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), i };
-    })
-    .filter((l) => l.q > 0 && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(l.tag))
-    .sort((a, b) => b.q - a.q || a.i - b.i)
-    .map((l) => l.tag);
-}
+import { acceptedLanguages } from '../common/accept-language.js';
 
 /** The banner's endpoints; they work signed in or not. */
 @ApiTags('consent')
@@ -42,7 +27,7 @@ export class ConsentController {
   ) {}
 
   @Get('config')
-  @ApiOperation({ summary: 'Categories, cookies and the current policy version (ETag; 304 on If-None-Match)' })
+  @ApiOperation({ summary: "Categories, cookies, the banner's strings (ui) and the text hash, in the best Accept-Language language; the current policy version (ETag; 304 on If-None-Match)" })
   @ApiOkResponse({ type: ConsentConfigResponse })
   @ApiNotModifiedResponse({ description: 'If-None-Match matched the ETag.' })
   config(@Req() req: Request, @Res({ passthrough: true }) res: Response): ConsentConfigView | undefined {

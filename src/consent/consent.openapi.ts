@@ -29,6 +29,9 @@ export class ConsentCategoryResponse {
   @ApiProperty({ type: Boolean })
   required: boolean;
 
+  @ApiProperty({ type: Boolean, description: 'Counts as sale or sharing: Sec-GPC: 1 keeps it refused unless granted over the signal.' })
+  gpcOptOut: boolean;
+
   @ApiProperty({ type: [ConsentCookieResponse] })
   cookies: ConsentCookieResponse[];
 }
@@ -40,8 +43,30 @@ export class ConsentConfigResponse {
   @ApiProperty({ type: String, description: 'SHA-256 of the categories and the policy URL/text.' })
   policyHash: string;
 
+  @ApiProperty({ type: String, example: 'de', description: 'The language of the texts below: the first of Accept-Language that has texts, else English, else consent.language.' })
+  language: string;
+
+  @ApiProperty({ type: String, description: 'SHA-256 of the texts below (policy, categories, cookies, ui): what a decision names as textHash.' })
+  textHash: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'object', properties: { version: { type: 'string' }, hash: { type: 'string' } } },
+    description: 'Every language with texts: its text version and hash.',
+    example: { en: { version: '1', hash: '…' } },
+  })
+  texts: Record<string, { version: string; hash: string }>;
+
   @ApiProperty({ type: String, required: false })
   policyUrl?: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: "The banner's and the dialog's own strings in this language (built in, or the app's consent.ui / translations[…].ui).",
+    example: { acceptAll: 'Alle akzeptieren', rejectAll: 'Alle ablehnen' },
+  })
+  ui: Record<string, string>;
 
   @ApiProperty({ type: [ConsentCategoryResponse] })
   categories: ConsentCategoryResponse[];

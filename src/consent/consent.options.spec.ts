@@ -3,6 +3,7 @@ import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
 import { resolveConsentOptions, type ConsentOptions } from './consent.options.js';
 import { truncateIp } from './consent-ip.js';
 import { ruleSetOf } from './consent-regions.js';
+import { BUILT_IN_UI_TEXTS, CONSENT_UI_KEYS, CONSENT_UI_PLACEHOLDERS, type ConsentUiKey } from './consent-ui.texts.js';
 
 const cookie = { purpose: 'p', duration: '1 year', provider: 'us' };
 
@@ -90,6 +91,50 @@ describe('consent.language', () => {
     expect(() => resolveConsentOptions({ categories, translations: { en: {} } })).toThrow(/is consent\.language/);
     expect(() => resolveConsentOptions({ categories, translations: { de: { categories: { ads: { name: 'Werbung' } } } } })).toThrow(/categories\.ads: no category has this key/);
     expect(() => resolveConsentOptions({ categories, translations: { de: { categories: { analytics: { name: '' } } } } })).toThrow(/name must be a non-empty string/);
+  });
+});
+
+describe('consent.ui', () => {
+  const categories = [{ key: 'analytics', name: 'Analytics', description: 'Counts visits.', cookies: [{ name: '_ga', purpose: 'Visits', duration: '1 year', provider: 'Google' }] }];
+
+  it('every language with texts gets the built-in banner strings, with the app overrides on top', () => {
+    const o = resolveConsentOptions({ categories, ui: { acceptAll: 'Allow all' }, translations: { 'de-AT': { ui: { rejectAll: 'Alle verweigern' } }, pl: {} } });
+    expect(Object.keys(o.ui)).toEqual(['en', 'de-AT', 'pl']);
+    expect(o.ui.en).toMatchObject({ acceptAll: 'Allow all', rejectAll: 'Reject all' });
+    expect(o.ui['de-AT']).toMatchObject({ acceptAll: 'Alle akzeptieren', rejectAll: 'Alle verweigern' });
+    expect(o.ui.pl.acceptAll).toBe('Akceptuj wszystkie');
+  });
+
+  it('the eight built-in languages have every string, none left in English by mistake, placeholders kept', () => {
+    for (const [lang, texts] of Object.entries(BUILT_IN_UI_TEXTS)) {
+      expect(Object.keys(texts).sort()).toEqual([...CONSENT_UI_KEYS].sort());
+      for (const [key, placeholder] of Object.entries(CONSENT_UI_PLACEHOLDERS)) expect(texts[key as ConsentUiKey]).toContain(placeholder);
+      if (lang !== 'en') for (const key of ['bannerText', 'acceptAll', 'rejectAll', 'dialogTitle', 'close', 'choicesLink'] as const) expect(texts[key]).not.toBe(BUILT_IN_UI_TEXTS.en[key]);
+    }
+    expect(Object.keys(BUILT_IN_UI_TEXTS).sort()).toEqual(['de', 'en', 'es', 'fr', 'it', 'nl', 'pl', 'pt']);
+  });
+
+  it('a bad override is a sentence naming the option', () => {
+    expect(() => resolveConsentOptions({ ui: { acceptAl: 'x' } as never })).toThrow(/consent\.ui\.acceptAl is not a banner string/);
+    expect(() => resolveConsentOptions({ ui: { acceptAll: ' ' } })).toThrow(/consent\.ui\.acceptAll must be a non-empty string/);
+    expect(() => resolveConsentOptions({ translations: { de: { ui: { bannerText: 'Wir nutzen Cookies.' } } } })).toThrow(/consent\.translations\['de'\]\.ui\.bannerText must contain \{categories\}/);
+    expect(() => resolveConsentOptions({ ui: [] as never })).toThrow(/consent\.ui must be an object/);
+  });
+
+  it('a language with no built-in strings needs all of them', () => {
+    expect(() => resolveConsentOptions({ translations: { ja: {} } })).toThrow(/consent\.translations\['ja'\]\.ui: no built-in banner strings in 'ja'; give all of them \(missing: bannerLabel, bannerText/);
+    expect(() => resolveConsentOptions({ language: 'sv' })).toThrow(/consent\.ui: no built-in banner strings in 'sv'/);
+    const sv = Object.fromEntries(CONSENT_UI_KEYS.map((k) => [k, `sv ${CONSENT_UI_PLACEHOLDERS[k] ?? k}`]));
+    expect(resolveConsentOptions({ language: 'sv', ui: sv }).ui.sv.close).toBe('sv close');
+  });
+
+  it('translated cookie texts name a cookie of the category', () => {
+    const o = resolveConsentOptions({ categories, translations: { de: { categories: { analytics: { cookies: { _ga: { purpose: 'Besuche' } } } } } } });
+    expect(o.translations.de.categories?.analytics.cookies?._ga.purpose).toBe('Besuche');
+    expect(() => resolveConsentOptions({ categories, translations: { de: { categories: { analytics: { cookies: { _gid: { purpose: 'x' } } } } } } })).toThrow(
+      /consent\.translations\['de'\]\.categories\.analytics\.cookies\['_gid'\]: the category declares no such cookie/,
+    );
+    expect(() => resolveConsentOptions({ categories, translations: { de: { categories: { analytics: { cookies: { _ga: { duration: '' } } } } } } })).toThrow(/\.duration must be a non-empty string/);
   });
 });
 

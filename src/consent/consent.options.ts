@@ -1,6 +1,7 @@
 import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
 import { parseDuration, type Duration } from '../common/duration.js';
 import { resolveConsentRegions, type ConsentRegionOptions, type ResolvedConsentRegions } from './consent-regions.js';
+import { builtInUiTexts, CONSENT_UI_KEYS, CONSENT_UI_PLACEHOLDERS, type ConsentUiKey, type ConsentUiTexts } from './consent-ui.texts.js';
 
 /**
  * A cookie a category covers: an exact `name`, or a `pattern` (a RegExp, or a glob where `*` matches any run
@@ -58,10 +59,19 @@ export interface ConsentOptions {
    */
   language?: string;
   /**
-   * The texts in other languages (BCP 47 tag → texts): category names and descriptions by key, policy URL and
-   * text. What a language leaves out is shown as configured. Each language gets its own text hash.
+   * The texts in other languages (BCP 47 tag → texts): `{ de: { categories?: { <key>: { name?, description?,
+   * cookies?: { <cookie name>: { purpose?, duration?, provider? } } } }, policyUrl?, policyText?, ui? } }`. What
+   * a language leaves out is shown as configured (`ui`: built in). Each language gets its own text hash; a
+   * language with no built-in banner strings needs a complete `ui`.
    */
   translations?: Record<string, ConsentTranslation>;
+  /**
+   * The banner's and the dialog's own strings in `language` (`{ acceptAll?, rejectAll?, customise?, bannerText?,
+   * … }`), replacing the built-in ones (English, German, French, Spanish, Italian, Dutch, Polish, Portuguese).
+   * `bannerText` and `gpcNotice` keep `{categories}`, `cookiesIn` and `gpcConflict` `{category}`. Required in
+   * full for a language with none built in. Default: the built-in strings.
+   */
+  ui?: Partial<ConsentUiTexts>;
   /** Where the policy text lives, and/or the text itself; both enter the policy hash. Default none. */
   policyUrl?: string;
   /** The policy text itself (see `policyUrl`); it enters the policy hash. Default none. */
@@ -91,11 +101,20 @@ export interface ConsentOptions {
   regions?: ConsentRegionOptions;
 }
 
+/** A category's texts in another language; `cookies` by the name the banner shows (the name, or the pattern's source). */
+export interface ConsentCategoryTranslation {
+  name?: string;
+  description?: string;
+  cookies?: Record<string, { purpose?: string; duration?: string; provider?: string }>;
+}
+
 /** One language's texts (`consent.translations`). */
 export interface ConsentTranslation {
   policyUrl?: string;
   policyText?: string;
-  categories?: Record<string, { name?: string; description?: string }>;
+  categories?: Record<string, ConsentCategoryTranslation>;
+  /** The banner's and the dialog's strings in this language (as `consent.ui`). */
+  ui?: Partial<ConsentUiTexts>;
 }
 
 export interface ResolvedConsentCookie {
@@ -122,6 +141,8 @@ export interface ResolvedConsentOptions {
   policyVersion: string;
   language: string;
   translations: Record<string, ConsentTranslation>;
+  /** The banner's and the dialog's strings of every language with texts (`language` and each translation), complete. */
+  ui: Record<string, ConsentUiTexts>;
   policyUrl: string | undefined;
   policyText: string | undefined;
   lifetimeMs: number;
@@ -208,6 +229,22 @@ function resolveCategories(input: ConsentCategory[] | undefined): ResolvedConsen
   return out;
 }
 
+/** A language's UI strings: the built-in ones with the app's overrides; every string must end up set. */
+function resolveUi(where: string, language: string, overrides: Partial<ConsentUiTexts> | undefined): ConsentUiTexts {
+  if (overrides !== undefined && (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))) fail(`${where} must be an object of UI strings.`);
+  const known = new Set<string>(CONSENT_UI_KEYS);
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    if (!known.has(key)) fail(`${where}.${key} is not a banner string; use ${CONSENT_UI_KEYS.join(', ')}.`);
+    if (typeof value !== 'string' || value.trim().length === 0 || value.length > 1000) fail(`${where}.${key} must be a non-empty string of at most 1000 characters.`);
+    const placeholder = CONSENT_UI_PLACEHOLDERS[key as ConsentUiKey];
+    if (placeholder && !value.includes(placeholder)) fail(`${where}.${key} must contain ${placeholder} (the banner puts the category names there).`);
+  }
+  const texts = { ...builtInUiTexts(language), ...overrides } as Partial<ConsentUiTexts>;
+  const missing = CONSENT_UI_KEYS.filter((k) => texts[k] === undefined);
+  if (missing.length > 0) fail(`${where}: no built-in banner strings in '${language}'; give all of them (missing: ${missing.join(', ')}).`);
+  return texts as ConsentUiTexts;
+}
+
 /** Merges the consent defaults and validates them; throws AuthConsentConfigError naming a bad option. */
 export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedConsentOptions {
   if (typeof options !== 'object' || options === null) fail('consent must be an object.');
@@ -282,14 +319,27 @@ export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedCon
       if (typeof c !== 'object' || c === null) fail(`${where}.categories.${key} must be an object with name and/or description.`);
       if (c.name !== undefined && (typeof c.name !== 'string' || !c.name)) fail(`${where}.categories.${key}.name must be a non-empty string.`);
       if (c.description !== undefined && typeof c.description !== 'string') fail(`${where}.categories.${key}.description must be a string.`);
+      if (c.cookies !== undefined && (typeof c.cookies !== 'object' || c.cookies === null || Array.isArray(c.cookies))) fail(`${where}.categories.${key}.cookies must be an object of cookie names to texts.`);
+      const shown = new Set(categories.find((cat) => cat.key === key)!.cookies.map((k) => k.name ?? k.pattern!.source));
+      for (const [name, texts] of Object.entries(c.cookies ?? {})) {
+        if (!shown.has(name)) fail(`${where}.categories.${key}.cookies['${name}']: the category declares no such cookie.`);
+        if (typeof texts !== 'object' || texts === null) fail(`${where}.categories.${key}.cookies['${name}'] must be an object with purpose, duration and/or provider.`);
+        for (const field of ['purpose', 'duration', 'provider'] as const) {
+          if (texts[field] !== undefined && (typeof texts[field] !== 'string' || !texts[field])) fail(`${where}.categories.${key}.cookies['${name}'].${field} must be a non-empty string.`);
+        }
+      }
     }
   }
+  // Every language with texts gets the banner's strings too: built in, or given by the app.
+  const ui: Record<string, ConsentUiTexts> = { [language]: resolveUi('consent.ui', language, options.ui) };
+  for (const [lang, t] of Object.entries(translations)) ui[lang] = resolveUi(`consent.translations['${lang}'].ui`, lang, t.ui);
 
   return {
     categories,
     policyVersion,
     language,
     translations,
+    ui,
     policyUrl: options.policyUrl,
     policyText: options.policyText,
     lifetimeMs,

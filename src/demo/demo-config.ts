@@ -1,6 +1,7 @@
 import type { AuthConsentModuleOptions, ConsentCategory } from '../index.js';
 import type { AuthConsentRoutes } from '../routes/routes.options.js';
 import { demoRegions } from './demo-regions.js';
+import { DEMO_TRANSLATIONS } from './demo-translations.js';
 
 /** Environment variables of the demo app; `.env.example` documents each one. */
 export type DemoEnv = Record<string, string | undefined>;
@@ -85,6 +86,7 @@ export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
     trustProxy: trustProxy(env.TRUST_PROXY),
     consent: {
       categories: DEMO_CONSENT_CATEGORIES,
+      translations: DEMO_TRANSLATIONS,
       policyVersion: env.CONSENT_POLICY_VERSION || undefined,
       auditSecret: env.CONSENT_AUDIT_SECRET || undefined,
       regions: demoRegions(env.CONSENT_REGION_HEADER || undefined),

@@ -12,6 +12,25 @@
     }
   })();
 
+  // The page's texts in its language (the server writes them: src/demo/demo-page.texts.ts).
+  var texts = (function () {
+    var meta = document.querySelector('meta[name="demo-texts"]');
+    try {
+      return JSON.parse(meta.getAttribute('content'));
+    } catch {
+      return {};
+    }
+  })();
+
+  /** A text of the page's language with its {name} parts filled in. */
+  function t(key, values) {
+    var text = texts[key] || key;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split('{' + name + '}').join(values[name]);
+    });
+    return text;
+  }
+
   /** A module path as the demo writes it (/auth/me, /admin/users, /consent/history) at its configured place. */
   function url(path) {
     var m = /^\/(auth|consent|admin|health)(?=[/?]|$)/.exec(path);
@@ -63,7 +82,7 @@
   }
 
   function when(value) {
-    return value ? new Date(value).toLocaleString() : '';
+    return value ? new Date(value).toLocaleString(document.documentElement.lang || undefined) : '';
   }
 
   function say(node, message, ok) {
@@ -79,11 +98,11 @@
     return api('GET', '/auth/me').then(function (res) {
       var me = res.status === 200 && res.body ? res.body.user : null;
       var links = [
-        el('a', { href: '/', text: 'Home' }),
-        me ? el('a', { href: '/account', text: 'Account' }) : el('a', { href: '/login', text: 'Sign in' }),
-        me && me.roles.indexOf('admin') >= 0 ? el('a', { href: '/admin', text: 'Admin' }) : null,
-        el('a', { href: '#', 'data-consent-settings': '', text: 'Cookie settings' }),
-        el('span', { class: 'who', text: me ? 'Signed in as ' + me.username : 'Not signed in' }),
+        el('a', { href: '/', text: t('navHome') }),
+        me ? el('a', { href: '/account', text: t('navAccount') }) : el('a', { href: '/login', text: t('navSignIn') }),
+        me && me.roles.indexOf('admin') >= 0 ? el('a', { href: '/admin', text: t('navAdmin') }) : null,
+        el('a', { href: '#', 'data-consent-settings': '', text: t('navCookieSettings') }),
+        el('span', { class: 'who', text: me ? t('signedInAs', { name: me.username }) : t('notSignedIn') }),
       ];
       var bar = document.querySelector('nav');
       bar.textContent = '';
@@ -92,5 +111,5 @@
     });
   }
 
-  window.Demo = { api: api, url: url, el: el, table: table, when: when, say: say, errorText: errorText, nav: nav };
+  window.Demo = { t: t, api: api, url: url, el: el, table: table, when: when, say: say, errorText: errorText, nav: nav };
 })();

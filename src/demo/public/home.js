@@ -21,24 +21,24 @@
         body.appendChild(
           D.el('tr', {}, [
             D.el('td', { text: cat.name }),
-            D.el('td', { class: granted ? 'granted' : 'refused', 'data-category': cat.key, text: granted ? 'granted' : state.needsConsent ? 'not decided (off)' : 'refused' }),
-            D.el('td', { text: cat.required ? 'keeps you signed in and remembers this choice' : 'may set ' + (cookies || 'no cookie') }),
+            D.el('td', { class: granted ? 'granted' : 'refused', 'data-category': cat.key, text: granted ? D.t('granted') : state.needsConsent ? D.t('undecided') : D.t('refused') }),
+            D.el('td', { text: cat.required ? D.t('necessaryUse') : D.t('mayUse', { cookies: cookies || D.t('noCookie') }) }),
           ]),
         );
       });
       var note = document.getElementById('state-note');
       // "Honoured" only when every sale/sharing category is really off (the server says so), never on the signal alone.
       var gpc = state.gpcHonoured
-        ? ' (Global Privacy Control honoured)'
+        ? D.t('gpcHonoured')
         : state.gpcOverride && state.gpcOverride.length
-          ? ' (you chose to override Global Privacy Control for ' + state.gpcOverride.join(', ') + ')'
+          ? D.t('gpcOverride', { categories: state.gpcOverride.join(', ') })
           : '';
       var region = state.region ? ' (' + state.region + ')' : '';
       note.textContent = state.needsConsent
-        ? 'You have not decided yet: only strictly necessary cookies are allowed.' + (state.gpcHonoured ? ' Global Privacy Control honoured.' : '')
+        ? D.t('noteUndecided') + (state.gpcHonoured ? ' ' + D.t('noteGpcHonoured') : '')
         : !state.decidedAt
-          ? 'Opt-out rules apply in your region' + region + ': optional cookies are on until you refuse them under "Your privacy choices"' + gpc + '.'
-          : 'Decided ' + D.when(state.decidedAt) + ', valid until ' + D.when(state.expiresAt) + gpc + '.';
+          ? D.t('noteOptOut', { region: region, gpc: gpc })
+          : D.t('noteDecided', { at: D.when(state.decidedAt), until: D.when(state.expiresAt), gpc: gpc });
     });
   }
 
@@ -48,7 +48,7 @@
       var out = document.getElementById('track-result');
       D.api('GET', '/demo/track').then(function (res) {
         var present = demoCookies();
-        D.say(out, 'Demo cookies in this browser now: ' + (present.length ? present.join(', ') : 'none'), res.status === 200);
+        D.say(out, D.t('trackResult', { cookies: present.length ? present.join(', ') : D.t('none') }), res.status === 200);
       });
     });
   });
