@@ -7,8 +7,12 @@ import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
 import { BUILT_IN_UI_TEXTS } from '../src/consent/consent-ui.texts.js';
 import { DEMO_CONSENT_CATEGORIES } from '../src/demo/demo-config.js';
 import { DEMO_TRANSLATIONS } from '../src/demo/demo-translations.js';
-import { FAST_ARGON2 } from './support/auth-app.js';
-import { AUDIT_SECRET, bootDemoWithClock, setCookies, TestClock } from './support/consent.js';
+import { demoOptionsFromEnv, type DemoEnv } from '../src/demo/demo-config.js';
+import { DemoTrackController } from '../src/demo/demo-track.controller.js';
+import { JAN_1_2026, TestClock } from './support/clock.js';
+import { setCookies } from './support/cookie-jar.js';
+import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
+import { AUDIT_SECRET } from './support/tracking-fixture.js';
 import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
 
 const prefix = uniquePrefix('clang');
@@ -24,9 +28,14 @@ const env = {
 };
 const LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'nl', 'pl', 'pt'];
 const PASSWORD = 'languages test password';
-const clock = new TestClock();
+const clock = new TestClock(JAN_1_2026);
 const fast = (o: AuthConsentModuleOptions): AuthConsentModuleOptions => ({ ...o, auth: { ...o.auth, argon2: FAST_ARGON2 } });
 let app: INestApplication;
+
+/** The demo's options (its categories, regions and eight languages) and GET /demo/track, on an app with the test clock. */
+async function bootWithDemoOptions(e: DemoEnv, extra: (o: AuthConsentModuleOptions) => AuthConsentModuleOptions = (o) => o): Promise<INestApplication> {
+  return (await bootLibraryApp({ options: extra(demoOptionsFromEnv(e)), clock, controllers: [DemoTrackController], appPipeAndFilter: true })).app;
+}
 let http: ReturnType<INestApplication['getHttpServer']>;
 type Server = ReturnType<INestApplication['getHttpServer']>;
 type Config = { language: string; textHash: string; texts: Record<string, { version: string; hash: string }>; ui: Record<string, string>; categories: Array<{ key: string; name: string; cookies: Array<{ purpose: string }> }> };
@@ -35,7 +44,7 @@ const configIn = async (server: Server, lang: string): Promise<Config> => (await
 const cookieOf = (res: { headers: Record<string, unknown> }) => setCookies(res).raw.map((c) => c.split(';')[0]).join('; ');
 
 beforeAll(async () => {
-  app = await bootDemoWithClock(env, clock, fast);
+  app = await bootWithDemoOptions(env, fast);
   http = app.getHttpServer();
 });
 
@@ -112,7 +121,7 @@ describe('languages (the demo on PostgreSQL and Redis)', () => {
     await greta.put('/consent').set('CF-IPCountry', 'DE').send({ choice: 'accept-all', policyVersion: '1', textHash: hashes.de }).expect(200);
 
     // Only a button label of the German banner changes; the categories and the policy version stay.
-    const v2 = await bootDemoWithClock(env, clock, (o) => {
+    const v2 = await bootWithDemoOptions(env, (o) => {
       const base = fast(o);
       return { ...base, consent: { ...base.consent, translations: { ...DEMO_TRANSLATIONS, de: { ...DEMO_TRANSLATIONS.de, ui: { acceptAll: 'Allen zustimmen' } } } } };
     });
@@ -141,7 +150,7 @@ describe('languages (the demo on PostgreSQL and Redis)', () => {
 
   it('an override a language cannot use stops the boot with the option named', async () => {
     await expect(
-      bootDemoWithClock({ ...env, TABLE_PREFIX: `${prefix}x` }, clock, (o) => ({ ...o, consent: { ...o.consent, translations: { ...DEMO_TRANSLATIONS, sv: { categories: { analytics: { name: 'Statistik' } } } } } })),
+      bootWithDemoOptions({ ...env, TABLE_PREFIX: `${prefix}x` }, (o) => ({ ...o, consent: { ...o.consent, translations: { ...DEMO_TRANSLATIONS, sv: { categories: { analytics: { name: 'Statistik' } } } } } })),
     ).rejects.toThrow(/consent\.translations\['sv'\]\.ui: no built-in banner strings in 'sv'; give all of them/);
     expect(DEMO_CONSENT_CATEGORIES.map((c) => c.key)).toEqual(['necessary', 'preferences', 'analytics', 'marketing']);
   });
