@@ -1,7 +1,7 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { ConsentGate } from './consent/consent-gate.js';
-import { CsrfCheck } from './session/csrf-check.js';
+import { ConsentGate } from './consent/consent.gate.js';
+import { CsrfCheck } from './session/csrf.check.js';
 import { SessionMiddleware } from './session/session.middleware.js';
 import { finishSessionCookie } from './session/session-cookie.headers.js';
 

@@ -6,7 +6,7 @@ import { ConfigurableModuleClass } from './auth-consent.module-definition.js';
 import type { ResolvedAuthConsentOptions } from './auth-consent.options.js';
 import { SessionMiddleware } from './session/session.middleware.js';
 import { AuthConsentMiddleware, type ExpressPrototypes } from './auth-consent.middleware.js';
-import { LoginListener } from './auth/login-listener.js';
+import { LoginListener } from './auth/login.listener.js';
 import { LoginSessionService } from './auth/login-session.service.js';
 import { installModuleSessionManager, installPassportRequestMethods, MODULE_LOGINS } from './auth/passport-session.manager.js';
 import { SessionConflictError } from './session/session.exceptions.js';

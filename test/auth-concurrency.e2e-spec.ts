@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createClient, type RedisClientType } from 'redis';
 import request from 'supertest';
 import { AuthService, SessionService, type AuthConsentModuleOptions } from '../src/index.js';
-import { SessionBackend } from '../src/session/session-backend.js';
+import { SessionBackend } from '../src/session/session.backend.js';
 import { sessionHandle } from '../src/session/session-id.js';
 import { TestClock } from './support/clock.js';
 import { sessionCookie } from './support/cookie-jar.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { ConsentVisitorCookie } from '../src/consent/consent-visitor-cookie.js';
+import { ConsentVisitorCookie } from '../src/consent/consent-visitor.cookie.js';
 import { ConsentService, type ConsentSubject } from '../src/index.js';
 import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
 import { DAY, JAN_1_2026, TestClock } from './support/clock.js';

@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { ConsentService, LoginListener } from '../src/index.js';
 import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
-import { ConsentSessionSync } from '../src/consent/consent-session-sync.js';
+import { ConsentSessionSync } from '../src/consent/consent-session.sync.js';
 import type { ConsentSnapshot } from '../src/consent/consent-subject.js';
 import { ConsentContextService } from '../src/consent/consent-context.service.js';
 import { ConsentHttpService } from '../src/consent/consent-http.service.js';

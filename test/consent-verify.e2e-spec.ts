@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
-import { ConsentChainCheck } from '../src/consent/consent-chain-check.js';
+import { ConsentChainCheck } from '../src/consent/consent-chain.check.js';
 import { ConsentCheckpointEntity } from '../src/consent/consent-checkpoint.entity.js';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { CONSENT_FORMAT_LEGACY } from '../src/consent/consent-format.js';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import type { DataSource, ObjectLiteral } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import { ConsentAuditService } from '../consent/consent-audit.service.js';
-import type { ChainVerdict } from '../consent/consent-chain-check.js';
+import type { ChainVerdict } from '../consent/consent-chain.check.js';
 import { ConsentEventEntity } from '../consent/consent-event.entity.js';
 import { ConsentHeadEntity } from '../consent/consent-head.entity.js';
 import { ConsentRecordEntity } from '../consent/consent-record.entity.js';

@@ -1,7 +1,7 @@
 import { Injectable, Logger, NotFoundException, NotImplementedException } from '@nestjs/common';
 import { AuthService } from '../auth/auth.service.js';
 import { LastSignInRecorder } from '../auth/last-sign-in.recorder.js';
-import { UserStore, type StoredUser } from '../auth/user-store.js';
+import { UserStore, type StoredUser } from '../auth/user.store.js';
 import { SessionService } from '../session/session.service.js';
 import { AdminCursorCodec } from './admin-cursor.codec.js';
 import { withDatabase } from './admin-database.js';

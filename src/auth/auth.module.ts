@@ -5,7 +5,7 @@ import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { tokensOf } from '../common/provider-tokens.js';
 import { groupControllers } from '../routes/route-group.js';
 import type { ResolvedRoutes } from '../routes/routes.options.js';
-import { CsrfCheck } from '../session/csrf-check.js';
+import { CsrfCheck } from '../session/csrf.check.js';
 import { LegacySessionMigrator } from '../session/legacy-session.migrator.js';
 import { SessionUserLoader } from '../session/session-user.loader.js';
 import { sessionStoreProviders } from '../session/session-store.provider.js';
@@ -25,7 +25,7 @@ import { PasswordHasher } from './password-hasher.service.js';
 import { RolesGuard } from './roles.guard.js';
 import { throttleBackendProvider } from './throttle-backend.provider.js';
 import { TypeOrmUserStore } from './typeorm-user.store.js';
-import { UserStore } from './user-store.js';
+import { UserStore } from './user.store.js';
 
 /** The session layer (express-session with the module's store, CSRF) and sign-in (Passport, throttling, users). */
 const providers: Provider[] = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
 import { resolveAuthOptions } from './auth.options.js';
-import { backoffMs } from './throttle-backend.js';
+import { backoffMs } from './throttle.backend.js';
 
 describe('resolveAuthOptions', () => {
   it('has the OWASP argon2id defaults and sane throttling', () => {

@@ -1,6 +1,6 @@
 import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
 import { parseDuration, type Duration } from '../common/duration.js';
-import type { UserStore } from './user-store.js';
+import type { UserStore } from './user.store.js';
 
 /** What happens when a user with `maxSessionsPerUser` live sessions signs in once more. */
 export type SessionLimitPolicy = 'evict-oldest' | 'refuse';

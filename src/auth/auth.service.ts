@@ -8,7 +8,7 @@ import { ActiveUserCache } from './active-user.cache.js';
 import type { AuthUser } from './auth-user.js';
 import { PasswordPolicyError } from './auth.exceptions.js';
 import { PasswordHasher } from './password-hasher.service.js';
-import { UserStore, type StoredUser } from './user-store.js';
+import { UserStore, type StoredUser } from './user.store.js';
 import { foldUsername, mayNameAnAccount, USERNAME_PATTERN, usernameProfileProblem } from './username.js';
 
 export function toAuthUser(user: StoredUser): AuthUser {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { LAST_SIGN_IN_FLUSH_MS, LastSignInRecorder } from './last-sign-in.recorder.js';
-import { UserStore, type StoredUser } from './user-store.js';
+import { UserStore, type StoredUser } from './user.store.js';
 
 /** The writes a store was asked for, in order. */
 class RecordingStore extends UserStore {

@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { UserStore } from './user-store.js';
+import { UserStore } from './user.store.js';
 
 /** How long sign-in times wait to be written together. */
 export const LAST_SIGN_IN_FLUSH_MS = 1000;

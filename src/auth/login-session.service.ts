@@ -14,8 +14,8 @@ import { LoginRefusedException, SessionLimitError, SessionLimitException, Sessio
 import type { AuthUser } from './auth-user.js';
 import { toAuthUser } from './auth.service.js';
 import { LastSignInRecorder } from './last-sign-in.recorder.js';
-import { LoginListener } from './login-listener.js';
-import { UserStore } from './user-store.js';
+import { LoginListener } from './login.listener.js';
+import { UserStore } from './user.store.js';
 
 /** Pre-login keys that always survive login: the consent feature's link to the visitor's decision. */
 const ALWAYS_KEPT = ['consent'];

@@ -4,7 +4,7 @@ import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { Clock } from '../common/clock.js';
 import { TooManyLoginAttemptsException } from './auth.exceptions.js';
-import { ThrottleBackend, type BackoffPolicy } from './throttle-backend.js';
+import { ThrottleBackend, type BackoffPolicy } from './throttle.backend.js';
 import { foldUsername } from './username.js';
 
 /** The slots one attempt took (see {@link LoginThrottleService.take}). */

@@ -1,5 +1,5 @@
 import type { Clock } from '../common/clock.js';
-import { backoffMs, ThrottleBackend, type BackoffPolicy, type ThrottleTake } from './throttle-backend.js';
+import { backoffMs, ThrottleBackend, type BackoffPolicy, type ThrottleTake } from './throttle.backend.js';
 
 const MAX_ENTRIES = 100_000;
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../common/clock.js';
 import type { RedisScriptRunner } from '../session/redis-script.runner.js';
-import { ThrottleBackend, type BackoffPolicy, type ThrottleTake } from './throttle-backend.js';
+import { ThrottleBackend, type BackoffPolicy, type ThrottleTake } from './throttle.backend.js';
 
 /**
  * KEYS[1]=counter; ARGV: now, free, base, max, resetAfter. Hash fields: c = attempts counted, l = last

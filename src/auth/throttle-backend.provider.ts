@@ -5,7 +5,7 @@ import { Clock } from '../common/clock.js';
 import { RedisScriptRunner, type ModuleRedisClient } from '../session/redis-script.runner.js';
 import { MemoryThrottleBackend } from './memory-throttle.backend.js';
 import { RedisThrottleBackend } from './redis-throttle.backend.js';
-import { ThrottleBackend } from './throttle-backend.js';
+import { ThrottleBackend } from './throttle.backend.js';
 
 /** Throttle counters in Redis (shared by all instances) or, without Redis, in process memory. */
 export const throttleBackendProvider: Provider = {

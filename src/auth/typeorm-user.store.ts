@@ -5,7 +5,7 @@ import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import { unavailableAs503 } from '../database/database-errors.js';
 import { UsernameTakenError } from './auth.exceptions.js';
 import { UserEntity } from './user.entity.js';
-import { UserStore, type StoredUser, type UserSearch } from './user-store.js';
+import { UserStore, type StoredUser, type UserSearch } from './user.store.js';
 
 /**
  * The default {@link UserStore}: the module's `users` table. A database that cannot be reached or does not

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { DataSource, In, LessThan, type EntityManager, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import { Clock } from '../common/clock.js';
-import { ConsentChainCheck, type ChainRows, type ChainVerdict, type SubjectKey } from './consent-chain-check.js';
+import { ConsentChainCheck, type ChainRows, type ChainVerdict, type SubjectKey } from './consent-chain.check.js';
 import { ConsentCheckpointEntity } from './consent-checkpoint.entity.js';
 import { ConsentEventCategoryEntity } from './consent-event-category.entity.js';
 import { ConsentEventEntity } from './consent-event.entity.js';
@@ -11,7 +11,7 @@ import { ConsentEventCategoryIndexer } from './consent-event-category.indexer.js
 import { chainPseudonym, CONSENT_FORMAT, ERASED_PREFIX, subjectPseudonym, type HashableEvent, type SignableCheckpoint } from './consent-format.js';
 import { ConsentHeadEntity } from './consent-head.entity.js';
 import { CONSENT_KEYS, type ConsentKeys } from './consent-keys.provider.js';
-import { KeyedMutex } from './consent-mutex.js';
+import { KeyedMutex } from '../common/keyed-mutex.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSource, ConsentSubject } from './consent-subject.js';
 
@@ -61,7 +61,7 @@ export interface ConsentCheckpointReport {
   at: string;
 }
 
-export type { SubjectKey } from './consent-chain-check.js';
+export type { SubjectKey } from './consent-chain.check.js';
 
 /** The walks over every subject verify() makes, in this order (see {@link ConsentAuditService.subjectsToVerify}). */
 export const VERIFY_PASSES = ['events', 'heads', 'records'] as const;

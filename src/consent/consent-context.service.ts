@@ -9,10 +9,10 @@ import { peekConsentContext, setConsentContext, type ConsentContextResolver, typ
 import { ConsentPolicy } from './consent-policy.service.js';
 import { regionOf, ruleSetOf } from './consent-regions.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
-import { ConsentSessionSync } from './consent-session-sync.js';
+import { ConsentSessionSync } from './consent-session.sync.js';
 import type { ConsentDecisions, ConsentSnapshot, ConsentSubject } from './consent-subject.js';
 import { snapshotOfRecord } from './consent-write-plan.js';
-import { ConsentVisitorCookie, parseCookieHeader } from './consent-visitor-cookie.js';
+import { ConsentVisitorCookie, parseCookieHeader } from './consent-visitor.cookie.js';
 
 /**
  * Who a request is and what they decided (the gate's and the controllers' view of a request): visitors from

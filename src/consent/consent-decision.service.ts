@@ -5,11 +5,11 @@ import type { ConsentRequestContext } from './consent-context.js';
 import { ConsentContextService } from './consent-context.service.js';
 import { isDatabaseUnavailable } from './consent-db-errors.js';
 import { ConsentPolicy } from './consent-policy.service.js';
-import { ConsentSessionSync } from './consent-session-sync.js';
+import { ConsentSessionSync } from './consent-session.sync.js';
 import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
 import type { ConsentWriteRequest } from './consent-write-plan.js';
-import { ConsentWriter } from './consent-writer.js';
-import { ConsentVisitorCookie } from './consent-visitor-cookie.js';
+import { ConsentWriter } from './consent.writer.js';
+import { ConsentVisitorCookie } from './consent-visitor.cookie.js';
 import { ConsentUnavailableException, GpcConflictException } from './consent.exceptions.js';
 
 /** What a decision is made under: who (null: a visitor without an ID yet), the GPC signal, the region's rules. */

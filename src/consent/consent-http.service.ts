@@ -9,7 +9,7 @@ import { ConsentDecisionService, type WrittenDecision } from './consent-decision
 import { truncateIp } from './consent-ip.js';
 import { ConsentPolicy } from './consent-policy.service.js';
 import type { ConsentDecisions, ConsentEventContext, ConsentState } from './consent-subject.js';
-import { ConsentVisitorCookie, parseCookieHeader } from './consent-visitor-cookie.js';
+import { ConsentVisitorCookie, parseCookieHeader } from './consent-visitor.cookie.js';
 
 /**
  * Decisions made over HTTP: the banner's PUT / DELETE /consent, the GPC default of GET /consent, the link

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
-import { LoginListener } from '../auth/login-listener.js';
+import { LoginListener } from '../auth/login.listener.js';
 import { ConsentHttpService } from './consent-http.service.js';
 
 /**

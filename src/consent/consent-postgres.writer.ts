@@ -7,16 +7,16 @@ import { ConsentEventCategoryEntity } from './consent-event-category.entity.js';
 import { ConsentEventCategoryIndexer } from './consent-event-category.indexer.js';
 import { ConsentEventEntity } from './consent-event.entity.js';
 import { CONSENT_FORMAT } from './consent-format.js';
-import { GroupCommit } from './consent-group-commit.js';
-import { ConsentHeadCache, type ChainState } from './consent-head-cache.js';
+import { GroupCommit } from '../common/group-commit.js';
+import { ConsentHeadCache, type ChainState } from './consent-head.cache.js';
 import { ConsentHeadEntity } from './consent-head.entity.js';
-import { KeyedMutex } from './consent-mutex.js';
+import { KeyedMutex } from '../common/keyed-mutex.js';
 import type { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentPostgresStatements, type DecisionRow, type PreparedStatement } from './consent-postgres.statements.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import type { ConsentSnapshot, ConsentSubject } from './consent-subject.js';
 import { resolveWrite, type ConsentWriteRequest } from './consent-write-plan.js';
-import { ConsentWriter } from './consent-writer.js';
+import { ConsentWriter } from './consent.writer.js';
 
 /** The part of node-postgres' Pool and PoolClient the writer uses. */
 interface Queryable {

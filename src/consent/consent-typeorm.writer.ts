@@ -4,7 +4,7 @@ import type { ConsentPolicy } from './consent-policy.service.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import type { ConsentSnapshot } from './consent-subject.js';
 import { resolveWrite, snapshotOfRecord, type ConsentWriteRequest } from './consent-write-plan.js';
-import { ConsentWriter } from './consent-writer.js';
+import { ConsentWriter } from './consent.writer.js';
 
 /**
  * The portable writer (MariaDB/MySQL, SQLite): one TypeORM transaction holding the subject's head row lock

@@ -6,7 +6,7 @@ import { ConsentAuditService } from './consent-audit.service.js';
 import { ConsentPolicy } from './consent-policy.service.js';
 import { PostgresConsentWriter } from './consent-postgres.writer.js';
 import { TypeOrmConsentWriter } from './consent-typeorm.writer.js';
-import { ConsentWriter } from './consent-writer.js';
+import { ConsentWriter } from './consent.writer.js';
 
 /** The one place the database decides how decisions are written: lean SQL on PostgreSQL, TypeORM elsewhere. */
 export const consentWriterProvider: Provider = {

@@ -11,7 +11,7 @@ import { ConsentReceiptService, type ConsentReceipt } from './consent-receipt.se
 import type { ConsentState } from './consent-subject.js';
 import { ConsentHttpService } from './consent-http.service.js';
 import { ConsentService, type ConsentHistoryEntry } from './consent.service.js';
-import { ConsentWriteLimit } from './consent-write-limit.js';
+import { ConsentWriteLimit } from './consent-write.limit.js';
 import { acceptedLanguages } from '../common/accept-language.js';
 
 /** The banner's endpoints; they work signed in or not. */

@@ -8,7 +8,7 @@ import { ConsentDecisionService } from './consent-decision.service.js';
 import { ConsentHttpService } from './consent-http.service.js';
 import { ConsentPolicy } from './consent-policy.service.js';
 import type { ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
-import { ConsentWriter } from './consent-writer.js';
+import { ConsentWriter } from './consent.writer.js';
 
 /** One entry of `GET /consent/history`. */
 export interface ConsentHistoryEntry {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { MemorySessionStore } from './memory-session.store.js';
-import type { SaveSessionInput } from './session-backend.js';
+import type { SaveSessionInput } from './session.backend.js';
 import { TestClock } from '../../test/support/clock.js';
 
 const T0 = 1_000_000;

@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import type { Clock } from '../common/clock.js';
 import type { SessionAuthMeta } from './session-meta.js';
-import { SessionBackend, type IndexedSession, type SaveResult, type SaveSessionInput, type StoredSession } from './session-backend.js';
+import { SessionBackend, type IndexedSession, type SaveResult, type SaveSessionInput, type StoredSession } from './session.backend.js';
 import type { UserTags } from './session-id.js';
 import { settle, SessionStoreCore, type StoreCallback as Callback, type StoreSession } from './session-store.core.js';
 

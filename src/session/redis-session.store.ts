@@ -3,7 +3,7 @@ import type { SessionData } from 'express-session';
 import type { Request } from 'express';
 import type { Clock } from '../common/clock.js';
 import type { ModuleRedisClient, RedisScriptRunner } from './redis-script.runner.js';
-import { SessionBackend, type IndexedSession, type SaveResult, type SaveSessionInput, type StoredSession } from './session-backend.js';
+import { SessionBackend, type IndexedSession, type SaveResult, type SaveSessionInput, type StoredSession } from './session.backend.js';
 import { TAG_LENGTH, tagOfHandle, type UserTags } from './session-id.js';
 import { DESTROY_ALL_SCRIPT, DESTROY_FOR_USER_SCRIPT, DESTROY_SCRIPT, LIST_SCRIPT, SAVE_SCRIPT, SET_KEY_FOR_USER_SCRIPT } from './session-scripts.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';

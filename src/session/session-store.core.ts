@@ -3,7 +3,7 @@ import type { Cookie, SessionData } from 'express-session';
 import type { Request } from 'express';
 import type { Clock } from '../common/clock.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
-import { SessionBackend, type StoredSession } from './session-backend.js';
+import { SessionBackend, type StoredSession } from './session.backend.js';
 import { sessionEndsAt, type SessionAuthMeta } from './session-meta.js';
 import { sessionHandle, tagOfHandle, type UserTags } from './session-id.js';
 import { SessionLimitError, StaleLoginError } from './session.exceptions.js';

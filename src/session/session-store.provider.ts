@@ -6,7 +6,7 @@ import { Clock } from '../common/clock.js';
 import { MemorySessionStore } from './memory-session.store.js';
 import { RedisScriptRunner, type ModuleRedisClient } from './redis-script.runner.js';
 import { RedisSessionStore } from './redis-session.store.js';
-import { SessionBackend } from './session-backend.js';
+import { SessionBackend } from './session.backend.js';
 import { UserTags } from './session-id.js';
 
 /** Internal token: the express-session store the module mounts (the same object as its SessionBackend). */

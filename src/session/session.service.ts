@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
-import { SessionBackend } from './session-backend.js';
+import { SessionBackend } from './session.backend.js';
 import { SessionStoreUnavailableException } from './session.exceptions.js';
 import { sessionEndsAt, type SessionAuthMeta } from './session-meta.js';
 import { sessionHandle } from './session-id.js';

@@ -1,4 +1,4 @@
-import type { StoredSession } from './session-backend.js';
+import type { StoredSession } from './session.backend.js';
 import type { SessionAuthMeta } from './session-meta.js';
 import { compactUserAgent, expandUserAgent } from './user-agent-shorthand.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isCrossOrigin } from './csrf-check.js';
+import { isCrossOrigin } from './csrf.check.js';
 
 const allowed = new Set(['https://trusted.example']);
 const HOST = 'app.example';

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
-import { ThrottleBackend } from '../auth/throttle-backend.js';
+import { ThrottleBackend } from '../auth/throttle.backend.js';
 
 /** 429 for an anonymous consent write over `consent.anonymousWriteLimit`; `Retry-After` is set. */
 export class TooManyConsentWritesException extends HttpException {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { GroupCommit } from './consent-group-commit.js';
+import { GroupCommit } from './group-commit.js';
 
 /** A flush whose calls stay open until the test releases them, recording what each carried. */
 function controlledFlush() {

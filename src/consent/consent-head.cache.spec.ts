@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConsentHeadCache } from './consent-head-cache.js';
+import { ConsentHeadCache } from './consent-head.cache.js';
 
 const state = (seq: number) => ({ seq, hash: `h${seq}`, snapshot: null });
 
