@@ -43,7 +43,7 @@ export class AuthConsentModule extends ConfigurableModuleClass implements NestMo
     if (!app) return; // no HTTP server (an application context, the CLI): nothing to hook
     if (!app.request || !app.response) throw new Error('AuthConsentModule needs the Express platform (@nestjs/platform-express).');
     this.middleware.installOn({ request: app.request, response: app.response });
-    // Passport's req.logIn reaches this app's login service through its requests (ModuleSessionManager).
+    // Passport's req.logIn reaches this app's login service through its requests (PassportSessionManager).
     installPassportRequestMethods(app.request);
     Object.defineProperty(app.request, MODULE_LOGINS, { value: this.logins });
     installModuleSessionManager();

@@ -10,7 +10,7 @@ export type { AuthConsentModuleExtras } from './auth-consent.module-definition.j
 export type { AuthConsentModuleOptions, ResolvedAuthConsentOptions } from './auth-consent.options.js';
 export { getAuthConsentDataSourceToken, getAuthConsentOptionsToken, getAuthConsentRedisToken } from './auth-consent.constants.js';
 export { AuthConsentConfigError } from './auth-consent.exceptions.js';
-export { AuthConsentExceptionFilter } from './common/json-exception.filter.js';
+export { AuthConsentExceptionFilter } from './common/auth-consent-exception.filter.js';
 export { createAuthConsentValidationPipe } from './common/validation.pipe.js';
 export { connectionOptionsFromUrl } from './database/database-url.js';
 

@@ -8,7 +8,7 @@ import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
 import { AuthService, ConsentService, type AuthConsentModuleOptions } from '../src/index.js';
 import { CONSENT_RECEIPT_SCHEMA, type ConsentReceipt, type ConsentReceiptChain } from '../src/consent/consent-receipt.service.js';
-import { ConsentPolicy } from '../src/consent/consent-policy.service.js';
+import { ConsentPolicy } from '../src/consent/consent.policy.js';
 import { setCookieLines } from './support/cookie-jar.js';
 import { dataSourceOf } from './support/admin.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';

@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AuthService, SessionService, UserStore, type ResolvedAuthConsentOptions, type StoredUser } from '../src/index.js';
 import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS } from '../src/auth-consent.constants.js';
-import { PasswordHasher } from '../src/auth/password-hasher.service.js';
+import { PasswordHasher } from '../src/auth/password.hasher.js';
 import { TypeOrmUserStore } from '../src/auth/typeorm-user.store.js';
 import { sessionCookie } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';

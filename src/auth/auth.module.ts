@@ -21,7 +21,7 @@ import { LoginSessionService } from './login-session.service.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { LoginGuard } from './login.guard.js';
 import { ModulePassport } from './module-passport.js';
-import { PasswordHasher } from './password-hasher.service.js';
+import { PasswordHasher } from './password.hasher.js';
 import { RolesGuard } from './roles.guard.js';
 import { throttleBackendProvider } from './throttle-backend.provider.js';
 import { TypeOrmUserStore } from './typeorm-user.store.js';

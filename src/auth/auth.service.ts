@@ -7,7 +7,7 @@ import { BoundedMap } from '../common/bounded-map.js';
 import { ActiveUserCache } from './active-user.cache.js';
 import type { AuthUser } from './auth-user.js';
 import { PasswordPolicyError } from './auth.exceptions.js';
-import { PasswordHasher } from './password-hasher.service.js';
+import { PasswordHasher } from './password.hasher.js';
 import { UserStore, type StoredUser } from './user.store.js';
 import { foldUsername, mayNameAnAccount, USERNAME_PATTERN, usernameProfileProblem } from './username.js';
 

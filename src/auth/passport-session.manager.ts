@@ -11,15 +11,15 @@ type Done = (err?: unknown) => void;
 type Serialize = (user: unknown, req: Request, done: (err: unknown, serialized?: unknown) => void) => void;
 
 /** Passport 0.7's SessionManager (lib/sessionmanager.js, not exported): what `req.logIn` / `req.logOut` call. */
-interface PassportSessionManager {
+interface PassportSessionManagerShape {
   _serializeUser: Serialize;
   logIn(req: Request, user: unknown, options: Record<string, unknown>, cb: Done): void;
   logOut(req: Request, options: Record<string, unknown>, cb: Done): void;
 }
-type SessionManagerClass = new (options: { key?: string }, serializeUser: Serialize) => PassportSessionManager;
+type SessionManagerClass = new (options: { key?: string }, serializeUser: Serialize) => PassportSessionManagerShape;
 
 interface GlobalPassport {
-  _sm: PassportSessionManager;
+  _sm: PassportSessionManagerShape;
   _key?: string;
   serializeUser: Serialize;
 }
@@ -37,7 +37,7 @@ const SessionManager = globalPassport._sm.constructor as SessionManagerClass;
  * (LoginSessionService.signedOut: the consent feature expires a visitor cookie that grants anything).
  * Requests of an app without the module keep Passport's behaviour.
  */
-export class ModuleSessionManager extends SessionManager {
+export class PassportSessionManager extends SessionManager {
   override logIn(req: Request, user: unknown, options: Record<string, unknown> | Done, cb?: Done): void {
     const done = (typeof options === 'function' ? options : cb) as Done;
     const opts = typeof options === 'function' ? {} : (options ?? {});
@@ -94,5 +94,5 @@ export function installModuleSessionManager(): void {
     const id = passportUserId(user);
     return id === undefined ? done('pass') : done(null, id);
   });
-  globalPassport._sm = new ModuleSessionManager({ key: globalPassport._key ?? 'passport' }, globalPassport.serializeUser.bind(passport));
+  globalPassport._sm = new PassportSessionManager({ key: globalPassport._key ?? 'passport' }, globalPassport.serializeUser.bind(passport));
 }

@@ -1,5 +1,5 @@
 import { InvalidConsentException, StalePolicyVersionException, StaleTextException } from './consent.exceptions.js';
-import type { ConsentPolicy } from './consent-policy.service.js';
+import type { ConsentPolicy } from './consent.policy.js';
 import type { ConsentDecisions, ConsentSource } from './consent-subject.js';
 
 /** A validated PUT /consent body. */

@@ -6,7 +6,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { Clock } from '../common/clock.js';
 import { isSessionUnavailable } from '../session/session-meta.js';
 import { peekConsentContext, setConsentContext, type ConsentContextResolver, type ConsentRequestContext } from './consent-context.js';
-import { ConsentPolicy } from './consent-policy.service.js';
+import { ConsentPolicy } from './consent.policy.js';
 import { regionOf, ruleSetOf } from './consent-regions.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import { ConsentSessionSync } from './consent-session.sync.js';

@@ -4,7 +4,7 @@ import type { ConsentInput } from './consent-body.js';
 import type { ConsentRequestContext } from './consent-context.js';
 import { ConsentContextService } from './consent-context.service.js';
 import { isDatabaseUnavailable } from './consent-db-errors.js';
-import { ConsentPolicy } from './consent-policy.service.js';
+import { ConsentPolicy } from './consent.policy.js';
 import { ConsentSessionSync } from './consent-session.sync.js';
 import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
 import type { ConsentWriteRequest } from './consent-write-plan.js';

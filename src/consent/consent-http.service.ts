@@ -7,7 +7,7 @@ import { setConsentContext, type ConsentRequestContext } from './consent-context
 import { ConsentContextService } from './consent-context.service.js';
 import { ConsentDecisionService, type WrittenDecision } from './consent-decision.service.js';
 import { truncateIp } from './consent-ip.js';
-import { ConsentPolicy } from './consent-policy.service.js';
+import { ConsentPolicy } from './consent.policy.js';
 import type { ConsentDecisions, ConsentEventContext, ConsentState } from './consent-subject.js';
 import { ConsentVisitorCookie, parseCookieHeader } from './consent-visitor.cookie.js';
 

@@ -8,7 +8,7 @@ import { ConsentCheckpointEntity } from './consent-checkpoint.entity.js';
 import { isDatabaseUnavailable } from './consent-db-errors.js';
 import type { ConsentEventEntity } from './consent-event.entity.js';
 import { ConsentHeadEntity } from './consent-head.entity.js';
-import { ConsentPolicy } from './consent-policy.service.js';
+import { ConsentPolicy } from './consent.policy.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import type { ConsentDecisions, ConsentEventDetail, ConsentSubject } from './consent-subject.js';
 import { ConsentService } from './consent.service.js';

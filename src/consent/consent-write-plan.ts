@@ -1,4 +1,4 @@
-import type { ConsentPolicy } from './consent-policy.service.js';
+import type { ConsentPolicy } from './consent.policy.js';
 import type { ConsentRuleSet } from './consent-regions.js';
 import type { ConsentRecordEntity } from './consent-record.entity.js';
 import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSnapshot, ConsentSource, ConsentSubject } from './consent-subject.js';

@@ -3,9 +3,9 @@ import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import { Clock } from '../common/clock.js';
 import { ConsentAuditService } from './consent-audit.service.js';
-import { ConsentPolicy } from './consent-policy.service.js';
-import { PostgresConsentWriter } from './consent-postgres.writer.js';
-import { TypeOrmConsentWriter } from './consent-typeorm.writer.js';
+import { ConsentPolicy } from './consent.policy.js';
+import { PostgresConsentWriter } from './postgres-consent.writer.js';
+import { TypeOrmConsentWriter } from './typeorm-consent.writer.js';
 import { ConsentWriter } from './consent.writer.js';
 
 /** The one place the database decides how decisions are written: lean SQL on PostgreSQL, TypeORM elsewhere. */

@@ -6,7 +6,7 @@ import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AuthenticatedGuard } from '../auth/authenticated.guard.js';
-import { ConsentPolicy, type ConsentConfigView } from './consent-policy.service.js';
+import { ConsentPolicy, type ConsentConfigView } from './consent.policy.js';
 import { ConsentReceiptService, type ConsentReceipt } from './consent-receipt.service.js';
 import type { ConsentState } from './consent-subject.js';
 import { ConsentHttpService } from './consent-http.service.js';

@@ -4,7 +4,7 @@ import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { editWriteHeadHeader, filterSetCookies, writeHeadHeadersIndex } from '../common/write-head-headers.js';
 import { deferConsentContext, getConsentContext, setConsentContext } from './consent-context.js';
-import { ConsentPolicy } from './consent-policy.service.js';
+import { ConsentPolicy } from './consent.policy.js';
 import { ConsentVisitorCookie } from './consent-visitor.cookie.js';
 import { ConsentContextService } from './consent-context.service.js';
 import { isDeletingSetCookie, parseCookieDate, setCookieName } from './set-cookie.js';

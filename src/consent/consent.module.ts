@@ -7,7 +7,7 @@ import { ConsentEventCategoryIndexer } from './consent-event-category.indexer.js
 import { ConsentGate } from './consent.gate.js';
 import { consentKeysProvider } from './consent-keys.provider.js';
 import { ConsentLoginListener } from './consent-login.listener.js';
-import { ConsentPolicy } from './consent-policy.service.js';
+import { ConsentPolicy } from './consent.policy.js';
 import { ConsentReceiptService } from './consent-receipt.service.js';
 import { ConsentSessionSync } from './consent-session.sync.js';
 import { ConsentVisitorCookie } from './consent-visitor.cookie.js';

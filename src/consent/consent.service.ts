@@ -6,7 +6,7 @@ import { ConsentAuditService, type ConsentCheckpointReport, type ConsentVerifyOp
 import { ConsentContextService } from './consent-context.service.js';
 import { ConsentDecisionService } from './consent-decision.service.js';
 import { ConsentHttpService } from './consent-http.service.js';
-import { ConsentPolicy } from './consent-policy.service.js';
+import { ConsentPolicy } from './consent.policy.js';
 import type { ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
 import { ConsentWriter } from './consent.writer.js';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConsentAuditService } from './consent-audit.service.js';
-import type { ConsentPolicy } from './consent-policy.service.js';
+import type { ConsentPolicy } from './consent.policy.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import type { ConsentSnapshot } from './consent-subject.js';
 import { resolveWrite, snapshotOfRecord, type ConsentWriteRequest } from './consent-write-plan.js';

@@ -11,7 +11,7 @@ import { GroupCommit } from '../common/group-commit.js';
 import { ConsentHeadCache, type ChainState } from './consent-head.cache.js';
 import { ConsentHeadEntity } from './consent-head.entity.js';
 import { KeyedMutex } from '../common/keyed-mutex.js';
-import type { ConsentPolicy } from './consent-policy.service.js';
+import type { ConsentPolicy } from './consent.policy.js';
 import { ConsentPostgresStatements, type DecisionRow, type PreparedStatement } from './consent-postgres.statements.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
 import type { ConsentSnapshot, ConsentSubject } from './consent-subject.js';
