@@ -9,6 +9,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AdminConsentEventsService } from '../src/admin/admin-consent-events.service.js';
 import { ConsentEventPageQueryPipe } from '../src/admin/consent-event-page-query.pipe.js';
+import { csvLine } from '../src/admin/consent-event.csv.js';
 import type { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
 import { CONSENT_EVENT_CSV_COLUMNS, type ConsentEventView } from '../src/index.js';
@@ -245,6 +246,29 @@ describe.each([
     }
     expect(ids).toHaveLength(all.length);
     expect(new Set(ids).size).toBe(all.length);
+  });
+
+  // What the export writes (on PostgreSQL each row encoded as it is parsed): the same lines as the batches of views, in order.
+  it('encodes an export batch by batch, chunk by chunk, into exactly the lines of the batches of events', async () => {
+    for (const [filters, order] of [
+      [{}, 'asc'],
+      [{}, 'desc'],
+      [{ category: 'analytics' }, 'asc'],
+    ] as const) {
+      const expected: string[] = [];
+      for await (const batch of events.batches(filters, order, 7)) expected.push(...batch.map(csvLine));
+      let text = '';
+      let rows = 0;
+      for await (const batch of events.encodedBatches(filters, order, csvLine, 3, 7)) {
+        expect(batch.rows).toBeLessThanOrEqual(7);
+        expect(batch.chunks.length).toBe(Math.ceil(batch.rows / 3));
+        rows += batch.rows;
+        text += batch.chunks.join('');
+      }
+      expect(expected.length).toBeGreaterThan(7);
+      expect(rows).toBe(expected.length);
+      expect(text).toBe(expected.join(''));
+    }
   });
 
   it('computes stats that agree with the events', async () => {
