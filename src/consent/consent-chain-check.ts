@@ -157,7 +157,8 @@ export class ConsentChainCheck {
     const { events, fold, head, signedHead, anchors, subject } = rows;
     const lastEvent = events.length > 0 ? events[events.length - 1] : null;
     const pseudonym = chainPseudonym(this.keys.subject, subject.subjectType, subject.subjectId, lastEvent);
-    const bySeq = new Map(events.map((e) => [e.seq, e]));
+    // Only a chain with a signed head or an anchor needs its events by seq (verify-all checks millions of chains).
+    let bySeq: Map<number, ConsentEventEntity> | undefined;
 
     if (events.length === 0 && !fold && (head?.seq ?? 0) === 0 && rows.record) fail(1, 'a consent record exists but no event records a decision');
     if (fold && fold.mac !== this.checkpointMac(fold, pseudonym)) fail(fold.seq, 'retention checkpoint signature does not match (edited, or copied from another subject)');
@@ -202,6 +203,7 @@ export class ConsentChainCheck {
      * format 2): that fold was copied from another chain.
      */
     const matches = (statement: Pick<ConsentCheckpointEntity, 'seq' | 'hash' | 'format'>): boolean | undefined => {
+      bySeq ??= new Map(events.map((e) => [e.seq, e]));
       const at = bySeq.get(statement.seq);
       if (at) return at.hash === statement.hash;
       if (fold && statement.seq === fold.seq) return fold.hash === statement.hash;
