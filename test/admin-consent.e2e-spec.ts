@@ -271,6 +271,30 @@ describe.each([
     }
   });
 
+  it('an export left after its first batch, or whose encoding fails mid-batch, holds no connection', async () => {
+    // PostgreSQL's pool (the rows stream from a connection taken for each batch); the others read through TypeORM as the pages do.
+    const pool = (ds.driver as unknown as { master?: { totalCount: number; idleCount: number } }).master;
+    const checkedOut = () => (pool && typeof pool.totalCount === 'number' ? pool.totalCount - pool.idleCount : 0);
+    let batches = 0;
+    for await (const batch of events.encodedBatches({}, 'asc', csvLine, 3, 7)) {
+      expect(batch.rows).toBe(7);
+      if (++batches === 1) break;
+    }
+    expect(checkedOut()).toBe(0);
+    let encoded = 0;
+    const failing = (e: ConsentEventView) => {
+      if (++encoded === 10) throw new Error('encoding failed');
+      return csvLine(e);
+    };
+    await expect(
+      (async () => {
+        for await (const batch of events.encodedBatches({}, 'asc', failing, 3, 7)) void batch;
+      })(),
+    ).rejects.toThrow();
+    expect(encoded).toBeLessThan(15);
+    expect(checkedOut()).toBe(0);
+  });
+
   it('computes stats that agree with the events', async () => {
     const from = new Date(T0 + DAY);
     const to = new Date(T0 + 8 * DAY);
