@@ -3,6 +3,7 @@ import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import { ConsentEventEntity } from '../consent/consent-event.entity.js';
 import { AdminCursorCodec, type KeysetPosition } from './admin-cursor.codec.js';
+import { pgEachRow } from '../database/pg-row-stream.js';
 import { withDatabase } from './admin-database.js';
 import type { AdminPage, ConsentEventFilters, ConsentEventPageQuery, SortOrder } from './admin-query.types.js';
 import { ConsentEventCategoryEntity } from '../consent/consent-event-category.entity.js';
@@ -126,35 +127,11 @@ export class AdminConsentEventsService {
     }
   }
 
-  /** PostgreSQL: runs `sql` on a connection of the pool and hands each row to `onRow` as it is parsed (node-postgres's row events, rows not accumulated). */
+  /** PostgreSQL: `sql` on a connection of the pool, each row handed to `onRow` as it is parsed (see {@link pgEachRow}). */
   private async pgEachRow(sql: string, params: unknown[], onRow: (raw: Record<string, unknown>) => void): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
     try {
-      type PgQuery = {
-        on(event: 'row', f: (row: Record<string, unknown>, result?: { rows?: unknown[] }) => void): PgQuery;
-        on(event: 'end', f: () => void): PgQuery;
-        on(event: 'error', f: (err: Error) => void): PgQuery;
-      };
-      const client = (await runner.connect()) as { query(q: PgQuery): unknown };
-      const { Query } = (this.dataSource.driver as unknown as { postgres: { Query: new (text: string, values: unknown[]) => PgQuery } }).postgres;
-      await new Promise<void>((resolve, reject) => {
-        let failed: Error | undefined;
-        // node-postgres also accumulates the rows when the query has a callback, which its client-side query
-        // timeout (database.statementTimeout) adds: the rows kept so far are dropped at each new row.
-        const query = new Query(sql, params)
-          .on('row', (row, result) => {
-            if (result?.rows && result.rows.length > 0) result.rows.length = 0;
-            if (failed) return;
-            try {
-              onRow(row);
-            } catch (err) {
-              failed = err as Error;
-            }
-          })
-          .on('end', () => (failed ? reject(failed) : resolve()))
-          .on('error', reject);
-        client.query(query);
-      });
+      await pgEachRow(this.dataSource, runner, sql, params, onRow);
     } finally {
       await runner.release();
     }
