@@ -9,6 +9,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AdminConsentEventsService } from '../src/admin/admin-consent-events.service.js';
 import { ConsentEventPageQueryPipe } from '../src/admin/consent-event-page-query.pipe.js';
+import { csvLine } from '../src/admin/consent-event.csv.js';
 import type { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
 import { CONSENT_EVENT_CSV_COLUMNS } from '../src/admin/consent-event.csv.js';
@@ -254,6 +255,53 @@ describe.each([
     }
     expect(ids).toHaveLength(all.length);
     expect(new Set(ids).size).toBe(all.length);
+  });
+
+  // What the export writes (on PostgreSQL each row encoded as it is parsed): the same lines as the batches of views, in order.
+  it('encodes an export batch by batch, chunk by chunk, into exactly the lines of the batches of events', async () => {
+    for (const [filters, order] of [
+      [{}, 'asc'],
+      [{}, 'desc'],
+      [{ category: 'analytics' }, 'asc'],
+    ] as const) {
+      const expected: string[] = [];
+      for await (const batch of events.batches(filters, order, 7)) expected.push(...batch.map(csvLine));
+      let text = '';
+      let rows = 0;
+      for await (const batch of events.encodedBatches(filters, order, csvLine, 3, 7)) {
+        expect(batch.rows).toBeLessThanOrEqual(7);
+        expect(batch.chunks.length).toBe(Math.ceil(batch.rows / 3));
+        rows += batch.rows;
+        text += batch.chunks.join('');
+      }
+      expect(expected.length).toBeGreaterThan(7);
+      expect(rows).toBe(expected.length);
+      expect(text).toBe(expected.join(''));
+    }
+  });
+
+  it('an export left after its first batch, or whose encoding fails mid-batch, holds no connection', async () => {
+    // PostgreSQL's pool (the rows stream from a connection taken for each batch); the others read through TypeORM as the pages do.
+    const pool = (ds.driver as unknown as { master?: { totalCount: number; idleCount: number } }).master;
+    const checkedOut = () => (pool && typeof pool.totalCount === 'number' ? pool.totalCount - pool.idleCount : 0);
+    let batches = 0;
+    for await (const batch of events.encodedBatches({}, 'asc', csvLine, 3, 7)) {
+      expect(batch.rows).toBe(7);
+      if (++batches === 1) break;
+    }
+    expect(checkedOut()).toBe(0);
+    let encoded = 0;
+    const failing = (e: ConsentEventView) => {
+      if (++encoded === 10) throw new Error('encoding failed');
+      return csvLine(e);
+    };
+    await expect(
+      (async () => {
+        for await (const batch of events.encodedBatches({}, 'asc', failing, 3, 7)) void batch;
+      })(),
+    ).rejects.toThrow();
+    expect(encoded).toBeLessThan(15);
+    expect(checkedOut()).toBe(0);
   });
 
   it('computes stats that agree with the events', async () => {

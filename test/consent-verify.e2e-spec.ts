@@ -110,6 +110,40 @@ describe.each([
     expect(reports.filter((r) => !r.ok).map((r) => r.reason)).toEqual([]);
   });
 
+  it("verifies a chain longer than a step whole at every step size, and catches an edit in its last event, past the first step's rows", async () => {
+    const s = visitor();
+    const neighbour = visitor();
+    await consent.recordFor(neighbour, { analytics: true });
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1000);
+      await consent.recordFor(s, { analytics: i % 2 === 0, marketing: i % 3 === 0 });
+    }
+    const verdicts = async () => {
+      const found: Array<{ rows: number | undefined; failure?: { seq: number; reason: string }; seen: boolean }> = [];
+      for (const rows of [undefined, 2, 3, 4, 6]) {
+        let verdict: { failure?: { seq: number; reason: string } } | undefined;
+        let neighbourOk = false;
+        for await (const batch of app.get(ConsentAuditService).verifyAll(rows)) {
+          verdict ??= batch.find((v) => v.subject.subjectId === s.id);
+          neighbourOk ||= batch.some((v) => v.subject.subjectId === neighbour.id && !v.failure);
+        }
+        expect(neighbourOk).toBe(true);
+        found.push({ rows, failure: verdict?.failure, seen: verdict !== undefined });
+      }
+      return found;
+    };
+    expect((await verdicts()).filter((v) => !v.seen || v.failure)).toEqual([]);
+    const last = (await eventsOf(s))[4];
+    const table = q('consent_events');
+    await ds.query(`UPDATE ${table} SET ${col('policy_version')} = 'forged' WHERE ${col('id')} = ${last.id}`);
+    try {
+      expect((await verdicts()).map((v) => v.failure)).toEqual(Array(5).fill({ seq: 5, reason: expect.stringMatching(/hash does not match/) }));
+    } finally {
+      await ds.query(`UPDATE ${table} SET ${col('policy_version')} = '${last.policyVersion}' WHERE ${col('id')} = ${last.id}`);
+    }
+    expect((await verdicts()).filter((v) => !v.seen || v.failure)).toEqual([]);
+  });
+
   describe('the current decision (consent_records) against the chain', () => {
     it('catches a record set to "all granted" after a withdrawal, although the gate would enforce it', async () => {
       const s = user();
@@ -339,6 +373,20 @@ describe.each([
         () => categories().update(where, { grantedAfter: false }),
         /categor/,
       );
+    });
+
+    // The stats count a row by its action and time: both must be the event's (PostgreSQL's walk compares them in SQL).
+    it("catches a row whose action or time is not the event's, and one whose grant before is nulled", async () => {
+      const where = { eventId: String(event.id), category: 'analytics' };
+      const row = await categories().findOneByOrFail(where);
+      await caught(s, () => categories().update(where, { action: 'grant' }), () => categories().update(where, { action: row.action }), /category row 'analytics' does not match/);
+      await caught(
+        s,
+        () => categories().update(where, { createdAt: new Date(new Date(row.createdAt).getTime() + 1) }),
+        () => categories().update(where, { createdAt: row.createdAt }),
+        /category row 'analytics' does not match/,
+      );
+      await caught(s, () => categories().update(where, { grantedBefore: null }), () => categories().update(where, { grantedBefore: row.grantedBefore }), /category row 'analytics' does not match/);
     });
 
     it('catches a deleted row', async () => {

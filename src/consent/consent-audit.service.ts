@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { DataSource, In, LessThan, type EntityManager, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import { Clock } from '../common/clock.js';
-import { ConsentChainCheck, type ChainRows, type ChainVerdict, type SubjectKey } from './consent-chain.check.js';
+import { categoryFacts, ConsentChainCheck, JsonColumnCache, type CategoryFacts, type ChainRows, type ChainVerdict, type SubjectKey } from './consent-chain.check.js';
 import { ConsentCheckpointEntity } from './consent-checkpoint.entity.js';
 import { ConsentEventCategoryEntity } from './consent-event-category.entity.js';
 import { ConsentEventEntity } from './consent-event.entity.js';
@@ -259,13 +259,14 @@ export class ConsentAuditService implements OnApplicationBootstrap {
    * left, and records no chain backs (both normally empty). Stray category rows are {@link strayCategoryRows}.
    */
   async *verifyAll(rows = VERIFY_ROWS): AsyncGenerator<ChainVerdict[]> {
+    const json = new JsonColumnCache();
     for (let type = await this.nextSubjectType(); type !== null; type = await this.nextSubjectType(type)) {
       // The next step's rows are read while this step's chains are checked (the database works meanwhile).
-      let pending: Promise<EventStep> | undefined = this.readEventStep(type, undefined, rows);
+      let pending: Promise<EventStep> | undefined = this.readEventStep(type, undefined, rows, json);
       try {
         while (pending) {
           const step: EventStep = await pending;
-          pending = step.last === undefined ? undefined : this.readEventStep(type, step.last, rows);
+          pending = step.last === undefined ? undefined : this.readEventStep(type, step.last, rows, json);
           const verdicts = step.chains.map((c) => this.check.verify(c));
           if (verdicts.length > 0) yield verdicts;
         }
@@ -326,11 +327,18 @@ export class ConsentAuditService implements OnApplicationBootstrap {
    * all came in this step, and where the next step starts (undefined at the end). A subject cut by the
    * row limit is left to the next step, which reads it again whole, so each chain is read in one snapshot.
    */
-  private readEventStep(type: string, after: string | undefined, limit: number): Promise<EventStep> {
+  private readEventStep(type: string, after: string | undefined, limit: number, json: JsonColumnCache): Promise<EventStep> {
+    const postgres = this.ds.options.type === 'postgres';
     const step = async (em: EntityManager): Promise<EventStep> => {
-      const events = this.rawRows(em, ConsentEventEntity, 'e').where('e.subject_type = :type', { type });
-      if (after !== undefined) events.andWhere('e.subject_id > :after', { after });
-      const rows = this.hydrated(ConsentEventEntity, await events.orderBy('e.subject_id', 'ASC').addOrderBy('e.seq', 'ASC').limit(limit).getRawMany());
+      let rows: ConsentEventEntity[];
+      let categories: Map<string, CategoryFacts[]> | undefined;
+      if (postgres) {
+        ({ rows, categories } = await this.pgEventStep(em, type, after, limit, json));
+      } else {
+        const events = this.rawRows(em, ConsentEventEntity, 'e').where('e.subject_type = :type', { type });
+        if (after !== undefined) events.andWhere('e.subject_id > :after', { after });
+        rows = this.hydrated(ConsentEventEntity, await events.orderBy('e.subject_id', 'ASC').addOrderBy('e.seq', 'ASC').limit(limit).getRawMany());
+      }
       if (rows.length === 0) return { chains: [] };
       const full = rows.length === limit;
       let complete = rows;
@@ -340,7 +348,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
         // One subject with more events than a step: read it on its own.
         if (complete.length === 0) return { chains: await this.readChains(em, [{ subjectType: type, subjectId: cut }]), last: cut };
       }
-      const chains = await this.readChainRange(em, type, complete);
+      const chains = await this.readChainRange(em, type, complete, categories);
       return { chains, last: full ? chains[chains.length - 1].subject.subjectId : undefined };
     };
     if (this.sqlite) return this.mutex.run('*', () => step(this.ds.manager));
@@ -348,24 +356,70 @@ export class ConsentAuditService implements OnApplicationBootstrap {
   }
 
   /**
-   * PostgreSQL: the category rows of these events, every column of each, as one JSON array per event (one
-   * array parameter; a quarter of the rows to send and parse). `created_at` comes back as JSON text, read as
-   * node-postgres reads the column itself.
+   * PostgreSQL: one step's events in one statement, each with its category rows as a JSON array of
+   * `[category, matchesEvent, granted_before, granted_after]`, where `matchesEvent` is the row's action and time
+   * compared with the event's in SQL (an index probe per event, no ID list to send, nothing to group). Only the
+   * columns verify reads (IP and user agent are neither hashed nor checked); JSON columns decoded once per
+   * distinct text ({@link JsonColumnCache}). JIT is off for the statement: its compile time is more than the
+   * statement's run time at this size.
    */
-  private async pgCategoryRows(em: EntityManager, eventIds: string[]): Promise<ConsentEventCategoryEntity[]> {
-    type Tuple = [string, string, string, boolean | null, boolean | null];
-    const rows = (await em.query(
-      `SELECT c.event_id AS "eventId", json_agg(json_build_array(c.category, c.action, c.created_at, c.granted_before, c.granted_after)) AS "rows" ` +
-        `FROM ${this.table(ConsentEventCategoryEntity)} c WHERE c.event_id = ANY($1) GROUP BY c.event_id`,
-      [eventIds],
-    )) as Array<{ eventId: string; rows: Tuple[] }>;
-    const out: ConsentEventCategoryEntity[] = [];
-    for (const r of rows) {
-      for (const [category, action, createdAt, grantedBefore, grantedAfter] of r.rows) {
-        out.push({ eventId: String(r.eventId), category, action, createdAt: new Date(createdAt), grantedBefore, grantedAfter });
+  private async pgEventStep(
+    em: EntityManager,
+    type: string,
+    after: string | undefined,
+    limit: number,
+    json: JsonColumnCache,
+  ): Promise<{ rows: ConsentEventEntity[]; categories: Map<string, CategoryFacts[]> }> {
+    type Row = {
+      id: string; subject_id: string; seq: number; action: string; decisions_before: string | null; decisions_after: string; policy_version: string; policy_hash: string;
+      source: string; locale: string | null; created_at: Date; prev_hash: string | null; hash: string; detail: string | null; format: number;
+      categories: Array<[string, boolean, boolean | null, boolean | null]> | null;
+    };
+    await em.query('SET LOCAL jit = off');
+    const params: unknown[] = [type, limit];
+    if (after !== undefined) params.push(after);
+    const raw = (await em.query(
+      `SELECT e.id, e.subject_id, e.seq, e.action, e.decisions_before, e.decisions_after, e.policy_version, e.policy_hash, e.source, e.locale, e.created_at, ` +
+        `e.prev_hash, e.hash, e.detail, e.format, ` +
+        `(SELECT json_agg(json_build_array(c.category, COALESCE(c.action = e.action AND c.created_at = e.created_at, false), c.granted_before, c.granted_after)) ` +
+        `FROM ${this.table(ConsentEventCategoryEntity)} c WHERE c.event_id = e.id) AS categories ` +
+        `FROM ${this.table(ConsentEventEntity)} e WHERE e.subject_type = $1${after === undefined ? '' : ' AND e.subject_id > $3'} ` +
+        `ORDER BY e.subject_id, e.seq LIMIT $2`,
+      params,
+    )) as Row[];
+    const rows: ConsentEventEntity[] = new Array<ConsentEventEntity>(raw.length);
+    const categories = new Map<string, CategoryFacts[]>();
+    for (let i = 0; i < raw.length; i++) {
+      const r = raw[i];
+      const id = String(r.id);
+      rows[i] = {
+        id,
+        subjectType: type,
+        subjectId: r.subject_id,
+        seq: Number(r.seq),
+        action: r.action,
+        decisionsBefore: json.decode(r.decisions_before),
+        decisionsAfter: json.decode(r.decisions_after),
+        policyVersion: r.policy_version,
+        policyHash: r.policy_hash,
+        source: r.source,
+        locale: r.locale,
+        ip: null,
+        userAgent: null,
+        createdAt: r.created_at,
+        prevHash: r.prev_hash,
+        hash: r.hash,
+        detail: json.decode(r.detail),
+        format: Number(r.format),
+      } as ConsentEventEntity;
+      if (r.categories) {
+        categories.set(
+          id,
+          r.categories.map(([category, matchesEvent, grantedBefore, grantedAfter]) => ({ category, matchesEvent, grantedBefore, grantedAfter })),
+        );
       }
     }
-    return out;
+    return { rows, categories };
   }
 
   /** A query of every column of `entity` as raw values named by property (no entity hydration: see {@link hydrated}). */
@@ -392,7 +446,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
    * and those checkpoints, records, and the events' category rows. Rows of subjects in the range without events
    * are skipped here (the heads and records passes of {@link verifyAll} see them).
    */
-  private async readChainRange(em: EntityManager, type: string, events: ConsentEventEntity[]): Promise<ChainRows[]> {
+  private async readChainRange(em: EntityManager, type: string, events: ConsentEventEntity[], categories?: Map<string, CategoryFacts[]>): Promise<ChainRows[]> {
     const chains = new Map<string, ChainRows>();
     for (const e of events) {
       let chain = chains.get(e.subjectId);
@@ -405,25 +459,29 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     const range = { type, lo: events[0].subjectId, hi: events[events.length - 1].subjectId };
     const inRange = (alias: string) => `${alias}.subject_type = :type AND ${alias}.subject_id >= :lo AND ${alias}.subject_id <= :hi`;
 
-    // By event ID (primary-key probes): a join on the subject range lets PostgreSQL scan the whole side table.
-    const byId = new Map(events.map((e) => [String(e.id), e]));
-    const ids = [...byId.keys()];
-    const categoryRows: ConsentEventCategoryEntity[] = [];
-    if (this.ds.options.type === 'postgres') {
-      categoryRows.push(...(await this.pgCategoryRows(em, ids)));
+    if (categories) {
+      // Read with the events (PostgreSQL, see pgEventStep).
+      for (const e of events) {
+        const facts = categories.get(String(e.id));
+        if (facts) chains.get(e.subjectId)!.categories.set(String(e.id), facts);
+      }
     } else {
+      // By event ID (primary-key probes): a join on the subject range would let the database scan the whole side table.
+      const byId = new Map(events.map((e) => [String(e.id), e]));
+      const ids = [...byId.keys()];
+      const rowsOf = new Map<string, ConsentEventCategoryEntity[]>();
       for (let i = 0; i < ids.length; i += ID_LIST) {
         const eventIds = ids.slice(i, i + ID_LIST);
-        categoryRows.push(...this.hydrated(ConsentEventCategoryEntity, await this.rawRows(em, ConsentEventCategoryEntity, 'c').where('c.event_id IN (:...eventIds)', { eventIds }).getRawMany()));
+        for (const c of this.hydrated(ConsentEventCategoryEntity, await this.rawRows(em, ConsentEventCategoryEntity, 'c').where('c.event_id IN (:...eventIds)', { eventIds }).getRawMany())) {
+          const list = rowsOf.get(String(c.eventId));
+          if (list) list.push(c);
+          else rowsOf.set(String(c.eventId), [c]);
+        }
       }
-    }
-    for (const c of categoryRows) {
-      const e = byId.get(String(c.eventId));
-      if (!e) continue;
-      const of = chains.get(e.subjectId)!.categories;
-      const list = of.get(String(e.id));
-      if (list) list.push(c);
-      else of.set(String(e.id), [c]);
+      for (const [id, rows] of rowsOf) {
+        const e = byId.get(id);
+        if (e) chains.get(e.subjectId)!.categories.set(id, categoryFacts(e, rows));
+      }
     }
 
     const heads = await em
@@ -584,7 +642,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     }
     for (const e of events) {
       const rows = byEvent.get(String(e.id));
-      if (rows) of(e)?.categories.set(String(e.id), rows);
+      if (rows) of(e)?.categories.set(String(e.id), categoryFacts(e, rows));
     }
 
     // Each head with the id of its latest signed head checkpoint (an index probe per head; heads pile up one checkpoint a day).

@@ -22,8 +22,64 @@ export interface ChainRows {
   signedHead: ConsentCheckpointEntity | null;
   anchors: ConsentCheckpointEntity[];
   record: ConsentRecordEntity | null;
-  /** Side-table rows by event ID. */
-  categories: Map<string, ConsentEventCategoryEntity[]>;
+  /** Side-table rows by event ID, as {@link categoryFacts} gives them. */
+  categories: Map<string, CategoryFacts[]>;
+}
+
+/**
+ * What verify() needs of one `consent_event_categories` row: its category and decisions, and whether its
+ * action and time are the event's (PostgreSQL's verify-all compares those in the query that reads the row).
+ */
+export interface CategoryFacts {
+  category: string;
+  matchesEvent: boolean;
+  grantedBefore: boolean | null;
+  grantedAfter: boolean | null;
+}
+
+/** The facts of an event's side-table rows, compared with the event here. */
+export function categoryFacts(e: Pick<ConsentEventEntity, 'action' | 'createdAt'>, rows: ConsentEventCategoryEntity[]): CategoryFacts[] {
+  const at = new Date(e.createdAt).getTime();
+  return rows.map((r) => ({
+    category: r.category,
+    matchesEvent: r.action === e.action && new Date(r.createdAt).getTime() === at,
+    grantedBefore: r.grantedBefore ?? null,
+    grantedAfter: r.grantedAfter ?? null,
+  }));
+}
+
+/**
+ * JSON columns decoded once per distinct text (decisions repeat across millions of events): the value is
+ * deep-frozen and shared by every row holding that text, and {@link ConsentChainCheck} computes its canonical
+ * JSON once. Bounded: it starts over after `limit` distinct texts.
+ */
+export class JsonColumnCache {
+  private readonly values = new Map<string, unknown>();
+
+  constructor(private readonly limit = 4096) {}
+
+  decode(text: string | null | undefined): unknown {
+    if (text === null || text === undefined) return null;
+    let value = this.values.get(text);
+    if (value === undefined) {
+      value = deepFreeze(JSON.parse(text));
+      if (value !== null && typeof value === 'object') decodedByCache.add(value);
+      if (this.values.size >= this.limit) this.values.clear();
+      this.values.set(text, value);
+    }
+    return value;
+  }
+}
+
+/** The values a {@link JsonColumnCache} decoded: deep-frozen, so their canonical JSON never changes. */
+const decodedByCache = new WeakSet<object>();
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** The first break of a chain: the seq where it is, and why. */
@@ -64,8 +120,20 @@ function fail(seq: number, reason: string): never {
 export class ConsentChainCheck {
   constructor(private readonly keys: ConsentKeys) {}
 
+  /** Canonical JSON of the values a {@link JsonColumnCache} decoded (shared by every row with the same text), computed once each. */
+  private readonly canonicalOfFrozen = new WeakMap<object, string>();
+  private readonly canonical = (value: unknown): string => {
+    if (value === null || typeof value !== 'object' || !decodedByCache.has(value)) return canonicalJson(value);
+    let text = this.canonicalOfFrozen.get(value);
+    if (text === undefined) {
+      text = canonicalJson(value);
+      this.canonicalOfFrozen.set(value, text);
+    }
+    return text;
+  };
+
   hashEvent(e: HashableEvent, pseudonym: string): string | null {
-    const material = eventMaterial(e, pseudonym);
+    const material = eventMaterial(e, pseudonym, this.canonical);
     return material === null ? null : hmacHex(this.keys.audit, material);
   }
 
@@ -89,7 +157,8 @@ export class ConsentChainCheck {
     const { events, fold, head, signedHead, anchors, subject } = rows;
     const lastEvent = events.length > 0 ? events[events.length - 1] : null;
     const pseudonym = chainPseudonym(this.keys.subject, subject.subjectType, subject.subjectId, lastEvent);
-    const bySeq = new Map(events.map((e) => [e.seq, e]));
+    // Only a chain with a signed head or an anchor needs its events by seq (verify-all checks millions of chains).
+    let bySeq: Map<number, ConsentEventEntity> | undefined;
 
     if (events.length === 0 && !fold && (head?.seq ?? 0) === 0 && rows.record) fail(1, 'a consent record exists but no event records a decision');
     if (fold && fold.mac !== this.checkpointMac(fold, pseudonym)) fail(fold.seq, 'retention checkpoint signature does not match (edited, or copied from another subject)');
@@ -134,6 +203,7 @@ export class ConsentChainCheck {
      * format 2): that fold was copied from another chain.
      */
     const matches = (statement: Pick<ConsentCheckpointEntity, 'seq' | 'hash' | 'format'>): boolean | undefined => {
+      bySeq ??= new Map(events.map((e) => [e.seq, e]));
       const at = bySeq.get(statement.seq);
       if (at) return at.hash === statement.hash;
       if (fold && statement.seq === fold.seq) return fold.hash === statement.hash;
@@ -167,18 +237,22 @@ export class ConsentChainCheck {
   }
 
   /** The category side-table rows of an event are exactly those its decisions give. */
-  private checkCategories(e: ConsentEventEntity, rows: ConsentEventCategoryEntity[]): void {
+  private checkCategories(e: ConsentEventEntity, rows: CategoryFacts[]): void {
     const expected = ConsentEventCategoryIndexer.changesOf(e.decisionsBefore, e.decisionsAfter);
     if (rows.length === 0 && expected.length > 0) {
       fail(e.seq, 'category rows of the event are missing (deleted, or written before the side table: run ConsentEventCategoryIndexer.backfill())');
     }
-    const byCategory = new Map(rows.map((r) => [r.category, r]));
-    const at = new Date(e.createdAt).getTime();
-    const same = (a: boolean | null | undefined, b: boolean | null) => (a ?? null) === b;
     for (const c of expected) {
-      const r = byCategory.get(c.category);
+      // A handful of rows per event: a scan is cheaper than a map (the primary key makes categories unique).
+      let r: CategoryFacts | undefined;
+      for (let i = rows.length - 1; i >= 0; i--) {
+        if (rows[i].category === c.category) {
+          r = rows[i];
+          break;
+        }
+      }
       if (!r) fail(e.seq, `category row '${c.category}' of the event is missing`);
-      if (r.action !== e.action || new Date(r.createdAt).getTime() !== at || !same(r.grantedBefore, c.grantedBefore) || !same(r.grantedAfter, c.grantedAfter)) {
+      if (!r.matchesEvent || r.grantedBefore !== c.grantedBefore || r.grantedAfter !== c.grantedAfter) {
         fail(e.seq, `category row '${c.category}' does not match the event`);
       }
     }
@@ -199,7 +273,7 @@ export class ConsentChainCheck {
     }
     if (!record) fail(lastEvent.seq, `the consent record is missing (event ${lastEvent.seq} left one)`);
     const differs = (what: string) => fail(lastEvent.seq, `the consent record does not match the chain: its ${what} differ from event ${lastEvent.seq}`);
-    if (canonicalJson(record.decisions) !== canonicalJson(lastEvent.decisionsAfter)) differs('decisions');
+    if (canonicalJson(record.decisions) !== this.canonical(lastEvent.decisionsAfter)) differs('decisions');
     if (record.policyVersion !== lastEvent.policyVersion) differs('policy version');
     const decidedAt = new Date(record.decidedAt).getTime();
     const at = new Date(lastEvent.createdAt).getTime();

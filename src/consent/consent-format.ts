@@ -54,8 +54,7 @@ export function chainPseudonym(key: Buffer, subjectType: string, subjectId: stri
  * {@link eventMaterial} written out in canonical key order (what canonicalJson gives, byte for byte, when no
  * field is undefined: consent-canonical.spec compares them); verify-all computes it for every event.
  */
-function eventMaterialInOrder(e: HashableEvent, pseudonym: string, v2: boolean): string {
-  const c = canonicalJson;
+function eventMaterialInOrder(e: HashableEvent, pseudonym: string, v2: boolean, c: (value: unknown) => string): string {
   const base =
     `{"action":${c(e.action)},"after":${c(e.decisionsAfter)},"at":${c(new Date(e.createdAt).getTime())},"before":${c(e.decisionsBefore ?? null)},` +
     // Format 2's optional `detail` (GPC, rule set, text hash), only when set: older rows hash as before.
@@ -65,11 +64,14 @@ function eventMaterialInOrder(e: HashableEvent, pseudonym: string, v2: boolean):
   return v2 ? `${base},"sub":${c(pseudonym)},"v":2}` : `${base}}`;
 }
 
-/** The hashed material of an event in its format; null for a format this version does not know. */
-export function eventMaterial(e: HashableEvent, pseudonym: string): string | null {
+/**
+ * The hashed material of an event in its format; null for a format this version does not know. `canonical`
+ * must give what {@link canonicalJson} gives (verify-all passes one that remembers the decisions it decoded).
+ */
+export function eventMaterial(e: HashableEvent, pseudonym: string, canonical: (value: unknown) => string = canonicalJson): string | null {
   const complete =
     e.seq !== undefined && e.action !== undefined && e.decisionsAfter !== undefined && e.policyVersion !== undefined && e.policyHash !== undefined && e.source !== undefined;
-  if (complete && (e.format === CONSENT_FORMAT_LEGACY || e.format === CONSENT_FORMAT)) return eventMaterialInOrder(e, pseudonym, e.format === CONSENT_FORMAT);
+  if (complete && (e.format === CONSENT_FORMAT_LEGACY || e.format === CONSENT_FORMAT)) return eventMaterialInOrder(e, pseudonym, e.format === CONSENT_FORMAT, canonical);
   const base = {
     seq: e.seq,
     action: e.action,
