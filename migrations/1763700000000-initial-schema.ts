@@ -18,7 +18,13 @@ export class InitialSchema1763700000000 implements MigrationInterface {
           instant(queryRunner, 'password_changed_at'),
           instant(queryRunner, 'created_at'),
         ],
-        indices: [new TableIndex({ name: tableName(queryRunner, 'ux_users_username'), columnNames: ['username'], isUnique: true })],
+        indices: [
+          new TableIndex({
+            name: tableName(queryRunner, 'ux_users_username'),
+            columnNames: ['username'],
+            isUnique: true,
+          }),
+        ],
       }),
     );
 
@@ -40,8 +46,15 @@ export class InitialSchema1763700000000 implements MigrationInterface {
           { name: 'version', type: 'integer' },
         ],
         indices: [
-          new TableIndex({ name: tableName(queryRunner, 'ux_consent_records_subject'), columnNames: ['subject_type', 'subject_id'], isUnique: true }),
-          new TableIndex({ name: tableName(queryRunner, 'ix_consent_records_linked_user'), columnNames: ['linked_user_id'] }),
+          new TableIndex({
+            name: tableName(queryRunner, 'ux_consent_records_subject'),
+            columnNames: ['subject_type', 'subject_id'],
+            isUnique: true,
+          }),
+          new TableIndex({
+            name: tableName(queryRunner, 'ix_consent_records_linked_user'),
+            columnNames: ['linked_user_id'],
+          }),
         ],
       }),
     );
@@ -69,8 +82,15 @@ export class InitialSchema1763700000000 implements MigrationInterface {
         ],
         indices: [
           // Serves a subject's history in order and keeps each chain's seq unique.
-          new TableIndex({ name: tableName(queryRunner, 'ux_consent_events_subject_seq'), columnNames: ['subject_type', 'subject_id', 'seq'], isUnique: true }),
-          new TableIndex({ name: tableName(queryRunner, 'ix_consent_events_created'), columnNames: ['created_at', 'id'] }),
+          new TableIndex({
+            name: tableName(queryRunner, 'ux_consent_events_subject_seq'),
+            columnNames: ['subject_type', 'subject_id', 'seq'],
+            isUnique: true,
+          }),
+          new TableIndex({
+            name: tableName(queryRunner, 'ix_consent_events_created'),
+            columnNames: ['created_at', 'id'],
+          }),
         ],
       }),
     );

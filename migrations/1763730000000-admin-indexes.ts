@@ -14,10 +14,25 @@ export class AdminIndexes1763730000000 implements MigrationInterface {
     // Every admin list is ordered by (created_at, id); each filter gets an index with that order as its tail.
     await queryRunner.createIndex(
       events,
-      new TableIndex({ name: tableName(queryRunner, 'ix_ce_subject_created'), columnNames: ['subject_type', 'subject_id', 'created_at', 'id'] }),
+      new TableIndex({
+        name: tableName(queryRunner, 'ix_ce_subject_created'),
+        columnNames: ['subject_type', 'subject_id', 'created_at', 'id'],
+      }),
     );
-    await queryRunner.createIndex(events, new TableIndex({ name: tableName(queryRunner, 'ix_ce_action_created'), columnNames: ['action', 'created_at', 'id'] }));
-    await queryRunner.createIndex(events, new TableIndex({ name: tableName(queryRunner, 'ix_ce_source_created'), columnNames: ['source', 'created_at', 'id'] }));
+    await queryRunner.createIndex(
+      events,
+      new TableIndex({
+        name: tableName(queryRunner, 'ix_ce_action_created'),
+        columnNames: ['action', 'created_at', 'id'],
+      }),
+    );
+    await queryRunner.createIndex(
+      events,
+      new TableIndex({
+        name: tableName(queryRunner, 'ix_ce_source_created'),
+        columnNames: ['source', 'created_at', 'id'],
+      }),
+    );
 
     await queryRunner.createTable(
       new Table({
@@ -32,9 +47,15 @@ export class AdminIndexes1763730000000 implements MigrationInterface {
         ],
         indices: [
           // A category filter walks this index in keyset order, then joins the event by primary key.
-          new TableIndex({ name: tableName(queryRunner, 'ix_cec_category_created'), columnNames: ['category', 'created_at', 'event_id'] }),
+          new TableIndex({
+            name: tableName(queryRunner, 'ix_cec_category_created'),
+            columnNames: ['category', 'created_at', 'event_id'],
+          }),
           // Covers the stats query (range on created_at, grouped by category and outcome).
-          new TableIndex({ name: tableName(queryRunner, 'ix_cec_created_stats'), columnNames: ['created_at', 'category', 'granted_after', 'action'] }),
+          new TableIndex({
+            name: tableName(queryRunner, 'ix_cec_created_stats'),
+            columnNames: ['created_at', 'category', 'granted_after', 'action'],
+          }),
         ],
       }),
     );
@@ -54,8 +75,14 @@ export class AdminIndexes1763730000000 implements MigrationInterface {
         ],
         indices: [
           new TableIndex({ name: tableName(queryRunner, 'ix_admin_audit_created'), columnNames: ['created_at', 'id'] }),
-          new TableIndex({ name: tableName(queryRunner, 'ix_admin_audit_actor'), columnNames: ['actor_id', 'created_at', 'id'] }),
-          new TableIndex({ name: tableName(queryRunner, 'ix_admin_audit_target'), columnNames: ['target_type', 'target_id', 'created_at', 'id'] }),
+          new TableIndex({
+            name: tableName(queryRunner, 'ix_admin_audit_actor'),
+            columnNames: ['actor_id', 'created_at', 'id'],
+          }),
+          new TableIndex({
+            name: tableName(queryRunner, 'ix_admin_audit_target'),
+            columnNames: ['target_type', 'target_id', 'created_at', 'id'],
+          }),
         ],
       }),
     );

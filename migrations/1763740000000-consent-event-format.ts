@@ -12,7 +12,10 @@ export class ConsentEventFormat1763740000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     for (const table of ['consent_events', 'consent_checkpoints']) {
-      await queryRunner.addColumn(tableName(queryRunner, table), new TableColumn({ name: 'format', type: 'integer', default: 1 }));
+      await queryRunner.addColumn(
+        tableName(queryRunner, table),
+        new TableColumn({ name: 'format', type: 'integer', default: 1 }),
+      );
     }
   }
 

@@ -9,7 +9,10 @@ export class UserLastSignIn1763750000000 implements MigrationInterface {
   name = 'UserLastSignIn1763750000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumn(tableName(queryRunner, 'users'), new TableColumn(instant(queryRunner, 'last_login_at', true)));
+    await queryRunner.addColumn(
+      tableName(queryRunner, 'users'),
+      new TableColumn(instant(queryRunner, 'last_login_at', true)),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

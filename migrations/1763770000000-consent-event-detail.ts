@@ -12,9 +12,18 @@ export class ConsentEventDetail1763770000000 implements MigrationInterface {
   name = 'ConsentEventDetail1763770000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumn(tableName(queryRunner, 'consent_events'), new TableColumn({ name: 'detail', type: 'text', isNullable: true }));
-    await queryRunner.addColumn(tableName(queryRunner, 'consent_records'), new TableColumn(varchar('rule_set', 8, true)));
-    await queryRunner.addColumn(tableName(queryRunner, 'consent_records'), new TableColumn(varchar('text_hash', 64, true)));
+    await queryRunner.addColumn(
+      tableName(queryRunner, 'consent_events'),
+      new TableColumn({ name: 'detail', type: 'text', isNullable: true }),
+    );
+    await queryRunner.addColumn(
+      tableName(queryRunner, 'consent_records'),
+      new TableColumn(varchar('rule_set', 8, true)),
+    );
+    await queryRunner.addColumn(
+      tableName(queryRunner, 'consent_records'),
+      new TableColumn(varchar('text_hash', 64, true)),
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

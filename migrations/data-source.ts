@@ -5,6 +5,9 @@ import { authConsentMigrations } from './index.js';
 
 /** The data source of the TypeORM CLI (`npm run migration:run|revert|show`): `DATABASE_URL` and `TABLE_PREFIX` (default `auth_consent_`, as the module's; empty for none). */
 export default new DataSource({
-  ...connectionOptionsFromUrl(process.env.DATABASE_URL || DEFAULT_DATABASE_URL, process.env.TABLE_PREFIX ?? DEFAULT_TABLE_PREFIX),
+  ...connectionOptionsFromUrl(
+    process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
+    process.env.TABLE_PREFIX ?? DEFAULT_TABLE_PREFIX,
+  ),
   migrations: authConsentMigrations,
 });

@@ -6,4 +6,11 @@ import { UserLastSignIn1763750000000 } from './1763750000000-user-last-sign-in.j
 import { ConsentEventDetail1763770000000 } from './1763770000000-consent-event-detail.js';
 
 /** Every migration of the module, oldest first: pass it as `migrations` to a DataSource that holds the module's tables. */
-export const authConsentMigrations = [InitialSchema1763700000000, ConsentAudit1763710000000, AdminIndexes1763730000000, ConsentEventFormat1763740000000, UserLastSignIn1763750000000, ConsentEventDetail1763770000000];
+export const authConsentMigrations = [
+  InitialSchema1763700000000,
+  ConsentAudit1763710000000,
+  AdminIndexes1763730000000,
+  ConsentEventFormat1763740000000,
+  UserLastSignIn1763750000000,
+  ConsentEventDetail1763770000000,
+];

@@ -21,7 +21,13 @@ export function instant(queryRunner: QueryRunner, name: string, nullable = false
 /** An auto-incremented 64-bit key (SQLite only autoincrements an INTEGER PRIMARY KEY, which is 64-bit). */
 export function bigIdentity(queryRunner: QueryRunner, name: string): TableColumnOptions {
   const sqlite = queryRunner.connection.driver.options.type === 'better-sqlite3';
-  return { name, type: sqlite ? 'integer' : 'bigint', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
+  return {
+    name,
+    type: sqlite ? 'integer' : 'bigint',
+    isPrimary: true,
+    isGenerated: true,
+    generationStrategy: 'increment',
+  };
 }
 
 export function varchar(name: string, length: number, nullable = false): TableColumnOptions {

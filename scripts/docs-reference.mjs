@@ -17,7 +17,14 @@ const cell = (text) =>
 
 /** Rows for every option of AuthConsentModuleOptions, nested option groups flattened to `group.option`. */
 function optionRows() {
-  const program = ts.createProgram(['src/auth-consent.options.ts', 'src/auth-consent.module-definition.ts'], { strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, experimentalDecorators: true, skipLibCheck: true });
+  const program = ts.createProgram(['src/auth-consent.options.ts', 'src/auth-consent.module-definition.ts'], {
+    strict: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    experimentalDecorators: true,
+    skipLibCheck: true,
+  });
   const checker = program.getTypeChecker();
   const rows = [];
   const interfaceNamed = (file, name) => {
@@ -25,11 +32,14 @@ function optionRows() {
     const node = source.statements.find((s) => ts.isInterfaceDeclaration(s) && s.name.text === name);
     return checker.getTypeAtLocation(node);
   };
-  const doc = (symbol) => cell(ts.displayPartsToString(symbol.getDocumentationComment(checker)).replace(/\s*\n\s*/g, ' '));
+  const doc = (symbol) =>
+    cell(ts.displayPartsToString(symbol.getDocumentationComment(checker)).replace(/\s*\n\s*/g, ' '));
   const deprecated = (symbol) => symbol.getJsDocTags().some((t) => t.name === 'deprecated');
   const srcInterface = (type) => {
     const decl = type.getSymbol()?.declarations?.[0];
-    return !!decl && ts.isInterfaceDeclaration(decl) && /(^|\/)src\//.test(decl.getSourceFile().fileName) ? decl : undefined;
+    return !!decl && ts.isInterfaceDeclaration(decl) && /(^|\/)src\//.test(decl.getSourceFile().fileName)
+      ? decl
+      : undefined;
   };
   // An option group: an options interface of the module, or an inline object whose every field is documented.
   const isGroup = (type) => {
@@ -48,21 +58,32 @@ function optionRows() {
         walk(propType, `${path}.`);
         continue;
       }
-      rows.push(`| \`${path}\` | \`${checker.typeToString(propType, undefined, ts.TypeFormatFlags.NoTruncation).replace(/ \| undefined/g, '').replace(/\|/g, '\\|')}\` | ${doc(prop)} |`);
+      rows.push(
+        `| \`${path}\` | \`${checker
+          .typeToString(propType, undefined, ts.TypeFormatFlags.NoTruncation)
+          .replace(/ \| undefined/g, '')
+          .replace(/\|/g, '\\|')}\` | ${doc(prop)} |`,
+      );
       // `redis`: a connection & its documented extras (RedisDurability), listed as `redis.<extra>`.
-      const parts = (t) => (t.isUnion() ? t.types.flatMap(parts) : t.isIntersection() ? t.types.filter((x) => srcInterface(x)) : []);
-      for (const part of new Set(parts(propType).map((t) => t.getSymbol()))) walk(checker.getDeclaredTypeOfSymbol(part), `${path}.`);
+      const parts = (t) =>
+        t.isUnion() ? t.types.flatMap(parts) : t.isIntersection() ? t.types.filter((x) => srcInterface(x)) : [];
+      for (const part of new Set(parts(propType).map((t) => t.getSymbol())))
+        walk(checker.getDeclaredTypeOfSymbol(part), `${path}.`);
     }
   };
   walk(interfaceNamed('src/auth-consent.options.ts', 'AuthConsentModuleOptions'), '');
   const options = ['| option | type | meaning and default |', '|---|---|---|', ...rows.splice(0)].join('\n');
   walk(interfaceNamed('src/auth-consent.module-definition.ts', 'AuthConsentModuleExtras'), '');
-  return { options, extras: ['| on the call | type | meaning and default |', '|---|---|---|', ...rows.splice(0)].join('\n') };
+  return {
+    options,
+    extras: ['| on the call | type | meaning and default |', '|---|---|---|', ...rows.splice(0)].join('\n'),
+  };
 }
 
 /** One row per operation of the OpenAPI document of a module app on the default paths. */
 async function operationRows() {
-  if (!existsSync('dist/src/index.js')) throw new Error('docs-reference: run `npm run build` first (it reads the built module).');
+  if (!existsSync('dist/src/index.js'))
+    throw new Error('docs-reference: run `npm run build` first (it reads the built module).');
   const { NestFactory } = await import('@nestjs/core');
   const { DocumentBuilder, SwaggerModule } = await import('@nestjs/swagger');
   const lib = await import('../dist/src/index.js');
@@ -84,16 +105,24 @@ async function operationRows() {
     const s = schema?.$ref ? schemaOf(schema.$ref) : schema;
     if (!s?.properties) return '';
     const required = new Set(s.required ?? []);
-    return `{${Object.keys(s.properties).map((k) => (required.has(k) ? k : `${k}?`)).join(', ')}}`;
+    return `{${Object.keys(s.properties)
+      .map((k) => (required.has(k) ? k : `${k}?`))
+      .join(', ')}}`;
   };
   const rows = [];
   for (const [path, item] of Object.entries(document.paths)) {
     for (const [method, op] of Object.entries(item)) {
-      const query = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => (p.required ? p.name : `${p.name}?`));
+      const query = (op.parameters ?? [])
+        .filter((p) => p.in === 'query')
+        .map((p) => (p.required ? p.name : `${p.name}?`));
       const body = fields(op.requestBody?.content?.['application/json']?.schema);
-      const input = [body && `body \`${body}\``, query.length && `query \`${query.join(', ')}\``].filter(Boolean).join('; ');
+      const input = [body && `body \`${body}\``, query.length && `query \`${query.join(', ')}\``]
+        .filter(Boolean)
+        .join('; ');
       const codes = Object.keys(op.responses ?? {}).join(', ');
-      rows.push(`| \`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}\` | ${cell(op.summary ?? '')} | ${input} | ${codes} |`);
+      rows.push(
+        `| \`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}\` | ${cell(op.summary ?? '')} | ${input} | ${codes} |`,
+      );
     }
   }
   return ['| operation | summary | input | responses |', '|---|---|---|---|', ...rows].join('\n');

@@ -14,7 +14,11 @@ import type { ResolvedRoutes, RouteGroup } from './routes/routes.options.js';
  * imports the ones below it: core → auth → consent → admin), and RouterModule mounting each route group's
  * module at its path. The app sees what the feature modules export.
  */
-export function composeFeatures(definition: OptionsDefinition, optionsToken: InjectionToken, routes: ResolvedRoutes): Pick<DynamicModule, 'imports' | 'providers' | 'exports'> {
+export function composeFeatures(
+  definition: OptionsDefinition,
+  optionsToken: InjectionToken,
+  routes: ResolvedRoutes,
+): Pick<DynamicModule, 'imports' | 'providers' | 'exports'> {
   const core = CoreModule.register(definition, optionsToken, routes);
   const auth = AuthModule.register(core, routes);
   const consent = ConsentModule.register(core, auth, routes);

@@ -33,7 +33,10 @@ export class AuthConsentMiddleware implements NestMiddleware {
   /** Called once at init with the app's Express instance. */
   installOn(app: ExpressPrototypes): void {
     const response = app.response as Record<string | symbol, unknown>;
-    if (response[INSTALLED]) throw new Error('AuthConsentModule is installed twice on one Express app; import it once (forRoot / forRootAsync).');
+    if (response[INSTALLED])
+      throw new Error(
+        'AuthConsentModule is installed twice on one Express app; import it once (forRoot / forRootAsync).',
+      );
     response[INSTALLED] = true;
     this.session.installOn(app.request);
     this.gate.installOn(app.request);

@@ -22,13 +22,20 @@ const builder = new ConfigurableModuleBuilder<AuthConsentModuleOptions>({ module
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createAuthConsentOptions')
   // Every key is listed, undefined or not: the builder keeps the listed keys out of the module's options.
-  .setExtras<AuthConsentModuleExtras>({ isGlobal: false, routes: undefined, admin: undefined, adminPath: undefined }, (definition, extras): DynamicModule => {
-    // Validated here: the paths shape the module, so a bad one stops the app before any route is mapped.
-    const routes = resolveRoutes(extras);
-    // The options' provider (and forRootAsync's imports) move into the core module the features import.
-    const { module, imports, providers } = definition;
-    return { module, global: extras.isGlobal, ...composeFeatures({ imports, providers }, MODULE_OPTIONS_TOKEN, routes) };
-  })
+  .setExtras<AuthConsentModuleExtras>(
+    { isGlobal: false, routes: undefined, admin: undefined, adminPath: undefined },
+    (definition, extras): DynamicModule => {
+      // Validated here: the paths shape the module, so a bad one stops the app before any route is mapped.
+      const routes = resolveRoutes(extras);
+      // The options' provider (and forRootAsync's imports) move into the core module the features import.
+      const { module, imports, providers } = definition;
+      return {
+        module,
+        global: extras.isGlobal,
+        ...composeFeatures({ imports, providers }, MODULE_OPTIONS_TOKEN, routes),
+      };
+    },
+  )
   .build();
 
 export const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } = builder;

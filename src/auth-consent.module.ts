@@ -1,4 +1,13 @@
-import { Inject, Logger, type MiddlewareConsumer, Module, type NestModule, type OnApplicationBootstrap, type OnModuleInit, Optional } from '@nestjs/common';
+import {
+  Inject,
+  Logger,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+  Optional,
+} from '@nestjs/common';
 import type { RequestHandler } from 'express';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AUTH_CONSENT_OPTIONS } from './auth-consent.constants.js';
@@ -8,7 +17,11 @@ import { SessionMiddleware } from './session/session.middleware.js';
 import { AuthConsentMiddleware, type ExpressPrototypes } from './auth-consent.middleware.js';
 import { LoginListener } from './auth/login.listener.js';
 import { LoginSessionService } from './auth/login-session.service.js';
-import { installModuleSessionManager, installPassportRequestMethods, MODULE_LOGINS } from './auth/passport-session.manager.js';
+import {
+  installModuleSessionManager,
+  installPassportRequestMethods,
+  MODULE_LOGINS,
+} from './auth/passport-session.manager.js';
 import { SessionConflictError } from './session/session.exceptions.js';
 import { routeShadowWarnings, type RouterLayer } from './routes/route-shadows.js';
 
@@ -20,7 +33,10 @@ import { routeShadowWarnings, type RouterLayer } from './routes/route-shadows.js
  * admin, health, banner) and their paths: src/auth-consent.features.ts.
  */
 @Module({})
-export class AuthConsentModule extends ConfigurableModuleClass implements NestModule, OnModuleInit, OnApplicationBootstrap {
+export class AuthConsentModule
+  extends ConfigurableModuleClass
+  implements NestModule, OnModuleInit, OnApplicationBootstrap
+{
   private readonly mounted: RequestHandler = (req, res, next) => this.middleware.use(req, res, next);
 
   constructor(
@@ -41,7 +57,8 @@ export class AuthConsentModule extends ConfigurableModuleClass implements NestMo
     const app = this.expressApp();
     app?.set?.('trust proxy', this.options.trustProxy);
     if (!app) return; // no HTTP server (an application context, the CLI): nothing to hook
-    if (!app.request || !app.response) throw new Error('AuthConsentModule needs the Express platform (@nestjs/platform-express).');
+    if (!app.request || !app.response)
+      throw new Error('AuthConsentModule needs the Express platform (@nestjs/platform-express).');
     this.middleware.installOn({ request: app.request, response: app.response });
     // Passport's req.logIn reaches this app's login service through its requests (PassportSessionManager).
     installPassportRequestMethods(app.request);
@@ -52,7 +69,9 @@ export class AuthConsentModule extends ConfigurableModuleClass implements NestMo
   /** By now the app's own middleware is mounted: a second session middleware is a setup error, said at boot. */
   onApplicationBootstrap(): void {
     const stack = this.expressApp()?.router?.stack ?? [];
-    const other = stack.find((layer) => layer.handle !== this.mounted && SESSION_MIDDLEWARE_NAMES.has(layer.handle?.name ?? ''));
+    const other = stack.find(
+      (layer) => layer.handle !== this.mounted && SESSION_MIDDLEWARE_NAMES.has(layer.handle?.name ?? ''),
+    );
     if (other) throw new SessionConflictError(this.session.conflictMessage());
     // Every route is registered by now: say which of the module's an app route hides (or is hidden by).
     const logger = new Logger('AuthConsentModule');

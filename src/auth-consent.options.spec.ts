@@ -39,26 +39,43 @@ describe('resolveOptions', () => {
   it('refuses an ioredis client at boot with one sentence; takes cluster and Sentinel clients', () => {
     const ioredis = new Redis({ lazyConnect: true });
     try {
-      expect(() => resolveOptions({ redis: { client: ioredis as never } })).toThrow(/redis.client is an ioredis client; .*createClient/);
+      expect(() => resolveOptions({ redis: { client: ioredis as never } })).toThrow(
+        /redis.client is an ioredis client; .*createClient/,
+      );
     } finally {
       ioredis.disconnect();
     }
     const sentinel = createSentinel({ name: 'primary', sentinelRootNodes: [{ host: '127.0.0.1', port: 1 }] });
-    expect(resolveOptions({ redis: { client: sentinel, waitForReplicas: 1 } }).redis).toEqual({ client: sentinel, waitForReplicas: 1 });
+    expect(resolveOptions({ redis: { client: sentinel, waitForReplicas: 1 } }).redis).toEqual({
+      client: sentinel,
+      waitForReplicas: 1,
+    });
     const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }] });
     expect(resolveOptions({ redis: { client: cluster } }).redis).toEqual({ client: cluster, waitForReplicas: 0 });
-    expect(() => resolveOptions({ redis: { client: cluster, waitForReplicas: -1 } })).toThrow(/redis.waitForReplicas must be a whole number/);
+    expect(() => resolveOptions({ redis: { client: cluster, waitForReplicas: -1 } })).toThrow(
+      /redis.waitForReplicas must be a whole number/,
+    );
   });
 
   it("keeps an explicit table prefix, '' included (the names of installs from before the default prefix)", () => {
-    expect(resolveOptions({ database: { tablePrefix: '' } }).database).toMatchObject({ tablePrefix: '', tablePrefixDefaulted: false });
-    expect(resolveOptions({ database: { tablePrefix: 'shop_' } }).database).toMatchObject({ tablePrefix: 'shop_', tablePrefixDefaulted: false });
+    expect(resolveOptions({ database: { tablePrefix: '' } }).database).toMatchObject({
+      tablePrefix: '',
+      tablePrefixDefaulted: false,
+    });
+    expect(resolveOptions({ database: { tablePrefix: 'shop_' } }).database).toMatchObject({
+      tablePrefix: 'shop_',
+      tablePrefixDefaulted: false,
+    });
   });
 
   it('takes an initialized DataSource of the app instead of a URL', () => {
     const dataSource = new DataSource({ type: 'better-sqlite3', database: ':memory:' });
     Object.assign(dataSource, { isInitialized: true });
-    expect(resolveOptions({ database: { dataSource } }).database).toMatchObject({ url: undefined, dataSource, tablePrefix: 'auth_consent_' });
+    expect(resolveOptions({ database: { dataSource } }).database).toMatchObject({
+      url: undefined,
+      dataSource,
+      tablePrefix: 'auth_consent_',
+    });
   });
 
   it('uses a __Host- cookie when Secure', () => {
@@ -76,13 +93,36 @@ describe('resolveOptions', () => {
     [{ session: { cookieSecure: 'yes' as unknown as boolean } }, /session\.cookieSecure must be/],
     [{ session: { cookieName: 'bad name;' } }, /session\.cookieName must be/],
     [{ redis: { url: 'http://x' } }, /redis\.url must start with redis:\/\//],
-    [{ redis: { client: {} as never } }, /redis must be \{ url \}, \{ clusterNodes \}, \{ sentinels, sentinelName \} or \{ client \}/],
+    [
+      { redis: { client: {} as never } },
+      /redis must be \{ url \}, \{ clusterNodes \}, \{ sentinels, sentinelName \} or \{ client \}/,
+    ],
     [{ database: { url: 'oracle://x' } }, /database\.url has an unknown scheme/],
     [{ database: { tablePrefix: 'a-b' } }, /database\.tablePrefix must be/],
     [{ database: { dataSource: {} as never } }, /^database\.dataSource must be an initialized TypeORM DataSource/],
-    [{ database: { dataSource: new DataSource({ type: 'better-sqlite3', database: ':memory:' }) } }, /^database\.dataSource must be an initialized TypeORM DataSource; call `await dataSource.initialize\(\)`/],
-    [{ database: { dataSource: initialized(new DataSource({ type: 'cockroachdb', url: 'postgres://x@127.0.0.1/db', timeTravelQueries: false })) } }, /^database\.dataSource must be a postgres, mysql, mariadb or better-sqlite3 DataSource; got 'cockroachdb'/],
-    [{ database: { url: 'sqlite::memory:', dataSource: initialized(new DataSource({ type: 'better-sqlite3', database: ':memory:' })) } }, /^database takes either url or dataSource/],
+    [
+      { database: { dataSource: new DataSource({ type: 'better-sqlite3', database: ':memory:' }) } },
+      /^database\.dataSource must be an initialized TypeORM DataSource; call `await dataSource.initialize\(\)`/,
+    ],
+    [
+      {
+        database: {
+          dataSource: initialized(
+            new DataSource({ type: 'cockroachdb', url: 'postgres://x@127.0.0.1/db', timeTravelQueries: false }),
+          ),
+        },
+      },
+      /^database\.dataSource must be a postgres, mysql, mariadb or better-sqlite3 DataSource; got 'cockroachdb'/,
+    ],
+    [
+      {
+        database: {
+          url: 'sqlite::memory:',
+          dataSource: initialized(new DataSource({ type: 'better-sqlite3', database: ':memory:' })),
+        },
+      },
+      /^database takes either url or dataSource/,
+    ],
     [{ database: { statementTimeout: 'never' } }, /database\.statementTimeout must be a duration from 100ms to 10m/],
     [{ database: { statementTimeout: 50 } }, /database\.statementTimeout must be/],
     [{ database: { connectTimeout: '1h' } }, /database\.connectTimeout must be a duration/],

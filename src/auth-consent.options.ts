@@ -159,7 +159,12 @@ function fail(message: string): never {
 
 function duration(name: string, value: Duration | undefined, fallback: Duration): number {
   const ms = parseDuration(value ?? fallback);
-  return ms ?? fail(`${name} must be a positive duration such as '30m', '12h' or a number of milliseconds; got ${JSON.stringify(value)}.`);
+  return (
+    ms ??
+    fail(
+      `${name} must be a positive duration such as '30m', '12h' or a number of milliseconds; got ${JSON.stringify(value)}.`,
+    )
+  );
 }
 
 /** Merges the defaults into the options and validates them; a bad option throws one sentence naming it and the fix. */
@@ -167,7 +172,10 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
   if (typeof options !== 'object' || options === null) fail('AuthConsentModule options must be an object.');
   // Route paths shape the module: they are read from the forRoot / forRootAsync call, before any factory runs.
   for (const extra of ['routes', 'adminPath'] as const) {
-    if (extra in options) fail(`${extra} goes on the forRoot / forRootAsync call itself (beside useFactory), not in the options the factory returns.`);
+    if (extra in options)
+      fail(
+        `${extra} goes on the forRoot / forRootAsync call itself (beside useFactory), not in the options the factory returns.`,
+      );
   }
   const production = (options.environment ?? process.env.NODE_ENV) === 'production';
   const warnings: string[] = [];
@@ -175,30 +183,47 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
   const redis = options.redis;
   if (redis !== undefined) {
     const hostPorts = (name: string, list: unknown) => {
-      if (!Array.isArray(list) || list.length === 0 || list.some((n) => typeof n !== 'string' || !/^[^\s:]+:\d{1,5}$/.test(n))) {
+      if (
+        !Array.isArray(list) ||
+        list.length === 0 ||
+        list.some((n) => typeof n !== 'string' || !/^[^\s:]+:\d{1,5}$/.test(n))
+      ) {
         fail(`${name} must be a non-empty list of host:port; got ${JSON.stringify(list)}.`);
       }
     };
     if ('url' in redis && redis.url !== undefined) {
-      if (!/^rediss?:\/\//.test(redis.url)) fail(`redis.url must start with redis:// or rediss://; got '${redis.url.split(':')[0]}:…'.`);
+      if (!/^rediss?:\/\//.test(redis.url))
+        fail(`redis.url must start with redis:// or rediss://; got '${redis.url.split(':')[0]}:…'.`);
     } else if ('clusterNodes' in redis) {
       hostPorts('redis.clusterNodes', redis.clusterNodes);
     } else if ('sentinels' in redis) {
       hostPorts('redis.sentinels', redis.sentinels);
-      if (typeof redis.sentinelName !== 'string' || redis.sentinelName === '') fail('redis.sentinelName must name the primary the sentinels watch (their `sentinel monitor <name>`).');
+      if (typeof redis.sentinelName !== 'string' || redis.sentinelName === '')
+        fail('redis.sentinelName must name the primary the sentinels watch (their `sentinel monitor <name>`).');
     } else if (!('client' in redis) || typeof redis.client?.sendCommand !== 'function') {
-      fail('redis must be { url }, { clusterNodes }, { sentinels, sentinelName } or { client } with a node-redis client; remove it to use the in-process store in development.');
+      fail(
+        'redis must be { url }, { clusterNodes }, { sentinels, sentinelName } or { client } with a node-redis client; remove it to use the in-process store in development.',
+      );
     } else {
       const client = redis.client as unknown as Record<string, unknown>;
       if (typeof client.status === 'string' && !('isOpen' in client)) {
-        fail("redis.client is an ioredis client; the module and connect-redis 9 need node-redis: pass `createClient({ url })` from 'redis' (or { url }).");
+        fail(
+          "redis.client is an ioredis client; the module and connect-redis 9 need node-redis: pass `createClient({ url })` from 'redis' (or { url }).",
+        );
       }
     }
-    if (redis.waitForReplicas !== undefined && !(Number.isInteger(redis.waitForReplicas) && redis.waitForReplicas >= 0 && redis.waitForReplicas <= 5)) {
-      fail(`redis.waitForReplicas must be a whole number from 0 to 5 (replicas that must have a sign-in or a revocation); got ${JSON.stringify(redis.waitForReplicas)}.`);
+    if (
+      redis.waitForReplicas !== undefined &&
+      !(Number.isInteger(redis.waitForReplicas) && redis.waitForReplicas >= 0 && redis.waitForReplicas <= 5)
+    ) {
+      fail(
+        `redis.waitForReplicas must be a whole number from 0 to 5 (replicas that must have a sign-in or a revocation); got ${JSON.stringify(redis.waitForReplicas)}.`,
+      );
     }
   } else if (production) {
-    fail('redis is required in production (set REDIS_URL): the in-process session store loses sessions on restart and is not shared between instances.');
+    fail(
+      'redis is required in production (set REDIS_URL): the in-process session store loses sessions on restart and is not shared between instances.',
+    );
   } else {
     warnings.push('No Redis configured: sessions are kept in process memory (development only).');
   }
@@ -207,30 +232,40 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
   const dataSource = db.dataSource;
   let url: string | undefined;
   if (dataSource !== undefined) {
-    if (db.url) fail('database takes either url or dataSource, not both: remove database.url to share the app\'s DataSource.');
+    if (db.url)
+      fail("database takes either url or dataSource, not both: remove database.url to share the app's DataSource.");
     checkSharedDataSource(dataSource);
   } else {
     url = db.url || DEFAULT_DATABASE_URL;
-    if (!driverOf(url)) fail(`database.url has an unknown scheme in '${url.split(':')[0]}:…'; use postgres://, mysql://, mariadb:// or sqlite:<path>.`);
+    if (!driverOf(url))
+      fail(
+        `database.url has an unknown scheme in '${url.split(':')[0]}:…'; use postgres://, mysql://, mariadb:// or sqlite:<path>.`,
+      );
   }
   const tablePrefix = db.tablePrefix ?? DEFAULT_TABLE_PREFIX;
-  if (typeof tablePrefix !== 'string' || !/^[a-z0-9_]{0,32}$/i.test(tablePrefix)) fail(`database.tablePrefix must be letters, digits or _ (at most 32); got '${String(tablePrefix)}'.`);
+  if (typeof tablePrefix !== 'string' || !/^[a-z0-9_]{0,32}$/i.test(tablePrefix))
+    fail(`database.tablePrefix must be letters, digits or _ (at most 32); got '${String(tablePrefix)}'.`);
 
   const s = options.session ?? {};
   let secrets = s.secret === undefined ? [] : Array.isArray(s.secret) ? s.secret : [s.secret];
   if (secrets.some((x) => typeof x !== 'string' || x.length < 32)) {
-    fail('session.secret must be one or more strings of at least 32 characters (generate one with `openssl rand -base64 48`).');
+    fail(
+      'session.secret must be one or more strings of at least 32 characters (generate one with `openssl rand -base64 48`).',
+    );
   }
   if (secrets.length === 0) {
-    if (production) fail('session.secret is required in production (set SESSION_SECRET to at least 32 random characters).');
+    if (production)
+      fail('session.secret is required in production (set SESSION_SECRET to at least 32 random characters).');
     warnings.push('No session secret configured: a random one is used, so sessions end when the process restarts.');
     secrets = [randomBytes(48).toString('base64url')];
   }
   const cookieSecureOpt = s.cookieSecure ?? 'auto';
-  if (cookieSecureOpt !== 'auto' && typeof cookieSecureOpt !== 'boolean') fail(`session.cookieSecure must be true, false or 'auto'; got ${JSON.stringify(cookieSecureOpt)}.`);
+  if (cookieSecureOpt !== 'auto' && typeof cookieSecureOpt !== 'boolean')
+    fail(`session.cookieSecure must be true, false or 'auto'; got ${JSON.stringify(cookieSecureOpt)}.`);
   const cookieSecure = cookieSecureOpt === 'auto' ? production : cookieSecureOpt;
   const baseName = s.cookieName ?? 'sid';
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(baseName)) fail(`session.cookieName must be 1-64 letters, digits, '.', '_' or '-'; got '${baseName}'.`);
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(baseName))
+    fail(`session.cookieName must be 1-64 letters, digits, '.', '_' or '-'; got '${baseName}'.`);
 
   const session = {
     secrets,
@@ -246,17 +281,33 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
     legacyPrefix: s.legacyPrefix,
   };
   if (session.legacyPrefix !== undefined) {
-    if (typeof session.legacyPrefix !== 'string' || session.legacyPrefix === '' || session.legacyPrefix.startsWith(session.redisPrefix)) {
-      fail(`session.legacyPrefix must be the connect-redis prefix of the old sessions (such as 'sess:'), outside session.redisPrefix; got ${JSON.stringify(session.legacyPrefix)}.`);
+    if (
+      typeof session.legacyPrefix !== 'string' ||
+      session.legacyPrefix === '' ||
+      session.legacyPrefix.startsWith(session.redisPrefix)
+    ) {
+      fail(
+        `session.legacyPrefix must be the connect-redis prefix of the old sessions (such as 'sess:'), outside session.redisPrefix; got ${JSON.stringify(session.legacyPrefix)}.`,
+      );
     }
     if (!redis) fail('session.legacyPrefix needs redis: the old sessions are read from it.');
   }
-  if (typeof session.redisPrefix !== 'string' || /[{}]/.test(session.redisPrefix)) fail(`session.redisPrefix must be a string without '{' or '}' (keys carry a hash tag after it); got ${JSON.stringify(session.redisPrefix)}.`);
-  if (!Array.isArray(session.keepOnLogin) || session.keepOnLogin.some((k) => typeof k !== 'string' || k === '' || k === 'cookie' || k === 'passport' || k === 'authConsent')) {
+  if (typeof session.redisPrefix !== 'string' || /[{}]/.test(session.redisPrefix))
+    fail(
+      `session.redisPrefix must be a string without '{' or '}' (keys carry a hash tag after it); got ${JSON.stringify(session.redisPrefix)}.`,
+    );
+  if (
+    !Array.isArray(session.keepOnLogin) ||
+    session.keepOnLogin.some(
+      (k) => typeof k !== 'string' || k === '' || k === 'cookie' || k === 'passport' || k === 'authConsent',
+    )
+  ) {
     fail("session.keepOnLogin must be a list of session keys (not 'cookie', 'passport' or 'authConsent').");
   }
-  if (session.idleTimeoutMs > session.absoluteTimeoutMs) fail('session.idleTimeout must not exceed session.absoluteTimeout.');
-  if (session.rememberIdleTimeoutMs > session.rememberAbsoluteTimeoutMs) fail('session.rememberIdleTimeout must not exceed session.rememberAbsoluteTimeout.');
+  if (session.idleTimeoutMs > session.absoluteTimeoutMs)
+    fail('session.idleTimeout must not exceed session.absoluteTimeout.');
+  if (session.rememberIdleTimeoutMs > session.rememberAbsoluteTimeoutMs)
+    fail('session.rememberIdleTimeout must not exceed session.rememberAbsoluteTimeout.');
 
   const allowedOrigins = options.allowedOrigins ?? [];
   for (const origin of allowedOrigins) {
@@ -266,7 +317,10 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
     } catch {
       ok = false;
     }
-    if (!ok) fail(`allowedOrigins must hold origins such as 'https://app.example.com' (scheme, host, optional port, no path); got '${origin}'.`);
+    if (!ok)
+      fail(
+        `allowedOrigins must hold origins such as 'https://app.example.com' (scheme, host, optional port, no path); got '${origin}'.`,
+      );
   }
 
   return {
@@ -295,9 +349,14 @@ export function resolveOptions(options: AuthConsentModuleOptions = {}): Resolved
 function checkSharedDataSource(dataSource: unknown): void {
   const ds = dataSource as Partial<DataSource> | null;
   if (!ds || typeof ds !== 'object' || typeof ds.createQueryRunner !== 'function' || !ds.options || !ds.driver) {
-    fail('database.dataSource must be an initialized TypeORM DataSource (such as the one `getDataSourceToken()` gives with @nestjs/typeorm).');
+    fail(
+      'database.dataSource must be an initialized TypeORM DataSource (such as the one `getDataSourceToken()` gives with @nestjs/typeorm).',
+    );
   }
-  if (!ds.isInitialized) fail('database.dataSource must be an initialized TypeORM DataSource; call `await dataSource.initialize()` first, or inject the one @nestjs/typeorm initialized.');
+  if (!ds.isInitialized)
+    fail(
+      'database.dataSource must be an initialized TypeORM DataSource; call `await dataSource.initialize()` first, or inject the one @nestjs/typeorm initialized.',
+    );
   const type = ds.options.type;
   if (type !== 'postgres' && type !== 'mysql' && type !== 'mariadb' && type !== 'better-sqlite3') {
     fail(`database.dataSource must be a postgres, mysql, mariadb or better-sqlite3 DataSource; got '${String(type)}'.`);

@@ -8,7 +8,11 @@
 export { AuthConsentModule } from './auth-consent.module.js';
 export type { AuthConsentModuleExtras } from './auth-consent.module-definition.js';
 export type { AuthConsentModuleOptions, ResolvedAuthConsentOptions } from './auth-consent.options.js';
-export { getAuthConsentDataSourceToken, getAuthConsentOptionsToken, getAuthConsentRedisToken } from './auth-consent.constants.js';
+export {
+  getAuthConsentDataSourceToken,
+  getAuthConsentOptionsToken,
+  getAuthConsentRedisToken,
+} from './auth-consent.constants.js';
 export { AuthConsentConfigError } from './auth-consent.exceptions.js';
 export { AuthConsentExceptionFilter } from './common/auth-consent-exception.filter.js';
 export { createAuthConsentValidationPipe } from './common/validation.pipe.js';

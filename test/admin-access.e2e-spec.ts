@@ -32,7 +32,8 @@ describe('admin access control (PostgreSQL)', () => {
   let app: INestApplication;
 
   beforeAll(async () => {
-    app = (await bootLibraryApp({ options: fastArgon2(options), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] })).app;
+    app = (await bootLibraryApp({ options: fastArgon2(options), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] }))
+      .app;
   });
   afterAll(async () => {
     await app?.close();
@@ -45,7 +46,10 @@ describe('admin access control (PostgreSQL)', () => {
   });
 
   it.each(ROUTES)('GET %s is 403 JSON for a signed-in user without the admin role', async (path) => {
-    const res = await request(app.getHttpServer()).get(path).set(...as(NOT_ADMIN)).expect(403);
+    const res = await request(app.getHttpServer())
+      .get(path)
+      .set(...as(NOT_ADMIN))
+      .expect(403);
     expect(res.body).toMatchObject({ statusCode: 403, error: 'Forbidden' });
   });
 
@@ -63,7 +67,10 @@ describe('admin access control (PostgreSQL)', () => {
     ['/admin/consent/verify?subjectType=visitor&subjectId=nobody', 404],
     ['/admin/users/00000000-0000-4000-8000-000000000001/sessions', 200],
   ])('GET %s answers an admin with %i', async (path, status) => {
-    const res = await request(app.getHttpServer()).get(path).set(...as(ADMIN)).expect(status);
+    const res = await request(app.getHttpServer())
+      .get(path)
+      .set(...as(ADMIN))
+      .expect(status);
     if (status === 404) expect(res.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
     expect(res.headers['cache-control']).toBe('no-store');
   });
@@ -95,33 +102,70 @@ describe('admin access control (PostgreSQL)', () => {
     '/admin/audit?limit=-1',
     '/admin/audit?actorId=a%20b',
   ])('GET %s is a 400 JSON for an admin, never a 500', async (path) => {
-    const res = await request(app.getHttpServer()).get(path).set(...as(ADMIN)).expect(400);
+    const res = await request(app.getHttpServer())
+      .get(path)
+      .set(...as(ADMIN))
+      .expect(400);
     expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.any(String) });
   });
 
   it('honours the adminRole option', async () => {
     const ops = { id: '', username: 'opal', roles: ['ops'] };
-    const custom = (await bootLibraryApp({ options: fastArgon2({ ...options, adminRole: 'ops' }), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN, ops] })).app;
+    const custom = (
+      await bootLibraryApp({
+        options: fastArgon2({ ...options, adminRole: 'ops' }),
+        appPipeAndFilter: true,
+        signIn: [ADMIN, NOT_ADMIN, ops],
+      })
+    ).app;
     try {
-      await request(custom.getHttpServer()).get('/admin/audit').set(...as(ops)).expect(200);
-      await request(custom.getHttpServer()).get('/admin/audit').set(...as(ADMIN)).expect(403);
+      await request(custom.getHttpServer())
+        .get('/admin/audit')
+        .set(...as(ops))
+        .expect(200);
+      await request(custom.getHttpServer())
+        .get('/admin/audit')
+        .set(...as(ADMIN))
+        .expect(403);
     } finally {
       await custom.close();
     }
   });
 
   it('moves the admin routes with adminPath and removes them with admin: false', async () => {
-    const moved = (await bootLibraryApp({ options: fastArgon2({ ...options, adminPath: '/backoffice/' }), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] })).app;
+    const moved = (
+      await bootLibraryApp({
+        options: fastArgon2({ ...options, adminPath: '/backoffice/' }),
+        appPipeAndFilter: true,
+        signIn: [ADMIN, NOT_ADMIN],
+      })
+    ).app;
     try {
-      await request(moved.getHttpServer()).get('/backoffice/consent/events').set(...as(ADMIN)).expect(200);
+      await request(moved.getHttpServer())
+        .get('/backoffice/consent/events')
+        .set(...as(ADMIN))
+        .expect(200);
       await request(moved.getHttpServer()).get('/backoffice/audit').expect(401);
-      await request(moved.getHttpServer()).get('/admin/consent/events').set(...as(ADMIN)).expect(404);
+      await request(moved.getHttpServer())
+        .get('/admin/consent/events')
+        .set(...as(ADMIN))
+        .expect(404);
     } finally {
       await moved.close();
     }
-    const off = (await bootLibraryApp({ options: fastArgon2({ ...options, admin: false }), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] })).app;
+    const off = (
+      await bootLibraryApp({
+        options: fastArgon2({ ...options, admin: false }),
+        appPipeAndFilter: true,
+        signIn: [ADMIN, NOT_ADMIN],
+      })
+    ).app;
     try {
-      for (const path of ROUTES) await request(off.getHttpServer()).get(path).set(...as(ADMIN)).expect(404);
+      for (const path of ROUTES)
+        await request(off.getHttpServer())
+          .get(path)
+          .set(...as(ADMIN))
+          .expect(404);
     } finally {
       await off.close();
     }

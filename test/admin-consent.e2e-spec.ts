@@ -17,7 +17,14 @@ import type { ConsentEventView } from '../src/admin/consent-event.view.js';
 import { dataSourceOf, insertEvents, parseCsv, type EventSpec, asText } from './support/admin.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';
-import { dropPrefixedTables, MARIADB_URL, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  dropPrefixedTables,
+  MARIADB_URL,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 
 const sqliteDir = mkdtempSync(join(tmpdir(), 'ac-admin-'));
 afterAll(() => rmSync(sqliteDir, { recursive: true, force: true }));
@@ -26,7 +33,19 @@ const T0 = Date.UTC(2025, 0, 1);
 const DAY = 86_400_000;
 const ACTIONS = ['grant', 'refuse', 'update', 'withdraw', 'link'];
 const SOURCES = ['banner', 'settings', 'api', 'gpc'];
-const NASTY_AGENTS = ['=HYPERLINK("http://evil.example")', '+1+2', '-3', '@SUM(A1)', '\tcmd', '\rcmd', 'a,"b"\r\nc', 'plain', 'x;=1+1;', '-Xk3_-9aZ', 'Mozilla/5.0 (X11; Linux x86_64)'];
+const NASTY_AGENTS = [
+  '=HYPERLINK("http://evil.example")',
+  '+1+2',
+  '-3',
+  '@SUM(A1)',
+  '\tcmd',
+  '\rcmd',
+  'a,"b"\r\nc',
+  'plain',
+  'x;=1+1;',
+  '-Xk3_-9aZ',
+  'Mozilla/5.0 (X11; Linux x86_64)',
+];
 
 /** 300 events over 25 subjects and 10 days, three per millisecond so the id breaks ties. */
 function fixtures(): EventSpec[] {
@@ -119,7 +138,10 @@ describe.each([
       (e) => involves(e, 'preferences') && e.action === 'grant' && e.createdAt.getTime() >= T0 + 2 * DAY,
     ],
   ])('lists %s in keyset pages, newest first, exactly as filtered', async (_name, query, match) => {
-    const expected = all.filter(match).sort(byKeyDesc).map((e) => String(e.id));
+    const expected = all
+      .filter(match)
+      .sort(byKeyDesc)
+      .map((e) => String(e.id));
     const got = await everyPage({ ...query, limit: '13' });
     expect(got.map((e) => e.id)).toEqual(expected);
     const asc = await everyPage({ ...query, limit: '500', order: 'asc' });
@@ -158,22 +180,42 @@ describe.each([
   });
 
   it('rejects a tampered cursor and a cursor replayed with other filters (400)', async () => {
-    const first = await http().get('/admin/consent/events?action=grant&limit=5').set(...as(ADMIN)).expect(200);
+    const first = await http()
+      .get('/admin/consent/events?action=grant&limit=5')
+      .set(...as(ADMIN))
+      .expect(200);
     const cursor: string = first.body.nextCursor;
     expect(cursor).toEqual(expect.any(String));
-    await http().get(`/admin/consent/events?action=grant&limit=5&cursor=${cursor}`).set(...as(ADMIN)).expect(200);
+    await http()
+      .get(`/admin/consent/events?action=grant&limit=5&cursor=${cursor}`)
+      .set(...as(ADMIN))
+      .expect(200);
     const flipped = cursor.slice(0, 3) + (cursor[3] === 'A' ? 'B' : 'A') + cursor.slice(4);
     for (const bad of [flipped, `${cursor}x`, cursor.split('.')[0]]) {
-      const res = await http().get(`/admin/consent/events?action=grant&limit=5&cursor=${bad}`).set(...as(ADMIN)).expect(400);
+      const res = await http()
+        .get(`/admin/consent/events?action=grant&limit=5&cursor=${bad}`)
+        .set(...as(ADMIN))
+        .expect(400);
       expect(res.body.message).toMatch(/cursor/);
     }
-    const other = await http().get(`/admin/consent/events?action=refuse&limit=5&cursor=${cursor}`).set(...as(ADMIN)).expect(400);
+    const other = await http()
+      .get(`/admin/consent/events?action=refuse&limit=5&cursor=${cursor}`)
+      .set(...as(ADMIN))
+      .expect(400);
     expect(other.body.message).toMatch(/same filters/);
-    await http().get(`/admin/consent/events?action=grant&order=asc&limit=5&cursor=${cursor}`).set(...as(ADMIN)).expect(400);
+    await http()
+      .get(`/admin/consent/events?action=grant&order=asc&limit=5&cursor=${cursor}`)
+      .set(...as(ADMIN))
+      .expect(400);
   });
 
   it('exports CSV that parses back to every event, with formulas neutralised', async () => {
-    const res = await http().get('/admin/consent/events/export?format=csv').set(...as(ADMIN)).buffer(true).parse(asText).expect(200);
+    const res = await http()
+      .get('/admin/consent/events/export?format=csv')
+      .set(...as(ADMIN))
+      .buffer(true)
+      .parse(asText)
+      .expect(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="consent-events-.*\.csv"$/);
     const [header, ...rows] = parseCsv(res.body as string);
@@ -235,7 +277,12 @@ describe.each([
   });
 
   it('exports NDJSON, one parsable event per line, filtered like the list', async () => {
-    const res = await http().get('/admin/consent/events/export?format=ndjson&category=preferences').set(...as(ADMIN)).buffer(true).parse(asText).expect(200);
+    const res = await http()
+      .get('/admin/consent/events/export?format=ndjson&category=preferences')
+      .set(...as(ADMIN))
+      .buffer(true)
+      .parse(asText)
+      .expect(200);
     expect(res.headers['content-type']).toBe('application/x-ndjson; charset=utf-8');
     const lines = (res.body as string).split('\n');
     expect(lines.pop()).toBe('');
@@ -307,8 +354,13 @@ describe.each([
   it('computes stats that agree with the events', async () => {
     const from = new Date(T0 + DAY);
     const to = new Date(T0 + 8 * DAY);
-    const res = await http().get(`/admin/consent/stats?from=${from.toISOString()}&to=${to.toISOString()}`).set(...as(ADMIN)).expect(200);
-    const inRange = all.filter((e) => ['grant', 'refuse', 'update', 'withdraw'].includes(e.action) && e.createdAt >= from && e.createdAt < to);
+    const res = await http()
+      .get(`/admin/consent/stats?from=${from.toISOString()}&to=${to.toISOString()}`)
+      .set(...as(ADMIN))
+      .expect(200);
+    const inRange = all.filter(
+      (e) => ['grant', 'refuse', 'update', 'withdraw'].includes(e.action) && e.createdAt >= from && e.createdAt < to,
+    );
     const expected: Record<string, { granted: number; refused: number }> = {};
     const days: Record<string, number> = {};
     for (const e of inRange) {
@@ -322,47 +374,117 @@ describe.each([
     expect(res.body.decisions).toBe(inRange.length);
     expect(inRange.length).toBeGreaterThan(50);
     for (const [cat, s] of Object.entries(expected)) {
-      expect(res.body.byCategory[cat]).toEqual({ ...s, rate: Math.round((s.granted / (s.granted + s.refused)) * 10_000) / 10_000 });
+      expect(res.body.byCategory[cat]).toEqual({
+        ...s,
+        rate: Math.round((s.granted / (s.granted + s.refused)) * 10_000) / 10_000,
+      });
     }
     expect(Object.keys(res.body.byCategory).sort()).toEqual(Object.keys(expected).sort());
-    expect(res.body.byDay.map((d: { day: string; decisions: number }) => [d.day, d.decisions])).toEqual(Object.entries(days).sort());
+    expect(res.body.byDay.map((d: { day: string; decisions: number }) => [d.day, d.decisions])).toEqual(
+      Object.entries(days).sort(),
+    );
     // Decisions per day by action: every decision action present, summing to the day's decisions.
     for (const d of res.body.byDay as Array<{ day: string; decisions: number; byAction: Record<string, number> }>) {
       const ofDay = inRange.filter((e) => e.createdAt.toISOString().slice(0, 10) === d.day);
-      expect(d.byAction).toEqual(Object.fromEntries(['grant', 'refuse', 'update', 'withdraw'].map((a) => [a, ofDay.filter((e) => e.action === a).length])));
+      expect(d.byAction).toEqual(
+        Object.fromEntries(
+          ['grant', 'refuse', 'update', 'withdraw'].map((a) => [a, ofDay.filter((e) => e.action === a).length]),
+        ),
+      );
     }
-    const sumAnalytics = res.body.byDay.reduce((n: number, d: { byCategory: Record<string, { granted: number }> }) => n + (d.byCategory.analytics?.granted ?? 0), 0);
+    const sumAnalytics = res.body.byDay.reduce(
+      (n: number, d: { byCategory: Record<string, { granted: number }> }) => n + (d.byCategory.analytics?.granted ?? 0),
+      0,
+    );
     expect(sumAnalytics).toBe(expected.analytics.granted);
   });
 
   it('shows a subject: its record, history summary and linked visitors; 404 for nobody', async () => {
     const now = new Date();
     await ds.getRepository(ConsentRecordEntity).insert([
-      { id: '11111111-1111-4111-8111-111111111111', subjectType: 'user', subjectId: 's1', policyVersion: '1', policyHash: 'p'.repeat(64), decisions: { necessary: true, analytics: true }, source: 'settings', gpc: false, decidedAt: now, expiresAt: new Date(now.getTime() + DAY), linkedUserId: null, version: 1 },
-      { id: '22222222-2222-4222-8222-222222222222', subjectType: 'visitor', subjectId: 's7', policyVersion: '1', policyHash: 'p'.repeat(64), decisions: { necessary: true }, source: 'banner', gpc: true, decidedAt: now, expiresAt: new Date(now.getTime() - 1), linkedUserId: 's1', version: 3 },
+      {
+        id: '11111111-1111-4111-8111-111111111111',
+        subjectType: 'user',
+        subjectId: 's1',
+        policyVersion: '1',
+        policyHash: 'p'.repeat(64),
+        decisions: { necessary: true, analytics: true },
+        source: 'settings',
+        gpc: false,
+        decidedAt: now,
+        expiresAt: new Date(now.getTime() + DAY),
+        linkedUserId: null,
+        version: 1,
+      },
+      {
+        id: '22222222-2222-4222-8222-222222222222',
+        subjectType: 'visitor',
+        subjectId: 's7',
+        policyVersion: '1',
+        policyHash: 'p'.repeat(64),
+        decisions: { necessary: true },
+        source: 'banner',
+        gpc: true,
+        decidedAt: now,
+        expiresAt: new Date(now.getTime() - 1),
+        linkedUserId: 's1',
+        version: 3,
+      },
     ]);
-    const user = await http().get('/admin/consent/subjects/user/s1').set(...as(ADMIN)).expect(200);
+    const user = await http()
+      .get('/admin/consent/subjects/user/s1')
+      .set(...as(ADMIN))
+      .expect(200);
     const own = all.filter((e) => e.subjectType === 'user' && e.subjectId === 's1').sort((a, b) => a.seq - b.seq);
     expect(user.body).toMatchObject({
       subjectType: 'user',
       subjectId: 's1',
       record: { decisions: { necessary: true, analytics: true }, source: 'settings', expired: false, version: 1 },
-      history: { events: own.length, lastAction: own[own.length - 1].action, lastEventAt: own[own.length - 1].createdAt.toISOString(), firstEventAt: own[0].createdAt.toISOString() },
+      history: {
+        events: own.length,
+        lastAction: own[own.length - 1].action,
+        lastEventAt: own[own.length - 1].createdAt.toISOString(),
+        firstEventAt: own[0].createdAt.toISOString(),
+      },
       linkedVisitors: ['s7'],
     });
-    const visitor = await http().get('/admin/consent/subjects/visitor/s7').set(...as(ADMIN)).expect(200);
+    const visitor = await http()
+      .get('/admin/consent/subjects/visitor/s7')
+      .set(...as(ADMIN))
+      .expect(200);
     expect(visitor.body.record).toMatchObject({ gpc: true, expired: true, linkedUserId: 's1' });
-    const eventsOnly = await http().get('/admin/consent/subjects/visitor/s9').set(...as(ADMIN)).expect(200);
+    const eventsOnly = await http()
+      .get('/admin/consent/subjects/visitor/s9')
+      .set(...as(ADMIN))
+      .expect(200);
     expect(eventsOnly.body.record).toBeNull();
-    await http().get('/admin/consent/subjects/user/s9').set(...as(ADMIN)).expect(404);
+    await http()
+      .get('/admin/consent/subjects/user/s9')
+      .set(...as(ADMIN))
+      .expect(404);
   });
 
   it('writes subject reads, first pages and exports to the audit log, listed newest first in pages', async () => {
-    await http().get('/admin/consent/subjects/visitor/s8').set(...as(ADMIN)).expect(200);
-    const page = await http().get('/admin/consent/events?subjectType=visitor&subjectId=s8&limit=2').set(...as(ADMIN)).expect(200);
-    await http().get(`/admin/consent/events?subjectType=visitor&subjectId=s8&limit=2&cursor=${page.body.nextCursor}`).set(...as(ADMIN)).expect(200);
-    const entries = await http().get('/admin/audit?targetType=visitor&targetId=s8').set(...as(ADMIN)).expect(200);
-    expect(entries.body.items.map((e: { action: string }) => e.action)).toEqual(['consent.events.read', 'consent.subject.read']);
+    await http()
+      .get('/admin/consent/subjects/visitor/s8')
+      .set(...as(ADMIN))
+      .expect(200);
+    const page = await http()
+      .get('/admin/consent/events?subjectType=visitor&subjectId=s8&limit=2')
+      .set(...as(ADMIN))
+      .expect(200);
+    await http()
+      .get(`/admin/consent/events?subjectType=visitor&subjectId=s8&limit=2&cursor=${page.body.nextCursor}`)
+      .set(...as(ADMIN))
+      .expect(200);
+    const entries = await http()
+      .get('/admin/audit?targetType=visitor&targetId=s8')
+      .set(...as(ADMIN))
+      .expect(200);
+    expect(entries.body.items.map((e: { action: string }) => e.action)).toEqual([
+      'consent.events.read',
+      'consent.subject.read',
+    ]);
     expect(entries.body.items[0]).toMatchObject({
       actor: { id: ADMIN.id, username: ADMIN.username },
       target: { type: 'visitor', id: 's8' },
@@ -370,16 +492,35 @@ describe.each([
       at: expect.any(String),
     });
 
-    const everything = await http().get('/admin/audit?limit=500').set(...as(ADMIN)).expect(200);
-    expect(everything.body.items.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['consent.events.export']));
+    const everything = await http()
+      .get('/admin/audit?limit=500')
+      .set(...as(ADMIN))
+      .expect(200);
+    expect(everything.body.items.map((e: { action: string }) => e.action)).toEqual(
+      expect.arrayContaining(['consent.events.export']),
+    );
     const walked: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: request.Response = await http().get(`/admin/audit?limit=3${cursor ? `&cursor=${cursor}` : ''}`).set(...as(ADMIN)).expect(200);
+      const res: request.Response = await http()
+        .get(`/admin/audit?limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(...as(ADMIN))
+        .expect(200);
       walked.push(...res.body.items.map((e: { id: string }) => e.id));
       cursor = res.body.nextCursor;
     } while (cursor);
     expect(walked).toEqual(everything.body.items.map((e: { id: string }) => e.id));
-    await http().get(`/admin/audit?limit=3&actorId=x&cursor=${(await http().get('/admin/audit?limit=3').set(...as(ADMIN))).body.nextCursor}`).set(...as(ADMIN)).expect(400);
+    await http()
+      .get(
+        `/admin/audit?limit=3&actorId=x&cursor=${
+          (
+            await http()
+              .get('/admin/audit?limit=3')
+              .set(...as(ADMIN))
+          ).body.nextCursor
+        }`,
+      )
+      .set(...as(ADMIN))
+      .expect(400);
   });
 });

@@ -11,7 +11,14 @@ import { dataSourceOf, asText } from './support/admin.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { TRACKING_CATEGORIES } from './support/tracking-fixture.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 
 const prefix = uniquePrefix('admv');
 const options: AuthConsentModuleOptions = {
@@ -40,7 +47,8 @@ describe('admin consent verification (PostgreSQL)', () => {
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    app = (await bootLibraryApp({ options: fastArgon2(options), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] })).app;
+    app = (await bootLibraryApp({ options: fastArgon2(options), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] }))
+      .app;
     ds = dataSourceOf(app);
     events = ds.getMetadata(ConsentEventEntity).tablePath;
     const consent = app.get(ConsentService);
@@ -48,7 +56,11 @@ describe('admin consent verification (PostgreSQL)', () => {
       const subject = { type: i % 10 === 0 ? 'user' : 'visitor', id: `sub-${String(i).padStart(3, '0')}` } as const;
       await consent.recordFor(subject, { analytics: i % 2 === 0, marketing: false, preferences: true });
       if (i < 3) {
-        await consent.recordFor(subject, { analytics: true, marketing: true, preferences: true }, { source: 'settings' });
+        await consent.recordFor(
+          subject,
+          { analytics: true, marketing: true, preferences: true },
+          { source: 'settings' },
+        );
         await consent.withdrawFor(subject);
       }
     }
@@ -60,10 +72,24 @@ describe('admin consent verification (PostgreSQL)', () => {
     await deleteRedisPrefix(`${prefix}:`);
   });
 
-  it.each(['/admin/consent/verify', '/admin/consent/verify?subjectType=visitor&subjectId=sub-001'])('GET %s is 401 signed out and 403 for a non-admin', async (path) => {
-    expect((await http().get(path).expect(401)).body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.any(String) });
-    expect((await http().get(path).set(...as(NOT_ADMIN)).expect(403)).body).toMatchObject({ statusCode: 403, error: 'Forbidden' });
-  });
+  it.each(['/admin/consent/verify', '/admin/consent/verify?subjectType=visitor&subjectId=sub-001'])(
+    'GET %s is 401 signed out and 403 for a non-admin',
+    async (path) => {
+      expect((await http().get(path).expect(401)).body).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: expect.any(String),
+      });
+      expect(
+        (
+          await http()
+            .get(path)
+            .set(...as(NOT_ADMIN))
+            .expect(403)
+        ).body,
+      ).toMatchObject({ statusCode: 403, error: 'Forbidden' });
+    },
+  );
 
   it.each([
     'subjectType=visitor',
@@ -73,19 +99,33 @@ describe('admin consent verification (PostgreSQL)', () => {
     'subjectType=visitor&subjectId=sub-001&extra=1',
     'subjectType=visitor&subjectType=user&subjectId=sub-001',
   ])('?%s is 400 JSON', async (query) => {
-    const res = await http().get(`/admin/consent/verify?${query}`).set(...as(ADMIN)).expect(400);
+    const res = await http()
+      .get(`/admin/consent/verify?${query}`)
+      .set(...as(ADMIN))
+      .expect(400);
     expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: expect.any(String) });
   });
 
   it('one intact subject verifies; an unknown subject is 404', async () => {
-    const res = await http().get('/admin/consent/verify?subjectType=visitor&subjectId=sub-001').set(...as(ADMIN)).expect(200);
+    const res = await http()
+      .get('/admin/consent/verify?subjectType=visitor&subjectId=sub-001')
+      .set(...as(ADMIN))
+      .expect(200);
     expect(res.body).toEqual({ ok: true, checked: 3 });
     expect(res.headers['cache-control']).toBe('no-store');
-    await http().get('/admin/consent/verify?subjectType=visitor&subjectId=nobody').set(...as(ADMIN)).expect(404);
+    await http()
+      .get('/admin/consent/verify?subjectType=visitor&subjectId=nobody')
+      .set(...as(ADMIN))
+      .expect(404);
   });
 
   it('every subject, streamed as NDJSON with a running count and a final report', async () => {
-    const res = await http().get('/admin/consent/verify').set(...as(ADMIN)).buffer(true).parse(asText).expect(200);
+    const res = await http()
+      .get('/admin/consent/verify')
+      .set(...as(ADMIN))
+      .buffer(true)
+      .parse(asText)
+      .expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
     const lines = parseNdjson(res.body as string);
     const progress = lines.filter((l): l is { checked: number; subjects: number } => 'subjects' in l && !('done' in l));
@@ -97,28 +137,66 @@ describe('admin consent verification (PostgreSQL)', () => {
   });
 
   it('reports a tampered event (decisions edited, a hash edited in SQL) and a chain cut to nothing, for one subject and in the all-subjects stream', async () => {
-    await ds.query(`UPDATE ${events} SET decisions_after = $1 WHERE subject_type = 'visitor' AND subject_id = 'sub-002' AND seq = 2`, [
-      JSON.stringify({ necessary: true, preferences: true, analytics: false, marketing: false }),
-    ]);
-    await ds.query(`UPDATE ${events} SET hash = $1 WHERE subject_type = 'user' AND subject_id = 'sub-050' AND seq = 1`, ['0'.repeat(64)]);
+    await ds.query(
+      `UPDATE ${events} SET decisions_after = $1 WHERE subject_type = 'visitor' AND subject_id = 'sub-002' AND seq = 2`,
+      [JSON.stringify({ necessary: true, preferences: true, analytics: false, marketing: false })],
+    );
+    await ds.query(
+      `UPDATE ${events} SET hash = $1 WHERE subject_type = 'user' AND subject_id = 'sub-050' AND seq = 1`,
+      ['0'.repeat(64)],
+    );
 
     // A chain cut to nothing: its head claims three events, none is left.
-    await ds.query(`INSERT INTO ${ds.getMetadata(ConsentHeadEntity).tablePath} (subject_type, subject_id, seq, hash, updated_at) VALUES ('visitor', 'ghost', 3, $1, now())`, ['f'.repeat(64)]);
-    expect((await http().get('/admin/consent/verify?subjectType=visitor&subjectId=ghost').set(...as(ADMIN)).expect(200)).body).toMatchObject({ ok: false, checked: 0, brokenAt: 1 });
+    await ds.query(
+      `INSERT INTO ${ds.getMetadata(ConsentHeadEntity).tablePath} (subject_type, subject_id, seq, hash, updated_at) VALUES ('visitor', 'ghost', 3, $1, now())`,
+      ['f'.repeat(64)],
+    );
+    expect(
+      (
+        await http()
+          .get('/admin/consent/verify?subjectType=visitor&subjectId=ghost')
+          .set(...as(ADMIN))
+          .expect(200)
+      ).body,
+    ).toMatchObject({ ok: false, checked: 0, brokenAt: 1 });
 
-    const one = await http().get('/admin/consent/verify?subjectType=visitor&subjectId=sub-002').set(...as(ADMIN)).expect(200);
+    const one = await http()
+      .get('/admin/consent/verify?subjectType=visitor&subjectId=sub-002')
+      .set(...as(ADMIN))
+      .expect(200);
     expect(one.body).toEqual({ ok: false, checked: 2, brokenAt: 2, reason: expect.stringContaining('hash') });
-    const other = await http().get('/admin/consent/verify?subjectType=user&subjectId=sub-050').set(...as(ADMIN)).expect(200);
+    const other = await http()
+      .get('/admin/consent/verify?subjectType=user&subjectId=sub-050')
+      .set(...as(ADMIN))
+      .expect(200);
     expect(other.body).toMatchObject({ ok: false, brokenAt: 1 });
-    expect((await http().get('/admin/consent/verify?subjectType=visitor&subjectId=sub-001').set(...as(ADMIN)).expect(200)).body.ok).toBe(true);
+    expect(
+      (
+        await http()
+          .get('/admin/consent/verify?subjectType=visitor&subjectId=sub-001')
+          .set(...as(ADMIN))
+          .expect(200)
+      ).body.ok,
+    ).toBe(true);
 
-    const res = await http().get('/admin/consent/verify').set(...as(ADMIN)).buffer(true).parse(asText).expect(200);
+    const res = await http()
+      .get('/admin/consent/verify')
+      .set(...as(ADMIN))
+      .buffer(true)
+      .parse(asText)
+      .expect(200);
     const lines = parseNdjson(res.body as string);
     const broken = lines.flatMap((l) => ('chain' in l ? [l.chain] : []));
     expect(broken).toEqual([
       { subjectType: 'user', subjectId: 'sub-050', ok: false, brokenAt: 1, reason: expect.any(String) },
       { subjectType: 'visitor', subjectId: 'sub-002', ok: false, brokenAt: 2, reason: expect.any(String) },
-      { subjectType: 'visitor', subjectId: 'ghost', ok: false, brokenAt: 1, reason: expect.stringContaining('truncated') },
+      {
+        subjectType: 'visitor',
+        subjectId: 'ghost',
+        ok: false,
+        brokenAt: 1,
+        reason: expect.stringContaining('truncated'),
+      },
     ]);
     const done = lines[lines.length - 1] as { checked: number };
     expect(done).toMatchObject({ done: true, ok: false, subjects: SUBJECTS + 1, broken: 3 });
@@ -128,7 +206,10 @@ describe('admin consent verification (PostgreSQL)', () => {
   });
 
   it('every verification is in the admin audit log', async () => {
-    const res = await http().get('/admin/audit?action=consent.verify&limit=500').set(...as(ADMIN)).expect(200);
+    const res = await http()
+      .get('/admin/audit?action=consent.verify&limit=500')
+      .set(...as(ADMIN))
+      .expect(200);
     const entries = res.body.items as AdminAuditView[];
     expect(entries.every((e) => e.actor.id === ADMIN.id)).toBe(true);
     expect(entries.filter((e) => e.target.type === 'consent-events').length).toBe(2);

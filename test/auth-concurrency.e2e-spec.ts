@@ -10,7 +10,14 @@ import { sessionCookie } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { gate, ProbeController } from './support/probe.controller.js';
 import { indexKeyOf, rawSessionId, sessionKeyOf } from './support/session-keys.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 import { decodeStoredSession } from '../src/session/stored-session.codec.js';
 
 const tablePrefix = uniquePrefix('authc');
@@ -55,7 +62,9 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
   it('keeps the per-user index exact under 50 parallel logins of one user', async () => {
     const { app, redisPrefix, http } = await boot('par');
     const user = await app.get(AuthService).createUser('parallel', PASSWORD);
-    const responses = await Promise.all(Array.from({ length: 50 }, () => http().post('/auth/login').send({ username: 'parallel', password: PASSWORD })));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => http().post('/auth/login').send({ username: 'parallel', password: PASSWORD })),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
     const handles = responses.map((r) => sessionHandle(rawSessionId(sessionCookie(r)!))).sort();
     expect(new Set(handles).size).toBe(50);
@@ -64,33 +73,50 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
     expect(listed.map((s) => s.handle).sort()).toEqual(handles);
   });
 
-  it.each([['evict-oldest' as const], ['refuse' as const]])('holds maxSessionsPerUser=3 (%s) under 20 parallel logins', async (policy) => {
-    const { app, redisPrefix, http } = await boot(`lim-${policy}`, { maxSessionsPerUser: 3, sessionLimitPolicy: policy });
-    const user = await app.get(AuthService).createUser(`limited-${policy}`, PASSWORD);
-    const responses = await Promise.all(Array.from({ length: 20 }, () => http().post('/auth/login').send({ username: `limited-${policy}`, password: PASSWORD })));
-    const ok = responses.filter((r) => r.status === 200);
-    if (policy === 'refuse') {
-      expect(ok).toHaveLength(3);
-      for (const r of responses.filter((x) => x.status !== 200)) {
-        expect(r.status).toBe(409);
-        expect(sessionCookie(r)).toBeUndefined();
+  it.each([['evict-oldest' as const], ['refuse' as const]])(
+    'holds maxSessionsPerUser=3 (%s) under 20 parallel logins',
+    async (policy) => {
+      const { app, redisPrefix, http } = await boot(`lim-${policy}`, {
+        maxSessionsPerUser: 3,
+        sessionLimitPolicy: policy,
+      });
+      const user = await app.get(AuthService).createUser(`limited-${policy}`, PASSWORD);
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          http()
+            .post('/auth/login')
+            .send({ username: `limited-${policy}`, password: PASSWORD }),
+        ),
+      );
+      const ok = responses.filter((r) => r.status === 200);
+      if (policy === 'refuse') {
+        expect(ok).toHaveLength(3);
+        for (const r of responses.filter((x) => x.status !== 200)) {
+          expect(r.status).toBe(409);
+          expect(sessionCookie(r)).toBeUndefined();
+        }
+      } else {
+        expect(ok).toHaveLength(20);
       }
-    } else {
-      expect(ok).toHaveLength(20);
-    }
-    expect(await redis.zCard(indexKeyOf(redisPrefix, user.id))).toBe(3);
-    let alive = 0;
-    for (const r of ok) if ((await http().get('/auth/me').set('Cookie', sessionCookie(r)!)).status === 200) alive++;
-    expect(alive).toBe(3);
-  });
+      expect(await redis.zCard(indexKeyOf(redisPrefix, user.id))).toBe(3);
+      let alive = 0;
+      for (const r of ok) if ((await http().get('/auth/me').set('Cookie', sessionCookie(r)!)).status === 200) alive++;
+      expect(alive).toBe(3);
+    },
+  );
 
   it('revocation wins over an in-flight request: it cannot write the session back, and the next request is 401', async () => {
     const { app, redisPrefix, http } = await boot('flight');
     const user = await app.get(AuthService).createUser('inflight', PASSWORD);
-    const cookie = sessionCookie(await http().post('/auth/login').send({ username: 'inflight', password: PASSWORD }).expect(200))!;
+    const cookie = sessionCookie(
+      await http().post('/auth/login').send({ username: 'inflight', password: PASSWORD }).expect(200),
+    )!;
     const key = sessionKeyOf(redisPrefix, cookie);
     gate.reset();
-    const slow = http().get('/test/slow').set('Cookie', cookie).then((r) => r);
+    const slow = http()
+      .get('/test/slow')
+      .set('Cookie', cookie)
+      .then((r) => r);
     await gate.entered;
     expect(await app.get(SessionService).revokeForUser(user.id, sessionHandle(rawSessionId(cookie)))).toBe(true);
     gate.open();
@@ -104,12 +130,16 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
     const { app, redisPrefix, http } = await boot('prop');
     const sessions = app.get(SessionService);
     const user = await app.get(AuthService).createUser('propagate', PASSWORD);
-    const login = async () => sessionCookie(await http().post('/auth/login').send({ username: 'propagate', password: PASSWORD }).expect(200))!;
+    const login = async () =>
+      sessionCookie(await http().post('/auth/login').send({ username: 'propagate', password: PASSWORD }).expect(200))!;
     const [a, b, revoked] = [await login(), await login(), await login()];
     await sessions.revokeForUser(user.id, sessionHandle(rawSessionId(revoked)));
 
     gate.reset();
-    const slow = http().get('/test/slow').set('Cookie', a).then((r) => r);
+    const slow = http()
+      .get('/test/slow')
+      .set('Cookie', a)
+      .then((r) => r);
     await gate.entered; // `a` was read before the update and is written back after it
     expect(await sessions.updateUserSessions(user.id, 'consent', { analytics: false })).toBe(2);
     gate.open();
@@ -134,7 +164,17 @@ describe('sessions under concurrency (PostgreSQL + Redis)', () => {
     const userId = 'cycling-user';
     for (let i = 0; i < 3000; i++) {
       const now = clock.now();
-      const saved = await backend.save(`h${i}`, { mode: 'create', json: '{}', userId, meta: undefined, expiresAt: now + 60_000, loadedVersion: '0', maxSessions: 0, policy: 'evict-oldest', epoch: '' });
+      const saved = await backend.save(`h${i}`, {
+        mode: 'create',
+        json: '{}',
+        userId,
+        meta: undefined,
+        expiresAt: now + 60_000,
+        loadedVersion: '0',
+        maxSessions: 0,
+        policy: 'evict-oldest',
+        epoch: '',
+      });
       expect(saved).toBe('ok');
       clock.advance(61_000); // the previous session has expired by the next login
     }

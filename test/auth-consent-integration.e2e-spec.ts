@@ -10,7 +10,14 @@ import { TestClock } from './support/clock.js';
 import { setCookies } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { TrackController, trackingOptions } from './support/tracking-fixture.js';
-import { countQueries, deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, uniquePrefix } from './support/services.js';
+import {
+  countQueries,
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  uniquePrefix,
+} from './support/services.js';
 
 const MINUTE = 60_000;
 
@@ -28,7 +35,12 @@ describe('login and consent together (PostgreSQL + Redis)', () => {
   beforeAll(async () => {
     app = (
       await bootLibraryApp({
-        options: trackingOptions({ database: { url: POSTGRES_URL, tablePrefix: prefix }, redisUrl: REDIS_URL, redisPrefix, auth: { argon2: FAST_ARGON2 } }),
+        options: trackingOptions({
+          database: { url: POSTGRES_URL, tablePrefix: prefix },
+          redisUrl: REDIS_URL,
+          redisPrefix,
+          auth: { argon2: FAST_ARGON2 },
+        }),
         clock,
         controllers: [TrackController],
         appPipeAndFilter: true,
@@ -48,13 +60,22 @@ describe('login and consent together (PostgreSQL + Redis)', () => {
 
   it('links the visitor decision to the user at login, as an audit event, and keeps it on the new session', async () => {
     const laptop = request.agent(http);
-    await laptop.put('/consent').send({ decisions: { preferences: false, analytics: true, marketing: false }, policyVersion: '1' }).expect(200);
+    await laptop
+      .put('/consent')
+      .send({ decisions: { preferences: false, analytics: true, marketing: false }, policyVersion: '1' })
+      .expect(200);
     clock.advance(MINUTE);
     await login(laptop, 'ada');
 
     const state = (await laptop.get('/consent').expect(200)).body;
-    expect(state).toMatchObject({ needsConsent: false, decisions: { necessary: true, analytics: true, preferences: false, marketing: false } });
-    const history = (await laptop.get('/consent/history').expect(200)).body as Array<{ action: string; source: string }>;
+    expect(state).toMatchObject({
+      needsConsent: false,
+      decisions: { necessary: true, analytics: true, preferences: false, marketing: false },
+    });
+    const history = (await laptop.get('/consent/history').expect(200)).body as Array<{
+      action: string;
+      source: string;
+    }>;
     expect(history.map((e) => [e.action, e.source])).toContainEqual(['link', 'login']);
 
     // The gate now works from the signed-in user's decision: exactly the analytics cookie passes.
@@ -63,7 +84,11 @@ describe('login and consent together (PostgreSQL + Redis)', () => {
     // Every event written is indexed by category in the same transaction (the admin filter and stats read it).
     const ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
     const events = await ds.getRepository(ConsentEventEntity).count();
-    const indexed = await ds.getRepository(ConsentEventCategoryEntity).createQueryBuilder('c').select('COUNT(DISTINCT c.eventId)', 'n').getRawOne<{ n: string }>();
+    const indexed = await ds
+      .getRepository(ConsentEventCategoryEntity)
+      .createQueryBuilder('c')
+      .select('COUNT(DISTINCT c.eventId)', 'n')
+      .getRawOne<{ n: string }>();
     expect(events).toBeGreaterThanOrEqual(2);
     expect(Number(indexed!.n)).toBe(events);
   });
@@ -81,7 +106,11 @@ describe('login and consent together (PostgreSQL + Redis)', () => {
     const queries = countQueries(app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE));
     const track = await phone.get('/demo/track').expect(200);
     expect(setCookies(track).set).toEqual(['demo_ads', 'demo_analytics', 'demo_theme']);
-    expect((await phone.get('/consent').expect(200)).body.decisions).toMatchObject({ preferences: true, analytics: true, marketing: true });
+    expect((await phone.get('/consent').expect(200)).body.decisions).toMatchObject({
+      preferences: true,
+      analytics: true,
+      marketing: true,
+    });
     // The decision comes from the session, the user from the short-lived user cache: no SQL at all.
     expect(queries.count).toBe(0);
   });
@@ -97,7 +126,11 @@ describe('login and consent together (PostgreSQL + Redis)', () => {
 
     clock.advance(MINUTE);
     await login(kiosk, 'bob');
-    expect((await kiosk.get('/consent').expect(200)).body.decisions).toMatchObject({ preferences: false, analytics: false, marketing: false });
+    expect((await kiosk.get('/consent').expect(200)).body.decisions).toMatchObject({
+      preferences: false,
+      analytics: false,
+      marketing: false,
+    });
     expect(setCookies(await kiosk.get('/demo/track').expect(200)).set).toEqual([]);
   });
 

@@ -9,7 +9,14 @@ import { sessionCookie, sessionCookieLine } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { ProbeController } from './support/probe.controller.js';
 import { indexKeyOf, rawSessionId, sessionKeyOf } from './support/session-keys.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 import { decodeStoredSession } from '../src/session/stored-session.codec.js';
 
 const tablePrefix = uniquePrefix('authl');
@@ -30,7 +37,9 @@ const listener = {
 };
 
 function login(username: string, password = PASSWORD, extra: Record<string, unknown> = {}, cookie?: string) {
-  const req = http().post('/auth/login').send({ username, password, ...extra });
+  const req = http()
+    .post('/auth/login')
+    .send({ username, password, ...extra });
   if (cookie) req.set('Cookie', cookie);
   return req;
 }
@@ -83,22 +92,34 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
     expect(res.body).toEqual({ user: { id: expect.any(String), username: 'alice', roles: [] } });
     const me = await http().get('/auth/me').set('Cookie', sessionCookie(res)!).expect(200);
     expect(me.body.user.username).toBe('alice');
-    expect(me.body.session).toMatchObject({ createdAt: expect.any(String), lastSeenAt: expect.any(String), idleExpiresAt: expect.any(String), absoluteExpiresAt: expect.any(String) });
+    expect(me.body.session).toMatchObject({
+      createdAt: expect.any(String),
+      lastSeenAt: expect.any(String),
+      idleExpiresAt: expect.any(String),
+      absoluteExpiresAt: expect.any(String),
+    });
     await http().get('/auth/me').expect(401);
   });
 
   it('answers the same 401 for an unknown user, a wrong password and a disabled account', async () => {
     const disabled = await auth.createUser('mallory', PASSWORD);
     await auth.disableUser(disabled.id);
-    const bodies = [(await login('nobody-here')).body, (await login('bob', 'wrong password')).body, (await login('mallory')).body];
-    for (const body of bodies) expect(body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid username or password' });
+    const bodies = [
+      (await login('nobody-here')).body,
+      (await login('bob', 'wrong password')).body,
+      (await login('mallory')).body,
+    ];
+    for (const body of bodies)
+      expect(body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid username or password' });
   });
 
   it('rejects a malformed login body with 400 and no session', async () => {
     const res = await http().post('/auth/login').send({ username: 'bob', password: 5 });
     expect(res.status).toBe(400);
     expect(sessionCookie(res)).toBeUndefined();
-    expect((await http().post('/auth/login').send({ username: 'bob', password: PASSWORD, admin: true })).status).toBe(400);
+    expect((await http().post('/auth/login').send({ username: 'bob', password: PASSWORD, admin: true })).status).toBe(
+      400,
+    );
   });
 
   it('sets a browser-session cookie by default: HttpOnly, SameSite=Lax, Path=/, no Domain/Expires/Max-Age, no-store', async () => {
@@ -132,7 +153,10 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
     }
   });
 
-  it.each([['writeHead', ''], ['its alias writeHeader', '?alias=1']])(
+  it.each([
+    ['writeHead', ''],
+    ['its alias writeHeader', '?alias=1'],
+  ])(
     'issues the session cookie with no-store even when the route passes Cache-Control and Set-Cookie to %s',
     async (_how, query) => {
       const res = await http().post(`/test/raw-headers${query}`).expect(200);
@@ -140,7 +164,9 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
       expect(cookies.find((c) => c.startsWith('app_pref='))).toBeDefined();
       expect(sessionCookie(res)).toBeDefined();
       expect(res.headers['cache-control']).toBe('no-store');
-      expect(decodeStoredSession(await redis.get(sessionKey(sessionCookie(res)!)))!.data).toEqual({ note: 'set before raw headers' });
+      expect(decodeStoredSession(await redis.get(sessionKey(sessionCookie(res)!)))!.data).toEqual({
+        note: 'set before raw headers',
+      });
     },
   );
 
@@ -176,7 +202,12 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
         scanned++;
         expect(key).not.toContain(sid);
         const type = await redis.type(key);
-        const values = type === 'hash' ? Object.values(await redis.hGetAll(key)) : type === 'zset' ? await redis.zRange(key, 0, -1) : [String(await redis.get(key))];
+        const values =
+          type === 'hash'
+            ? Object.values(await redis.hGetAll(key))
+            : type === 'zset'
+              ? await redis.zRange(key, 0, -1)
+              : [String(await redis.get(key))];
         for (const value of values) expect(value).not.toContain(sid);
       }
     }
@@ -184,8 +215,13 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
   });
 
   it('keeps a browser user agent in Redis in shorthand and lists it in full', async () => {
-    const agent = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15';
-    const res = await http().post('/auth/login').set('User-Agent', agent).send({ username: 'dave', password: PASSWORD }).expect(200);
+    const agent =
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15';
+    const res = await http()
+      .post('/auth/login')
+      .set('User-Agent', agent)
+      .send({ username: 'dave', password: PASSWORD })
+      .expect(200);
     const cookie = sessionCookie(res)!;
     const stored = String(await redis.get(sessionKey(cookie)));
     expect(stored).not.toContain('AppleWebKit');
@@ -201,17 +237,31 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
     expect(list.body).toHaveLength(3);
     expect(list.body.filter((s: { current: boolean }) => s.current)).toHaveLength(1);
     for (const s of list.body) {
-      expect(Object.keys(s).sort()).toEqual(['createdAt', 'current', 'handle', 'ip', 'lastSeenAt', 'remember', 'userAgent']);
+      expect(Object.keys(s).sort()).toEqual([
+        'createdAt',
+        'current',
+        'handle',
+        'ip',
+        'lastSeenAt',
+        'remember',
+        'userAgent',
+      ]);
       for (const c of [c1, c2, c3]) expect(s.handle).not.toContain(rawSessionId(c));
     }
     expect(list.body.find((s: { current: boolean }) => s.current).handle).toBe(sessionHandle(rawSessionId(c1)));
 
-    await http().delete(`/auth/sessions/${sessionHandle(rawSessionId(c2))}`).set('Cookie', c1).expect(204);
+    await http()
+      .delete(`/auth/sessions/${sessionHandle(rawSessionId(c2))}`)
+      .set('Cookie', c1)
+      .expect(204);
     await http().get('/auth/me').set('Cookie', c2).expect(401);
     await http().get('/auth/me').set('Cookie', c3).expect(200);
 
     const bobs = await loginCookie('bob');
-    await http().delete(`/auth/sessions/${sessionHandle(rawSessionId(bobs))}`).set('Cookie', c1).expect(404);
+    await http()
+      .delete(`/auth/sessions/${sessionHandle(rawSessionId(bobs))}`)
+      .set('Cookie', c1)
+      .expect(404);
     await http().get('/auth/me').set('Cookie', bobs).expect(200);
     await http().delete('/auth/sessions/not-a-handle').set('Cookie', c1).expect(404);
 
@@ -224,13 +274,32 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
   it('changes the password: other sessions revoked, current ID re-issued, consent kept, old password refused', async () => {
     const erin = await auth.createUser('erin', PASSWORD);
     // A consent snapshot bound to erin, as the consent feature keeps it: the gate accepts it as it is.
-    const snapshot = { v: '1', d: { necessary: true, analytics: true }, at: clock.now(), exp: clock.now() + 86_400_000, gpc: false, sub: `user:${erin.id}` };
+    const snapshot = {
+      v: '1',
+      d: { necessary: true, analytics: true },
+      at: clock.now(),
+      exp: clock.now() + 86_400_000,
+      gpc: false,
+      sub: `user:${erin.id}`,
+    };
     const visitor = sessionCookie(await http().post('/test/visitor').send({ consent: snapshot }).expect(201))!;
     const mine = sessionCookie(await login('erin', PASSWORD, {}, visitor))!;
     const other = await loginCookie('erin');
-    await http().post('/auth/password').set('Cookie', mine).send({ currentPassword: 'not it at all', newPassword: 'a brand new passphrase' }).expect(403);
-    await http().post('/auth/password').set('Cookie', mine).send({ currentPassword: PASSWORD, newPassword: 'short' }).expect(400);
-    const res = await http().post('/auth/password').set('Cookie', mine).send({ currentPassword: PASSWORD, newPassword: 'a brand new passphrase' }).expect(204);
+    await http()
+      .post('/auth/password')
+      .set('Cookie', mine)
+      .send({ currentPassword: 'not it at all', newPassword: 'a brand new passphrase' })
+      .expect(403);
+    await http()
+      .post('/auth/password')
+      .set('Cookie', mine)
+      .send({ currentPassword: PASSWORD, newPassword: 'short' })
+      .expect(400);
+    const res = await http()
+      .post('/auth/password')
+      .set('Cookie', mine)
+      .send({ currentPassword: PASSWORD, newPassword: 'a brand new passphrase' })
+      .expect(204);
     const renewed = sessionCookie(res)!;
     expect(renewed).toBeDefined();
     expect(renewed).not.toBe(mine);
@@ -307,17 +376,34 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
 
   it('RolesGuard: 401 signed out, 403 without the role, 200 with it', async () => {
     await http().get('/test/admin').expect(401);
-    await http().get('/test/admin').set('Cookie', await loginCookie('bob')).expect(403);
-    await http().get('/test/admin').set('Cookie', await loginCookie('root')).expect(200);
+    await http()
+      .get('/test/admin')
+      .set('Cookie', await loginCookie('bob'))
+      .expect(403);
+    await http()
+      .get('/test/admin')
+      .set('Cookie', await loginCookie('root'))
+      .expect(200);
   });
 
   it('refuses login CSRF and cross-origin unsafe requests with 403', async () => {
-    const cross = await http().post('/auth/login').set('Origin', 'https://evil.example').send({ username: 'bob', password: PASSWORD });
+    const cross = await http()
+      .post('/auth/login')
+      .set('Origin', 'https://evil.example')
+      .send({ username: 'bob', password: PASSWORD });
     expect(cross.status).toBe(403);
     expect(cross.body).toEqual({ statusCode: 403, error: 'Forbidden', message: 'Cross-origin request refused' });
     expect(sessionCookie(cross)).toBeUndefined();
-    await http().post('/auth/login').set('Sec-Fetch-Site', 'cross-site').send({ username: 'bob', password: PASSWORD }).expect(403);
-    await http().post('/auth/login').set('Sec-Fetch-Site', 'same-origin').send({ username: 'bob', password: PASSWORD }).expect(200);
+    await http()
+      .post('/auth/login')
+      .set('Sec-Fetch-Site', 'cross-site')
+      .send({ username: 'bob', password: PASSWORD })
+      .expect(403);
+    await http()
+      .post('/auth/login')
+      .set('Sec-Fetch-Site', 'same-origin')
+      .send({ username: 'bob', password: PASSWORD })
+      .expect(200);
     const cookie = await loginCookie('bob');
     await http().delete('/auth/sessions').set('Cookie', cookie).set('Origin', 'null').expect(403);
     await http().get('/auth/me').set('Cookie', cookie).expect(200);
@@ -340,7 +426,8 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
 
     it("clears the account's failures on a successful login", async () => {
       await auth.createUser('irene', PASSWORD);
-      const attempt = (password: string | undefined, i: number) => login('irene', password).set('X-Forwarded-For', `198.51.100.${100 + i}`);
+      const attempt = (password: string | undefined, i: number) =>
+        login('irene', password).set('X-Forwarded-For', `198.51.100.${100 + i}`);
       for (let i = 0; i < 4; i++) expect((await attempt('wrong', i)).status).toBe(401);
       expect((await attempt(undefined, 4)).status).toBe(200);
       // Counted from zero again: four more failures leave the free allowance unused, so the next good login is
@@ -351,12 +438,14 @@ describe('login and sessions (PostgreSQL + Redis)', () => {
 
     it('throttles unknown usernames exactly like known ones', async () => {
       const statuses: number[] = [];
-      for (let i = 0; i < 7; i++) statuses.push((await login('ghost-user', 'wrong').set('X-Forwarded-For', `192.0.2.${i + 1}`)).status);
+      for (let i = 0; i < 7; i++)
+        statuses.push((await login('ghost-user', 'wrong').set('X-Forwarded-For', `192.0.2.${i + 1}`)).status);
       expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
     });
 
     it('throttles one client address spraying many accounts, not other addresses', async () => {
-      for (let i = 0; i < 20; i++) expect((await login(`spray-${i}`, 'wrong').set('X-Forwarded-For', '203.0.113.50')).status).toBe(401);
+      for (let i = 0; i < 20; i++)
+        expect((await login(`spray-${i}`, 'wrong').set('X-Forwarded-For', '203.0.113.50')).status).toBe(401);
       expect((await login('bob').set('X-Forwarded-For', '203.0.113.50')).status).toBe(429);
       expect((await login('bob').set('X-Forwarded-For', '203.0.113.51')).status).toBe(200);
     });

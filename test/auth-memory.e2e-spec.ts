@@ -18,7 +18,13 @@ describe('login without Redis: the in-process backend (demo defaults, SQLite in 
     // Secure cookies behind a trusted TLS-terminating proxy, as in production.
     app = (
       await bootLibraryApp({
-        options: trackingOptions({ database: { url: 'sqlite::memory:' }, sessionSecret: null, auditSecret: null, cookieSecure: true, trustProxy: true }),
+        options: trackingOptions({
+          database: { url: 'sqlite::memory:' },
+          sessionSecret: null,
+          auditSecret: null,
+          cookieSecure: true,
+          trustProxy: true,
+        }),
         appPipeAndFilter: true,
       })
     ).app;
@@ -29,7 +35,8 @@ describe('login without Redis: the in-process backend (demo defaults, SQLite in 
     await app?.close();
   });
 
-  const login = () => http().post('/auth/login').set('X-Forwarded-Proto', 'https').send({ username: 'ivy', password: PASSWORD });
+  const login = () =>
+    http().post('/auth/login').set('X-Forwarded-Proto', 'https').send({ username: 'ivy', password: PASSWORD });
 
   it('sends the Secure session cookie even when the app sees the request as plain HTTP (a TLS proxy that sets no header)', async () => {
     const res = await http().post('/auth/login').send({ username: 'ivy', password: PASSWORD }).expect(200);
@@ -54,7 +61,11 @@ describe('login without Redis: the in-process backend (demo defaults, SQLite in 
     const list = await http().get('/auth/sessions').set('X-Forwarded-Proto', 'https').set('Cookie', cookie).expect(200);
     expect(list.body).toHaveLength(2);
 
-    await http().delete(`/auth/sessions/${sessionHandle(rawSessionId(other))}`).set('X-Forwarded-Proto', 'https').set('Cookie', cookie).expect(204);
+    await http()
+      .delete(`/auth/sessions/${sessionHandle(rawSessionId(other))}`)
+      .set('X-Forwarded-Proto', 'https')
+      .set('Cookie', cookie)
+      .expect(204);
     await http().get('/auth/me').set('X-Forwarded-Proto', 'https').set('Cookie', other).expect(401);
 
     await http().post('/auth/logout').set('X-Forwarded-Proto', 'https').set('Cookie', cookie).expect(204);
@@ -63,7 +74,8 @@ describe('login without Redis: the in-process backend (demo defaults, SQLite in 
 
   it('throttles in process too', async () => {
     let last = 0;
-    for (let i = 0; i < 7; i++) last = (await http().post('/auth/login').send({ username: 'nobody', password: 'wrong' })).status;
+    for (let i = 0; i < 7; i++)
+      last = (await http().post('/auth/login').send({ username: 'nobody', password: 'wrong' })).status;
     expect(last).toBe(429);
   });
 });

@@ -6,7 +6,14 @@ import { AuthService } from '../src/index.js';
 import { sessionCookie } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { ProbeController } from './support/probe.controller.js';
-import { dropPrefixedTables, POSTGRES_URL, PrivateRedis, TEST_SECRET, uniquePrefix, waitFor } from './support/services.js';
+import {
+  dropPrefixedTables,
+  POSTGRES_URL,
+  PrivateRedis,
+  TEST_SECRET,
+  uniquePrefix,
+  waitFor,
+} from './support/services.js';
 
 const tablePrefix = uniquePrefix('autho');
 const PASSWORD = 'correct horse battery';
@@ -51,7 +58,9 @@ describe('Redis outage and cost per request (private Redis)', () => {
   });
 
   it('costs exactly one Redis command per signed-in read in steady state', async () => {
-    const cookie = sessionCookie(await http().post('/auth/login').send({ username: 'olive', password: PASSWORD }).expect(200))!;
+    const cookie = sessionCookie(
+      await http().post('/auth/login').send({ username: 'olive', password: PASSWORD }).expect(200),
+    )!;
     await http().get('/auth/me').set('Cookie', cookie).expect(200);
     const before = await commandCalls();
     const reads = 20;
@@ -72,7 +81,9 @@ describe('Redis outage and cost per request (private Redis)', () => {
   });
 
   it('answers 503 quickly on protected routes while Redis is down, keeps public routes up, and recovers by itself', async () => {
-    const cookie = sessionCookie(await http().post('/auth/login').send({ username: 'olive', password: PASSWORD }).expect(200))!;
+    const cookie = sessionCookie(
+      await http().post('/auth/login').send({ username: 'olive', password: PASSWORD }).expect(200),
+    )!;
     probe.destroy();
     await redisServer.stop();
 
@@ -94,8 +105,14 @@ describe('Redis outage and cost per request (private Redis)', () => {
     probe = createClient({ url: redisServer.url });
     await probe.connect();
     // The Redis server lost its data (no persistence): the old session is gone, so a fresh login must work.
-    await waitFor(async () => (await http().post('/auth/login').send({ username: 'olive', password: PASSWORD })).status === 200, 10_000, 'login after Redis returns');
-    const fresh = sessionCookie(await http().post('/auth/login').send({ username: 'olive', password: PASSWORD }).expect(200))!;
+    await waitFor(
+      async () => (await http().post('/auth/login').send({ username: 'olive', password: PASSWORD })).status === 200,
+      10_000,
+      'login after Redis returns',
+    );
+    const fresh = sessionCookie(
+      await http().post('/auth/login').send({ username: 'olive', password: PASSWORD }).expect(200),
+    )!;
     await http().get('/auth/me').set('Cookie', fresh).expect(200);
     await http().get('/auth/me').set('Cookie', cookie).expect(401);
   });

@@ -46,7 +46,8 @@ class MapUserStore extends UserStore {
   }
 }
 
-const count = (statuses: number[]) => statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
+const count = (statuses: number[]) =>
+  statuses.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
 
 /**
  * Issue 15, item 1: the guard read the counters before argon2 and counted the failure after it, so parallel
@@ -62,10 +63,16 @@ describe.each([
   let app: INestApplication;
   let auth: AuthService;
   const http = () => request(app.getHttpServer());
-  const login = (username: string, ip: string, password = 'wrong') => http().post('/auth/login').set('X-Forwarded-For', ip).send({ username, password });
+  const login = (username: string, ip: string, password = 'wrong') =>
+    http().post('/auth/login').set('X-Forwarded-For', ip).send({ username, password });
   const changePassword = (cookie: string, ip: string, currentPassword = 'wrong') =>
-    http().post('/auth/password').set('Cookie', cookie).set('X-Forwarded-For', ip).send({ currentPassword, newPassword: 'a brand new password' });
-  const parallel = async (n: number, attempt: (i: number) => PromiseLike<{ status: number }>) => (await Promise.all(Array.from({ length: n }, (_, i) => attempt(i)))).map((r) => r.status);
+    http()
+      .post('/auth/password')
+      .set('Cookie', cookie)
+      .set('X-Forwarded-For', ip)
+      .send({ currentPassword, newPassword: 'a brand new password' });
+  const parallel = async (n: number, attempt: (i: number) => PromiseLike<{ status: number }>) =>
+    (await Promise.all(Array.from({ length: n }, (_, i) => attempt(i)))).map((r) => r.status);
 
   beforeAll(async () => {
     app = (

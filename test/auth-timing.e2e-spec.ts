@@ -4,7 +4,14 @@ import request from 'supertest';
 import { AuthService } from '../src/index.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { ProbeController } from './support/probe.controller.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 
 const tablePrefix = uniquePrefix('autht');
 const redisPrefix = `${tablePrefix}:`;
@@ -32,7 +39,10 @@ describe('login timing: unknown user vs wrong password (statistical)', () => {
           database: { url: POSTGRES_URL, tablePrefix },
           session: { secret: TEST_SECRET, redisPrefix },
           // A cost high enough that hashing, not HTTP noise, dominates each sample; no throttling in the way.
-          auth: { argon2: { memoryCost: 8192, timeCost: 2, parallelism: 1 }, throttle: { accountFreeFailures: 10_000, ipFreeFailures: 10_000 } },
+          auth: {
+            argon2: { memoryCost: 8192, timeCost: 2, parallelism: 1 },
+            throttle: { accountFreeFailures: 10_000, ipFreeFailures: 10_000 },
+          },
         },
         controllers: [ProbeController],
       })
@@ -63,7 +73,9 @@ describe('login timing: unknown user vs wrong password (statistical)', () => {
       baseline.push(await timed({ username: 'known-user' })); // 400 before any hashing
     }
     const [u, w, b] = [median(unknown), median(wrong), median(baseline)];
-    process.stdout.write(`login timing medians (ms): unknown ${u.toFixed(1)}, wrong password ${w.toFixed(1)}, no hashing ${b.toFixed(1)}\n`);
+    process.stdout.write(
+      `login timing medians (ms): unknown ${u.toFixed(1)}, wrong password ${w.toFixed(1)}, no hashing ${b.toFixed(1)}\n`,
+    );
     // Both pay for a hash: skipping the dummy verification would put `unknown` near the baseline.
     expect(u).toBeGreaterThan(b * 2);
     expect(w).toBeGreaterThan(b * 2);

@@ -5,7 +5,14 @@ import { AuthService } from '../src/index.js';
 import { sessionCookie } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { ProbeController } from './support/probe.controller.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 
 /**
  * Passport's global singleton is shared by every app in a process: each module instance must use its own,
@@ -46,8 +53,16 @@ describe('two module instances in one process (PostgreSQL + Redis)', () => {
   it('each verifies passwords against its own users and reads back its own user from its sessions', async () => {
     for (const [i, app] of apps.entries()) {
       const http = () => request(app.getHttpServer());
-      await http().post('/auth/login').send({ username: 'ada', password: `password of app ${1 - i}` }).expect(401);
-      const cookie = sessionCookie(await http().post('/auth/login').send({ username: 'ada', password: `password of app ${i}` }).expect(200))!;
+      await http()
+        .post('/auth/login')
+        .send({ username: 'ada', password: `password of app ${1 - i}` })
+        .expect(401);
+      const cookie = sessionCookie(
+        await http()
+          .post('/auth/login')
+          .send({ username: 'ada', password: `password of app ${i}` })
+          .expect(200),
+      )!;
       expect((await http().get('/auth/me').set('Cookie', cookie).expect(200)).body.user.id).toBe(ids[i]);
     }
   });

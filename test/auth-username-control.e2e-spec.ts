@@ -5,14 +5,22 @@ import { AuthService, PasswordPolicyError } from '../src/index.js';
 import { TestClock } from './support/clock.js';
 import { bootLibraryApp, FAST_ARGON2, NO_LOGIN_LISTENER } from './support/library-app.js';
 import { ProbeController } from './support/probe.controller.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 
 const tablePrefix = uniquePrefix('authc');
 const redisPrefix = `${tablePrefix}:`;
 const PASSWORD = 'correct horse battery';
 let app: INestApplication;
 
-const login = (username: string, ip: string, password = 'wrong') => request(app.getHttpServer()).post('/auth/login').set('X-Forwarded-For', ip).send({ username, password });
+const login = (username: string, ip: string, password = 'wrong') =>
+  request(app.getHttpServer()).post('/auth/login').set('X-Forwarded-For', ip).send({ username, password });
 const INVALID = { statusCode: 401, error: 'Unauthorized', message: 'Invalid username or password' };
 
 /**

@@ -60,7 +60,9 @@ describe.each([
   }
 
   async function seqs(subject: ConsentSubject): Promise<number[]> {
-    const rows = await ds.query(`SELECT ${col('seq')} AS seq FROM ${q('consent_events')} WHERE ${col('subject_id')} = '${subject.id}' ORDER BY ${col('seq')}`);
+    const rows = await ds.query(
+      `SELECT ${col('seq')} AS seq FROM ${q('consent_events')} WHERE ${col('subject_id')} = '${subject.id}' ORDER BY ${col('seq')}`,
+    );
     return rows.map((r: { seq: number | string }) => Number(r.seq));
   }
 
@@ -85,44 +87,87 @@ describe.each([
   it('detects an event edited in SQL, one deleted from the middle, and a truncated tail', async () => {
     const { subject, cookie } = mintVisitor();
     const server = apps[0].getHttpServer();
-    for (let i = 0; i < 8; i++) await request(server).put('/consent').set('Cookie', cookie).send({ decisions: { analytics: i % 2 === 0 }, policyVersion: '1' }).expect(200);
+    for (let i = 0; i < 8; i++)
+      await request(server)
+        .put('/consent')
+        .set('Cookie', cookie)
+        .send({ decisions: { analytics: i % 2 === 0 }, policyVersion: '1' })
+        .expect(200);
     expect(await consent.verify(subject)).toMatchObject({ ok: true, checked: 8 });
     const where = `${col('subject_id')} = '${subject.id}'`;
 
     // Edit: turn a refusal into a grant.
-    const [orig] = await ds.query(`SELECT ${col('decisions_after')} AS d FROM ${q('consent_events')} WHERE ${where} AND ${col('seq')} = 4`);
-    await ds.query(`UPDATE ${q('consent_events')} SET ${col('decisions_after')} = '{"necessary":true,"preferences":false,"analytics":true,"marketing":false}' WHERE ${where} AND ${col('seq')} = 4`);
-    expect(await consent.verify(subject)).toMatchObject({ ok: false, brokenAt: 4, reason: expect.stringMatching(/edited/) });
+    const [orig] = await ds.query(
+      `SELECT ${col('decisions_after')} AS d FROM ${q('consent_events')} WHERE ${where} AND ${col('seq')} = 4`,
+    );
+    await ds.query(
+      `UPDATE ${q('consent_events')} SET ${col('decisions_after')} = '{"necessary":true,"preferences":false,"analytics":true,"marketing":false}' WHERE ${where} AND ${col('seq')} = 4`,
+    );
+    expect(await consent.verify(subject)).toMatchObject({
+      ok: false,
+      brokenAt: 4,
+      reason: expect.stringMatching(/edited/),
+    });
     expect(await consent.verify()).toMatchObject({ ok: false, subjectId: subject.id, brokenAt: 4 });
-    await ds.query(`UPDATE ${q('consent_events')} SET ${col('decisions_after')} = '${orig.d}' WHERE ${where} AND ${col('seq')} = 4`);
+    await ds.query(
+      `UPDATE ${q('consent_events')} SET ${col('decisions_after')} = '${orig.d}' WHERE ${where} AND ${col('seq')} = 4`,
+    );
     expect((await consent.verify(subject)).ok).toBe(true);
 
     // Delete from the middle.
     await ds.query(`DELETE FROM ${q('consent_events')} WHERE ${where} AND ${col('seq')} = 6`);
-    expect(await consent.verify(subject)).toMatchObject({ ok: false, brokenAt: 6, reason: expect.stringMatching(/missing/) });
+    expect(await consent.verify(subject)).toMatchObject({
+      ok: false,
+      brokenAt: 6,
+      reason: expect.stringMatching(/missing/),
+    });
 
     // Tail truncation on a fresh chain: the head row is ahead; and with the head rolled back too, the signed checkpoint is.
     const other = mintVisitor();
-    for (let i = 0; i < 4; i++) await request(server).put('/consent').set('Cookie', other.cookie).send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
+    for (let i = 0; i < 4; i++)
+      await request(server)
+        .put('/consent')
+        .set('Cookie', other.cookie)
+        .send({ choice: 'accept-all', policyVersion: '1' })
+        .expect(200);
     await consent.checkpoint();
     const whereOther = `${col('subject_id')} = '${other.subject.id}'`;
-    const [third] = await ds.query(`SELECT ${col('hash')} AS h FROM ${q('consent_events')} WHERE ${whereOther} AND ${col('seq')} = 3`);
+    const [third] = await ds.query(
+      `SELECT ${col('hash')} AS h FROM ${q('consent_events')} WHERE ${whereOther} AND ${col('seq')} = 3`,
+    );
     await ds.query(`DELETE FROM ${q('consent_events')} WHERE ${whereOther} AND ${col('seq')} = 4`);
-    expect(await consent.verify(other.subject)).toMatchObject({ ok: false, brokenAt: 4, reason: expect.stringMatching(/tail truncated/) });
-    await ds.query(`UPDATE ${q('consent_heads')} SET ${col('seq')} = 3, ${col('hash')} = '${third.h}' WHERE ${whereOther}`);
-    expect(await consent.verify(other.subject)).toMatchObject({ ok: false, brokenAt: 4, reason: expect.stringMatching(/signed checkpoint/) });
+    expect(await consent.verify(other.subject)).toMatchObject({
+      ok: false,
+      brokenAt: 4,
+      reason: expect.stringMatching(/tail truncated/),
+    });
+    await ds.query(
+      `UPDATE ${q('consent_heads')} SET ${col('seq')} = 3, ${col('hash')} = '${third.h}' WHERE ${whereOther}`,
+    );
+    expect(await consent.verify(other.subject)).toMatchObject({
+      ok: false,
+      brokenAt: 4,
+      reason: expect.stringMatching(/signed checkpoint/),
+    });
   });
 
   it('erasing a subject pseudonymises it, drops IP and user agent, and the chain still verifies', async () => {
     const { subject, cookie } = mintVisitor();
     const server = apps[0].getHttpServer();
     for (const choice of ['accept-all', 'reject-all', 'accept-all']) {
-      await request(server).put('/consent').set('Cookie', cookie).set('User-Agent', 'test-agent/1').send({ choice, policyVersion: '1' }).expect(200);
+      await request(server)
+        .put('/consent')
+        .set('Cookie', cookie)
+        .set('User-Agent', 'test-agent/1')
+        .send({ choice, policyVersion: '1' })
+        .expect(200);
     }
     const { pseudonym, events } = await consent.eraseSubject(subject);
     expect(events).toBe(4);
     expect(await seqs(subject)).toEqual([]);
-    const rows = await ds.query(`SELECT ${col('action')} AS action, ${col('ip')} AS ip, ${col('user_agent')} AS ua FROM ${q('consent_events')} WHERE ${col('subject_id')} = '${pseudonym}' ORDER BY ${col('seq')}`);
+    const rows = await ds.query(
+      `SELECT ${col('action')} AS action, ${col('ip')} AS ip, ${col('user_agent')} AS ua FROM ${q('consent_events')} WHERE ${col('subject_id')} = '${pseudonym}' ORDER BY ${col('seq')}`,
+    );
     expect(rows.map((r: { action: string }) => r.action)).toEqual(['grant', 'refuse', 'grant', 'erase']);
     expect(rows.every((r: { ip: unknown; ua: unknown }) => r.ip === null && r.ua === null)).toBe(true);
     expect(await consent.verify({ type: 'visitor', id: pseudonym })).toMatchObject({ ok: true, checked: 4 });
@@ -132,9 +177,19 @@ describe.each([
   it('retention folds old events into a signed checkpoint and the rest of the chain verifies', async () => {
     const { subject, cookie } = mintVisitor();
     const server = apps[0].getHttpServer();
-    for (let i = 0; i < 3; i++) await request(server).put('/consent').set('Cookie', cookie).send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
+    for (let i = 0; i < 3; i++)
+      await request(server)
+        .put('/consent')
+        .set('Cookie', cookie)
+        .send({ choice: 'accept-all', policyVersion: '1' })
+        .expect(200);
     clock.advance(400 * DAY);
-    for (let i = 0; i < 2; i++) await request(server).put('/consent').set('Cookie', cookie).send({ choice: 'reject-all', policyVersion: '1' }).expect(200);
+    for (let i = 0; i < 2; i++)
+      await request(server)
+        .put('/consent')
+        .set('Cookie', cookie)
+        .send({ choice: 'reject-all', policyVersion: '1' })
+        .expect(200);
     const retaining = (
       await bootLibraryApp({
         options: trackingOptions({ database: { url, tablePrefix: prefix }, consent: { retention: '365d' } }),
@@ -148,8 +203,13 @@ describe.each([
       expect(folded.events).toBeGreaterThanOrEqual(3);
       expect(await seqs(subject)).toEqual([4, 5]);
       expect(await consent.verify(subject)).toMatchObject({ ok: true, checked: 2 });
-      await ds.query(`UPDATE ${q('consent_checkpoints')} SET ${col('seq')} = 2 WHERE ${col('subject_id')} = '${subject.id}' AND ${col('kind')} = 'fold'`);
-      expect(await consent.verify(subject)).toMatchObject({ ok: false, reason: expect.stringMatching(/checkpoint signature/) });
+      await ds.query(
+        `UPDATE ${q('consent_checkpoints')} SET ${col('seq')} = 2 WHERE ${col('subject_id')} = '${subject.id}' AND ${col('kind')} = 'fold'`,
+      );
+      expect(await consent.verify(subject)).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/checkpoint signature/),
+      });
     } finally {
       await retaining.close();
     }

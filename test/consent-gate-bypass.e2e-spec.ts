@@ -28,13 +28,21 @@ const EXPIRY_TRICKS = [
 class WriteHeadProbeController {
   @Get('third/:second')
   third(@Param('second') second: string, @Res() res: Response): void {
-    res.writeHead(200, (second === 'null' ? null : undefined) as never, { 'Set-Cookie': ['demo_analytics=a1; Path=/', 'demo_theme=t1; Path=/'], 'Content-Type': 'text/plain' });
+    res.writeHead(200, (second === 'null' ? null : undefined) as never, {
+      'Set-Cookie': ['demo_analytics=a1; Path=/', 'demo_theme=t1; Path=/'],
+      'Content-Type': 'text/plain',
+    });
     res.end('ok');
   }
 
   @Get('array-value')
   arrayValue(@Res() res: Response): void {
-    res.writeHead(200, ['Set-Cookie', ['app_pref=1; Path=/', 'demo_analytics=a1; Path=/', 'demo_theme=t1; Path=/'], 'Content-Type', 'text/plain']);
+    res.writeHead(200, [
+      'Set-Cookie',
+      ['app_pref=1; Path=/', 'demo_analytics=a1; Path=/', 'demo_theme=t1; Path=/'],
+      'Content-Type',
+      'text/plain',
+    ]);
     res.end('ok');
   }
 
@@ -71,7 +79,11 @@ class WriteHeadProbeController {
   @Get('session-raw')
   sessionRaw(@Req() req: Request, @Res() res: Response): void {
     req.session!.note = 'raw';
-    res.writeHead(200, undefined as never, { 'Cache-Control': 'public, max-age=60', 'Set-Cookie': 'app_pref=1; Path=/', 'Content-Type': 'text/plain' });
+    res.writeHead(200, undefined as never, {
+      'Cache-Control': 'public, max-age=60',
+      'Set-Cookie': 'app_pref=1; Path=/',
+      'Content-Type': 'text/plain',
+    });
     res.end('ok');
   }
 }
@@ -80,7 +92,14 @@ class WriteHeadProbeController {
 function withStatefulPatterns(o: AuthConsentModuleOptions): AuthConsentModuleOptions {
   const categories = o.consent!.categories!.map((c) =>
     c.key === 'analytics'
-      ? { ...c, cookies: [...(c.cookies ?? []), { pattern: /^trk_/g, purpose: 'Tracking', duration: '1 day', provider: 'test' }, { pattern: /ytrk_/y, purpose: 'Tracking', duration: '1 day', provider: 'test' }] }
+      ? {
+          ...c,
+          cookies: [
+            ...(c.cookies ?? []),
+            { pattern: /^trk_/g, purpose: 'Tracking', duration: '1 day', provider: 'test' },
+            { pattern: /ytrk_/y, purpose: 'Tracking', duration: '1 day', provider: 'test' },
+          ],
+        }
       : c,
   );
   return { ...o, consent: { ...o.consent, categories } };
@@ -107,15 +126,24 @@ afterAll(async () => {
 
 async function acceptAllCookie(): Promise<string> {
   const put = await http().put('/consent').send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
-  return raw(put).map((c) => c.split(';')[0]).join('; ');
+  return raw(put)
+    .map((c) => c.split(';')[0])
+    .join('; ');
 }
 
 describe('headers passed to writeHead(status, undefined | null, headers)', () => {
   it.each(['undefined', 'null'])('are gated when the second argument is %s', async (second) => {
     const res = await http().get(`/probe/third/${second}`).expect(200);
     expect(raw(res)).toEqual([]);
-    const granted = await http().get(`/probe/third/${second}`).set('Cookie', await acceptAllCookie()).expect(200);
-    expect(raw(granted).map((c) => c.split('=')[0]).sort()).toEqual(['demo_analytics', 'demo_theme']);
+    const granted = await http()
+      .get(`/probe/third/${second}`)
+      .set('Cookie', await acceptAllCookie())
+      .expect(200);
+    expect(
+      raw(granted)
+        .map((c) => c.split('=')[0])
+        .sort(),
+    ).toEqual(['demo_analytics', 'demo_theme']);
   });
 
   it('get the session cookie and Cache-Control: no-store', async () => {
@@ -140,12 +168,17 @@ describe('Max-Age and Expires read as browsers read them', () => {
 });
 
 describe("Expires judged against the response's Date header", () => {
-  it.each(['passed', 'stored'])('an Expires before now but after a Date header %s by the app is not a deletion', async (how) => {
-    expect(raw(await http().get(`/probe/skew/${how}`).expect(200))).toEqual([]);
-  });
+  it.each(['passed', 'stored'])(
+    'an Expires before now but after a Date header %s by the app is not a deletion',
+    async (how) => {
+      expect(raw(await http().get(`/probe/skew/${how}`).expect(200))).toEqual([]);
+    },
+  );
 
   it('without such a Date header the same cookie is a deletion and passes', async () => {
-    expect(raw(await http().get('/probe/skew/none').expect(200))).toEqual(['demo_analytics=a1; Path=/; Expires=Wed, 01 Jan 2020 00:00:00 GMT']);
+    expect(raw(await http().get('/probe/skew/none').expect(200))).toEqual([
+      'demo_analytics=a1; Path=/; Expires=Wed, 01 Jan 2020 00:00:00 GMT',
+    ]);
   });
 });
 
@@ -158,7 +191,10 @@ describe('nameless cookies', () => {
 describe('cookie patterns given as RegExps with g or y flags', () => {
   it('match every time (test() no longer alternates with lastIndex)', async () => {
     for (let i = 0; i < 4; i++) expect(raw(await http().get('/probe/pattern').expect(200))).toEqual([]);
-    const granted = await http().get('/probe/pattern').set('Cookie', await acceptAllCookie()).expect(200);
+    const granted = await http()
+      .get('/probe/pattern')
+      .set('Cookie', await acceptAllCookie())
+      .expect(200);
     expect(raw(granted).length).toBe(2);
   });
 });

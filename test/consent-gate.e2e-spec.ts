@@ -8,7 +8,14 @@ import { DAY, JAN_1_2026, TestClock } from './support/clock.js';
 import { CookieJar, setCookies } from './support/cookie-jar.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TrackController, trackingOptions } from './support/tracking-fixture.js';
-import { countQueries, deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, uniquePrefix } from './support/services.js';
+import {
+  countQueries,
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  uniquePrefix,
+} from './support/services.js';
 
 const prefix = uniquePrefix('cgate');
 const redisPrefix = `${prefix}r:`;
@@ -58,13 +65,26 @@ class Browser {
     return this.jar.store(res);
   }
   async get(path: string, extra: Record<string, string> = {}): Promise<request.Response> {
-    return this.keep(await request(http).get(path).set({ ...this.headers, ...extra, Cookie: this.cookie() }));
+    return this.keep(
+      await request(http)
+        .get(path)
+        .set({ ...this.headers, ...extra, Cookie: this.cookie() }),
+    );
   }
   async put(body: unknown): Promise<request.Response> {
-    return this.keep(await request(http).put('/consent').set({ ...this.headers, Cookie: this.cookie() }).send(body as object));
+    return this.keep(
+      await request(http)
+        .put('/consent')
+        .set({ ...this.headers, Cookie: this.cookie() })
+        .send(body as object),
+    );
   }
   async del(): Promise<request.Response> {
-    return this.keep(await request(http).delete('/consent').set({ ...this.headers, Cookie: this.cookie() }));
+    return this.keep(
+      await request(http)
+        .delete('/consent')
+        .set({ ...this.headers, Cookie: this.cookie() }),
+    );
   }
 }
 
@@ -77,8 +97,16 @@ describe('consent config', () => {
   it('lists the four demo categories with their cookies, with an ETag honoured by If-None-Match', async () => {
     const res = await request(http).get('/consent/config').expect(200);
     expect(res.body.policyVersion).toBe('1');
-    expect(res.body.categories.map((c: { key: string }) => c.key)).toEqual(['necessary', 'preferences', 'analytics', 'marketing']);
-    expect(res.body.categories[2]).toMatchObject({ required: false, cookies: [{ name: 'demo_analytics', purpose: expect.any(String), duration: '1 year', provider: 'this site' }] });
+    expect(res.body.categories.map((c: { key: string }) => c.key)).toEqual([
+      'necessary',
+      'preferences',
+      'analytics',
+      'marketing',
+    ]);
+    expect(res.body.categories[2]).toMatchObject({
+      required: false,
+      cookies: [{ name: 'demo_analytics', purpose: expect.any(String), duration: '1 year', provider: 'this site' }],
+    });
     expect(res.headers.etag).toMatch(/^"[0-9a-f]{64}"$/);
     await request(http).get('/consent/config').set('If-None-Match', res.headers.etag).expect(304);
   });
@@ -100,7 +128,10 @@ describe('the cookie gate on GET /demo/track', () => {
     const b = new Browser();
     const put = await b.put({ choice: 'reject-all', policyVersion: '1' }).then((r) => r);
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ needsConsent: false, decisions: { necessary: true, preferences: false, analytics: false, marketing: false } });
+    expect(put.body).toMatchObject({
+      needsConsent: false,
+      decisions: { necessary: true, preferences: false, analytics: false, marketing: false },
+    });
     const visitor = setCookies(put).raw.find((c) => c.startsWith('consent_visitor='))!;
     expect(visitor).toMatch(/HttpOnly/);
     expect(visitor).toMatch(/SameSite=Lax/);
@@ -124,10 +155,24 @@ describe('the cookie gate on GET /demo/track', () => {
   it('accept-all lets the three through and maps Consent Mode v2; analytics alone maps only analytics_storage', async () => {
     const b = new Browser();
     const all = await b.put({ choice: 'accept-all', policyVersion: '1' });
-    expect(all.body.consentMode).toEqual({ analytics_storage: 'granted', ad_storage: 'granted', ad_user_data: 'granted', ad_personalization: 'granted' });
+    expect(all.body.consentMode).toEqual({
+      analytics_storage: 'granted',
+      ad_storage: 'granted',
+      ad_user_data: 'granted',
+      ad_personalization: 'granted',
+    });
     expect(setCookies(await b.get('/demo/track')).set).toEqual(['demo_ads', 'demo_analytics', 'demo_theme']);
-    const some = await b.put({ decisions: { analytics: true, marketing: false, preferences: false }, policyVersion: '1', locale: 'de-AT' });
-    expect(some.body.consentMode).toEqual({ analytics_storage: 'granted', ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied' });
+    const some = await b.put({
+      decisions: { analytics: true, marketing: false, preferences: false },
+      policyVersion: '1',
+      locale: 'de-AT',
+    });
+    expect(some.body.consentMode).toEqual({
+      analytics_storage: 'granted',
+      ad_storage: 'denied',
+      ad_user_data: 'denied',
+      ad_personalization: 'denied',
+    });
   });
 
   it('withdrawal answers expiring Set-Cookie for every declared cookie of the withdrawn categories', async () => {
@@ -139,12 +184,21 @@ describe('the cookie gate on GET /demo/track', () => {
     expect(res.status).toBe(200);
     expect(res.body.decisions).toEqual({ necessary: true, preferences: false, analytics: false, marketing: false });
     expect(setCookies(res).expired).toEqual(['demo_ads', 'demo_analytics', 'demo_theme']);
-    expect(setCookies(res).raw.filter((c) => c.startsWith('demo_')).every((c) => /Path=\//.test(c))).toBe(true);
+    expect(
+      setCookies(res)
+        .raw.filter((c) => c.startsWith('demo_'))
+        .every((c) => /Path=\//.test(c)),
+    ).toBe(true);
     expect([...b.jar.keys()]).toEqual(['consent_visitor']);
     expect(setCookies(await b.get('/demo/track')).set).toEqual([]);
     const history = (await b.get('/consent/history')).body;
     expect(history.map((h: { action: string }) => h.action)).toEqual(['grant', 'withdraw']);
-    expect(history[1]).toMatchObject({ policyVersion: '1', source: 'banner', decisions: { analytics: false }, at: expect.any(String) });
+    expect(history[1]).toMatchObject({
+      policyVersion: '1',
+      source: 'banner',
+      decisions: { analytics: false },
+      at: expect.any(String),
+    });
   });
 
   it('reads no SQL on the request path once a visitor has decided', async () => {
@@ -172,9 +226,18 @@ describe('PUT /consent with a bad body changes nothing', () => {
     const before = await eventCount();
     const res = await b.put(body);
     expect(res.status).toBe(status);
-    expect(res.body).toEqual({ statusCode: status, error: expect.any(String), message: expect.stringMatching(message) });
+    expect(res.body).toEqual({
+      statusCode: status,
+      error: expect.any(String),
+      message: expect.stringMatching(message),
+    });
     expect(await eventCount()).toBe(before);
-    expect((await b.get('/consent')).body.decisions).toEqual({ necessary: true, preferences: false, analytics: true, marketing: false });
+    expect((await b.get('/consent')).body.decisions).toEqual({
+      necessary: true,
+      preferences: false,
+      analytics: true,
+      marketing: false,
+    });
   });
 });
 
@@ -207,8 +270,14 @@ describe('expiry and policy version', () => {
       const state = (await request(server).get('/consent').set('Cookie', cookie)).body;
       expect(state).toMatchObject({ policyVersion: '2', needsConsent: true });
       expect(setCookies(await request(server).get('/demo/track').set('Cookie', cookie)).set).toEqual([]);
-      expect((await request(server).put('/consent').set('Cookie', cookie).send({ choice: 'accept-all', policyVersion: '1' })).status).toBe(409);
-      const ok = await request(server).put('/consent').set('Cookie', cookie).send({ choice: 'accept-all', policyVersion: '2' });
+      expect(
+        (await request(server).put('/consent').set('Cookie', cookie).send({ choice: 'accept-all', policyVersion: '1' }))
+          .status,
+      ).toBe(409);
+      const ok = await request(server)
+        .put('/consent')
+        .set('Cookie', cookie)
+        .send({ choice: 'accept-all', policyVersion: '2' });
       expect(ok.body).toMatchObject({ policyVersion: '2', needsConsent: false });
     } finally {
       await v2.close();
@@ -225,7 +294,11 @@ describe('Global Privacy Control', () => {
     let history = (await b.get('/consent/history')).body;
     expect(history).toEqual([expect.objectContaining({ action: 'refuse', source: 'gpc' })]);
     expect(setCookies(await b.get('/demo/track')).set).toEqual([]);
-    const opted = await b.put({ decisions: { marketing: true, analytics: false, preferences: false }, gpcOverride: true, policyVersion: '1' });
+    const opted = await b.put({
+      decisions: { marketing: true, analytics: false, preferences: false },
+      gpcOverride: true,
+      policyVersion: '1',
+    });
     expect(opted.body).toMatchObject({ needsConsent: false, decisions: { marketing: true } });
     expect(setCookies(await b.get('/demo/track')).set).toEqual(['demo_ads']);
     history = (await b.get('/consent/history')).body;
@@ -238,7 +311,11 @@ describe('@RequiresConsent and @Consent in app code', () => {
     const b = new Browser();
     const denied = await b.get('/app/stats');
     expect(denied.status).toBe(403);
-    expect(denied.body).toEqual({ statusCode: 403, error: 'Forbidden', message: "This requires consent to the 'analytics' category, which has not been granted." });
+    expect(denied.body).toEqual({
+      statusCode: 403,
+      error: 'Forbidden',
+      message: "This requires consent to the 'analytics' category, which has not been granted.",
+    });
     await b.put({ decisions: { analytics: true }, policyVersion: '1' });
     const ok = await b.get('/app/stats');
     expect(ok.status).toBe(200);

@@ -33,7 +33,12 @@ class Browser {
     return this.keep(await request(this.http()).get(path).set(this.headers()));
   }
   async put(body: object): Promise<request.Response> {
-    return this.keep(await request(this.http()).put('/consent').set(this.headers()).send({ policyVersion: '1', ...body }));
+    return this.keep(
+      await request(this.http())
+        .put('/consent')
+        .set(this.headers())
+        .send({ policyVersion: '1', ...body }),
+    );
   }
   demoCookies(): string[] {
     return [...this.jar.keys()].filter((n) => n.startsWith('demo_')).sort();
@@ -75,7 +80,12 @@ describe.each([
       gpcHonoured: true,
       gpcOverride: [],
       decisions: { necessary: true, preferences: true, analytics: true, marketing: false },
-      consentMode: { analytics_storage: 'granted', ad_storage: 'denied', ad_user_data: 'denied', ad_personalization: 'denied' },
+      consentMode: {
+        analytics_storage: 'granted',
+        ad_storage: 'denied',
+        ad_user_data: 'denied',
+        ad_personalization: 'denied',
+      },
     });
     await b.get('/demo/track');
     expect(b.demoCookies()).toEqual(['demo_analytics', 'demo_theme']);
@@ -94,12 +104,23 @@ describe.each([
 
     const ok = await b.put({ decisions: { analytics: false, marketing: true }, gpcOverride: true, source: 'settings' });
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ gpc: true, gpcHonoured: false, gpcOverride: ['marketing'], decisions: { marketing: true }, consentMode: { ad_storage: 'granted' } });
+    expect(ok.body).toMatchObject({
+      gpc: true,
+      gpcHonoured: false,
+      gpcOverride: ['marketing'],
+      decisions: { marketing: true },
+      consentMode: { ad_storage: 'granted' },
+    });
     await b.get('/demo/track');
     expect(b.demoCookies()).toEqual(['demo_ads']);
     // The override is kept on later requests with the signal, and by a later change of another category.
-    expect((await b.get('/consent')).body).toMatchObject({ decisions: { marketing: true }, gpcOverride: ['marketing'] });
-    expect((await b.put({ decisions: { analytics: true } })).body).toMatchObject({ decisions: { analytics: true, marketing: true } });
+    expect((await b.get('/consent')).body).toMatchObject({
+      decisions: { marketing: true },
+      gpcOverride: ['marketing'],
+    });
+    expect((await b.put({ decisions: { analytics: true } })).body).toMatchObject({
+      decisions: { analytics: true, marketing: true },
+    });
     const history = (await b.get('/consent/history')).body as Array<{ detail?: object }>;
     expect(history.map((h) => h.detail)).toEqual([
       { gpc: true, gpcOverride: ['marketing'], ruleSet: 'opt-in' },
@@ -118,12 +139,17 @@ describe.each([
     const ds = app.get<import('typeorm').DataSource>(AUTH_CONSENT_DATA_SOURCE);
     const table = ds.getMetadata(ConsentEventEntity).tableName;
     const q = (name: string) => ds.driver.escape(name);
-    const rows: Array<{ id: string | number; detail: unknown }> = await ds.query(`SELECT ${q('id')} AS id, ${q('detail')} AS detail FROM ${q(table)} WHERE ${q('detail')} IS NOT NULL`);
+    const rows: Array<{ id: string | number; detail: unknown }> = await ds.query(
+      `SELECT ${q('id')} AS id, ${q('detail')} AS detail FROM ${q(table)} WHERE ${q('detail')} IS NOT NULL`,
+    );
     const target = rows.find((r) => JSON.stringify(r.detail).includes('gpcOverride'));
     expect(target).toBeDefined();
     // An attacker with SQL access erases the override, as if the visitor had never granted over the signal.
     const forged = JSON.stringify({ gpc: true, ruleSet: 'opt-in' });
-    await ds.query(`UPDATE ${q(table)} SET ${q('detail')} = ${url.startsWith('sqlite') ? '?' : '$1'} WHERE ${q('id')} = ${url.startsWith('sqlite') ? '?' : '$2'}`, [forged, target!.id]);
+    await ds.query(
+      `UPDATE ${q(table)} SET ${q('detail')} = ${url.startsWith('sqlite') ? '?' : '$1'} WHERE ${q('id')} = ${url.startsWith('sqlite') ? '?' : '$2'}`,
+      [forged, target!.id],
+    );
     expect((await consent.verify()).ok).toBe(false);
   });
 
@@ -137,7 +163,11 @@ describe.each([
     b.jar.delete('demo_ads');
     const tracked = await b.get('/demo/track');
     expect(setCookies(tracked).set).toEqual(['demo_analytics', 'demo_theme']);
-    expect((await b.get('/consent')).body).toMatchObject({ gpc: true, gpcHonoured: true, decisions: { marketing: false, analytics: true } });
+    expect((await b.get('/consent')).body).toMatchObject({
+      gpc: true,
+      gpcHonoured: true,
+      decisions: { marketing: false, analytics: true },
+    });
     // A decision sent with the signal keeps marketing off unless it is granted over it, and expires its cookie.
     b.jar.set('demo_ads', 'x');
     const res = await b.put({ decisions: { preferences: false } });

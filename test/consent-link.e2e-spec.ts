@@ -26,7 +26,6 @@ class InMemorySessionSync extends ConsentSessionSync {
 }
 const sync = new InMemorySessionSync();
 
-
 const prefix = uniquePrefix('clink');
 const clock = new TestClock(JAN_1_2026);
 let app: INestApplication;
@@ -49,11 +48,19 @@ afterAll(async () => {
 });
 
 function fakeReq(cookie: string | undefined, user?: { id: string }, session: Record<string, unknown> = {}): Request {
-  return { headers: cookie ? { cookie } : {}, user: user ? { ...user, username: user.id, roles: [] } : undefined, session, ip: '203.0.113.77' } as unknown as Request;
+  return {
+    headers: cookie ? { cookie } : {},
+    user: user ? { ...user, username: user.id, roles: [] } : undefined,
+    session,
+    ip: '203.0.113.77',
+  } as unknown as Request;
 }
 
 async function visitorDecides(body: object): Promise<string> {
-  const res = await request(app.getHttpServer()).put('/consent').send({ ...body, policyVersion: '1' }).expect(200);
+  const res = await request(app.getHttpServer())
+    .put('/consent')
+    .send({ ...body, policyVersion: '1' })
+    .expect(200);
   return cookieHeaderOf(res);
 }
 
@@ -88,7 +95,12 @@ describe('linking the visitor decision to the user at login (service level)', ()
     clock.advance(3_600_000);
     await consent.recordFor({ type: 'user', id: user.id }, { analytics: false, marketing: false, preferences: false });
     await consent.linkVisitorToUser({ id: user.id, username: 'u', roles: [] }, fakeReq(cookie));
-    expect((await consent.getStateOf({ type: 'user', id: user.id })).decisions).toEqual({ necessary: true, preferences: false, analytics: false, marketing: false });
+    expect((await consent.getStateOf({ type: 'user', id: user.id })).decisions).toEqual({
+      necessary: true,
+      preferences: false,
+      analytics: false,
+      marketing: false,
+    });
     const history = await consent.history({ type: 'user', id: user.id });
     expect(history.map((h) => h.action)).toEqual(['refuse', 'link']);
     expect(history[1].decisions.analytics).toBe(false);
@@ -123,7 +135,9 @@ describe('a user decision shared by all of the user’s sessions', () => {
     expect(queries.count).toBe(0);
 
     const res = { append: () => undefined } as unknown as Response;
-    await withSync.get(ConsentHttpService).record(reqA(), res, { decisions: { analytics: true }, policyVersion: '1', source: 'settings' });
+    await withSync
+      .get(ConsentHttpService)
+      .record(reqA(), res, { decisions: { analytics: true }, policyVersion: '1', source: 'settings' });
     expect(sync.pushes).toBeGreaterThan(0);
     queries.reset();
     const onB = await svc.getState(reqB());
@@ -135,7 +149,10 @@ describe('a user decision shared by all of the user’s sessions', () => {
     const svc = withSync.get(ConsentService);
     const user = { id: '00000000-0000-4000-8000-000000000004', username: 'u', roles: [] };
     const visitorCookie = async (choice: string) => {
-      const res = await request(withSync.getHttpServer()).put('/consent').send({ choice, policyVersion: '1' }).expect(200);
+      const res = await request(withSync.getHttpServer())
+        .put('/consent')
+        .send({ choice, policyVersion: '1' })
+        .expect(200);
       return cookieHeaderOf(res);
     };
     sessions.set('c', { userId: user.id });

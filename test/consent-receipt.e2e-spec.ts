@@ -7,14 +7,25 @@ import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { ConsentEventEntity } from '../src/consent/consent-event.entity.js';
 import { ConsentRecordEntity } from '../src/consent/consent-record.entity.js';
 import { AuthService, ConsentService, type AuthConsentModuleOptions } from '../src/index.js';
-import { CONSENT_RECEIPT_SCHEMA, type ConsentReceipt, type ConsentReceiptChain } from '../src/consent/consent-receipt.service.js';
+import {
+  CONSENT_RECEIPT_SCHEMA,
+  type ConsentReceipt,
+  type ConsentReceiptChain,
+} from '../src/consent/consent-receipt.service.js';
 import { ConsentPolicy } from '../src/consent/consent.policy.js';
 import { setCookieLines } from './support/cookie-jar.js';
 import { dataSourceOf } from './support/admin.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';
 import { TRACKING_CATEGORIES } from './support/tracking-fixture.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 
 const prefix = uniquePrefix('rcpt');
 const options: AuthConsentModuleOptions = {
@@ -22,7 +33,11 @@ const options: AuthConsentModuleOptions = {
   redis: { url: REDIS_URL },
   database: { url: POSTGRES_URL, tablePrefix: prefix },
   session: { secret: TEST_SECRET, redisPrefix: `${prefix}:` },
-  consent: { categories: TRACKING_CATEGORIES, auditSecret: 'receipt spec audit secret 0123456789abcdef', policyUrl: 'https://example.com/privacy' },
+  consent: {
+    categories: TRACKING_CATEGORIES,
+    auditSecret: 'receipt spec audit secret 0123456789abcdef',
+    policyUrl: 'https://example.com/privacy',
+  },
 };
 const PASSWORD = 'receipt spec password 42';
 
@@ -37,7 +52,8 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
   const http = () => request(app.getHttpServer());
 
   /** The subject's events as stored, oldest first. */
-  const stored = (type: string, id: string) => ds.getRepository(ConsentEventEntity).find({ where: { subjectType: type, subjectId: id }, order: { seq: 'ASC' } });
+  const stored = (type: string, id: string) =>
+    ds.getRepository(ConsentEventEntity).find({ where: { subjectType: type, subjectId: id }, order: { seq: 'ASC' } });
 
   /** Re-links a chain from the receipt alone and recomputes each hash with the server's key. */
   function relink(chain: ConsentReceiptChain): void {
@@ -70,19 +86,36 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
   }
 
   beforeAll(async () => {
-    app = (await bootLibraryApp({ options: fastArgon2(options), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] })).app;
+    app = (await bootLibraryApp({ options: fastArgon2(options), appPipeAndFilter: true, signIn: [ADMIN, NOT_ADMIN] }))
+      .app;
     ds = dataSourceOf(app);
     userId = (await app.get(AuthService).createUser('ria', PASSWORD, ['user'])).id;
     // As a visitor first: two decisions on the visitor's chain, then a login that links them to the user.
     const first = await http().put('/consent').send({ choice: 'reject-all', policyVersion: '1' }).expect(200);
     const visitorCookie = cookiesOf(first).join('; ');
-    await http().put('/consent').set('Cookie', visitorCookie).send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
+    await http()
+      .put('/consent')
+      .set('Cookie', visitorCookie)
+      .send({ choice: 'accept-all', policyVersion: '1' })
+      .expect(200);
     visitorId = (await ds.getRepository(ConsentRecordEntity).findOneByOrFail({ subjectType: 'visitor' })).subjectId;
-    const login = await http().post('/auth/login').set('Cookie', visitorCookie).send({ username: 'ria', password: PASSWORD }).expect(200);
+    const login = await http()
+      .post('/auth/login')
+      .set('Cookie', visitorCookie)
+      .send({ username: 'ria', password: PASSWORD })
+      .expect(200);
     sid = cookiesOf(login).find((c) => /^(__Host-)?sid=/.test(c))!;
-    await http().put('/consent').set('Cookie', sid).send({ decisions: { preferences: true, analytics: true, marketing: false }, policyVersion: '1' }).expect(200);
+    await http()
+      .put('/consent')
+      .set('Cookie', sid)
+      .send({ decisions: { preferences: true, analytics: true, marketing: false }, policyVersion: '1' })
+      .expect(200);
     await http().delete('/consent').set('Cookie', sid).expect(200);
-    await http().put('/consent').set('Cookie', sid).send({ decisions: { preferences: true, analytics: false, marketing: false }, policyVersion: '1' }).expect(200);
+    await http()
+      .put('/consent')
+      .set('Cookie', sid)
+      .send({ decisions: { preferences: true, analytics: false, marketing: false }, policyVersion: '1' })
+      .expect(200);
   });
   afterAll(async () => {
     await app?.close();
@@ -98,10 +131,14 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
   it('is a JSON attachment with the ISO/IEC TS 27560 elements', async () => {
     const res = await http().get('/consent/export').set('Cookie', sid).expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="consent-receipt-\d{4}-\d{2}-\d{2}\.json"$/);
+    expect(res.headers['content-disposition']).toMatch(
+      /^attachment; filename="consent-receipt-\d{4}-\d{2}-\d{2}\.json"$/,
+    );
     expect(res.headers['cache-control']).toBe('no-store');
     const r = res.body as ConsentReceipt;
-    const record = await ds.getRepository(ConsentRecordEntity).findOneByOrFail({ subjectType: 'user', subjectId: userId });
+    const record = await ds
+      .getRepository(ConsentRecordEntity)
+      .findOneByOrFail({ subjectType: 'user', subjectId: userId });
     const policy = app.get(ConsentPolicy);
     expect(r).toMatchObject({
       schema_version: CONSENT_RECEIPT_SCHEMA,
@@ -111,7 +148,12 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
       notice: { policy_version: '1', policy_hash: policy.hash, policy_url: 'https://example.com/privacy' },
       collection_method: 'banner',
       timestamps: { decided_at: record.decidedAt.toISOString(), expires_at: record.expiresAt.toISOString() },
-      validity: { valid_from: record.decidedAt.toISOString(), valid_until: record.expiresAt.toISOString(), status: 'active', needs_consent: false },
+      validity: {
+        valid_from: record.decidedAt.toISOString(),
+        valid_until: record.expiresAt.toISOString(),
+        status: 'active',
+        needs_consent: false,
+      },
       withdrawal: { method: 'DELETE /consent', description: expect.any(String) },
     });
     expect(Date.parse(r.generated_at)).not.toBeNaN();
@@ -127,8 +169,15 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
   it('contains every event of the subject, with chain hashes that re-link and verify; ConsentService.verify agrees', async () => {
     const r = (await http().get('/consent/export').set('Cookie', sid).expect(200)).body as ConsentReceipt;
     const rows = await stored('user', userId);
-    expect(rows.map((e) => [e.action, e.source])).toEqual([['link', 'login'], [expect.any(String), 'banner'], ['withdraw', 'banner'], [expect.any(String), 'banner']]);
-    expect(r.chain.events.map((e) => [e.seq, e.action, e.hash, e.prev_hash])).toEqual(rows.map((e) => [e.seq, e.action, e.hash, e.prevHash]));
+    expect(rows.map((e) => [e.action, e.source])).toEqual([
+      ['link', 'login'],
+      [expect.any(String), 'banner'],
+      ['withdraw', 'banner'],
+      [expect.any(String), 'banner'],
+    ]);
+    expect(r.chain.events.map((e) => [e.seq, e.action, e.hash, e.prev_hash])).toEqual(
+      rows.map((e) => [e.seq, e.action, e.hash, e.prevHash]),
+    );
     expect(r.chain.events[0].prev_hash).toBeNull();
     expect(r.timestamps.first_event_at).toBe(rows[0].createdAt.toISOString());
     expect(r.timestamps.last_event_at).toBe(rows[rows.length - 1].createdAt.toISOString());
@@ -151,7 +200,12 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
   });
 
   it("another user's receipt holds none of these events", async () => {
-    const r = (await http().get('/consent/export').set(...as(NOT_ADMIN)).expect(200)).body as ConsentReceipt;
+    const r = (
+      await http()
+        .get('/consent/export')
+        .set(...as(NOT_ADMIN))
+        .expect(200)
+    ).body as ConsentReceipt;
     expect(r.subject).toEqual({ type: 'user', id: NOT_ADMIN.id });
     expect(r.linked_visitors).toEqual([]);
     expect(r.record_id).toBeNull();
@@ -163,7 +217,9 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
 
   it('a record that disagrees with the chain (all granted after the withdrawal, in SQL) is not vouched for: verification is not ok', async () => {
     const table = ds.getMetadata(ConsentRecordEntity).tablePath;
-    const record = await ds.getRepository(ConsentRecordEntity).findOneByOrFail({ subjectType: 'user', subjectId: userId });
+    const record = await ds
+      .getRepository(ConsentRecordEntity)
+      .findOneByOrFail({ subjectType: 'user', subjectId: userId });
     const grantAll = JSON.stringify({ necessary: true, preferences: true, analytics: true, marketing: true });
     await ds.query(`UPDATE ${table} SET decisions = $1 WHERE id = $2`, [grantAll, record.id]);
     try {
@@ -177,19 +233,33 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
       ]);
       // ...which the chain does not back: its events still re-link, but the verification fails at the last one.
       relink(r.chain);
-      expect(r.chain.verification).toEqual({ ok: false, checked: 4, broken_at: 4, reason: expect.stringMatching(/record/) });
+      expect(r.chain.verification).toEqual({
+        ok: false,
+        checked: 4,
+        broken_at: 4,
+        reason: expect.stringMatching(/record/),
+      });
     } finally {
       await ds.query(`UPDATE ${table} SET decisions = $1 WHERE id = $2`, [JSON.stringify(record.decisions), record.id]);
     }
-    expect(((await http().get('/consent/export').set('Cookie', sid).expect(200)).body as ConsentReceipt).chain.verification).toEqual({ ok: true, checked: 4 });
+    expect(
+      ((await http().get('/consent/export').set('Cookie', sid).expect(200)).body as ConsentReceipt).chain.verification,
+    ).toEqual({ ok: true, checked: 4 });
   });
 
   it('a record inserted in SQL for a user who never decided is not vouched for either', async () => {
     const table = ds.getMetadata(ConsentRecordEntity).tablePath;
-    const mine = await ds.getRepository(ConsentRecordEntity).findOneByOrFail({ subjectType: 'user', subjectId: userId });
+    const mine = await ds
+      .getRepository(ConsentRecordEntity)
+      .findOneByOrFail({ subjectType: 'user', subjectId: userId });
     await ds.getRepository(ConsentRecordEntity).insert({ ...mine, id: randomUUID(), subjectId: NOT_ADMIN.id });
     try {
-      const r = (await http().get('/consent/export').set(...as(NOT_ADMIN)).expect(200)).body as ConsentReceipt;
+      const r = (
+        await http()
+          .get('/consent/export')
+          .set(...as(NOT_ADMIN))
+          .expect(200)
+      ).body as ConsentReceipt;
       expect(r.chain.events).toEqual([]);
       expect(r.chain.verification).toMatchObject({ ok: false, reason: expect.stringMatching(/record/) });
     } finally {
@@ -199,14 +269,17 @@ describe('GET /consent/export: the data-subject consent receipt (PostgreSQL, Red
 
   it('a tampered event (decisions edited in SQL) shows in the receipt: it no longer re-links, and verification reports it', async () => {
     const table = ds.getMetadata(ConsentEventEntity).tablePath;
-    await ds.query(`UPDATE ${table} SET decisions_after = $1 WHERE subject_type = 'user' AND subject_id = $2 AND seq = 2`, [
-      JSON.stringify({ necessary: true, preferences: true, analytics: true, marketing: true }),
-      userId,
-    ]);
+    await ds.query(
+      `UPDATE ${table} SET decisions_after = $1 WHERE subject_type = 'user' AND subject_id = $2 AND seq = 2`,
+      [JSON.stringify({ necessary: true, preferences: true, analytics: true, marketing: true }), userId],
+    );
     const r = (await http().get('/consent/export').set('Cookie', sid).expect(200)).body as ConsentReceipt;
     expect(r.chain.events[1].decisions_after.marketing).toBe(true);
     expect(() => relink(r.chain)).toThrow();
     expect(r.chain.verification).toMatchObject({ ok: false, broken_at: 2 });
-    expect(await app.get(ConsentService).verify({ type: 'user', id: userId })).toMatchObject({ ok: false, brokenAt: 2 });
+    expect(await app.get(ConsentService).verify({ type: 'user', id: userId })).toMatchObject({
+      ok: false,
+      brokenAt: 2,
+    });
   });
 });

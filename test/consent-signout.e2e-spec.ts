@@ -69,13 +69,19 @@ describe('signing out leaves the browser no grant the user withdrew (library app
     await app.get(AuthService).createUser(username, PASSWORD);
     return username;
   }
-  const logIn = (b: Agent, username: string) => b.post('/auth/login').send({ username, password: PASSWORD }).expect(200);
+  const logIn = (b: Agent, username: string) =>
+    b.post('/auth/login').send({ username, password: PASSWORD }).expect(200);
   const logOut = (b: Agent) => b.post('/auth/logout').expect(204);
 
   beforeAll(async () => {
     app = (
       await bootLibraryApp({
-        options: trackingOptions({ database: { url: POSTGRES_URL, tablePrefix: prefix }, redisUrl: REDIS_URL, redisPrefix, auth: { argon2: FAST_ARGON2 } }),
+        options: trackingOptions({
+          database: { url: POSTGRES_URL, tablePrefix: prefix },
+          redisUrl: REDIS_URL,
+          redisPrefix,
+          auth: { argon2: FAST_ARGON2 },
+        }),
         clock,
         controllers: [TrackController, PassportRoutes],
         appPipeAndFilter: true,
@@ -102,7 +108,11 @@ describe('signing out leaves the browser no grant the user withdrew (library app
     await logOut(laptop);
     await laptop.get('/auth/me').expect(401);
     expect(await tracked(laptop)).toEqual([]);
-    expect((await laptop.get('/consent').expect(200)).body.decisions).toMatchObject({ preferences: false, analytics: false, marketing: false });
+    expect((await laptop.get('/consent').expect(200)).body.decisions).toMatchObject({
+      preferences: false,
+      analytics: false,
+      marketing: false,
+    });
   });
 
   it('a partial withdrawal while signed in (PUT analytics:false) is not undone by signing out', async () => {
@@ -111,7 +121,10 @@ describe('signing out leaves the browser no grant the user withdrew (library app
     await grantAll(laptop);
     await logIn(laptop, user);
     clock.advance(MINUTE);
-    await laptop.put('/consent').send({ decisions: { analytics: false }, policyVersion: '1' }).expect(200);
+    await laptop
+      .put('/consent')
+      .send({ decisions: { analytics: false }, policyVersion: '1' })
+      .expect(200);
     expect(await tracked(laptop)).toEqual(['demo_ads', 'demo_theme']);
     await logOut(laptop);
     expect(await tracked(laptop)).not.toContain('demo_analytics');
@@ -184,19 +197,27 @@ describe('signing out leaves the browser no grant the user withdrew (library app
     await logOut(laptop);
     expect(await tracked(laptop)).toEqual([]);
     // The browser's own refusal as a visitor still stands: it is not asked again.
-    expect((await laptop.get('/consent').expect(200)).body).toMatchObject({ needsConsent: false, decisions: { analytics: false } });
+    expect((await laptop.get('/consent').expect(200)).body).toMatchObject({
+      needsConsent: false,
+      decisions: { analytics: false },
+    });
   });
 
   describe('a signed-in browser that still holds a granting visitor cookie (one signed in before this release)', () => {
     /** The visitor cookie of an accept-all visitor, and a session of `user` made without it. */
     async function preReleaseBrowser(user: string): Promise<{ visitor: string; sid: string }> {
       const grant = await request(http).put('/consent').send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
-      const visitor = setCookies(grant).raw.find((c) => c.startsWith('consent_visitor='))!.split(';')[0];
+      const visitor = setCookies(grant)
+        .raw.find((c) => c.startsWith('consent_visitor='))!
+        .split(';')[0];
       const login = await request(http).post('/auth/login').send({ username: user, password: PASSWORD }).expect(200);
-      const sid = setCookies(login).raw.find((c) => c.startsWith('sid='))!.split(';')[0];
+      const sid = setCookies(login)
+        .raw.find((c) => c.startsWith('sid='))!
+        .split(';')[0];
       return { visitor, sid };
     }
-    const expiresVisitor = (res: { headers: Record<string, unknown> }) => expect(setCookies(res).expired).toContain('consent_visitor');
+    const expiresVisitor = (res: { headers: Record<string, unknown> }) =>
+      expect(setCookies(res).expired).toContain('consent_visitor');
 
     it('POST /auth/logout expires it', async () => {
       const { visitor, sid } = await preReleaseBrowser(await newUser());
@@ -212,18 +233,39 @@ describe('signing out leaves the browser no grant the user withdrew (library app
     it('a decision taken while signed in expires it in the same response (DELETE and PUT)', async () => {
       const user = await newUser();
       const first = await preReleaseBrowser(user);
-      expiresVisitor(await request(http).delete('/consent').set('Cookie', `${first.visitor}; ${first.sid}`).expect(200));
+      expiresVisitor(
+        await request(http).delete('/consent').set('Cookie', `${first.visitor}; ${first.sid}`).expect(200),
+      );
       const second = await preReleaseBrowser(user);
-      expiresVisitor(await request(http).put('/consent').set('Cookie', `${second.visitor}; ${second.sid}`).send({ decisions: { analytics: false }, policyVersion: '1' }).expect(200));
+      expiresVisitor(
+        await request(http)
+          .put('/consent')
+          .set('Cookie', `${second.visitor}; ${second.sid}`)
+          .send({ decisions: { analytics: false }, policyVersion: '1' })
+          .expect(200),
+      );
     });
 
     it('a visitor cookie that grants nothing is kept by the login and the logout', async () => {
-      const refusal = await request(http).put('/consent').send({ choice: 'reject-all', policyVersion: '1' }).expect(200);
-      const visitor = setCookies(refusal).raw.find((c) => c.startsWith('consent_visitor='))!.split(';')[0];
-      const login = await request(http).post('/auth/login').set('Cookie', visitor).send({ username: await newUser(), password: PASSWORD }).expect(200);
+      const refusal = await request(http)
+        .put('/consent')
+        .send({ choice: 'reject-all', policyVersion: '1' })
+        .expect(200);
+      const visitor = setCookies(refusal)
+        .raw.find((c) => c.startsWith('consent_visitor='))!
+        .split(';')[0];
+      const login = await request(http)
+        .post('/auth/login')
+        .set('Cookie', visitor)
+        .send({ username: await newUser(), password: PASSWORD })
+        .expect(200);
       expect(setCookies(login).expired).not.toContain('consent_visitor');
-      const sid = setCookies(login).raw.find((c) => c.startsWith('sid='))!.split(';')[0];
-      expect(setCookies(await request(http).post('/auth/logout').set('Cookie', `${visitor}; ${sid}`).expect(204)).expired).not.toContain('consent_visitor');
+      const sid = setCookies(login)
+        .raw.find((c) => c.startsWith('sid='))!
+        .split(';')[0];
+      expect(
+        setCookies(await request(http).post('/auth/logout').set('Cookie', `${visitor}; ${sid}`).expect(204)).expired,
+      ).not.toContain('consent_visitor');
     });
   });
 
@@ -235,7 +277,10 @@ describe('signing out leaves the browser no grant the user withdrew (library app
     expect(setCookies(login).expired).toContain('consent_visitor');
     // The grant went to the user at login (the link event), so the signed-in browser keeps it.
     expect(await tracked(laptop)).toEqual(OPTIONAL);
-    const history = (await laptop.get('/consent/history').expect(200)).body as Array<{ action: string; source: string }>;
+    const history = (await laptop.get('/consent/history').expect(200)).body as Array<{
+      action: string;
+      source: string;
+    }>;
     expect(history.map((e) => [e.action, e.source])).toEqual([['link', 'login']]);
   });
 });

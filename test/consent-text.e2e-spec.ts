@@ -38,7 +38,9 @@ afterAll(async () => {
 });
 
 async function eventCount(): Promise<number> {
-  const [{ n }] = await app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE).query(`SELECT COUNT(*)::int AS n FROM "${prefix}consent_events"`);
+  const [{ n }] = await app
+    .get<DataSource>(AUTH_CONSENT_DATA_SOURCE)
+    .query(`SELECT COUNT(*)::int AS n FROM "${prefix}consent_events"`);
   return n;
 }
 
@@ -48,7 +50,11 @@ const tracked = async (b: Agent) => setCookies(await b.get('/demo/track').expect
 describe('text version and hash', () => {
   it('GET /consent/config publishes the text version and hash per language', async () => {
     const config = (await request(http).get('/consent/config').expect(200)).body;
-    expect(config).toMatchObject({ language: 'en', textHash: expect.stringMatching(/^[0-9a-f]{64}$/), texts: { en: { version: '1', hash: config.textHash } } });
+    expect(config).toMatchObject({
+      language: 'en',
+      textHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      texts: { en: { version: '1', hash: config.textHash } },
+    });
   });
 
   it('a wrong text hash is a 409 and a malformed one a 400; nothing is written', async () => {
@@ -58,7 +64,9 @@ describe('text version and hash', () => {
     expect(stale.status).toBe(409);
     expect(stale.body.message).toMatch(/textHash 'a{64}' is not the hash of the current text/);
     expect(setCookies(stale).raw).toEqual([]);
-    expect((await b.put('/consent').send({ choice: 'accept-all', policyVersion: '1', textHash: 'nope' })).status).toBe(400);
+    expect((await b.put('/consent').send({ choice: 'accept-all', policyVersion: '1', textHash: 'nope' })).status).toBe(
+      400,
+    );
     expect(await eventCount()).toBe(before);
   });
 
@@ -70,7 +78,11 @@ describe('text version and hash', () => {
     const history = (await b.get('/consent/history')).body;
     expect(history.at(-1).detail).toEqual({ ruleSet: 'opt-in', textHash, language: 'en' });
     const receipt = (await b.get('/consent/export').expect(200)).body;
-    expect(receipt.notice).toMatchObject({ text_hash: textHash, language: 'en', texts: { en: { version: '1', hash: textHash } } });
+    expect(receipt.notice).toMatchObject({
+      text_hash: textHash,
+      language: 'en',
+      texts: { en: { version: '1', hash: textHash } },
+    });
     expect(receipt.chain.verification.ok).toBe(true);
   });
 
@@ -80,7 +92,9 @@ describe('text version and hash', () => {
     const legacy = request.agent(http);
     await legacy.put('/consent').send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
 
-    const changed = TRACKING_CATEGORIES.map((c) => (c.key === 'marketing' ? { ...c, description: 'Personalised advertising by our partners.' } : c));
+    const changed = TRACKING_CATEGORIES.map((c) =>
+      c.key === 'marketing' ? { ...c, description: 'Personalised advertising by our partners.' } : c,
+    );
     const v2 = (
       await bootLibraryApp({
         options: trackingOptions({ ...site, consent: { categories: changed } }),
@@ -94,14 +108,36 @@ describe('text version and hash', () => {
       const config = (await request(server).get('/consent/config')).body;
       expect(config.policyVersion).toBe('1');
       expect(config.textHash).not.toBe(textHash);
-      const on = (b: Agent) => ({ cookie: ([] as string[]).concat(b.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).map((c) => c.toValueString())).join('; ') });
+      const on = (b: Agent) => ({
+        cookie: ([] as string[])
+          .concat(
+            b.jar
+              .getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false })
+              .map((c) => c.toValueString()),
+          )
+          .join('; '),
+      });
       const stateOf = async (b: Agent) => (await request(server).get('/consent').set('Cookie', on(b).cookie)).body;
       expect(await stateOf(shown)).toMatchObject({ needsConsent: true, decisions: { analytics: false } });
       expect(setCookies(await request(server).get('/demo/track').set('Cookie', on(shown).cookie)).set).toEqual([]);
       expect(await stateOf(legacy)).toMatchObject({ needsConsent: false, decisions: { analytics: true } });
       // The old hash is refused by the new text, the new one accepted.
-      expect((await request(server).put('/consent').set('Cookie', on(shown).cookie).send({ choice: 'accept-all', policyVersion: '1', textHash })).status).toBe(409);
-      expect((await request(server).put('/consent').set('Cookie', on(shown).cookie).send({ choice: 'accept-all', policyVersion: '1', textHash: config.textHash })).status).toBe(200);
+      expect(
+        (
+          await request(server)
+            .put('/consent')
+            .set('Cookie', on(shown).cookie)
+            .send({ choice: 'accept-all', policyVersion: '1', textHash })
+        ).status,
+      ).toBe(409);
+      expect(
+        (
+          await request(server)
+            .put('/consent')
+            .set('Cookie', on(shown).cookie)
+            .send({ choice: 'accept-all', policyVersion: '1', textHash: config.textHash })
+        ).status,
+      ).toBe(200);
     } finally {
       await v2.close();
     }
@@ -133,11 +169,28 @@ describe('texts per language', () => {
 
   it('GET /consent/config answers in the best language of Accept-Language that has texts, each with its own hash', async () => {
     const server = en.getHttpServer();
-    const configIn = async (lang?: string) => (await (lang ? request(server).get('/consent/config').set('Accept-Language', lang) : request(server).get('/consent/config')).expect(200)).body;
+    const configIn = async (lang?: string) =>
+      (
+        await (
+          lang
+            ? request(server).get('/consent/config').set('Accept-Language', lang)
+            : request(server).get('/consent/config')
+        ).expect(200)
+      ).body;
     const base = await configIn();
     const de = await configIn('fr;q=0.5, de');
-    expect(base).toMatchObject({ language: 'en', categories: expect.arrayContaining([expect.objectContaining({ key: 'marketing', description: 'Personalised advertising.' })]) });
-    expect(de).toMatchObject({ language: 'de', categories: expect.arrayContaining([expect.objectContaining({ key: 'marketing', description: 'Personalisierte Werbung.' })]) });
+    expect(base).toMatchObject({
+      language: 'en',
+      categories: expect.arrayContaining([
+        expect.objectContaining({ key: 'marketing', description: 'Personalised advertising.' }),
+      ]),
+    });
+    expect(de).toMatchObject({
+      language: 'de',
+      categories: expect.arrayContaining([
+        expect.objectContaining({ key: 'marketing', description: 'Personalisierte Werbung.' }),
+      ]),
+    });
     expect(de.texts).toEqual({ en: { version: '1', hash: base.textHash }, de: { version: '1', hash: de.textHash } });
     expect(de.textHash).not.toBe(base.textHash);
     expect((await configIn('de-AT')).language).toBe('de');
@@ -146,24 +199,34 @@ describe('texts per language', () => {
 
   it('a text change in German asks again the German viewers only', async () => {
     const server = en.getHttpServer();
-    const hashIn = async (lang: string) => (await request(server).get('/consent/config').set('Accept-Language', lang)).body.textHash as string;
+    const hashIn = async (lang: string) =>
+      (await request(server).get('/consent/config').set('Accept-Language', lang)).body.textHash as string;
     const decide = async (textHash: string) => {
-      const res = await request(server).put('/consent').send({ choice: 'accept-all', policyVersion: '1', textHash }).expect(200);
-      return setCookies(res).raw.map((c) => c.split(';')[0]).join('; ');
+      const res = await request(server)
+        .put('/consent')
+        .send({ choice: 'accept-all', policyVersion: '1', textHash })
+        .expect(200);
+      return setCookies(res)
+        .raw.map((c) => c.split(';')[0])
+        .join('; ');
     };
     const englishViewer = await decide(await hashIn('en'));
     const germanViewer = await decide(await hashIn('de'));
 
     const v2 = (
       await bootLibraryApp({
-        options: trackingOptions({ ...site2, consent: { translations: german('Personalisierte Werbung unserer Partner.') } }),
+        options: trackingOptions({
+          ...site2,
+          consent: { translations: german('Personalisierte Werbung unserer Partner.') },
+        }),
         clock,
         controllers: [TrackController],
         appPipeAndFilter: true,
       })
     ).app;
     try {
-      const stateOf = async (cookie: string) => (await request(v2.getHttpServer()).get('/consent').set('Cookie', cookie)).body;
+      const stateOf = async (cookie: string) =>
+        (await request(v2.getHttpServer()).get('/consent').set('Cookie', cookie)).body;
       expect(await stateOf(germanViewer)).toMatchObject({ needsConsent: true, decisions: { analytics: false } });
       expect(await stateOf(englishViewer)).toMatchObject({ needsConsent: false, decisions: { analytics: true } });
     } finally {

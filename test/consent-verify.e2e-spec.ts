@@ -45,12 +45,20 @@ describe.each([
 
   const q = (name: string) => ds.driver.escape(`${prefix}${name}`);
   const col = (name: string) => ds.driver.escape(name);
-  const whereSubject = (s: ConsentSubject) => `${col('subject_type')} = '${s.type}' AND ${col('subject_id')} = '${s.id}'`;
+  const whereSubject = (s: ConsentSubject) =>
+    `${col('subject_type')} = '${s.type}' AND ${col('subject_id')} = '${s.id}'`;
   const visitor = (): ConsentSubject => ({ type: 'visitor', id: randomBytes(16).toString('base64url') });
   const user = (): ConsentSubject => ({ type: 'user', id: `u-${randomBytes(8).toString('hex')}` });
 
   beforeAll(async () => {
-    app = (await bootLibraryApp({ options: trackingOptions(site), clock, controllers: [TrackController], appPipeAndFilter: true })).app;
+    app = (
+      await bootLibraryApp({
+        options: trackingOptions(site),
+        clock,
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app;
     ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
     consent = app.get(ConsentService);
   });
@@ -61,7 +69,9 @@ describe.each([
   });
 
   async function eventsOf(s: ConsentSubject): Promise<ConsentEventEntity[]> {
-    return ds.getRepository(ConsentEventEntity).find({ where: { subjectType: s.type, subjectId: s.id }, order: { seq: 'ASC' } });
+    return ds
+      .getRepository(ConsentEventEntity)
+      .find({ where: { subjectType: s.type, subjectId: s.id }, order: { seq: 'ASC' } });
   }
 
   /** Runs `attack`, expects verify to report the subject broken, then undoes it and expects the chain whole again. */
@@ -71,7 +81,8 @@ describe.each([
     // The default step, and steps of 2 rows: subjects cut at a step's end, and subjects longer than a step.
     for (const rows of [undefined, 2]) {
       let found: { failure?: { seq: number; reason: string } } | undefined;
-      for await (const batch of app.get(ConsentAuditService).verifyAll(rows)) found ??= batch.find((v) => v.subject.subjectType === s.type && v.subject.subjectId === s.id);
+      for await (const batch of app.get(ConsentAuditService).verifyAll(rows))
+        found ??= batch.find((v) => v.subject.subjectType === s.type && v.subject.subjectId === s.id);
       verdicts.push(found);
     }
     expect(verdicts[1]).toEqual(verdicts[0]);
@@ -79,7 +90,12 @@ describe.each([
   }
 
   /** Runs `attack`, expects verify to report the subject broken (alone and in the every-subject walk), then undoes it and expects the chain whole again. */
-  async function caught(s: ConsentSubject, attack: () => Promise<unknown>, undo: () => Promise<unknown>, reason: RegExp): Promise<void> {
+  async function caught(
+    s: ConsentSubject,
+    attack: () => Promise<unknown>,
+    undo: () => Promise<unknown>,
+    reason: RegExp,
+  ): Promise<void> {
     await attack();
     const report = await consent.verify(s);
     expect(report).toMatchObject({ ok: false, reason: expect.stringMatching(reason) });
@@ -137,9 +153,13 @@ describe.each([
     const table = q('consent_events');
     await ds.query(`UPDATE ${table} SET ${col('policy_version')} = 'forged' WHERE ${col('id')} = ${last.id}`);
     try {
-      expect((await verdicts()).map((v) => v.failure)).toEqual(Array(5).fill({ seq: 5, reason: expect.stringMatching(/hash does not match/) }));
+      expect((await verdicts()).map((v) => v.failure)).toEqual(
+        Array(5).fill({ seq: 5, reason: expect.stringMatching(/hash does not match/) }),
+      );
     } finally {
-      await ds.query(`UPDATE ${table} SET ${col('policy_version')} = '${last.policyVersion}' WHERE ${col('id')} = ${last.id}`);
+      await ds.query(
+        `UPDATE ${table} SET ${col('policy_version')} = '${last.policyVersion}' WHERE ${col('id')} = ${last.id}`,
+      );
     }
     expect((await verdicts()).filter((v) => !v.seen || v.failure)).toEqual([]);
   });
@@ -152,14 +172,24 @@ describe.each([
       clock.advance(1000);
       await consent.withdrawFor(s);
       expect(await consent.verify(s)).toMatchObject({ ok: true, checked: 2 });
-      const [{ d: withdrawn }] = await ds.query(`SELECT ${col('decisions')} AS d FROM ${q('consent_records')} WHERE ${whereSubject(s)}`);
+      const [{ d: withdrawn }] = await ds.query(
+        `SELECT ${col('decisions')} AS d FROM ${q('consent_records')} WHERE ${whereSubject(s)}`,
+      );
 
-      await ds.query(`UPDATE ${q('consent_records')} SET ${col('decisions')} = '${ALL_GRANTED}' WHERE ${whereSubject(s)}`);
+      await ds.query(
+        `UPDATE ${q('consent_records')} SET ${col('decisions')} = '${ALL_GRANTED}' WHERE ${whereSubject(s)}`,
+      );
       // What the attack buys: the record is what a signed-in user's gate and the admin read.
       expect((await consent.getStateOf(s)).decisions).toMatchObject({ analytics: true, marketing: true });
-      expect(await consent.verify(s)).toMatchObject({ ok: false, brokenAt: 2, reason: expect.stringMatching(/record/) });
+      expect(await consent.verify(s)).toMatchObject({
+        ok: false,
+        brokenAt: 2,
+        reason: expect.stringMatching(/record/),
+      });
       expect(await consent.verify()).toMatchObject({ ok: false });
-      await ds.query(`UPDATE ${q('consent_records')} SET ${col('decisions')} = '${withdrawn}' WHERE ${whereSubject(s)}`);
+      await ds.query(
+        `UPDATE ${q('consent_records')} SET ${col('decisions')} = '${withdrawn}' WHERE ${whereSubject(s)}`,
+      );
       expect(await consent.verify(s)).toMatchObject({ ok: true, checked: 2 });
     });
 
@@ -204,7 +234,11 @@ describe.each([
       try {
         expect((await consent.getStateOf(s)).decisions).toMatchObject({ analytics: true });
         // The every-subject verify walks the records too, not only the subjects that have events or a head.
-        expect(await consent.verify()).toMatchObject({ ok: false, subjects: before.subjects + 1, broken: before.broken + 1 });
+        expect(await consent.verify()).toMatchObject({
+          ok: false,
+          subjects: before.subjects + 1,
+          broken: before.broken + 1,
+        });
         expect(await consent.verify(s)).toMatchObject({ ok: false, reason: expect.stringMatching(/record/) });
       } finally {
         await ds.query(`DELETE FROM ${q('consent_records')} WHERE ${whereSubject(s)}`);
@@ -236,7 +270,9 @@ describe.each([
       const move = (from: ConsentSubject, to: ConsentSubject) =>
         Promise.all(
           ['consent_events', 'consent_heads', 'consent_checkpoints', 'consent_records'].map((t) =>
-            ds.query(`UPDATE ${q(t)} SET ${col('subject_type')} = '${to.type}', ${col('subject_id')} = '${to.id}' WHERE ${whereSubject(from)}`),
+            ds.query(
+              `UPDATE ${q(t)} SET ${col('subject_type')} = '${to.type}', ${col('subject_id')} = '${to.id}' WHERE ${whereSubject(from)}`,
+            ),
           ),
         );
       await move(v, u);
@@ -261,9 +297,13 @@ describe.each([
         clock.advance(1000);
         await consent.recordFor(victim, { analytics });
       }
-      const [fold] = await ds.query(`SELECT ${col('seq')} AS seq, ${col('hash')} AS hash FROM ${q('consent_checkpoints')} WHERE ${whereSubject(donor)} AND ${col('kind')} = 'fold'`);
+      const [fold] = await ds.query(
+        `SELECT ${col('seq')} AS seq, ${col('hash')} AS hash FROM ${q('consent_checkpoints')} WHERE ${whereSubject(donor)} AND ${col('kind')} = 'fold'`,
+      );
       expect(Number(fold.seq)).toBe(4);
-      const [head] = await ds.query(`SELECT ${col('seq')} AS seq, ${col('hash')} AS hash FROM ${q('consent_heads')} WHERE ${whereSubject(victim)}`);
+      const [head] = await ds.query(
+        `SELECT ${col('seq')} AS seq, ${col('hash')} AS hash FROM ${q('consent_heads')} WHERE ${whereSubject(victim)}`,
+      );
       const copyFold =
         `INSERT INTO ${q('consent_checkpoints')} (${['subject_type', 'subject_id', 'kind', 'seq', 'hash', 'events', 'created_at', 'mac'].map(col).join(', ')}) ` +
         `SELECT ${col('subject_type')}, '${victim.id}', ${col('kind')}, ${col('seq')}, ${col('hash')}, ${col('events')}, ${col('created_at')}, ${col('mac')} ` +
@@ -273,11 +313,15 @@ describe.each([
         victim,
         async () => {
           await ds.query(copyFold);
-          await ds.query(`UPDATE ${q('consent_heads')} SET ${col('seq')} = ${fold.seq}, ${col('hash')} = '${fold.hash}' WHERE ${whereSubject(victim)}`);
+          await ds.query(
+            `UPDATE ${q('consent_heads')} SET ${col('seq')} = ${fold.seq}, ${col('hash')} = '${fold.hash}' WHERE ${whereSubject(victim)}`,
+          );
         },
         async () => {
           await ds.query(`DELETE FROM ${q('consent_checkpoints')} WHERE ${whereSubject(victim)}`);
-          await ds.query(`UPDATE ${q('consent_heads')} SET ${col('seq')} = ${head.seq}, ${col('hash')} = '${head.hash}' WHERE ${whereSubject(victim)}`);
+          await ds.query(
+            `UPDATE ${q('consent_heads')} SET ${col('seq')} = ${head.seq}, ${col('hash')} = '${head.hash}' WHERE ${whereSubject(victim)}`,
+          );
         },
         /fold|checkpoint/,
       );
@@ -327,7 +371,12 @@ describe.each([
       ['below the fold', 2],
       ['at the fold', 3],
     ])('catches an event inserted %s (a forged past grant)', async (_where, seq) => {
-      const forged = { ...kept[0], id: undefined, seq, decisionsAfter: { necessary: true, preferences: false, analytics: true, marketing: true } };
+      const forged = {
+        ...kept[0],
+        id: undefined,
+        seq,
+        decisionsAfter: { necessary: true, preferences: false, analytics: true, marketing: true },
+      };
       await caught(
         s,
         () => ds.getRepository(ConsentEventEntity).insert(forged),
@@ -343,7 +392,10 @@ describe.each([
       const [genuine] = await eventsOf(other);
       await caught(
         s,
-        () => ds.getRepository(ConsentEventEntity).insert({ ...genuine, id: undefined, subjectType: s.type, subjectId: s.id }),
+        () =>
+          ds
+            .getRepository(ConsentEventEntity)
+            .insert({ ...genuine, id: undefined, subjectType: s.type, subjectId: s.id }),
         () => ds.query(`DELETE FROM ${q('consent_events')} WHERE ${whereSubject(s)} AND ${col('seq')} = 1`),
         /fold|hash|missing/,
       );
@@ -379,14 +431,24 @@ describe.each([
     it("catches a row whose action or time is not the event's, and one whose grant before is nulled", async () => {
       const where = { eventId: String(event.id), category: 'analytics' };
       const row = await categories().findOneByOrFail(where);
-      await caught(s, () => categories().update(where, { action: 'grant' }), () => categories().update(where, { action: row.action }), /category row 'analytics' does not match/);
+      await caught(
+        s,
+        () => categories().update(where, { action: 'grant' }),
+        () => categories().update(where, { action: row.action }),
+        /category row 'analytics' does not match/,
+      );
       await caught(
         s,
         () => categories().update(where, { createdAt: new Date(new Date(row.createdAt).getTime() + 1) }),
         () => categories().update(where, { createdAt: row.createdAt }),
         /category row 'analytics' does not match/,
       );
-      await caught(s, () => categories().update(where, { grantedBefore: null }), () => categories().update(where, { grantedBefore: row.grantedBefore }), /category row 'analytics' does not match/);
+      await caught(
+        s,
+        () => categories().update(where, { grantedBefore: null }),
+        () => categories().update(where, { grantedBefore: row.grantedBefore }),
+        /category row 'analytics' does not match/,
+      );
     });
 
     it('catches a deleted row', async () => {
@@ -400,7 +462,14 @@ describe.each([
     });
 
     it('catches an added row', async () => {
-      const row = { eventId: String(event.id), category: 'extra', action: event.action, createdAt: event.createdAt, grantedBefore: false, grantedAfter: true };
+      const row = {
+        eventId: String(event.id),
+        category: 'extra',
+        action: event.action,
+        createdAt: event.createdAt,
+        grantedBefore: false,
+        grantedAfter: true,
+      };
       await caught(
         s,
         () => categories().insert(row),
@@ -411,7 +480,14 @@ describe.each([
 
     it('catches rows that belong to no event (they count in the stats), in the every-subject verify', async () => {
       const base = await consent.verify();
-      const row = { eventId: '987654321', category: 'analytics', action: 'grant', createdAt: event.createdAt, grantedBefore: null, grantedAfter: true };
+      const row = {
+        eventId: '987654321',
+        category: 'analytics',
+        action: 'grant',
+        createdAt: event.createdAt,
+        grantedBefore: null,
+        grantedAfter: true,
+      };
       await categories().insert(row);
       try {
         expect(await consent.verify()).toMatchObject({ ok: false, reason: expect.stringMatching(/categor/) });
@@ -445,10 +521,18 @@ describe.each([
   const target: ConsentSubject = { type: 'user', id: 'legacy-target' };
 
   const where = (s: ConsentSubject) => ({ subjectType: s.type, subjectId: s.id });
-  const events = (s: ConsentSubject) => ds.getRepository(ConsentEventEntity).find({ where: where(s), order: { seq: 'ASC' } });
+  const events = (s: ConsentSubject) =>
+    ds.getRepository(ConsentEventEntity).find({ where: where(s), order: { seq: 'ASC' } });
   const checkpoints = () => ds.getRepository(ConsentCheckpointEntity);
   const boot = async () => {
-    const app = (await bootLibraryApp({ options: trackingOptions(site), clock, controllers: [TrackController], appPipeAndFilter: true })).app;
+    const app = (
+      await bootLibraryApp({
+        options: trackingOptions(site),
+        clock,
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app;
     apps.push(app);
     return app;
   };
@@ -478,7 +562,9 @@ describe.each([
       let prev: string | null = null;
       for (const e of await events(s)) {
         const hash = audit.hashEvent({ ...e, prevHash: prev, format: CONSENT_FORMAT_LEGACY }, '');
-        await ds.getRepository(ConsentEventEntity).update({ id: e.id }, { hash, prevHash: prev, format: CONSENT_FORMAT_LEGACY });
+        await ds
+          .getRepository(ConsentEventEntity)
+          .update({ id: e.id }, { hash, prevHash: prev, format: CONSENT_FORMAT_LEGACY });
         prev = hash;
       }
       await ds.getRepository(ConsentHeadEntity).update(where(s), { hash: prev });
@@ -486,8 +572,19 @@ describe.each([
     await checkpoints().createQueryBuilder().delete().execute();
     // A head checkpoint the old version signed (format-1 MAC) keeps verifying.
     const [last] = (await events(visitorOne)).slice(-1);
-    const cp = { ...where(visitorOne), kind: 'head' as const, seq: last.seq, hash: last.hash, events: 0, createdAt: new Date(clock.now()), format: CONSENT_FORMAT_LEGACY };
-    await checkpoints().insert({ ...cp, mac: new ConsentChainCheck(writer.get<ConsentKeys>(CONSENT_KEYS)).checkpointMac(cp, '')! });
+    const cp = {
+      ...where(visitorOne),
+      kind: 'head' as const,
+      seq: last.seq,
+      hash: last.hash,
+      events: 0,
+      createdAt: new Date(clock.now()),
+      format: CONSENT_FORMAT_LEGACY,
+    };
+    await checkpoints().insert({
+      ...cp,
+      mac: new ConsentChainCheck(writer.get<ConsentKeys>(CONSENT_KEYS)).checkpointMac(cp, '')!,
+    });
   });
 
   afterAll(async () => {
@@ -496,7 +593,11 @@ describe.each([
   });
 
   it('need an anchor, which the first boot after the upgrade writes; then they verify as format 1, and an edit still shows', async () => {
-    expect(await consent.verify(visitorOne)).toMatchObject({ ok: false, brokenAt: 3, reason: expect.stringMatching(/no subject anchor/) });
+    expect(await consent.verify(visitorOne)).toMatchObject({
+      ok: false,
+      brokenAt: 3,
+      reason: expect.stringMatching(/no subject anchor/),
+    });
     await boot();
     expect(await checkpoints().countBy({ kind: 'anchor' })).toBe(3);
     expect(await checkpoints().countBy({ kind: 'anchored' })).toBe(1);
@@ -507,8 +608,14 @@ describe.each([
     expect(await checkpoints().countBy({ kind: 'anchor' })).toBe(3);
 
     const [first] = await events(userTwo);
-    await ds.getRepository(ConsentEventEntity).update({ id: first.id }, { decisionsAfter: { ...first.decisionsAfter, marketing: true } });
-    expect(await consent.verify(userTwo)).toMatchObject({ ok: false, brokenAt: 1, reason: expect.stringMatching(/edited/) });
+    await ds
+      .getRepository(ConsentEventEntity)
+      .update({ id: first.id }, { decisionsAfter: { ...first.decisionsAfter, marketing: true } });
+    expect(await consent.verify(userTwo)).toMatchObject({
+      ok: false,
+      brokenAt: 1,
+      reason: expect.stringMatching(/edited/),
+    });
     await ds.getRepository(ConsentEventEntity).update({ id: first.id }, { decisionsAfter: first.decisionsAfter });
     expect(await consent.verify(userTwo)).toMatchObject({ ok: true, checked: 2 });
   });
@@ -519,17 +626,28 @@ describe.each([
     const anchor = await checkpoints().findOneByOrFail({ ...where(target), kind: 'anchor' });
     await checkpoints().delete({ id: anchor.id });
     await checkpoints().delete({ ...where(target), kind: 'head' });
-    expect(await consent.verify(target)).toMatchObject({ ok: false, reason: expect.stringMatching(/no subject anchor/) });
+    expect(await consent.verify(target)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/no subject anchor/),
+    });
     await checkpoints().insert(anchor);
     await move(target, visitorOne);
     expect(await consent.verify(visitorOne)).toMatchObject({ ok: true, checked: 3 });
   });
 
-  it("a format-1 retention fold of another chain, copied over an anchored chain to hide its events, is caught", async () => {
+  it('a format-1 retention fold of another chain, copied over an anchored chain to hide its events, is caught', async () => {
     const head = await ds.getRepository(ConsentHeadEntity).findOneByOrFail(where(visitorOne));
     const aside: ConsentSubject = { type: 'visitor', id: 'legacy-aside' };
     // A fold the old version signed for some other chain: format-1 MACs do not name the subject.
-    const fold = { ...where(visitorOne), kind: 'fold' as const, seq: 10, hash: 'f'.repeat(64), events: 10, createdAt: new Date(clock.now()), format: CONSENT_FORMAT_LEGACY };
+    const fold = {
+      ...where(visitorOne),
+      kind: 'fold' as const,
+      seq: 10,
+      hash: 'f'.repeat(64),
+      events: 10,
+      createdAt: new Date(clock.now()),
+      format: CONSENT_FORMAT_LEGACY,
+    };
     const keys = apps[0].get<ConsentKeys>(CONSENT_KEYS);
     await ds.getRepository(ConsentEventEntity).update(where(visitorOne), where(aside));
     await checkpoints().insert({ ...fold, mac: new ConsentChainCheck(keys).checkpointMac(fold, '')! });
@@ -556,7 +674,10 @@ describe.each([
     await checkpoints().delete({ kind: 'anchored' });
     await boot();
     expect(await checkpoints().countBy({ ...where(target), kind: 'anchor' })).toBe(0);
-    expect(await consent.verify(target)).toMatchObject({ ok: false, reason: expect.stringMatching(/no subject anchor/) });
+    expect(await consent.verify(target)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/no subject anchor/),
+    });
     await move(target, visitorOne);
     // The operator re-anchors after putting it back (the documented escape hatch).
     expect(await consent.anchorLegacyChains()).toBe(1);
@@ -574,7 +695,9 @@ describe.each([
     expect(await consent.verify(erased)).toMatchObject({ ok: true, checked: 3 });
 
     const [newest] = (await events(visitorOne)).slice(-1);
-    await ds.getRepository(ConsentEventEntity).update({ id: newest.id }, { ip: '203.0.113.0', userAgent: 'test-agent/1' });
+    await ds
+      .getRepository(ConsentEventEntity)
+      .update({ id: newest.id }, { ip: '203.0.113.0', userAgent: 'test-agent/1' });
     clock.advance(400 * DAY);
     const retaining = (
       await bootLibraryApp({

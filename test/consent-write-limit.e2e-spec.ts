@@ -11,10 +11,17 @@ import { deleteRedisPrefix, REDIS_URL, TEST_SECRET, uniquePrefix } from './suppo
 const PASSWORD = 'correct horse battery';
 const CATEGORIES = [
   { key: 'necessary', name: 'Necessary', description: 'Sign-in.' },
-  { key: 'analytics', name: 'Analytics', description: 'Audience.', gpcOptOut: true, cookies: [{ name: 'an', purpose: 'p', duration: '1y', provider: 'x' }] },
+  {
+    key: 'analytics',
+    name: 'Analytics',
+    description: 'Audience.',
+    gpcOptOut: true,
+    cookies: [{ name: 'an', purpose: 'p', duration: '1y', provider: 'x' }],
+  },
 ];
 
-const setsVisitorCookie = (res: { headers: Record<string, unknown> }) => cookieLine(res, 'consent_visitor') !== undefined;
+const setsVisitorCookie = (res: { headers: Record<string, unknown> }) =>
+  cookieLine(res, 'consent_visitor') !== undefined;
 
 /**
  * Issue 15, item 7: anonymous consent writes (and GET /consent with Sec-GPC: 1, a GET that writes) had no
@@ -70,13 +77,19 @@ describe.each([
   });
 
   it('parallel anonymous writes from one address: exactly 3 recorded', async () => {
-    const statuses = (await Promise.all(Array.from({ length: 12 }, () => decide('198.51.100.3')))).map((r) => r.status).sort();
+    const statuses = (await Promise.all(Array.from({ length: 12 }, () => decide('198.51.100.3'))))
+      .map((r) => r.status)
+      .sort();
     expect(statuses).toEqual([200, 200, 200, ...Array<number>(9).fill(429)]);
   });
 
   it('a signed-in user is not counted', async () => {
     for (let i = 0; i < 3; i++) await decide('198.51.100.4');
-    const login = await http().post('/auth/login').set('X-Forwarded-For', '198.51.100.4').send({ username: 'ann', password: PASSWORD }).expect(200);
+    const login = await http()
+      .post('/auth/login')
+      .set('X-Forwarded-For', '198.51.100.4')
+      .send({ username: 'ann', password: PASSWORD })
+      .expect(200);
     const cookie = sessionCookie(login)!;
     for (let i = 0; i < 5; i++) expect((await decide('198.51.100.4', cookie)).status).toBe(200);
   });

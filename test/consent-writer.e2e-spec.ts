@@ -45,9 +45,25 @@ describe.each([
 
   beforeAll(async () => {
     const site = { database: { url, tablePrefix: prefix } };
-    a = (await bootLibraryApp({ options: trackingOptions(site), clock, controllers: [TrackController], appPipeAndFilter: true })).app;
+    a = (
+      await bootLibraryApp({
+        options: trackingOptions(site),
+        clock,
+        controllers: [TrackController],
+        appPipeAndFilter: true,
+      })
+    ).app;
     // SQLite allows one process-wide writer per file: the second instance shares the first one's database handle.
-    b = url.startsWith('sqlite') ? a : (await bootLibraryApp({ options: trackingOptions(site), clock, controllers: [TrackController], appPipeAndFilter: true })).app;
+    b = url.startsWith('sqlite')
+      ? a
+      : (
+          await bootLibraryApp({
+            options: trackingOptions(site),
+            clock,
+            controllers: [TrackController],
+            appPipeAndFilter: true,
+          })
+        ).app;
     ds = a.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
   });
 
@@ -61,7 +77,11 @@ describe.each([
     const rows = (await ds.query(
       `SELECT ${col('seq')} AS seq, ${col('decisions_before')} AS b, ${col('decisions_after')} AS a FROM ${q('consent_events')} WHERE ${col('subject_id')} = '${subjectId}' ORDER BY ${col('seq')}`,
     )) as Array<{ seq: number | string; b: string | null; a: string }>;
-    return rows.map((r) => ({ seq: Number(r.seq), before: r.b === null ? null : JSON.parse(r.b), after: JSON.parse(r.a) }));
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      before: r.b === null ? null : JSON.parse(r.b),
+      after: JSON.parse(r.a),
+    }));
   }
 
   it(`binds the ${writerClass}`, () => {
@@ -86,20 +106,36 @@ describe.each([
     expect(chain.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(chain[0].before).toBeNull();
     for (let i = 1; i < chain.length; i++) expect(chain[i].before).toEqual(chain[i - 1].after);
-    expect(chain.map((e) => (e.after as Record<string, boolean>).analytics)).toEqual(steps.map(([, analytics]) => analytics));
+    expect(chain.map((e) => (e.after as Record<string, boolean>).analytics)).toEqual(
+      steps.map(([, analytics]) => analytics),
+    );
     expect(await a.get(ConsentService).verify(subject)).toMatchObject({ ok: true, checked: 6 });
-    for (const app of [a, b]) expect((await app.get(ConsentService).getStateOf(subject)).decisions).toMatchObject({ analytics: true, marketing: false });
+    for (const app of [a, b])
+      expect((await app.get(ConsentService).getStateOf(subject)).decisions).toMatchObject({
+        analytics: true,
+        marketing: false,
+      });
   });
 
-  (writerClass === 'PostgresConsentWriter' ? it : it.skip)('sends one SQL statement per decision once it knows the head: a new visitor, then a returning one', async () => {
-    const queries = countQueries(ds);
-    const first = await request(a.getHttpServer()).put('/consent').send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
-    expect(queries.count).toBe(1);
-    const cookie = cookiePair(first, 'consent_visitor')!;
-    queries.reset();
-    await request(a.getHttpServer()).put('/consent').set('Cookie', cookie).send({ choice: 'reject-all', policyVersion: '1' }).expect(200);
-    expect(queries.count).toBe(1);
-  });
+  (writerClass === 'PostgresConsentWriter' ? it : it.skip)(
+    'sends one SQL statement per decision once it knows the head: a new visitor, then a returning one',
+    async () => {
+      const queries = countQueries(ds);
+      const first = await request(a.getHttpServer())
+        .put('/consent')
+        .send({ choice: 'accept-all', policyVersion: '1' })
+        .expect(200);
+      expect(queries.count).toBe(1);
+      const cookie = cookiePair(first, 'consent_visitor')!;
+      queries.reset();
+      await request(a.getHttpServer())
+        .put('/consent')
+        .set('Cookie', cookie)
+        .send({ choice: 'reject-all', policyVersion: '1' })
+        .expect(200);
+      expect(queries.count).toBe(1);
+    },
+  );
 
   it('indexes every event by category in the same write', async () => {
     const subject = visitor();
@@ -148,46 +184,53 @@ describe.each([
     expect(await a.get(ConsentService).verify(subject)).toMatchObject({ ok: true, checked: 2 });
   });
 
-  pgOnly('the single statement writes the same rows as the TypeORM writer, and either extends the other one\'s chain', async () => {
-    const typeorm = new TypeOrmConsentWriter(a.get(ConsentAuditService), a.get(ConsentPolicy));
-    const pg = a.get(ConsentWriter);
-    const plans: DecisionPlan[] = [
-      { decisions: { analytics: true }, action: 'grant', source: 'banner', gpc: false },
-      { decisions: {}, action: 'withdraw', source: 'settings', gpc: false },
-      { decisions: { marketing: true, preferences: true }, action: 'update', source: 'api', gpc: false },
-    ];
-    const [viaPg, viaTypeOrm] = [visitor(), visitor()];
-    for (const plan of plans) {
-      clock.advance(1000);
-      const context = { ip: '203.0.113.0', userAgent: 'writer-spec/1', locale: 'fr-FR' };
-      await pg.write({ subject: viaPg, context, plan: () => plan });
-      await typeorm.write({ subject: viaTypeOrm, context, plan: () => plan });
-    }
-    const rowsOf = async (s: ConsentSubject) => {
-      const events = await ds.query(`SELECT * FROM ${q('consent_events')} WHERE ${col('subject_id')} = '${s.id}' ORDER BY ${col('seq')}`);
-      const categories = await ds.query(
-        `SELECT c.* , e.${col('seq')} AS seq FROM ${q('consent_event_categories')} c JOIN ${q('consent_events')} e ON e.${col('id')} = c.${col('event_id')} ` +
-          `WHERE e.${col('subject_id')} = '${s.id}' ORDER BY e.${col('seq')}, c.${col('category')}`,
-      );
-      const records = await ds.query(`SELECT * FROM ${q('consent_records')} WHERE ${col('subject_id')} = '${s.id}'`);
-      const strip = (r: Record<string, unknown>, ...keys: string[]) => Object.fromEntries(Object.entries(r).filter(([k]) => !keys.includes(k)));
-      return {
-        events: events.map((r: Record<string, unknown>) => strip(r, 'id', 'subject_id', 'hash', 'prev_hash')),
-        categories: categories.map((r: Record<string, unknown>) => strip(r, 'event_id')),
-        records: records.map((r: Record<string, unknown>) => strip(r, 'id', 'subject_id')),
+  pgOnly(
+    "the single statement writes the same rows as the TypeORM writer, and either extends the other one's chain",
+    async () => {
+      const typeorm = new TypeOrmConsentWriter(a.get(ConsentAuditService), a.get(ConsentPolicy));
+      const pg = a.get(ConsentWriter);
+      const plans: DecisionPlan[] = [
+        { decisions: { analytics: true }, action: 'grant', source: 'banner', gpc: false },
+        { decisions: {}, action: 'withdraw', source: 'settings', gpc: false },
+        { decisions: { marketing: true, preferences: true }, action: 'update', source: 'api', gpc: false },
+      ];
+      const [viaPg, viaTypeOrm] = [visitor(), visitor()];
+      for (const plan of plans) {
+        clock.advance(1000);
+        const context = { ip: '203.0.113.0', userAgent: 'writer-spec/1', locale: 'fr-FR' };
+        await pg.write({ subject: viaPg, context, plan: () => plan });
+        await typeorm.write({ subject: viaTypeOrm, context, plan: () => plan });
+      }
+      const rowsOf = async (s: ConsentSubject) => {
+        const events = await ds.query(
+          `SELECT * FROM ${q('consent_events')} WHERE ${col('subject_id')} = '${s.id}' ORDER BY ${col('seq')}`,
+        );
+        const categories = await ds.query(
+          `SELECT c.* , e.${col('seq')} AS seq FROM ${q('consent_event_categories')} c JOIN ${q('consent_events')} e ON e.${col('id')} = c.${col('event_id')} ` +
+            `WHERE e.${col('subject_id')} = '${s.id}' ORDER BY e.${col('seq')}, c.${col('category')}`,
+        );
+        const records = await ds.query(`SELECT * FROM ${q('consent_records')} WHERE ${col('subject_id')} = '${s.id}'`);
+        const strip = (r: Record<string, unknown>, ...keys: string[]) =>
+          Object.fromEntries(Object.entries(r).filter(([k]) => !keys.includes(k)));
+        return {
+          events: events.map((r: Record<string, unknown>) => strip(r, 'id', 'subject_id', 'hash', 'prev_hash')),
+          categories: categories.map((r: Record<string, unknown>) => strip(r, 'event_id')),
+          records: records.map((r: Record<string, unknown>) => strip(r, 'id', 'subject_id')),
+        };
       };
-    };
-    expect(await rowsOf(viaTypeOrm)).toEqual(await rowsOf(viaPg));
-    for (const s of [viaPg, viaTypeOrm]) expect(await a.get(ConsentService).verify(s)).toMatchObject({ ok: true, checked: 3 });
+      expect(await rowsOf(viaTypeOrm)).toEqual(await rowsOf(viaPg));
+      for (const s of [viaPg, viaTypeOrm])
+        expect(await a.get(ConsentService).verify(s)).toMatchObject({ ok: true, checked: 3 });
 
-    // One chain, written alternately by both (the statement's head cache is stale after the TypeORM writer).
-    const shared = visitor();
-    for (const [i, plan] of [...plans, ...plans].entries()) {
-      clock.advance(1000);
-      await (i % 2 === 0 ? pg : typeorm).write({ subject: shared, context: {}, plan: () => plan });
-    }
-    expect(await a.get(ConsentService).verify(shared)).toMatchObject({ ok: true, checked: 6 });
-  });
+      // One chain, written alternately by both (the statement's head cache is stale after the TypeORM writer).
+      const shared = visitor();
+      for (const [i, plan] of [...plans, ...plans].entries()) {
+        clock.advance(1000);
+        await (i % 2 === 0 ? pg : typeorm).write({ subject: shared, context: {}, plan: () => plan });
+      }
+      expect(await a.get(ConsentService).verify(shared)).toMatchObject({ ok: true, checked: 6 });
+    },
+  );
 
   async function categoriesOf(subjectId: string, seq: number): Promise<Record<string, boolean | null>> {
     const rows = (await ds.query(
@@ -197,20 +240,28 @@ describe.each([
     return Object.fromEntries(rows.map((r) => [r.category, r.granted]));
   }
 
-  pgOnly('groups concurrent decisions of different subjects into shared statements, each landing in its own chain', async () => {
-    const consent = a.get(ConsentService);
-    const subjects = Array.from({ length: 24 }, visitor);
-    for (const s of subjects) await consent.recordFor(s, { analytics: false, marketing: false });
-    const queries = countQueries(ds);
-    await Promise.all(subjects.map((s, i) => consent.recordFor(s, { analytics: i % 2 === 0, marketing: i % 3 === 0 })));
-    // Two statements go out alone at once; what arrives while they run shares the next ones.
-    expect(queries.count).toBeLessThanOrEqual(subjects.length / 2);
-    for (const [i, s] of subjects.entries()) {
-      expect(await consent.verify(s)).toMatchObject({ ok: true, checked: 2 });
-      expect(await categoriesOf(s.id, 2)).toMatchObject({ analytics: i % 2 === 0, marketing: i % 3 === 0 });
-      expect((await consent.getStateOf(s)).decisions).toMatchObject({ analytics: i % 2 === 0, marketing: i % 3 === 0 });
-    }
-  });
+  pgOnly(
+    'groups concurrent decisions of different subjects into shared statements, each landing in its own chain',
+    async () => {
+      const consent = a.get(ConsentService);
+      const subjects = Array.from({ length: 24 }, visitor);
+      for (const s of subjects) await consent.recordFor(s, { analytics: false, marketing: false });
+      const queries = countQueries(ds);
+      await Promise.all(
+        subjects.map((s, i) => consent.recordFor(s, { analytics: i % 2 === 0, marketing: i % 3 === 0 })),
+      );
+      // Two statements go out alone at once; what arrives while they run shares the next ones.
+      expect(queries.count).toBeLessThanOrEqual(subjects.length / 2);
+      for (const [i, s] of subjects.entries()) {
+        expect(await consent.verify(s)).toMatchObject({ ok: true, checked: 2 });
+        expect(await categoriesOf(s.id, 2)).toMatchObject({ analytics: i % 2 === 0, marketing: i % 3 === 0 });
+        expect((await consent.getStateOf(s)).decisions).toMatchObject({
+          analytics: i % 2 === 0,
+          marketing: i % 3 === 0,
+        });
+      }
+    },
+  );
 
   pgOnly('a decision the database refuses fails alone: the others in its statement are written', async () => {
     const consent = a.get(ConsentService);
@@ -222,7 +273,9 @@ describe.each([
       `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ` +
         `IF NEW.subject_id = '${refused.id}' THEN RAISE EXCEPTION 'refused for the test' USING ERRCODE = '23514'; END IF; RETURN NEW; END $$`,
     );
-    await ds.query(`CREATE TRIGGER ${fn} BEFORE INSERT ON ${q('consent_events')} FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+    await ds.query(
+      `CREATE TRIGGER ${fn} BEFORE INSERT ON ${q('consent_events')} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+    );
     try {
       const queries = countQueries(ds);
       // The refused decision is submitted last, so it shares a statement with others.
@@ -246,16 +299,24 @@ describe.each([
     // Decisions blocked on their head rows keep the statements in flight busy, so the ones after them queue together.
     const blockers = [visitor(), visitor()];
     for (const s of blockers) await consent.recordFor(s, { analytics: false });
-    const res = await request(a.getHttpServer()).put('/consent').send({ choice: 'reject-all', policyVersion: '1' }).expect(200);
+    const res = await request(a.getHttpServer())
+      .put('/consent')
+      .send({ choice: 'reject-all', policyVersion: '1' })
+      .expect(200);
     const cookie = cookiePair(res, 'consent_visitor')!;
-    const visitorSubject: ConsentSubject = { type: 'visitor', id: a.get(ConsentVisitorCookie).decode(cookie.slice(cookie.indexOf('=') + 1))!.visitorId };
+    const visitorSubject: ConsentSubject = {
+      type: 'visitor',
+      id: a.get(ConsentVisitorCookie).decode(cookie.slice(cookie.indexOf('=') + 1))!.visitorId,
+    };
     const user = { id: randomUUID(), username: 'linked', roles: [] };
     const lock = ds.createQueryRunner();
     await lock.connect();
     await lock.startTransaction();
     const pending: Array<Promise<unknown>> = [];
     try {
-      await lock.query(`SELECT 1 FROM ${q('consent_heads')} WHERE ${col('subject_id')} IN ('${blockers[0].id}', '${blockers[1].id}') FOR UPDATE`);
+      await lock.query(
+        `SELECT 1 FROM ${q('consent_heads')} WHERE ${col('subject_id')} IN ('${blockers[0].id}', '${blockers[1].id}') FOR UPDATE`,
+      );
       pending.push(...blockers.map((s) => consent.recordFor(s, { analytics: true })));
       const req = { headers: { cookie }, session: {}, ip: '203.0.113.9' } as unknown as Request;
       pending.push(a.get(LoginListener).afterLogin(user, req, {} as Response));

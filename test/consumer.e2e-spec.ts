@@ -8,7 +8,15 @@ import { FakeOAuth2Server } from './support/fake-oauth2-server.js';
 import { installPackedApp } from './support/packed-app.js';
 import { cookiePair } from './support/cookie-jar.js';
 import { http } from './support/http-client.js';
-import { deleteRedisPrefix, dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  freePort,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 
 /** The packed library installed into a copy of test/consumer outside the repository (see installPackedApp). */
 function installConsumer(tmp: string): string {
@@ -68,7 +76,15 @@ describe('an outside app using the packed library (test/consumer)', () => {
 
   it('ran the exported migrations and its own on its own connection', async () => {
     const rows: Array<{ name: string }> = await db.query(`SELECT name FROM "${prefix}migrations" ORDER BY id`);
-    expect(rows.map((r) => r.name)).toEqual(['InitialSchema1763700000000', 'ConsentAudit1763710000000', 'AdminIndexes1763730000000', 'ConsentEventFormat1763740000000', 'UserLastSignIn1763750000000', 'ConsentEventDetail1763770000000', 'CreateShopCustomers1763800000000']);
+    expect(rows.map((r) => r.name)).toEqual([
+      'InitialSchema1763700000000',
+      'ConsentAudit1763710000000',
+      'AdminIndexes1763730000000',
+      'ConsentEventFormat1763740000000',
+      'UserLastSignIn1763750000000',
+      'ConsentEventDetail1763770000000',
+      'CreateShopCustomers1763800000000',
+    ]);
     expect((await http(shop.url, 'GET', '/health')).body).toEqual({ status: 'ok', redis: 'up', database: 'up' });
   });
 
@@ -82,15 +98,21 @@ describe('an outside app using the packed library (test/consumer)', () => {
   it('signs up through AuthService into its own users table (its UserStore), and signs in', async () => {
     const signup = await http(shop.url, 'POST', '/shop/signup', { body: { email, password } });
     expect(signup.status).toBe(201);
-    expect(await db.query(`SELECT email, roles FROM "${prefix}shop_customers"`)).toEqual([{ email: 'ada@example.com', roles: 'customer' }]);
+    expect(await db.query(`SELECT email, roles FROM "${prefix}shop_customers"`)).toEqual([
+      { email: 'ada@example.com', roles: 'customer' },
+    ]);
     expect(await db.query(`SELECT count(*)::int AS n FROM "${prefix}users"`)).toEqual([{ n: 0 }]);
     expect((await http(shop.url, 'POST', '/shop/signup', { body: { email, password } })).status).toBe(409);
 
-    const wrong = await http(shop.url, 'POST', '/auth/login', { body: { username: email, password: 'not the password' } });
+    const wrong = await http(shop.url, 'POST', '/auth/login', {
+      body: { username: email, password: 'not the password' },
+    });
     expect(wrong.status).toBe(401);
     const login = await http(shop.url, 'POST', '/auth/login', { body: { username: email, password } });
     expect(login.status).toBe(200);
-    expect(login.body).toEqual({ user: { id: (signup.body as { id: string }).id, username: 'ada@example.com', roles: ['customer'] } });
+    expect(login.body).toEqual({
+      user: { id: (signup.body as { id: string }).id, username: 'ada@example.com', roles: ['customer'] },
+    });
     const sid = login.setCookies.find((c) => c.startsWith('sid='));
     expect(sid).toMatch(/HttpOnly/i);
     expect(sid).toMatch(/SameSite=Lax/i);
@@ -109,16 +131,29 @@ describe('an outside app using the packed library (test/consumer)', () => {
   it('serves its own categories and gates its own route and cookies with @RequiresConsent', async () => {
     const config = await http(shop.url, 'GET', '/consent/config');
     expect(config.body).toMatchObject({ policyVersion: '2026-11' });
-    expect((config.body as { categories: Array<{ key: string }> }).categories.map((c) => c.key)).toEqual(['necessary', 'personalisation', 'ads']);
+    expect((config.body as { categories: Array<{ key: string }> }).categories.map((c) => c.key)).toEqual([
+      'necessary',
+      'personalisation',
+      'ads',
+    ]);
 
     const refused = await http(shop.url, 'GET', '/shop/recommendations', { cookie });
     expect(refused.status).toBe(403);
     expect((refused.body as { message: string }).message).toContain('personalisation');
-    expect(cookiePair((await http(shop.url, 'GET', '/shop/landing', { cookie })).setCookies, 'shop_reco')).toBeUndefined();
+    expect(
+      cookiePair((await http(shop.url, 'GET', '/shop/landing', { cookie })).setCookies, 'shop_reco'),
+    ).toBeUndefined();
 
-    const put = await http(shop.url, 'PUT', '/consent', { cookie, body: { decisions: { personalisation: true, ads: false }, policyVersion: '2026-11' } });
+    const put = await http(shop.url, 'PUT', '/consent', {
+      cookie,
+      body: { decisions: { personalisation: true, ads: false }, policyVersion: '2026-11' },
+    });
     expect(put.status).toBe(200);
-    expect(put.body).toMatchObject({ decisions: { necessary: true, personalisation: true, ads: false }, needsConsent: false, consentMode: { ad_storage: 'denied' } });
+    expect(put.body).toMatchObject({
+      decisions: { necessary: true, personalisation: true, ads: false },
+      needsConsent: false,
+      consentMode: { ad_storage: 'denied' },
+    });
 
     const allowed = await http(shop.url, 'GET', '/shop/recommendations', { cookie });
     expect(allowed.status).toBe(200);
@@ -129,12 +164,18 @@ describe('an outside app using the packed library (test/consumer)', () => {
     expect(cookiePair(landing.setCookies, 'shop_reco')).toBe('shop_reco=p-1');
     expect(cookiePair(landing.setCookies, 'shop_ads')).toBeUndefined();
 
-    const events: Array<{ action: string; source: string }> = await db.query(`SELECT action, source FROM "${prefix}consent_events" WHERE subject_type = 'user' ORDER BY seq`);
+    const events: Array<{ action: string; source: string }> = await db.query(
+      `SELECT action, source FROM "${prefix}consent_events" WHERE subject_type = 'user' ORDER BY seq`,
+    );
     expect(events).toEqual([{ action: 'grant', source: 'banner' }]);
   });
 
   it("gives its routes express-session's Session and req.sessionID", async () => {
-    expect((await http(shop.url, 'GET', '/shop/session', { cookie })).body).toEqual({ isSession: true, hasId: true, methods: ['regenerate', 'save', 'destroy', 'reload', 'touch'] });
+    expect((await http(shop.url, 'GET', '/shop/session', { cookie })).body).toEqual({
+      isSession: true,
+      hasId: true,
+      methods: ['regenerate', 'save', 'destroy', 'reload', 'touch'],
+    });
   });
 
   it('signs in through the NestJS recipe (its own local strategy, AuthGuard + super.logIn, its serializer) and out through req.logOut', async () => {
@@ -143,8 +184,12 @@ describe('an outside app using the packed library (test/consumer)', () => {
     const recipe = cookiePair(login.setCookies, 'sid') as string;
     expect(recipe).toBeDefined();
     expect(recipe).not.toBe(cookie);
-    expect((await http(shop.url, 'GET', '/shop/account', { cookie: recipe })).body).toMatchObject({ username: 'ada@example.com' });
-    const sessions = (await http(shop.url, 'GET', '/auth/sessions', { cookie: recipe })).body as Array<{ current: boolean }>;
+    expect((await http(shop.url, 'GET', '/shop/account', { cookie: recipe })).body).toMatchObject({
+      username: 'ada@example.com',
+    });
+    const sessions = (await http(shop.url, 'GET', '/auth/sessions', { cookie: recipe })).body as Array<{
+      current: boolean;
+    }>;
     expect(sessions.length).toBeGreaterThanOrEqual(2); // this one and the /auth/login one
     expect(sessions.filter((s) => s.current)).toHaveLength(1);
     expect((await http(shop.url, 'POST', '/shop/recipe/logout', { cookie: recipe })).status).toBe(204);
@@ -164,7 +209,10 @@ describe('an outside app using the packed library (test/consumer)', () => {
     expect(callback.status).toBe(200);
     const signedIn = cookiePair(callback.setCookies, 'sid') as string;
     expect(signedIn).not.toBe(guest);
-    const listed = (await http(shop.url, 'GET', '/auth/sessions', { cookie: signedIn })).body as Array<{ handle: string; current: boolean }>;
+    const listed = (await http(shop.url, 'GET', '/auth/sessions', { cookie: signedIn })).body as Array<{
+      handle: string;
+      current: boolean;
+    }>;
     const mine = listed.find((s) => s.current)!;
     expect((await http(shop.url, 'DELETE', `/auth/sessions/${mine.handle}`, { cookie })).status).toBe(204);
     expect((await http(shop.url, 'GET', '/shop/account', { cookie: signedIn })).status).toBe(401);

@@ -3,7 +3,12 @@ import { Module, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource, Table, type DataSourceOptions, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { authConsentMigrations } from '../migrations/index.js';
-import { AuthConsentModule, AuthService, connectionOptionsFromUrl, type AuthConsentModuleOptions } from '../src/index.js';
+import {
+  AuthConsentModule,
+  AuthService,
+  connectionOptionsFromUrl,
+  type AuthConsentModuleOptions,
+} from '../src/index.js';
 import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { allTables, ScratchDatabases, type Engine } from './support/scratch-database.js';
@@ -43,8 +48,16 @@ class AppUsers1700000000000 implements MigrationInterface {
 }
 
 /** The app's DataSource, as `TypeOrmModule.forRoot({ url, migrations, migrationsRun })` would make it. */
-async function appDataSource(url: string, extra: Partial<DataSourceOptions> = {}, migrationsRun = true): Promise<DataSource> {
-  const ds = new DataSource({ ...connectionOptionsFromUrl(url, ''), migrations: [AppUsers1700000000000], ...extra } as DataSourceOptions);
+async function appDataSource(
+  url: string,
+  extra: Partial<DataSourceOptions> = {},
+  migrationsRun = true,
+): Promise<DataSource> {
+  const ds = new DataSource({
+    ...connectionOptionsFromUrl(url, ''),
+    migrations: [AppUsers1700000000000],
+    ...extra,
+  } as DataSourceOptions);
   await ds.initialize();
   if (migrationsRun) await ds.runMigrations();
   return ds;
@@ -58,7 +71,10 @@ const base = (database: AuthConsentModuleOptions['database']): AuthConsentModule
 });
 
 /** The app's DataSource under a DI token of the app's (the role of `getDataSourceToken()`), handed to the module. */
-async function bootShared(dataSource: DataSource, database: Omit<NonNullable<AuthConsentModuleOptions['database']>, 'dataSource'> = {}): Promise<INestApplication> {
+async function bootShared(
+  dataSource: DataSource,
+  database: Omit<NonNullable<AuthConsentModuleOptions['database']>, 'dataSource'> = {},
+): Promise<INestApplication> {
   const APP_DATA_SOURCE = Symbol('APP_DATA_SOURCE');
   @Module({ providers: [{ provide: APP_DATA_SOURCE, useValue: dataSource }], exports: [APP_DATA_SOURCE] })
   class AppDatabaseModule {}
@@ -77,10 +93,21 @@ async function boot(options: AuthConsentModuleOptions): Promise<INestApplication
 const tables = allTables;
 
 async function rows(ds: DataSource, sql: string): Promise<unknown[]> {
-  return ((await ds.query(sql)) as Array<Record<string, unknown>>).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])));
+  return ((await ds.query(sql)) as Array<Record<string, unknown>>).map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
+  );
 }
 
-const MODULE_TABLES = ['admin_audit', 'consent_checkpoints', 'consent_event_categories', 'consent_events', 'consent_heads', 'consent_records', 'migrations', 'users'];
+const MODULE_TABLES = [
+  'admin_audit',
+  'consent_checkpoints',
+  'consent_event_categories',
+  'consent_events',
+  'consent_heads',
+  'consent_records',
+  'migrations',
+  'users',
+];
 
 describe.each<[Engine]>([['PostgreSQL'], ['MariaDB'], ['SQLite']])('%s', (engine) => {
   it("puts the module's tables and its migrations table under the default prefix auth_consent_", async () => {
@@ -141,14 +168,18 @@ describe.each<[Engine]>([['PostgreSQL'], ['MariaDB'], ['SQLite']])('%s', (engine
     const appDs = new DataSource(connectionOptionsFromUrl(url, ''));
     await appDs.initialize();
     try {
-      await appDs.query(`CREATE TABLE migrations (id INTEGER PRIMARY KEY, migration VARCHAR(200) NOT NULL, batch INTEGER NOT NULL)`);
+      await appDs.query(
+        `CREATE TABLE migrations (id INTEGER PRIMARY KEY, migration VARCHAR(200) NOT NULL, batch INTEGER NOT NULL)`,
+      );
       await appDs.query(`INSERT INTO migrations (id, migration, batch) VALUES (1, '2014_10_12_create_users_table', 1)`);
       const app = await boot(base({ url }));
       await app.close();
       await expect(boot(base({ url, tablePrefix: '' }))).rejects.toThrow(
         /^database\.tablePrefix '': the table "migrations" exists with another shape \(columns id, migration, batch\), so the module cannot record its migrations in it; choose a database\.tablePrefix/,
       );
-      expect(await rows(appDs, 'SELECT id, migration, batch FROM migrations')).toEqual([{ id: 1, migration: '2014_10_12_create_users_table', batch: 1 }]);
+      expect(await rows(appDs, 'SELECT id, migration, batch FROM migrations')).toEqual([
+        { id: 1, migration: '2014_10_12_create_users_table', batch: 1 },
+      ]);
     } finally {
       await appDs.destroy();
     }
@@ -163,17 +194,24 @@ describe.each<[Engine]>([['PostgreSQL'], ['MariaDB'], ['SQLite']])('%s', (engine
       try {
         const moduleDs = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
         expect(moduleDs).not.toBe(appDs);
-        expect((await rows(appDs, 'SELECT name FROM auth_consent_migrations ORDER BY id')).map((r) => (r as { name: string }).name)).toEqual(
-          authConsentMigrations.map((m) => m.name),
-        );
+        expect(
+          (await rows(appDs, 'SELECT name FROM auth_consent_migrations ORDER BY id')).map(
+            (r) => (r as { name: string }).name,
+          ),
+        ).toEqual(authConsentMigrations.map((m) => m.name));
         const user = await app.get(AuthService).createUser('carol', 'correct horse battery', ['admin']);
         const browser = request.agent(app.getHttpServer());
-        const login = await browser.post('/auth/login').send({ username: 'carol', password: 'correct horse battery' }).expect(200);
+        const login = await browser
+          .post('/auth/login')
+          .send({ username: 'carol', password: 'correct horse battery' })
+          .expect(200);
         expect(login.body).toEqual({ user: { id: user.id, username: 'carol', roles: ['admin'] } });
         // Consent writes (on PostgreSQL the module's own writer on the app's pool) land in the module's tables.
         await browser.put('/consent').send({ choice: 'accept-all', policyVersion: '1' }).expect(200);
         await browser.put('/consent').send({ choice: 'reject-all', policyVersion: '1' }).expect(200);
-        const [{ n }] = (await appDs.query(`SELECT COUNT(*) AS n FROM auth_consent_consent_events WHERE subject_id = '${user.id}'`)) as Array<{ n: unknown }>;
+        const [{ n }] = (await appDs.query(
+          `SELECT COUNT(*) AS n FROM auth_consent_consent_events WHERE subject_id = '${user.id}'`,
+        )) as Array<{ n: unknown }>;
         expect(Number(n)).toBe(2);
         expect(await rows(appDs, 'SELECT username FROM auth_consent_users')).toEqual([{ username: 'carol' }]);
         expect((await request(app.getHttpServer()).get('/health')).body).toMatchObject({ database: 'up' });
@@ -187,7 +225,9 @@ describe.each<[Engine]>([['PostgreSQL'], ['MariaDB'], ['SQLite']])('%s', (engine
         { id: 1, email: 'ada@example.com' },
         { id: 2, email: 'bob@example.com' },
       ]);
-      expect(await tables(url)).toEqual(['migrations', 'users', ...MODULE_TABLES.map((t) => `auth_consent_${t}`)].sort());
+      expect(await tables(url)).toEqual(
+        ['migrations', 'users', ...MODULE_TABLES.map((t) => `auth_consent_${t}`)].sort(),
+      );
     } finally {
       await appDs.destroy();
     }
@@ -207,13 +247,17 @@ describe('PostgreSQL: a shared DataSource', () => {
       try {
         const moduleDs = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
         const started = Date.now();
-        await expect(moduleDs.transaction((em) => em.query('SELECT pg_sleep(1.5)'))).rejects.toMatchObject({ driverError: { code: '57014' } });
+        await expect(moduleDs.transaction((em) => em.query('SELECT pg_sleep(1.5)'))).rejects.toMatchObject({
+          driverError: { code: '57014' },
+        });
         expect(Date.now() - started).toBeLessThan(1200);
         // Committed transactions of the module on every connection of the pool: the limit ends with each.
         await Promise.all(
           [0, 1, 2].map(() =>
             moduleDs.transaction(async (em) => {
-              const [{ statement_timeout: limit }] = (await em.query('SHOW statement_timeout')) as Array<{ statement_timeout: string }>;
+              const [{ statement_timeout: limit }] = (await em.query('SHOW statement_timeout')) as Array<{
+                statement_timeout: string;
+              }>;
               expect(limit).toBe('300ms');
               await em.query('SELECT pg_sleep(0.1)');
             }),
@@ -223,7 +267,9 @@ describe('PostgreSQL: a shared DataSource', () => {
         const shown = await Promise.all(
           [0, 1, 2].map(() =>
             appDs.transaction(async (em) => {
-              const [{ statement_timeout: limit }] = (await em.query('SHOW statement_timeout')) as Array<{ statement_timeout: string }>;
+              const [{ statement_timeout: limit }] = (await em.query('SHOW statement_timeout')) as Array<{
+                statement_timeout: string;
+              }>;
               await em.query('SELECT pg_sleep(0.5)');
               return limit;
             }),
@@ -242,13 +288,19 @@ describe('PostgreSQL: a shared DataSource', () => {
     const fresh = await freshDatabase('PostgreSQL');
     // The app's schema is in place (its own migrations are its business); four replicas open their DataSources.
     await (await appDataSource(fresh)).destroy();
-    const appDss = await Promise.all([0, 1, 2, 3].map(() => appDataSource(fresh, { poolSize: 3 } as Partial<DataSourceOptions>, false)));
+    const appDss = await Promise.all(
+      [0, 1, 2, 3].map(() => appDataSource(fresh, { poolSize: 3 } as Partial<DataSourceOptions>, false)),
+    );
     try {
       const started = await Promise.allSettled(appDss.map((d) => bootShared(d)));
-      const failures = started.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason).slice(0, 300));
+      const failures = started
+        .filter((r) => r.status === 'rejected')
+        .map((r) => String((r as PromiseRejectedResult).reason).slice(0, 300));
       expect(failures).toEqual([]);
       for (const r of started) if (r.status === 'fulfilled') await r.value.close();
-      const counts = (await appDss[0].query('SELECT name, COUNT(*)::int AS n FROM auth_consent_migrations GROUP BY name')) as Array<{ name: string; n: number }>;
+      const counts = (await appDss[0].query(
+        'SELECT name, COUNT(*)::int AS n FROM auth_consent_migrations GROUP BY name',
+      )) as Array<{ name: string; n: number }>;
       expect(counts.length).toBe(authConsentMigrations.length);
       expect(counts.filter((c) => c.n !== 1)).toEqual([]);
     } finally {
@@ -258,7 +310,9 @@ describe('PostgreSQL: a shared DataSource', () => {
 
   it('names the setting at fault when the boot cannot use the database', async () => {
     const notYet = new DataSource({ type: 'postgres', url });
-    await expect(bootShared(notYet)).rejects.toThrow(/^database\.dataSource must be an initialized TypeORM DataSource; call `await dataSource\.initialize\(\)` first/);
+    await expect(bootShared(notYet)).rejects.toThrow(
+      /^database\.dataSource must be an initialized TypeORM DataSource; call `await dataSource\.initialize\(\)` first/,
+    );
     await expect(boot(base({ url: 'postgres://postgres:s3cret@127.0.0.1:1/test' }))).rejects.toThrow(
       /^database\.url \(postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/test\) cannot be used: .*ECONNREFUSED/,
     );

@@ -23,7 +23,12 @@ const EVENTS = SUBJECTS + 6;
  */
 describe('consent:verify on the CLI (PostgreSQL)', () => {
   const prefix = uniquePrefix('cvcli');
-  const env = { DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET };
+  const env = {
+    DATABASE_URL: POSTGRES_URL,
+    TABLE_PREFIX: prefix,
+    SESSION_SECRET: TEST_SECRET,
+    CONSENT_AUDIT_SECRET: AUDIT_SECRET,
+  };
   const site = { database: { url: POSTGRES_URL, tablePrefix: prefix } };
   let app: INestApplication;
   let ds: DataSource;
@@ -32,7 +37,9 @@ describe('consent:verify on the CLI (PostgreSQL)', () => {
     const command = [process.execPath, CLI, 'consent:verify', ...args];
     // script(1) gives the CLI a pseudo-terminal, as when an operator runs it by hand.
     const child = viaTerminal
-      ? spawn('script', ['-qec', command.join(' '), '/dev/null'], { env: { PATH: process.env.PATH ?? '', TERM: 'dumb', COLUMNS: '120', ...env } })
+      ? spawn('script', ['-qec', command.join(' '), '/dev/null'], {
+          env: { PATH: process.env.PATH ?? '', TERM: 'dumb', COLUMNS: '120', ...env },
+        })
       : spawn(command[0], command.slice(1), { env: { PATH: process.env.PATH ?? '', ...env } });
     let stdout = '';
     let stderr = '';
@@ -56,10 +63,17 @@ describe('consent:verify on the CLI (PostgreSQL)', () => {
     ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
     const consent = app.get(ConsentService);
     for (let i = 0; i < SUBJECTS; i++) {
-      const subject: ConsentSubject = { type: i % 10 === 0 ? 'user' : 'visitor', id: `cli-${String(i).padStart(4, '0')}` };
+      const subject: ConsentSubject = {
+        type: i % 10 === 0 ? 'user' : 'visitor',
+        id: `cli-${String(i).padStart(4, '0')}`,
+      };
       await consent.recordFor(subject, { analytics: i % 2 === 0, marketing: false, preferences: true });
       if (i < 3) {
-        await consent.recordFor(subject, { analytics: true, marketing: true, preferences: true }, { source: 'settings' });
+        await consent.recordFor(
+          subject,
+          { analytics: true, marketing: true, preferences: true },
+          { source: 'settings' },
+        );
         await consent.withdrawFor(subject);
       }
     }
@@ -80,17 +94,22 @@ describe('consent:verify on the CLI (PostgreSQL)', () => {
     expect(counts.length).toBeGreaterThanOrEqual(5);
     const seen = counts.map((l) => Number(/^Verified ([\d,]+) of /.exec(l)![1].replace(/,/g, '')));
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]);
-    for (const l of counts) expect(l).toMatch(new RegExp(`^Verified [\\d,]+ of ${SUBJECTS} chain\\(s\\), [\\d,]+ event\\(s\\)\\.$`));
+    for (const l of counts)
+      expect(l).toMatch(new RegExp(`^Verified [\\d,]+ of ${SUBJECTS} chain\\(s\\), [\\d,]+ event\\(s\\)\\.$`));
     expect(counts[counts.length - 1]).toBe(`Verified ${SUBJECTS} of ${SUBJECTS} chain(s), ${EVENTS} event(s).`);
     expect(lines).toContain(`OK: ${SUBJECTS} chain(s), ${EVENTS} event(s) verify.`);
-    expect(lines[lines.length - 1]).toMatch(new RegExp(`^Checkpoint .*: ${SUBJECTS} head\\(s\\) signed; digest [0-9a-f]{64} `));
+    expect(lines[lines.length - 1]).toMatch(
+      new RegExp(`^Checkpoint .*: ${SUBJECTS} head\\(s\\) signed; digest [0-9a-f]{64} `),
+    );
     expect(run.stdout).not.toContain('\r');
   }, 60_000);
 
   it('on a terminal: a progress bar redrawn in place', async () => {
     const run = await cli([], true);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`\\r\\[#{24}\\] 100%  ${SUBJECTS}/${SUBJECTS} chains  ${EVENTS} events  [\\d,]+/s`));
+    expect(run.stdout).toMatch(
+      new RegExp(`\\r\\[#{24}\\] 100%  ${SUBJECTS}/${SUBJECTS} chains  ${EVENTS} events  [\\d,]+/s`),
+    );
     expect(run.stdout).not.toContain('Verified ');
     expect(run.stdout).toContain(`OK: ${SUBJECTS} chain(s), ${EVENTS} event(s) verify.`);
   }, 60_000);
@@ -98,13 +117,18 @@ describe('consent:verify on the CLI (PostgreSQL)', () => {
   it('a tampered event: the count shows it broken, the first break is named, exit 1', async () => {
     const events = ds.getRepository(ConsentEventEntity);
     const victim = await events.findOneByOrFail({ subjectType: 'visitor', subjectId: 'cli-0001', seq: 2 });
-    await events.update({ id: victim.id }, { decisionsAfter: { necessary: true, analytics: true, marketing: true, preferences: false } });
+    await events.update(
+      { id: victim.id },
+      { decisionsAfter: { necessary: true, analytics: true, marketing: true, preferences: false } },
+    );
     try {
       const run = await cli(['--rows', '50']);
       expect(run.code).toBe(1);
       const lines = run.stdout.trimEnd().split('\n');
       expect(lines).toContain(`Verified ${SUBJECTS} of ${SUBJECTS} chain(s), ${EVENTS - 1} event(s), 1 broken.`);
-      expect(lines[lines.length - 1]).toMatch(/^BROKEN: 1 of 240 chain\(s\) fail; first: visitor\/cli-0001 at seq 2 \(hash does not match/);
+      expect(lines[lines.length - 1]).toMatch(
+        /^BROKEN: 1 of 240 chain\(s\) fail; first: visitor\/cli-0001 at seq 2 \(hash does not match/,
+      );
     } finally {
       await events.update({ id: victim.id }, { decisionsAfter: victim.decisionsAfter });
     }

@@ -15,14 +15,27 @@ afterEach(async () => {
 
 describe('the demo follows moved routes', () => {
   it('points its pages (banner tag, links, the routes meta its scripts read) at the moved paths', async () => {
-    app = await bootDemo({ SESSION_SECRET: TEST_SECRET, DATABASE_URL: 'sqlite::memory:', AUTH_PATH: '/api/auth', CONSENT_PATH: '/api/consent', HEALTH_PATH: '/status', ADMIN_PATH: 'backoffice' });
+    app = await bootDemo({
+      SESSION_SECRET: TEST_SECRET,
+      DATABASE_URL: 'sqlite::memory:',
+      AUTH_PATH: '/api/auth',
+      CONSENT_PATH: '/api/consent',
+      HEALTH_PATH: '/status',
+      ADMIN_PATH: 'backoffice',
+    });
     const http = app.getHttpServer();
     const home = (await request(http).get('/').expect(200)).text;
     expect(home).toContain('<script src="/api/consent/banner.js" defer></script>');
     expect(home).not.toContain('"/consent/banner.js"');
     expect(home).toContain('href="/status"');
     const meta = /<meta name="auth-consent-routes" content="([^"]*)">/.exec(home);
-    expect(JSON.parse(meta![1].replace(/&quot;/g, '"'))).toEqual({ auth: '/api/auth', consent: '/api/consent', banner: '/api/consent', health: '/status', admin: '/backoffice' });
+    expect(JSON.parse(meta![1].replace(/&quot;/g, '"'))).toEqual({
+      auth: '/api/auth',
+      consent: '/api/consent',
+      banner: '/api/consent',
+      health: '/status',
+      admin: '/backoffice',
+    });
     expect((await request(http).get('/account').expect(200)).text).toContain('href="/api/consent/export"');
     const admin = (await request(http).get('/admin').expect(200)).text;
     expect(admin).toContain('href="/backoffice/consent/events/export?format=csv"');
@@ -31,8 +44,17 @@ describe('the demo follows moved routes', () => {
   });
 
   it("maps the paths the demo's scripts call (Demo.url in app.js) through the routes meta", () => {
-    const content = JSON.stringify({ auth: '/api/auth', consent: '/api/consent', banner: '/api/consent', health: false, admin: '/backoffice' });
-    const sandbox = { window: {} as { Demo?: { url(path: string): string } }, document: { querySelector: () => ({ getAttribute: () => content }) } };
+    const content = JSON.stringify({
+      auth: '/api/auth',
+      consent: '/api/consent',
+      banner: '/api/consent',
+      health: false,
+      admin: '/backoffice',
+    });
+    const sandbox = {
+      window: {} as { Demo?: { url(path: string): string } },
+      document: { querySelector: () => ({ getAttribute: () => content }) },
+    };
     runInNewContext(readFileSync(new URL('../src/demo/public/app.js', import.meta.url), 'utf8'), sandbox);
     const url = sandbox.window.Demo!.url;
     expect(url('/auth/me')).toBe('/api/auth/me');

@@ -38,7 +38,11 @@ class Demo {
   }
 
   async listening(): Promise<void> {
-    await waitFor(async () => this.output.includes('Demo listening') || this.child.exitCode !== null, 30_000, `the demo: ${this.output}`);
+    await waitFor(
+      async () => this.output.includes('Demo listening') || this.child.exitCode !== null,
+      30_000,
+      `the demo: ${this.output}`,
+    );
     if (!this.output.includes('Demo listening')) throw new Error(`the demo did not start: ${this.output}`);
   }
 
@@ -101,8 +105,12 @@ describe('the demo started from the command line', () => {
       const passwordOf = (name: string): string => first.stdout.match(new RegExp(`\\b${name}\\s+password (\\S+)`))![1];
       [user, admin] = [passwordOf('demo'), passwordOf('admin')];
       // On stdout, not in a log line (Nest's logger prefixes "[Nest]").
-      for (const line of first.output.split('\n').filter((l) => l.includes(admin) || l.includes(user))) expect(line).not.toMatch(/\[Nest\]/);
-      for (const [username, password, role] of [['demo', user, false], ['admin', admin, true]] as const) {
+      for (const line of first.output.split('\n').filter((l) => l.includes(admin) || l.includes(user)))
+        expect(line).not.toMatch(/\[Nest\]/);
+      for (const [username, password, role] of [
+        ['demo', user, false],
+        ['admin', admin, true],
+      ] as const) {
         const login = await fetch(`http://127.0.0.1:${port}/auth/login`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
@@ -147,15 +155,26 @@ describe('the demo started from the command line', () => {
   });
 
   it.each([
-    ['a refused connection', 'postgres://postgres:s3cret@127.0.0.1:PORT/test', /^Configuration error: DATABASE_URL \(postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/test\) cannot be used: .*ECONNREFUSED/],
-    ['an unknown scheme', 'postgress://127.0.0.1/test', /^Configuration error: DATABASE_URL: database\.url has an unknown scheme/],
-  ])('stops on a wrong DATABASE_URL (%s) with one line naming it, and no stack trace', async (_name, template, expected) => {
-    const url = template.replace('PORT', String(await freePort()));
-    const demo = new Demo(tempDir(), { DATABASE_URL: url, PORT: String(await freePort()) });
-    expect(await demo.exited).toBe(1);
-    expect(demo.output.trim().split('\n')).toEqual([expect.stringMatching(expected)]);
-    expect(demo.output).not.toContain('s3cret');
-  });
+    [
+      'a refused connection',
+      'postgres://postgres:s3cret@127.0.0.1:PORT/test',
+      /^Configuration error: DATABASE_URL \(postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/test\) cannot be used: .*ECONNREFUSED/,
+    ],
+    [
+      'an unknown scheme',
+      'postgress://127.0.0.1/test',
+      /^Configuration error: DATABASE_URL: database\.url has an unknown scheme/,
+    ],
+  ])(
+    'stops on a wrong DATABASE_URL (%s) with one line naming it, and no stack trace',
+    async (_name, template, expected) => {
+      const url = template.replace('PORT', String(await freePort()));
+      const demo = new Demo(tempDir(), { DATABASE_URL: url, PORT: String(await freePort()) });
+      expect(await demo.exited).toBe(1);
+      expect(demo.output.trim().split('\n')).toEqual([expect.stringMatching(expected)]);
+      expect(demo.output).not.toContain('s3cret');
+    },
+  );
 });
 
 describe('the CLI on a terminal', () => {
@@ -173,7 +192,11 @@ describe('the CLI on a terminal', () => {
     const exited = new Promise((r) => child.once('exit', r));
     await waitFor(async () => output.includes('Password'), 20_000, `the prompt: ${output}`);
     child.stdin.write(`${password}\r`);
-    await waitFor(async () => /Created user|error/i.test(output) || child.exitCode !== null, 30_000, `the user: ${output}`);
+    await waitFor(
+      async () => /Created user|error/i.test(output) || child.exitCode !== null,
+      30_000,
+      `the user: ${output}`,
+    );
     child.stdin.end();
     expect(await exited).toBe(0);
     expect(output).toContain('Password (not shown):');

@@ -5,7 +5,14 @@ import { AuthService } from '../src/index.js';
 import { setCookies } from './support/cookie-jar.js';
 import { bootDemo } from './support/demo-app.js';
 import { AUDIT_SECRET } from './support/tracking-fixture.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 
 /**
  * Issue 15 item 2 on the demo itself: a withdrawal made while signed in is not undone on that browser by signing
@@ -33,7 +40,14 @@ describe('signing out leaves the browser no grant the user withdrew (the demo ap
   let app: INestApplication;
 
   beforeAll(async () => {
-    app = await bootDemo({ DATABASE_URL: POSTGRES_URL, TABLE_PREFIX: prefix, REDIS_URL, REDIS_PREFIX: redisPrefix, SESSION_SECRET: TEST_SECRET, CONSENT_AUDIT_SECRET: AUDIT_SECRET });
+    app = await bootDemo({
+      DATABASE_URL: POSTGRES_URL,
+      TABLE_PREFIX: prefix,
+      REDIS_URL,
+      REDIS_PREFIX: redisPrefix,
+      SESSION_SECRET: TEST_SECRET,
+      CONSENT_AUDIT_SECRET: AUDIT_SECRET,
+    });
     await app.get(AuthService).createUser('demo-user', PASSWORD);
   });
 

@@ -8,10 +8,18 @@ describe('the dev loop', () => {
   it('npm run start:dev compiles, copies the demo assets and serves /health, the pages and the banner script', async () => {
     const port = await freePort();
     const startedAt = Date.now();
-    const child = spawn('npm', ['run', 'start:dev'], { env: { ...process.env, PORT: String(port), NODE_ENV: 'development' }, stdio: 'ignore', detached: true });
+    const child = spawn('npm', ['run', 'start:dev'], {
+      env: { ...process.env, PORT: String(port), NODE_ENV: 'development' },
+      stdio: 'ignore',
+      detached: true,
+    });
     try {
       const base = `http://127.0.0.1:${port}`;
-      await waitFor(async () => (await fetch(`${base}/health`).catch(() => undefined))?.status === 200, 90_000, 'the dev server');
+      await waitFor(
+        async () => (await fetch(`${base}/health`).catch(() => undefined))?.status === 200,
+        90_000,
+        'the dev server',
+      );
       expect(await (await fetch(`${base}/health`)).json()).toMatchObject({ status: 'ok' });
       const home = await fetch(`${base}/`);
       expect(home.status).toBe(200);
@@ -25,7 +33,11 @@ describe('the dev loop', () => {
       process.kill(-child.pid!, 'SIGTERM');
       await exited;
       // The app the CLI spawned shares the process group; it is gone once the port stops answering.
-      await waitFor(async () => !(await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)), 10_000, 'the dev server to stop').catch(() => {
+      await waitFor(
+        async () => !(await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)),
+        10_000,
+        'the dev server to stop',
+      ).catch(() => {
         try {
           process.kill(-child.pid!, 'SIGKILL');
         } catch {

@@ -5,7 +5,15 @@ import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { AuthService, connectionOptionsFromUrl } from '../src/index.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { ProbeController } from './support/probe.controller.js';
-import { deleteRedisPrefix, PrivatePostgres, REDIS_URL, TEST_CONSENT, TEST_SECRET, uniquePrefix, waitFor } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  PrivatePostgres,
+  REDIS_URL,
+  TEST_CONSENT,
+  TEST_SECRET,
+  uniquePrefix,
+  waitFor,
+} from './support/services.js';
 
 /**
  * A frozen PostgreSQL (SIGSTOP to the postmaster and every backend: connections stay open, nothing answers,
@@ -119,12 +127,15 @@ describe('PostgreSQL frozen under traffic (private server, SIGSTOP then SIGCONT)
           acked.push({ decidedAt: state.decidedAt, decisions: state.decisions });
         }
         // A visitor keeps the renewed cookie the answer carries, as a browser does.
-        if (route.startsWith('PUT /consent (visitor')) visitors[Number(route.at(-2))] = cookieOf(res, 'consent_visitor') ?? visitors[Number(route.at(-2))];
+        if (route.startsWith('PUT /consent (visitor'))
+          visitors[Number(route.at(-2))] = cookieOf(res, 'consent_visitor') ?? visitors[Number(route.at(-2))];
       }
     };
     const choice = (k: number) => ({ choice: k % 2 ? 'reject-all' : 'accept-all', policyVersion: '1' });
     const load = Promise.all([
-      ...visitors.map((_, i) => client(`PUT /consent (visitor ${i})`, (k) => call('PUT', '/consent', visitors[i], choice(k)))),
+      ...visitors.map((_, i) =>
+        client(`PUT /consent (visitor ${i})`, (k) => call('PUT', '/consent', visitors[i], choice(k))),
+      ),
       client('PUT /consent (user)', (k) => call('PUT', '/consent', sid, choice(k))),
       client('POST /auth/login', () => login()),
       client('GET /auth/me', () => call('GET', '/auth/me', sid)),
@@ -137,7 +148,13 @@ describe('PostgreSQL frozen under traffic (private server, SIGSTOP then SIGCONT)
     pg.resume();
     const resumedAt = Date.now();
     // Recovery without a restart: a fresh sign-in and a consent write work again.
-    await waitFor(async () => (await login()).status === 200 && (await call('PUT', '/consent', undefined, { choice: 'accept-all', policyVersion: '1' })).status === 200, 10_000, 'a sign-in and a consent write after PostgreSQL resumes');
+    await waitFor(
+      async () =>
+        (await login()).status === 200 &&
+        (await call('PUT', '/consent', undefined, { choice: 'accept-all', policyVersion: '1' })).status === 200,
+      10_000,
+      'a sign-in and a consent write after PostgreSQL resumes',
+    );
     const recoveredMs = Date.now() - resumedAt;
     stop = true;
     await load;
@@ -155,8 +172,12 @@ describe('PostgreSQL frozen under traffic (private server, SIGSTOP then SIGCONT)
     expect(recoveredMs).toBeLessThan(5000);
 
     // Every acknowledged write is stored: its decision, at the time it answered, is an event of the chain.
-    const events = (await direct.query(`SELECT created_at, decisions_after FROM "${tablePrefix}consent_events"`)) as Array<{ created_at: Date; decisions_after: string }>;
-    const stored = new Set(events.map((e) => `${new Date(e.created_at).toISOString()} ${JSON.stringify(JSON.parse(e.decisions_after))}`));
+    const events = (await direct.query(
+      `SELECT created_at, decisions_after FROM "${tablePrefix}consent_events"`,
+    )) as Array<{ created_at: Date; decisions_after: string }>;
+    const stored = new Set(
+      events.map((e) => `${new Date(e.created_at).toISOString()} ${JSON.stringify(JSON.parse(e.decisions_after))}`),
+    );
     const lost = acked.filter((a) => !stored.has(`${a.decidedAt} ${JSON.stringify(a.decisions)}`));
     expect(acked.length).toBeGreaterThan(10);
     expect(lost).toEqual([]);

@@ -6,7 +6,17 @@ import { ConsentAuditService } from '../src/consent/consent-audit.service.js';
 import { connectionOptionsFromUrl } from '../src/index.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';
-import { deleteRedisPrefix, dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, waitFor, TEST_CONSENT } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  freePort,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+  waitFor,
+  TEST_CONSENT,
+} from './support/services.js';
 
 /**
  * A TCP proxy in front of the shared PostgreSQL that the test can cut (every connection reset, new ones
@@ -52,7 +62,12 @@ let app: INestApplication;
 let base: string;
 let direct: DataSource;
 
-async function call(method: string, path: string, cookie?: string, body?: unknown): Promise<{ status: number; json: unknown; setCookie: string[] }> {
+async function call(
+  method: string,
+  path: string,
+  cookie?: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown; setCookie: string[] }> {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { ...(cookie ? { cookie } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -64,7 +79,8 @@ async function call(method: string, path: string, cookie?: string, body?: unknow
 }
 
 async function rowCounts(): Promise<{ records: number; events: number; heads: number }> {
-  const n = async (t: string) => Number(((await direct.query(`SELECT COUNT(*) AS n FROM "${tablePrefix}${t}"`)) as Array<{ n: string }>)[0].n);
+  const n = async (t: string) =>
+    Number(((await direct.query(`SELECT COUNT(*) AS n FROM "${tablePrefix}${t}"`)) as Array<{ n: string }>)[0].n);
   return { records: await n('consent_records'), events: await n('consent_events'), heads: await n('consent_heads') };
 }
 
@@ -107,7 +123,9 @@ describe('PostgreSQL unreachable (a cuttable proxy in front of the shared server
     expect(first.status).toBe(200);
     const visitor = first.setCookie.find((c) => c.startsWith('consent_visitor='))!.split(';')[0];
     const user = as(NOT_ADMIN)[1];
-    expect((await call('PUT', '/consent', user, { decisions: { analytics: true }, policyVersion: '1' })).status).toBe(200);
+    expect((await call('PUT', '/consent', user, { decisions: { analytics: true }, policyVersion: '1' })).status).toBe(
+      200,
+    );
     const before = await rowCounts();
 
     await proxy.cut();
@@ -166,7 +184,10 @@ describe('PostgreSQL unreachable (a cuttable proxy in front of the shared server
     let stop = false;
     const writers = visitors.map(async (cookie) => {
       for (let k = 0; !stop; k++) {
-        const res = await call('PUT', '/consent', cookie, { choice: k % 2 ? 'reject-all' : 'accept-all', policyVersion: '1' }).catch(() => ({ status: 0, json: undefined, setCookie: [] }));
+        const res = await call('PUT', '/consent', cookie, {
+          choice: k % 2 ? 'reject-all' : 'accept-all',
+          policyVersion: '1',
+        }).catch(() => ({ status: 0, json: undefined, setCookie: [] }));
         statuses.add(res.status);
       }
     });

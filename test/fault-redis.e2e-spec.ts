@@ -4,7 +4,14 @@ import { AuthService } from '../src/index.js';
 import { cookiePair } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { ProbeController } from './support/probe.controller.js';
-import { dropPrefixedTables, POSTGRES_URL, PrivateRedis, TEST_SECRET, uniquePrefix, waitFor } from './support/services.js';
+import {
+  dropPrefixedTables,
+  POSTGRES_URL,
+  PrivateRedis,
+  TEST_SECRET,
+  uniquePrefix,
+  waitFor,
+} from './support/services.js';
 
 const tablePrefix = uniquePrefix('fredis');
 const PASSWORD = 'correct horse battery';
@@ -29,7 +36,12 @@ async function call(method: string, path: string, cookie?: string, body?: unknow
 }
 
 async function login(): Promise<string | undefined> {
-  const res = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'kim', password: PASSWORD }), signal: AbortSignal.timeout(4000) });
+  const res = await fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'kim', password: PASSWORD }),
+    signal: AbortSignal.timeout(4000),
+  });
   return res.status === 200 ? cookiePair(res, 'sid') : undefined;
 }
 
@@ -88,14 +100,20 @@ describe('Redis killed under load (private Redis)', () => {
     await redis.start();
     const back = Date.now();
     // Recovery without a restart: a fresh login and a signed-in read work again within 5 s.
-    await waitFor(async () => {
-      const fresh = await login();
-      return fresh !== undefined && (await call('GET', '/auth/me', fresh)) === 200;
-    }, 5000, 'sign-in after Redis returns');
+    await waitFor(
+      async () => {
+        const fresh = await login();
+        return fresh !== undefined && (await call('GET', '/auth/me', fresh)) === 200;
+      },
+      5000,
+      'sign-in after Redis returns',
+    );
     const recoveredMs = Date.now() - back;
     stop = true;
     await load;
-    process.stdout.write(`recovered ${recoveredMs} ms after Redis returned; ${JSON.stringify([...statuses].map(([r, m]) => [r, Object.fromEntries(m)]))}\n`);
+    process.stdout.write(
+      `recovered ${recoveredMs} ms after Redis returned; ${JSON.stringify([...statuses].map(([r, m]) => [r, Object.fromEntries(m)]))}\n`,
+    );
 
     for (const [route, seen] of statuses) {
       for (const status of seen.keys()) {
@@ -116,12 +134,20 @@ describe('Redis killed under load (private Redis)', () => {
     redis.pause();
     try {
       // call() gives up after 4 s (status 0); the module's deadline for a Redis command is about 2 s.
-      const [me, pub, health] = await Promise.all([call('GET', '/auth/me', cookie), call('GET', '/test/public'), call('GET', '/health')]);
+      const [me, pub, health] = await Promise.all([
+        call('GET', '/auth/me', cookie),
+        call('GET', '/test/public'),
+        call('GET', '/health'),
+      ]);
       expect({ me, pub, health }).toEqual({ me: 503, pub: 200, health: 503 });
     } finally {
       redis.resume();
     }
-    await waitFor(async () => (await call('GET', '/auth/me', cookie)) === 200, 5000, 'signed-in read after Redis resumes');
+    await waitFor(
+      async () => (await call('GET', '/auth/me', cookie)) === 200,
+      5000,
+      'signed-in read after Redis resumes',
+    );
   }, 30_000);
 
   it('answers within 5 s while Redis is frozen under traffic (sign-ins and their throttle, session reads, consent) and recovers after SIGCONT without a restart', async () => {
@@ -141,7 +167,9 @@ describe('Redis killed under load (private Redis)', () => {
     };
     const load = Promise.all([
       client('POST /auth/login', () => call('POST', '/auth/login', undefined, { username: 'kim', password: PASSWORD })),
-      client('POST /auth/login (wrong password)', () => call('POST', '/auth/login', undefined, { username: 'nobody', password: 'wrong password' })),
+      client('POST /auth/login (wrong password)', () =>
+        call('POST', '/auth/login', undefined, { username: 'nobody', password: 'wrong password' }),
+      ),
       client('GET /auth/me', () => call('GET', '/auth/me', cookie)),
       client('GET /test/private', () => call('GET', '/test/private', cookie)),
       client('GET /consent', () => call('GET', '/consent', cookie)),
@@ -155,14 +183,24 @@ describe('Redis killed under load (private Redis)', () => {
       redis.resume();
     }
     const resumedAt = Date.now();
-    await waitFor(async () => {
-      const fresh = await login();
-      return fresh !== undefined && (await call('GET', '/auth/me', fresh)) === 200 && (await call('GET', '/auth/me', cookie)) === 200;
-    }, 5000, 'sign-in and signed-in reads after Redis resumes');
+    await waitFor(
+      async () => {
+        const fresh = await login();
+        return (
+          fresh !== undefined &&
+          (await call('GET', '/auth/me', fresh)) === 200 &&
+          (await call('GET', '/auth/me', cookie)) === 200
+        );
+      },
+      5000,
+      'sign-in and signed-in reads after Redis resumes',
+    );
     const recoveredMs = Date.now() - resumedAt;
     stop = true;
     await load;
-    process.stdout.write(`frozen Redis: recovered ${recoveredMs} ms after SIGCONT; slowest ${JSON.stringify(Object.fromEntries(slowest))}; ${JSON.stringify([...seen].map(([r, m]) => [r, Object.fromEntries(m)]))}\n`);
+    process.stdout.write(
+      `frozen Redis: recovered ${recoveredMs} ms after SIGCONT; slowest ${JSON.stringify(Object.fromEntries(slowest))}; ${JSON.stringify([...seen].map(([r, m]) => [r, Object.fromEntries(m)]))}\n`,
+    );
     for (const [route, statuses] of seen) {
       // 0 = no answer within 4 s (call()'s own deadline).
       for (const status of statuses.keys()) expect(`${route} -> ${status}`).toMatch(/ -> (200|204|401|429|503)$/);

@@ -11,7 +11,15 @@ import { sessionKey } from '../src/session/redis-session.store.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN } from './support/users.js';
 import { indexKeyOf } from './support/session-keys.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, TEST_CONSENT } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+  TEST_CONSENT,
+} from './support/services.js';
 
 /**
  * A soak of mixed traffic: logins, signed-in reads, consent changes (users and visitors), revocations and
@@ -43,7 +51,11 @@ async function call(method: string, path: string, cookie?: string, body?: unknow
     signal: AbortSignal.timeout(10_000),
   });
   const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined, cookies: res.headers.getSetCookie().map((c) => c.split(';')[0]) };
+  return {
+    status: res.status,
+    json: text ? JSON.parse(text) : undefined,
+    cookies: res.headers.getSetCookie().map((c) => c.split(';')[0]),
+  };
 }
 
 const CHOICES = ['accept-all', 'reject-all'] as const;
@@ -92,7 +104,8 @@ async function userClient(i: number, until: number, ledger: Ledger, live: Set<st
       if (res.status === 401) live.delete(cookie); // revoked by a sibling request: expected
     }
     ledger.requests++;
-    if (res.status >= 500 || ![200, 204, 401, 404].includes(res.status)) ledger.unexpected.push(`${res.status} ${JSON.stringify(res.json)}`);
+    if (res.status >= 500 || ![200, 204, 401, 404].includes(res.status))
+      ledger.unexpected.push(`${res.status} ${JSON.stringify(res.json)}`);
   }
 }
 
@@ -156,67 +169,85 @@ describe(`soak: ${SECONDS} s of mixed traffic from ${USERS + VISITORS} clients`,
     await dropPrefixedTables(POSTGRES_URL, tablePrefix);
   });
 
-  it('keeps every chain verifiable, every acknowledged change stored, indexes exact and memory bounded', async () => {
-    const started = Date.now();
-    const until = started + SECONDS * 1000;
-    const userLedgers = Array.from({ length: USERS }, (): Ledger => ({ changes: 0, unexpected: [], requests: 0 }));
-    const visitorLedgers = Array.from({ length: VISITORS }, (): Ledger => ({ changes: 0, unexpected: [], requests: 0 }));
-    const live = Array.from({ length: USERS }, () => new Set<string>());
-    // A full GC before each sample, so the figure is live memory, not garbage the collector has not reached yet.
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    const heap: number[] = [];
-    const sample = () => {
-      gc();
-      heap.push(process.memoryUsage().heapUsed);
-    };
-    const sampler = setInterval(sample, 2000);
-    const [, visitorCookies] = await Promise.all([
-      Promise.all(userLedgers.map((l, i) => userClient(i, until, l, live[i]))),
-      Promise.all(visitorLedgers.map((l, i) => visitorClient(i, until, l))),
-    ]);
-    clearInterval(sampler);
-    sample();
-    const all = [...userLedgers, ...visitorLedgers];
-    const requests = all.reduce((n, l) => n + l.requests, 0);
-    process.stdout.write(`soak: ${requests} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; live heap after GC ${heap.map((h) => (h / 2 ** 20).toFixed(0)).join(' ')} MB\n`);
-    expect(all.flatMap((l) => l.unexpected)).toEqual([]);
-    expect(requests).toBeGreaterThan(SECONDS * 10);
+  it(
+    'keeps every chain verifiable, every acknowledged change stored, indexes exact and memory bounded',
+    async () => {
+      const started = Date.now();
+      const until = started + SECONDS * 1000;
+      const userLedgers = Array.from({ length: USERS }, (): Ledger => ({ changes: 0, unexpected: [], requests: 0 }));
+      const visitorLedgers = Array.from({ length: VISITORS }, (): Ledger => ({
+        changes: 0,
+        unexpected: [],
+        requests: 0,
+      }));
+      const live = Array.from({ length: USERS }, () => new Set<string>());
+      // A full GC before each sample, so the figure is live memory, not garbage the collector has not reached yet.
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      const heap: number[] = [];
+      const sample = () => {
+        gc();
+        heap.push(process.memoryUsage().heapUsed);
+      };
+      const sampler = setInterval(sample, 2000);
+      const [, visitorCookies] = await Promise.all([
+        Promise.all(userLedgers.map((l, i) => userClient(i, until, l, live[i]))),
+        Promise.all(visitorLedgers.map((l, i) => visitorClient(i, until, l))),
+      ]);
+      clearInterval(sampler);
+      sample();
+      const all = [...userLedgers, ...visitorLedgers];
+      const requests = all.reduce((n, l) => n + l.requests, 0);
+      process.stdout.write(
+        `soak: ${requests} requests in ${((Date.now() - started) / 1000).toFixed(1)} s; live heap after GC ${heap.map((h) => (h / 2 ** 20).toFixed(0)).join(' ')} MB\n`,
+      );
+      expect(all.flatMap((l) => l.unexpected)).toEqual([]);
+      expect(requests).toBeGreaterThan(SECONDS * 10);
 
-    // Every audit chain verifies.
-    const report = await app.get(ConsentAuditService).verify();
-    expect(report).toMatchObject({ ok: true });
+      // Every audit chain verifies.
+      const report = await app.get(ConsentAuditService).verify();
+      expect(report).toMatchObject({ ok: true });
 
-    // Every acknowledged consent change is in the database, and the stored decision is the last acknowledged one.
-    const ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
-    for (let i = 0; i < USERS; i++) {
-      if (userLedgers[i].changes === 0) continue;
-      const [rec] = (await ds.query(`SELECT decisions FROM "${tablePrefix}consent_records" WHERE subject_type = 'user' AND subject_id = $1`, [userIds[i]])) as Array<{ decisions: string }>;
-      expect(JSON.parse(rec.decisions)).toMatchObject({ analytics: userLedgers[i].lastChoice === 'accept-all' });
-      const [ev] = (await ds.query(`SELECT COUNT(*) AS n FROM "${tablePrefix}consent_events" WHERE subject_type = 'user' AND subject_id = $1 AND action <> 'link'`, [userIds[i]])) as Array<{ n: string }>;
-      expect(Number(ev.n)).toBeGreaterThanOrEqual(userLedgers[i].changes);
-    }
-    for (let i = 0; i < VISITORS; i++) {
-      const state = await call('GET', '/consent', visitorCookies[i]);
-      expect(state.json).toMatchObject({ decisions: { analytics: visitorLedgers[i].lastChoice === 'accept-all' } });
-    }
-    const [visitorEvents] = (await ds.query(`SELECT COUNT(*) AS n FROM "${tablePrefix}consent_events" WHERE subject_type = 'visitor'`)) as Array<{ n: string }>;
-    expect(Number(visitorEvents.n)).toBeGreaterThanOrEqual(visitorLedgers.reduce((n, l) => n + l.changes, 0));
+      // Every acknowledged consent change is in the database, and the stored decision is the last acknowledged one.
+      const ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
+      for (let i = 0; i < USERS; i++) {
+        if (userLedgers[i].changes === 0) continue;
+        const [rec] = (await ds.query(
+          `SELECT decisions FROM "${tablePrefix}consent_records" WHERE subject_type = 'user' AND subject_id = $1`,
+          [userIds[i]],
+        )) as Array<{ decisions: string }>;
+        expect(JSON.parse(rec.decisions)).toMatchObject({ analytics: userLedgers[i].lastChoice === 'accept-all' });
+        const [ev] = (await ds.query(
+          `SELECT COUNT(*) AS n FROM "${tablePrefix}consent_events" WHERE subject_type = 'user' AND subject_id = $1 AND action <> 'link'`,
+          [userIds[i]],
+        )) as Array<{ n: string }>;
+        expect(Number(ev.n)).toBeGreaterThanOrEqual(userLedgers[i].changes);
+      }
+      for (let i = 0; i < VISITORS; i++) {
+        const state = await call('GET', '/consent', visitorCookies[i]);
+        expect(state.json).toMatchObject({ decisions: { analytics: visitorLedgers[i].lastChoice === 'accept-all' } });
+      }
+      const [visitorEvents] = (await ds.query(
+        `SELECT COUNT(*) AS n FROM "${tablePrefix}consent_events" WHERE subject_type = 'visitor'`,
+      )) as Array<{ n: string }>;
+      expect(Number(visitorEvents.n)).toBeGreaterThanOrEqual(visitorLedgers.reduce((n, l) => n + l.changes, 0));
 
-    // Each user's session index names exactly the sessions that are alive in Redis, and the server agrees.
-    for (let i = 0; i < USERS; i++) {
-      const members = await indexMembers(userIds[i]);
-      const alive = [];
-      for (const handle of members) if (await probe.exists(sessionKey(redisPrefix, handle))) alive.push(handle);
-      expect(alive).toEqual(members);
-      let served = 0;
-      for (const cookie of live[i]) if ((await call('GET', '/auth/me', cookie)).status === 200) served++;
-      expect(served).toBe(members.length);
-    }
+      // Each user's session index names exactly the sessions that are alive in Redis, and the server agrees.
+      for (let i = 0; i < USERS; i++) {
+        const members = await indexMembers(userIds[i]);
+        const alive = [];
+        for (const handle of members) if (await probe.exists(sessionKey(redisPrefix, handle))) alive.push(handle);
+        expect(alive).toEqual(members);
+        let served = 0;
+        for (const cookie of live[i]) if ((await call('GET', '/auth/me', cookie)).status === 200) served++;
+        expect(served).toBe(members.length);
+      }
 
-    // Memory: after a full GC the live heap at the end is within a small margin of the first sample (2 s in,
-    // once the code paths are warm), i.e. nothing is retained per request.
-    expect(heap.length).toBeGreaterThan(2);
-    expect(heap[heap.length - 1] - heap[0]).toBeLessThan(16 * 2 ** 20);
-  }, (SECONDS + 40) * 1000);
+      // Memory: after a full GC the live heap at the end is within a small margin of the first sample (2 s in,
+      // once the code paths are warm), i.e. nothing is retained per request.
+      expect(heap.length).toBeGreaterThan(2);
+      expect(heap[heap.length - 1] - heap[0]).toBeLessThan(16 * 2 ** 20);
+    },
+    (SECONDS + 40) * 1000,
+  );
 });

@@ -1,7 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication, Module, UseGuards } from '@nestjs/common';
 import request from 'supertest';
-import { AdminGuard, AuthenticatedGuard, AuthService, Consent, ConsentGuard, CurrentUser, RequiresConsent, Roles, RolesGuard, type AuthUser, type ConsentState } from '../src/index.js';
+import {
+  AdminGuard,
+  AuthenticatedGuard,
+  AuthService,
+  Consent,
+  ConsentGuard,
+  CurrentUser,
+  RequiresConsent,
+  Roles,
+  RolesGuard,
+  type AuthUser,
+  type ConsentState,
+} from '../src/index.js';
 import { cookieHeaderOf } from './support/cookie-jar.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TEST_CONSENT, TEST_SECRET } from './support/services.js';
@@ -84,27 +96,46 @@ describe('the exported guards and decorators in a feature module, with forRoot n
   });
 
   it('lets a signed-in user through AuthenticatedGuard, refuses RolesGuard without the role, and ConsentGuard follows consent', async () => {
-    const login = await request(http).post('/auth/login').send({ username: 'reader', password: 'a long enough passphrase' }).expect(200);
+    const login = await request(http)
+      .post('/auth/login')
+      .send({ username: 'reader', password: 'a long enough passphrase' })
+      .expect(200);
     const cookie = cookieOf(login);
-    expect((await request(http).get('/feature/me').set('Cookie', cookie).expect(200)).body).toEqual({ username: 'reader' });
+    expect((await request(http).get('/feature/me').set('Cookie', cookie).expect(200)).body).toEqual({
+      username: 'reader',
+    });
     await request(http).get('/feature/reports').set('Cookie', cookie).expect(403);
     await request(http).get('/feature/admin-only').set('Cookie', cookie).expect(403);
     await request(http).get('/feature/stats').set('Cookie', cookie).expect(403);
-    await request(http).put('/consent').set('Cookie', cookie).send({ decisions: { analytics: true }, policyVersion: '1' }).expect(200);
-    expect((await request(http).get('/feature/stats').set('Cookie', cookie).expect(200)).body).toEqual({ analytics: true });
+    await request(http)
+      .put('/consent')
+      .set('Cookie', cookie)
+      .send({ decisions: { analytics: true }, policyVersion: '1' })
+      .expect(200);
+    expect((await request(http).get('/feature/stats').set('Cookie', cookie).expect(200)).body).toEqual({
+      analytics: true,
+    });
   });
 });
 
 describe('AdminGuard and RolesGuard in a feature module, with forRoot not global', () => {
   it("lets through a user with the module's adminRole (read from the module's options) and RolesGuard's role", async () => {
-    const login = await request(http).post('/auth/login').send({ username: 'operator', password: 'a long enough passphrase' }).expect(200);
+    const login = await request(http)
+      .post('/auth/login')
+      .send({ username: 'operator', password: 'a long enough passphrase' })
+      .expect(200);
     const cookie = cookieOf(login);
-    expect((await request(http).get('/feature/admin-only').set('Cookie', cookie).expect(200)).body).toEqual({ admin: 'operator' });
+    expect((await request(http).get('/feature/admin-only').set('Cookie', cookie).expect(200)).body).toEqual({
+      admin: 'operator',
+    });
     expect((await request(http).get('/feature/reports').set('Cookie', cookie).expect(200)).body).toEqual({ ok: true });
   });
 
   it("names the module's admin role when the role is missing", async () => {
-    const login = await request(http).post('/auth/login').send({ username: 'reader', password: 'a long enough passphrase' }).expect(200);
+    const login = await request(http)
+      .post('/auth/login')
+      .send({ username: 'reader', password: 'a long enough passphrase' })
+      .expect(200);
     const res = await request(http).get('/feature/admin-only').set('Cookie', cookieOf(login)).expect(403);
     expect(res.body.message).toBe("This requires the 'ops' role.");
   });

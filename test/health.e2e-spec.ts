@@ -14,7 +14,11 @@ describe('/health against a Redis that goes down and comes back', () => {
     redis = await PrivateRedis.start();
     app = (
       await bootLibraryApp({
-        options: trackingOptions({ redisUrl: redis.url, database: { url: POSTGRES_URL, tablePrefix: prefix }, auditSecret: null }),
+        options: trackingOptions({
+          redisUrl: redis.url,
+          database: { url: POSTGRES_URL, tablePrefix: prefix },
+          auditSecret: null,
+        }),
         appPipeAndFilter: true,
       })
     ).app;
@@ -37,10 +41,20 @@ describe('/health against a Redis that goes down and comes back', () => {
     const started = Date.now();
     const res = await request(app.getHttpServer()).get('/health').expect(503);
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable', status: 'error', redis: 'down', database: 'up' });
+    expect(res.body).toMatchObject({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      status: 'error',
+      redis: 'down',
+      database: 'up',
+    });
     expect(res.body.message).toMatch(/redis/);
 
     await redis.start();
-    await waitFor(async () => (await request(app.getHttpServer()).get('/health')).status === 200, 10_000, 'health to recover');
+    await waitFor(
+      async () => (await request(app.getHttpServer()).get('/health')).status === 200,
+      10_000,
+      'health to recover',
+    );
   });
 });

@@ -6,7 +6,15 @@ import type { DataSource } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../src/auth-consent.constants.js';
 import { bootLibraryApp, fastArgon2 } from './support/library-app.js';
 import { ADMIN, NOT_ADMIN, as } from './support/users.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix, TEST_CONSENT } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+  TEST_CONSENT,
+} from './support/services.js';
 
 const tablePrefix = uniquePrefix('hostile');
 const redisPrefix = `${tablePrefix}r:`;
@@ -37,10 +45,27 @@ const BODIES: Array<[string, string, string?]> = [
   ['JSON number', '42'],
   ['deeply nested', `${'['.repeat(5000)}${']'.repeat(5000)}`],
   ['__proto__ key', '{"__proto__": {"admin": true, "roles": ["admin"]}, "username": "root", "password": "x"}'],
-  ['constructor.prototype key', '{"constructor": {"prototype": {"polluted": true}}, "decisions": {"__proto__": {"analytics": true}}}'],
-  ['prototype keys in decisions', '{"decisions": {"__proto__": true, "constructor": true, "toString": false}, "policyVersion": "1"}'],
-  ['wrong types', '{"username": 1, "password": {"$gt": ""}, "remember": "yes", "decisions": "all", "policyVersion": 1, "choice": 5}'],
-  ['unicode and NUL username', JSON.stringify({ username: 'ro\u0000ot\u202e\ud83d\ude00', password: 'x\u0000y', currentPassword: '\u0000', newPassword: '\u0000'.repeat(20) })],
+  [
+    'constructor.prototype key',
+    '{"constructor": {"prototype": {"polluted": true}}, "decisions": {"__proto__": {"analytics": true}}}',
+  ],
+  [
+    'prototype keys in decisions',
+    '{"decisions": {"__proto__": true, "constructor": true, "toString": false}, "policyVersion": "1"}',
+  ],
+  [
+    'wrong types',
+    '{"username": 1, "password": {"$gt": ""}, "remember": "yes", "decisions": "all", "policyVersion": 1, "choice": 5}',
+  ],
+  [
+    'unicode and NUL username',
+    JSON.stringify({
+      username: 'ro\u0000ot\u202e\ud83d\ude00',
+      password: 'x\u0000y',
+      currentPassword: '\u0000',
+      newPassword: '\u0000'.repeat(20),
+    }),
+  ],
   ['lone surrogate', '{"username": "\\ud800", "password": "\\udfff"}'],
   // Only the login's own fields, so that the NUL reaches the login itself (the body above is refused for its extra ones).
   ['NUL username alone', JSON.stringify({ username: 'ro\u0000ot', password: 'x' })],
@@ -73,7 +98,13 @@ const BAD_QUERIES = [
   'subjectId=' + encodeURIComponent('\u0000\ud83d\ude00'.repeat(100)),
 ];
 
-const GET_ENDPOINTS = ['/admin/consent/events', '/admin/consent/events/export', '/admin/consent/stats', '/admin/consent/verify', '/admin/audit'];
+const GET_ENDPOINTS = [
+  '/admin/consent/events',
+  '/admin/consent/events/export',
+  '/admin/consent/stats',
+  '/admin/consent/verify',
+  '/admin/audit',
+];
 
 const COOKIES: Array<[string, string]> = [
   ['forged session', 'sid=s%3Aforged-session-id.c2lnbmF0dXJl'],
@@ -88,13 +119,52 @@ const COOKIES: Array<[string, string]> = [
 
 function cases(): Case[] {
   const list: Case[] = [];
-  for (const e of BODY_ENDPOINTS) for (const [name, body, type] of BODIES) list.push({ name: `${e.method.toUpperCase()} ${e.path} ${e.cookie ?? ''} ${name}`, ...e, body, contentType: type ?? JSON_TYPE });
-  for (const path of GET_ENDPOINTS) for (const q of BAD_QUERIES) list.push({ name: `GET ${path}?${q.slice(0, 40)}`, method: 'get', path: `${path}?${q}`, cookie: 'admin' });
-  for (const subject of ['robot/x', 'user/%00', 'visitor/' + 'z'.repeat(300), '__proto__/constructor', 'user/..%2F..%2Fetc'])
-    list.push({ name: `GET subject ${subject.slice(0, 30)}`, method: 'get', path: `/admin/consent/subjects/${subject}`, cookie: 'admin' });
+  for (const e of BODY_ENDPOINTS)
+    for (const [name, body, type] of BODIES)
+      list.push({
+        name: `${e.method.toUpperCase()} ${e.path} ${e.cookie ?? ''} ${name}`,
+        ...e,
+        body,
+        contentType: type ?? JSON_TYPE,
+      });
+  for (const path of GET_ENDPOINTS)
+    for (const q of BAD_QUERIES)
+      list.push({ name: `GET ${path}?${q.slice(0, 40)}`, method: 'get', path: `${path}?${q}`, cookie: 'admin' });
+  for (const subject of [
+    'robot/x',
+    'user/%00',
+    'visitor/' + 'z'.repeat(300),
+    '__proto__/constructor',
+    'user/..%2F..%2Fetc',
+  ])
+    list.push({
+      name: `GET subject ${subject.slice(0, 30)}`,
+      method: 'get',
+      path: `/admin/consent/subjects/${subject}`,
+      cookie: 'admin',
+    });
   for (const handle of ['x', '%00', 'a'.repeat(500), '__proto__', '..%2F..'])
-    list.push({ name: `DELETE session handle ${handle.slice(0, 20)}`, method: 'delete', path: `/auth/sessions/${handle}`, cookie: 'user' }, { name: `DELETE admin session ${handle.slice(0, 20)}`, method: 'delete', path: `/admin/sessions/${handle}`, cookie: 'admin' });
-  for (const id of ['%00', '__proto__', 'not-a-uuid', 'a'.repeat(1000)]) list.push({ name: `GET admin user sessions ${id.slice(0, 20)}`, method: 'get', path: `/admin/users/${id}/sessions`, cookie: 'admin' });
+    list.push(
+      {
+        name: `DELETE session handle ${handle.slice(0, 20)}`,
+        method: 'delete',
+        path: `/auth/sessions/${handle}`,
+        cookie: 'user',
+      },
+      {
+        name: `DELETE admin session ${handle.slice(0, 20)}`,
+        method: 'delete',
+        path: `/admin/sessions/${handle}`,
+        cookie: 'admin',
+      },
+    );
+  for (const id of ['%00', '__proto__', 'not-a-uuid', 'a'.repeat(1000)])
+    list.push({
+      name: `GET admin user sessions ${id.slice(0, 20)}`,
+      method: 'get',
+      path: `/admin/users/${id}/sessions`,
+      cookie: 'admin',
+    });
   const everything: Array<[Method, string]> = [
     ['get', '/auth/me'],
     ['get', '/auth/sessions'],
@@ -107,7 +177,16 @@ function cases(): Case[] {
     ['get', '/admin/consent/events'],
     ['get', '/health'],
   ];
-  for (const [method, path] of everything) for (const [name, cookie] of COOKIES) list.push({ name: `${method.toUpperCase()} ${path} cookie: ${name}`, method, path, cookie, body: method === 'put' ? '{"choice":"maybe","policyVersion":"1"}' : undefined, contentType: JSON_TYPE });
+  for (const [method, path] of everything)
+    for (const [name, cookie] of COOKIES)
+      list.push({
+        name: `${method.toUpperCase()} ${path} cookie: ${name}`,
+        method,
+        path,
+        cookie,
+        body: method === 'put' ? '{"choice":"maybe","policyVersion":"1"}' : undefined,
+        contentType: JSON_TYPE,
+      });
   return list;
 }
 
@@ -120,10 +199,13 @@ async function snapshot(): Promise<Record<string, number>> {
   }
   // Sessions and their indexes (throttle counters for failed logins are intended state, so not counted).
   let keys = 0;
-  for await (const batch of probe.scanIterator({ MATCH: `${redisPrefix}*`, COUNT: 500 })) keys += batch.filter((k) => !k.includes('throttle')).length;
+  for await (const batch of probe.scanIterator({ MATCH: `${redisPrefix}*`, COUNT: 500 }))
+    keys += batch.filter((k) => !k.includes('throttle')).length;
   counts.redisKeys = keys;
   const polluted = {} as Record<string, unknown>;
-  counts.polluted = ['admin', 'polluted', 'x', 'a', 'analytics', 'roles'].filter((k) => polluted[k] !== undefined).length;
+  counts.polluted = ['admin', 'polluted', 'x', 'a', 'analytics', 'roles'].filter(
+    (k) => polluted[k] !== undefined,
+  ).length;
   return counts;
 }
 
@@ -166,7 +248,8 @@ describe('hostile input on every endpoint: never a 5xx, never a state change', (
       if (c.body !== undefined) req = req.set('Content-Type', c.contentType ?? JSON_TYPE).send(c.body);
       const res = await req;
       if (res.status >= 500) failures.push(`${c.name}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-      else if (res.status >= 400 && (typeof res.body !== 'object' || res.body.statusCode !== res.status)) failures.push(`${c.name}: ${res.status} without a JSON error body`);
+      else if (res.status >= 400 && (typeof res.body !== 'object' || res.body.statusCode !== res.status))
+        failures.push(`${c.name}: ${res.status} without a JSON error body`);
       // A hostile body is never accepted as a decision, a login or a password change.
       else if (c.body !== undefined && res.status < 300) failures.push(`${c.name}: accepted with ${res.status}`);
     }
@@ -180,7 +263,10 @@ describe('hostile input on every endpoint: never a 5xx, never a state change', (
   }, 60_000);
 
   it('limits the request body: 100 kB of JSON is refused with 413 and a JSON body', async () => {
-    const res = await request(app.getHttpServer()).post('/auth/login').set('Content-Type', JSON_TYPE).send(big(150_000));
+    const res = await request(app.getHttpServer())
+      .post('/auth/login')
+      .set('Content-Type', JSON_TYPE)
+      .send(big(150_000));
     expect(res.status).toBe(413);
     expect(res.body).toMatchObject({ statusCode: 413 });
   });

@@ -22,15 +22,24 @@ describe.each([
   it('all come up, and the migrations table lists each migration once', async () => {
     const ports = await Promise.all(Array.from({ length: INSTANCES }, () => freePort()));
     const started = await Promise.allSettled(
-      ports.map((port) => ChildApp.library(trackingOptions({ database: { url, tablePrefix: prefix }, sessionSecret: null, auditSecret: null }), { port })),
+      ports.map((port) =>
+        ChildApp.library(
+          trackingOptions({ database: { url, tablePrefix: prefix }, sessionSecret: null, auditSecret: null }),
+          { port },
+        ),
+      ),
     );
     for (const result of started) if (result.status === 'fulfilled') apps.push(result.value);
-    const failures = started.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason).slice(0, 400));
+    const failures = started
+      .filter((r) => r.status === 'rejected')
+      .map((r) => String((r as PromiseRejectedResult).reason).slice(0, 400));
     expect(failures).toEqual([]);
     const ds = new DataSource({ type: url.startsWith('postgres') ? 'postgres' : 'mysql', url });
     await ds.initialize();
     try {
-      const q = url.startsWith('postgres') ? `SELECT name, COUNT(*) AS n FROM "${prefix}migrations" GROUP BY name` : `SELECT name, COUNT(*) AS n FROM \`${prefix}migrations\` GROUP BY name`;
+      const q = url.startsWith('postgres')
+        ? `SELECT name, COUNT(*) AS n FROM "${prefix}migrations" GROUP BY name`
+        : `SELECT name, COUNT(*) AS n FROM \`${prefix}migrations\` GROUP BY name`;
       const rows = (await ds.query(q)) as Array<{ name: string; n: string | number }>;
       expect(rows.length).toBeGreaterThan(3);
       expect(rows.filter((r) => Number(r.n) !== 1)).toEqual([]);

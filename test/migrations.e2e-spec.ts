@@ -28,7 +28,10 @@ async function shape(ds: DataSource, prefix: string): Promise<Shape> {
       const uniques = t.uniques.map((u) => `unique(${cols(u.columnNames)})`);
       const indices = t.indices.map((i) => `${i.isUnique ? 'unique' : 'index'}(${cols(i.columnNames)})`);
       // Databases report a unique index either as an index or as a constraint: compare the union.
-      out.tables[name] = { columns: t.columns.map((c) => c.name).sort(), indices: [...new Set([...uniques, ...indices])].sort() };
+      out.tables[name] = {
+        columns: t.columns.map((c) => c.name).sort(),
+        indices: [...new Set([...uniques, ...indices])].sort(),
+      };
     }
     return out;
   } finally {
@@ -45,13 +48,25 @@ describe.each([
 ])('migrations on %s', (_name, url) => {
   it('run up, match the entities, and run down to nothing', async () => {
     const prefix = uniquePrefix('mig');
-    const ds = new DataSource({ ...connectionOptionsFromUrl(url(), prefix), entities: authConsentEntities, migrations: authConsentMigrations });
+    const ds = new DataSource({
+      ...connectionOptionsFromUrl(url(), prefix),
+      entities: authConsentEntities,
+      migrations: authConsentMigrations,
+    });
     await ds.initialize();
     try {
       const ran = await ds.runMigrations({ transaction: 'each' });
       expect(ran.map((m) => m.name)).toEqual(authConsentMigrations.map((m) => m.name));
       const up = await shape(ds, prefix);
-      expect(Object.keys(up.tables).sort()).toEqual(['admin_audit', 'consent_checkpoints', 'consent_event_categories', 'consent_events', 'consent_heads', 'consent_records', 'users']);
+      expect(Object.keys(up.tables).sort()).toEqual([
+        'admin_audit',
+        'consent_checkpoints',
+        'consent_event_categories',
+        'consent_events',
+        'consent_heads',
+        'consent_records',
+        'users',
+      ]);
       shapes[_name] = up;
 
       // Every column an entity maps exists in the table the migrations made.
@@ -93,11 +108,21 @@ describe.each([
     }
     await after.initialize();
     try {
-      expect((await after.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([authConsentMigrations[authConsentMigrations.length - 1].name]);
+      expect((await after.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([
+        authConsentMigrations[authConsentMigrations.length - 1].name,
+      ]);
       const t = (name: string) => after.driver.escape(`${prefix}${name}`);
       const f = after.driver.escape('format');
-      expect((await after.query(`SELECT ${f} AS f, ${after.driver.escape('hash')} AS h FROM ${t('consent_events')}`)).map((r: { f: unknown; h: string }) => [Number(r.f), r.h])).toEqual([[1, 'h1']]);
-      expect((await after.query(`SELECT ${f} AS f, ${after.driver.escape('mac')} AS m FROM ${t('consent_checkpoints')}`)).map((r: { f: unknown; m: string }) => [Number(r.f), r.m])).toEqual([[1, 'm1']]);
+      expect(
+        (await after.query(`SELECT ${f} AS f, ${after.driver.escape('hash')} AS h FROM ${t('consent_events')}`)).map(
+          (r: { f: unknown; h: string }) => [Number(r.f), r.h],
+        ),
+      ).toEqual([[1, 'h1']]);
+      expect(
+        (
+          await after.query(`SELECT ${f} AS f, ${after.driver.escape('mac')} AS m FROM ${t('consent_checkpoints')}`)
+        ).map((r: { f: unknown; m: string }) => [Number(r.f), r.m]),
+      ).toEqual([[1, 'm1']]);
       for (let i = 0; i < authConsentMigrations.length; i++) await after.undoLastMigration({ transaction: 'each' });
     } finally {
       const qr = after.createQueryRunner();
@@ -118,12 +143,21 @@ describe('migrations across databases', () => {
     );
     // The admin review's keyset indexes (migration 1763730000000).
     expect(shapes.PostgreSQL.tables.consent_events.indices).toEqual(
-      expect.arrayContaining(['index(created_at,id,subject_id,subject_type)', 'index(action,created_at,id)', 'index(created_at,id,source)']),
+      expect.arrayContaining([
+        'index(created_at,id,subject_id,subject_type)',
+        'index(action,created_at,id)',
+        'index(created_at,id,source)',
+      ]),
     );
     expect(shapes.PostgreSQL.tables.consent_event_categories.indices).toEqual(
-      expect.arrayContaining(['index(category,created_at,event_id)', 'index(action,category,created_at,granted_after)']),
+      expect.arrayContaining([
+        'index(category,created_at,event_id)',
+        'index(action,category,created_at,granted_after)',
+      ]),
     );
-    expect(shapes.PostgreSQL.tables.admin_audit.indices).toEqual(expect.arrayContaining(['index(created_at,id)', 'index(actor_id,created_at,id)']));
+    expect(shapes.PostgreSQL.tables.admin_audit.indices).toEqual(
+      expect.arrayContaining(['index(created_at,id)', 'index(actor_id,created_at,id)']),
+    );
     // The event and checkpoint format (migration 1763740000000).
     expect(shapes.PostgreSQL.tables.consent_events.columns).toContain('format');
     expect(shapes.PostgreSQL.tables.consent_checkpoints.columns).toContain('format');

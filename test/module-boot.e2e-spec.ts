@@ -34,7 +34,10 @@ describe('AuthConsentModule boot (PostgreSQL + Redis)', () => {
     ['forRoot', () => AuthConsentModule.forRoot(options)],
     ['forRootAsync useFactory', () => AuthConsentModule.forRootAsync({ useFactory: async () => options })],
     ['forRootAsync useClass', () => AuthConsentModule.forRootAsync({ useClass: OptionsFactory })],
-    ['forRootAsync useExisting', () => AuthConsentModule.forRootAsync({ imports: [OptionsModule], useExisting: OptionsFactory })],
+    [
+      'forRootAsync useExisting',
+      () => AuthConsentModule.forRootAsync({ imports: [OptionsModule], useExisting: OptionsFactory }),
+    ],
   ])('boots with %s and answers /health', async (_name, make) => {
     const app = await boot(make());
     try {
@@ -46,10 +49,18 @@ describe('AuthConsentModule boot (PostgreSQL + Redis)', () => {
   });
 
   it('under a global prefix: routes move, the middleware still runs and its CSRF refusal is the JSON error', async () => {
-    const { app } = await bootLibraryApp({ options, logger: false, beforeInit: (created) => void created.setGlobalPrefix('api') });
+    const { app } = await bootLibraryApp({
+      options,
+      logger: false,
+      beforeInit: (created) => void created.setGlobalPrefix('api'),
+    });
     try {
       await request(app.getHttpServer()).get('/api/health').expect(200);
-      const refused = await request(app.getHttpServer()).post('/api/auth/login').set('Origin', 'https://evil.example').send({}).expect(403);
+      const refused = await request(app.getHttpServer())
+        .post('/api/auth/login')
+        .set('Origin', 'https://evil.example')
+        .send({})
+        .expect(403);
       expect(refused.body).toEqual({ statusCode: 403, error: 'Forbidden', message: 'Cross-origin request refused' });
     } finally {
       await app.close();

@@ -10,7 +10,14 @@ import { bootLibraryApp } from './support/library-app.js';
 import { TEST_CONSENT, TEST_SECRET } from './support/services.js';
 import { CONSENT_BODY_FIELDS } from '../src/consent/consent-body.js';
 
-type Schema = { $ref?: string; type?: string; properties?: Record<string, unknown>; items?: Schema; oneOf?: Schema[]; additionalProperties?: unknown };
+type Schema = {
+  $ref?: string;
+  type?: string;
+  properties?: Record<string, unknown>;
+  items?: Schema;
+  oneOf?: Schema[];
+  additionalProperties?: unknown;
+};
 type Media = Record<string, { schema?: Schema }>;
 type Operation = {
   operationId?: string;
@@ -19,7 +26,10 @@ type Operation = {
   responses: Record<string, { content?: Media }>;
   security?: Array<Record<string, unknown>>;
 };
-type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas?: Record<string, Schema>; securitySchemes?: Record<string, Record<string, unknown>> } };
+type Doc = {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas?: Record<string, Schema>; securitySchemes?: Record<string, Record<string, unknown>> };
+};
 
 /** Operations that cannot fail once the app is up: nothing to read that may be down, no input. */
 const NO_ERROR_ANSWER = new Set(['GET {consent}/config', 'GET {banner}/banner.js']);
@@ -33,14 +43,24 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function boot(routes?: AuthConsentRoutes): Promise<{ http: ReturnType<INestApplication['getHttpServer']>; doc: Doc }> {
+async function boot(
+  routes?: AuthConsentRoutes,
+): Promise<{ http: ReturnType<INestApplication['getHttpServer']>; doc: Doc }> {
   app = (
     await bootLibraryApp({
-      options: { environment: 'test', database: { url: 'sqlite::memory:' }, session: { secret: TEST_SECRET }, consent: TEST_CONSENT, routes },
+      options: {
+        environment: 'test',
+        database: { url: 'sqlite::memory:' },
+        session: { secret: TEST_SECRET },
+        consent: TEST_CONSENT,
+        routes,
+      },
       beforeInit: (created) => {
         const cookieName = created.get<ResolvedAuthConsentOptions>(AUTH_CONSENT_OPTIONS).session.cookieName;
         const config = new DocumentBuilder().setTitle('openapi test').addCookieAuth(cookieName).build();
-        SwaggerModule.setup('docs', created, () => SwaggerModule.createDocument(created, config), { jsonDocumentUrl: 'docs-json' });
+        SwaggerModule.setup('docs', created, () => SwaggerModule.createDocument(created, config), {
+          jsonDocumentUrl: 'docs-json',
+        });
       },
     })
   ).app;
@@ -60,7 +80,8 @@ function describes(doc: Doc, schema: Schema | undefined): boolean {
   if (!s) return false;
   if (s.type === 'array') return describes(doc, s.items);
   if (s.oneOf) return s.oneOf.every((o) => describes(doc, o));
-  if (s.type === 'object' || s.properties) return Object.keys(s.properties ?? {}).length > 0 || s.additionalProperties !== undefined;
+  if (s.type === 'object' || s.properties)
+    return Object.keys(s.properties ?? {}).length > 0 || s.additionalProperties !== undefined;
   return typeof s.type === 'string';
 }
 
@@ -72,9 +93,16 @@ function keysOf(method: string, path: string, routes: Record<string, string>): s
 }
 
 /** Walks every operation of the document and returns what is missing, one line each. */
-async function problems(doc: Doc, http: ReturnType<INestApplication['getHttpServer']>, routes: Record<string, string>): Promise<string[]> {
+async function problems(
+  doc: Doc,
+  http: ReturnType<INestApplication['getHttpServer']>,
+  routes: Record<string, string>,
+): Promise<string[]> {
   const found: string[] = [];
-  const login = await request(http).post(`${routes.auth}/login`).send({ username: 'root', password: 'a long enough passphrase' }).expect(200);
+  const login = await request(http)
+    .post(`${routes.auth}/login`)
+    .send({ username: 'root', password: 'a long enough passphrase' })
+    .expect(200);
   const cookie = cookieHeaderOf(login);
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
@@ -87,32 +115,40 @@ async function problems(doc: Doc, http: ReturnType<INestApplication['getHttpServ
         const media = Object.entries(res.content ?? {});
         if (status === '204') {
           if (media.length) say('a 204 with a body');
-        } else if (media.length === 0 || media.some(([, m]) => !describes(doc, m.schema))) say(`${status} without a response schema`);
+        } else if (media.length === 0 || media.some(([, m]) => !describes(doc, m.schema)))
+          say(`${status} without a response schema`);
       }
       const errors = entries.filter(([status]) => /^[45]\d\d$/.test(status));
       if (errors.length === 0 && !keys.some((k) => NO_ERROR_ANSWER.has(k))) say('no error response documented');
-      for (const [status, res] of errors) if (!describes(doc, res.content?.['application/json']?.schema)) say(`${status} without the error schema`);
+      for (const [status, res] of errors)
+        if (!describes(doc, res.content?.['application/json']?.schema)) say(`${status} without the error schema`);
       const needsSession = (op.security ?? []).some((s) => 'cookie' in s);
       if (needsSession && !op.responses['401']) say('guarded by the session but no 401');
       if (UNSAFE.has(method) && !op.responses['403']) say('an unsafe method without the CSRF 403');
       for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
         if (!op.parameters?.some((p) => p.in === 'path' && p.name === name)) say(`path parameter ${name} undocumented`);
       }
-      if (/\{\w+\}/.test(path) && !op.responses['400'] && !op.responses['404']) say('path parameters but neither 400 nor 404');
+      if (/\{\w+\}/.test(path) && !op.responses['400'] && !op.responses['404'])
+        say('path parameters but neither 400 nor 404');
       if (keys.some((k) => WITH_BODY.has(k)) && !op.requestBody) say('no request body');
       if (op.requestBody) {
         const schema = op.requestBody.content?.['application/json']?.schema;
-        if (!describes(doc, schema) || Object.keys(resolve(doc, schema)?.properties ?? {}).length === 0) say('a request body without properties');
+        if (!describes(doc, schema) || Object.keys(resolve(doc, schema)?.properties ?? {}).length === 0)
+          say('a request body without properties');
         if (!op.responses['400']) say('a request body but no 400');
       }
       // Query parameters: every one the route's pipe accepts, which it names when refusing an unknown one.
-      const documented = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name).sort();
+      const documented = (op.parameters ?? [])
+        .filter((p) => p.in === 'query')
+        .map((p) => p.name)
+        .sort();
       if (method === 'get') {
         const concrete = path.replace(/\{subjectType\}/g, 'visitor').replace(/\{\w+\}/g, 'x');
         const probe = await request(http).get(`${concrete}?zz_unknown=1`).set('Cookie', cookie);
         const allowed = probe.status === 400 ? /allowed: ([^.]*)\./.exec(String(probe.body.message))?.[1] : undefined;
         const accepted = allowed ? allowed.split(', ').sort() : [];
-        if (JSON.stringify(accepted) !== JSON.stringify(documented)) say(`query parameters documented ${JSON.stringify(documented)}, accepted ${JSON.stringify(accepted)}`);
+        if (JSON.stringify(accepted) !== JSON.stringify(documented))
+          say(`query parameters documented ${JSON.stringify(documented)}, accepted ${JSON.stringify(accepted)}`);
         if (accepted.length && !op.responses['400']) say('query parameters but no 400');
       } else if (documented.length) say('query parameters on an unsafe method');
     }
@@ -129,22 +165,53 @@ describe('the OpenAPI document (/docs-json)', () => {
     expect(Object.keys(doc.paths).length).toBeGreaterThanOrEqual(15);
     const login = doc.paths['/auth/login'].post;
     expect(resolve(doc, login.requestBody?.content?.['application/json']?.schema)?.properties).toEqual(
-      expect.objectContaining({ username: expect.anything(), password: expect.anything(), remember: expect.anything() }),
+      expect.objectContaining({
+        username: expect.anything(),
+        password: expect.anything(),
+        remember: expect.anything(),
+      }),
     );
     // Every field PUT /consent accepts is documented, and nothing else.
-    const decision = resolve(doc, doc.paths['/consent'].put.requestBody?.content?.['application/json']?.schema)?.properties ?? {};
+    const decision =
+      resolve(doc, doc.paths['/consent'].put.requestBody?.content?.['application/json']?.schema)?.properties ?? {};
     expect(Object.keys(decision).sort()).toEqual([...CONSENT_BODY_FIELDS].sort());
-    expect(doc.paths['/admin/consent/events'].get.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(['subjectType', 'limit', 'cursor', 'order']));
+    expect(doc.paths['/admin/consent/events'].get.parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['subjectType', 'limit', 'cursor', 'order']),
+    );
     expect(doc.paths['/auth/me'].get.security).toEqual([{ cookie: [] }]);
     expect(await problems(doc, http, DEFAULTS)).toEqual([]);
   });
 
   it('shows moved routes at their paths, and none of a group that is off', async () => {
-    const routes = { auth: '/api/auth', consent: '/api/consent', banner: '/cmp', health: false as const, admin: '/ops' };
+    const routes = {
+      auth: '/api/auth',
+      consent: '/api/consent',
+      banner: '/cmp',
+      health: false as const,
+      admin: '/ops',
+    };
     const { http, doc } = await boot(routes);
     const paths = Object.keys(doc.paths);
-    expect(paths).toEqual(expect.arrayContaining(['/api/auth/login', '/api/auth/me', '/api/consent', '/api/consent/config', '/cmp/banner.js', '/ops/audit', '/ops/consent/events', '/ops/users/{userId}/sessions']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/api/auth/login',
+        '/api/auth/me',
+        '/api/consent',
+        '/api/consent/config',
+        '/cmp/banner.js',
+        '/ops/audit',
+        '/ops/consent/events',
+        '/ops/users/{userId}/sessions',
+      ]),
+    );
     expect(paths.filter((p) => !/^\/(api\/auth|api\/consent|cmp|ops)(\/|$)/.test(p))).toEqual([]);
-    expect(await problems(doc, http, { auth: routes.auth, consent: routes.consent, banner: routes.banner, admin: routes.admin })).toEqual([]);
+    expect(
+      await problems(doc, http, {
+        auth: routes.auth,
+        consent: routes.consent,
+        banner: routes.banner,
+        admin: routes.admin,
+      }),
+    ).toEqual([]);
   });
 });

@@ -8,12 +8,22 @@ interface PackResult {
 
 describe('the npm package', () => {
   // `npm test` builds before Jest runs, so dist/ is current.
-  const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--silent'], { encoding: 'utf8' })) as PackResult[];
+  const [pack] = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--silent'], { encoding: 'utf8' }),
+  ) as PackResult[];
   const files = pack.files.map((f) => f.path);
 
   it('ships the library, its types, source maps and migrations', () => {
     expect(files).toEqual(
-      expect.arrayContaining(['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/migrations/index.js', 'README.md', 'CHANGELOG.md', 'LICENSE']),
+      expect.arrayContaining([
+        'dist/src/index.js',
+        'dist/src/index.d.ts',
+        'dist/src/index.js.map',
+        'dist/migrations/index.js',
+        'README.md',
+        'CHANGELOG.md',
+        'LICENSE',
+      ]),
     );
   });
 
@@ -22,7 +32,9 @@ describe('the npm package', () => {
   });
 
   it('points every export at a file in the package', () => {
-    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { exports: Record<string, string | Record<string, string>> };
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      exports: Record<string, string | Record<string, string>>;
+    };
     for (const target of Object.values(pkg.exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.values(t)))) {
       const path = target.replace(/^\.\//, '');
       expect(files).toContain(path);

@@ -56,8 +56,12 @@ describe.each(['killed', 'frozen'] as const)('a Redis Cluster failover, the mast
 
   it('answers 503 (never 500, never signed out) meanwhile, keeps every acknowledged sign-in, and recovers without a restart', async () => {
     const user = await app.get(AuthService).createUser('fay', PASSWORD);
-    const cookie = sessionCookie(await http().post('/auth/login').send({ username: 'fay', password: PASSWORD }).expect(200))!;
-    const slot = Number(await client.sendCommand(indexKeyOf('ac:', user.id), true, ['CLUSTER', 'KEYSLOT', indexKeyOf('ac:', user.id)]));
+    const cookie = sessionCookie(
+      await http().post('/auth/login').send({ username: 'fay', password: PASSWORD }).expect(200),
+    )!;
+    const slot = Number(
+      await client.sendCommand(indexKeyOf('ac:', user.id), true, ['CLUSTER', 'KEYSLOT', indexKeyOf('ac:', user.id)]),
+    );
     const master = client.slots[slot].master;
     // Traffic all along: four clients signing in and reading their sessions, whatever shard they are on.
     const others = await Promise.all([0, 1, 2, 3].map((i) => app.get(AuthService).createUser(`other${i}`, PASSWORD)));
@@ -101,7 +105,8 @@ describe.each(['killed', 'frozen'] as const)('a Redis Cluster failover, the mast
     stop = true;
     await load;
     const lost: string[] = [];
-    for (const acked of acknowledged) if ((await http().get('/auth/me').set('Cookie', acked)).status !== 200) lost.push(acked);
+    for (const acked of acknowledged)
+      if ((await http().get('/auth/me').set('Cookie', acked)).status !== 200) lost.push(acked);
     process.stdout.write(
       `cluster failover: the session was served again ${servedAt - failedAt} ms after its master was ${how}; ${JSON.stringify([...statuses])}; ` +
         `traffic ${JSON.stringify([...traffic])}, after recovery ${JSON.stringify([...afterRecovery])}; ${acknowledged.length} acknowledged sign-ins, ${lost.length} lost\n`,

@@ -23,7 +23,11 @@ describe('sessions on a Redis Cluster', () => {
   let auth: AuthService;
   const http = () => request(app.getHttpServer());
   const login = (username: string, password = PASSWORD) => http().post('/auth/login').send({ username, password });
-  const sessions = async (cookie: string) => (await http().get('/auth/sessions').set('Cookie', cookie).expect(200)).body as Array<{ handle: string; current: boolean }>;
+  const sessions = async (cookie: string) =>
+    (await http().get('/auth/sessions').set('Cookie', cookie).expect(200)).body as Array<{
+      handle: string;
+      current: boolean;
+    }>;
 
   beforeAll(async () => {
     cluster = await PrivateRedisCluster.start();
@@ -38,7 +42,11 @@ describe('sessions on a Redis Cluster', () => {
           database: { url: POSTGRES_URL, tablePrefix },
           session: { secret: TEST_SECRET, redisPrefix },
           // 50 parallel sign-ins of one user would otherwise be throttled (each attempt in flight holds a slot).
-          auth: { argon2: FAST_ARGON2, maxSessionsPerUser: 60, throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 } },
+          auth: {
+            argon2: FAST_ARGON2,
+            maxSessionsPerUser: 60,
+            throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 },
+          },
         },
         controllers: [ProbeController],
       })
@@ -133,7 +141,11 @@ describe('sessions on a Redis Cluster', () => {
     ).app;
     try {
       const user = await limited.get(AuthService).createUser('eli', PASSWORD);
-      const answers = await Promise.all(Array.from({ length: 5 }, () => request(limited.getHttpServer()).post('/auth/login').send({ username: 'eli', password: PASSWORD })));
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          request(limited.getHttpServer()).post('/auth/login').send({ username: 'eli', password: PASSWORD }),
+        ),
+      );
       expect(answers.filter((r) => r.status === 200)).toHaveLength(3);
       expect(answers.filter((r) => r.status === 409)).toHaveLength(2);
       expect(await client.zCard(indexKeyOf('lim:', user.id))).toBe(3);
@@ -144,7 +156,14 @@ describe('sessions on a Redis Cluster', () => {
       // Throttling (its counters are single keys, spread over the masters).
       await limited.get(AuthService).createUser('cid', PASSWORD);
       const codes = [];
-      for (let i = 0; i < 7; i++) codes.push((await request(limited.getHttpServer()).post('/auth/login').send({ username: 'cid', password: 'wrong password!' })).status);
+      for (let i = 0; i < 7; i++)
+        codes.push(
+          (
+            await request(limited.getHttpServer())
+              .post('/auth/login')
+              .send({ username: 'cid', password: 'wrong password!' })
+          ).status,
+        );
       expect(codes.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
       expect(codes.at(-1)).toBe(429);
     } finally {

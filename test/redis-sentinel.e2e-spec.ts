@@ -61,7 +61,12 @@ describe('sessions through Redis Sentinel', () => {
       })
     ).app;
     try {
-      const cookie = sessionCookie(await request(owned.getHttpServer()).post('/auth/login').send({ username: 'sam', password: PASSWORD }).expect(200))!;
+      const cookie = sessionCookie(
+        await request(owned.getHttpServer())
+          .post('/auth/login')
+          .send({ username: 'sam', password: PASSWORD })
+          .expect(200),
+      )!;
       await request(owned.getHttpServer()).get('/auth/me').set('Cookie', cookie).expect(200);
     } finally {
       await owned.close();
@@ -69,7 +74,9 @@ describe('sessions through Redis Sentinel', () => {
   });
 
   it('serves the same signed-in session again after the primary is killed and the replica promoted, answering 503 (never 500) meanwhile', async () => {
-    const cookie = sessionCookie(await http().post('/auth/login').send({ username: 'sam', password: PASSWORD }).expect(200))!;
+    const cookie = sessionCookie(
+      await http().post('/auth/login').send({ username: 'sam', password: PASSWORD }).expect(200),
+    )!;
     // Killed at once: the sign-in was acknowledged after WAIT 1, so the promoted replica has the session.
     await sentinel.killPrimary();
     const killedAt = Date.now();
@@ -84,7 +91,9 @@ describe('sessions through Redis Sentinel', () => {
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    process.stdout.write(`sentinel failover: signed-in reads served again ${servedAt - killedAt} ms after the kill; ${JSON.stringify([...statuses])}\n`);
+    process.stdout.write(
+      `sentinel failover: signed-in reads served again ${servedAt - killedAt} ms after the kill; ${JSON.stringify([...statuses])}\n`,
+    );
     expect(servedAt).toBeGreaterThan(0);
     expect([...statuses.keys()].every((s) => s === 200 || s === 503)).toBe(true);
     expect(await sentinel.currentPrimaryPort()).toBe(sentinel.replicaPort);
@@ -107,7 +116,10 @@ describe('sessions through Redis Sentinel', () => {
       })
     ).app;
     try {
-      const res = await request(alone.getHttpServer()).post('/auth/login').send({ username: 'sam', password: PASSWORD }).expect(503);
+      const res = await request(alone.getHttpServer())
+        .post('/auth/login')
+        .send({ username: 'sam', password: PASSWORD })
+        .expect(503);
       expect(sessionCookie(res)).toBeUndefined();
     } finally {
       await alone.close();

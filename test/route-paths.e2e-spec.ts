@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication, type LoggerService, Module, Post, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { AuthConsentConfigError, AuthConsentModule, type AuthConsentModuleExtras, type AuthConsentModuleOptions } from '../src/index.js';
+import {
+  AuthConsentConfigError,
+  AuthConsentModule,
+  type AuthConsentModuleExtras,
+  type AuthConsentModuleOptions,
+} from '../src/index.js';
 import { AUTH_CONSENT_ROUTES } from '../src/auth-consent.constants.js';
 import { bootLibraryApp } from './support/library-app.js';
 import { TEST_CONSENT, TEST_SECRET } from './support/services.js';
@@ -33,12 +38,21 @@ afterEach(async () => {
 });
 
 /** Boots the module with `extras` on forRoot; `before` controllers sit in the root module (registered first), `after` in a module imported after it. */
-async function boot(extras: AuthConsentModuleExtras = {}, before: Type[] = [], after: Type[] = []): Promise<{ http: ReturnType<INestApplication['getHttpServer']>; warnings: string[] }> {
+async function boot(
+  extras: AuthConsentModuleExtras = {},
+  before: Type[] = [],
+  after: Type[] = [],
+): Promise<{ http: ReturnType<INestApplication['getHttpServer']>; warnings: string[] }> {
   @Module({ controllers: after })
   class LaterModule {}
   const logger = new Warnings();
-  app = (await bootLibraryApp({ options: { ...options, ...extras }, imports: [LaterModule], controllers: before, logger })).app;
-  return { http: app.getHttpServer(), warnings: logger.lines.filter((l) => !l.startsWith('No Redis') && !l.startsWith('No ') && !/undeclared/i.test(l)) };
+  app = (
+    await bootLibraryApp({ options: { ...options, ...extras }, imports: [LaterModule], controllers: before, logger })
+  ).app;
+  return {
+    http: app.getHttpServer(),
+    warnings: logger.lines.filter((l) => !l.startsWith('No Redis') && !l.startsWith('No ') && !/undeclared/i.test(l)),
+  };
 }
 
 /** One request of each group, at its default path. */
@@ -60,11 +74,25 @@ describe('routes: a path or false for each route group', () => {
     const { http, warnings } = await boot();
     for (const [, probe, status] of DEFAULT_PROBES) await send(http, probe).expect(status);
     expect(warnings.filter((w) => /route/.test(w))).toEqual([]);
-    expect(app!.get(AUTH_CONSENT_ROUTES)).toEqual({ auth: '/auth', consent: '/consent', banner: '/consent', health: '/health', admin: '/admin' });
+    expect(app!.get(AUTH_CONSENT_ROUTES)).toEqual({
+      auth: '/auth',
+      consent: '/consent',
+      banner: '/consent',
+      health: '/health',
+      admin: '/admin',
+    });
   });
 
   it('moves each group to its path: the old paths are 404, the new ones answer, and the banner script asks the moved consent routes', async () => {
-    const { http } = await boot({ routes: { auth: '/api/auth', consent: 'api/consent/', banner: '/static/cmp', health: '/status/health', admin: '/backoffice' } });
+    const { http } = await boot({
+      routes: {
+        auth: '/api/auth',
+        consent: 'api/consent/',
+        banner: '/static/cmp',
+        health: '/status/health',
+        admin: '/backoffice',
+      },
+    });
     for (const [, probe] of DEFAULT_PROBES) await send(http, probe).expect(404);
     await request(http).get('/api/auth/me').expect(401);
     await request(http).post('/api/auth/login').send({ username: 'nobody', password: 'wrong password' }).expect(401);
@@ -85,7 +113,9 @@ describe('routes: a path or false for each route group', () => {
   });
 
   it('mounts none of a group set to false', async () => {
-    const { http } = await boot({ routes: { auth: false, consent: false, banner: false, health: false, admin: false } });
+    const { http } = await boot({
+      routes: { auth: false, consent: false, banner: false, health: false, admin: false },
+    });
     for (const [, probe] of DEFAULT_PROBES) await send(http, probe).expect(404);
     await request(http).post('/auth/login').send({ username: 'a', password: 'b' }).expect(404);
   });
@@ -102,7 +132,11 @@ describe('routes: a path or false for each route group', () => {
 
   it('refuses routes in the options a factory returns: they are read from the forRoot call, before any factory runs', async () => {
     const moduleRef = Test.createTestingModule({
-      imports: [AuthConsentModule.forRootAsync({ useFactory: () => ({ ...options, routes: { auth: '/api/auth' } }) as AuthConsentModuleOptions })],
+      imports: [
+        AuthConsentModule.forRootAsync({
+          useFactory: () => ({ ...options, routes: { auth: '/api/auth' } }) as AuthConsentModuleOptions,
+        }),
+      ],
     });
     await expect(moduleRef.compile()).rejects.toThrow(/^routes goes on the forRoot \/ forRootAsync call itself/);
   });
@@ -113,7 +147,10 @@ describe('routes: a path or false for each route group', () => {
     [{ routes: { consent: '../x' } }, /^routes\.consent must be a path/],
     [{ routes: { admin: true } }, /^routes\.admin must be a path .* or false/],
     [{ routes: { banner: '' } }, /^routes\.banner must be a path/],
-    [{ routes: { login: '/login' } }, /^routes\.login is not a route group; the groups are auth, consent, banner, health, admin\./],
+    [
+      { routes: { login: '/login' } },
+      /^routes\.login is not a route group; the groups are auth, consent, banner, health, admin\./,
+    ],
     [{ routes: '/api' }, /^routes must be an object/],
     [{ routes: { admin: '/x' }, adminPath: '/y' }, /routes\.admin alone/],
     [{ adminPath: '../x' }, /^adminPath must be a route path/],
@@ -121,7 +158,9 @@ describe('routes: a path or false for each route group', () => {
     const call = () => AuthConsentModule.forRoot({ ...options, ...(extras as AuthConsentModuleExtras) });
     expect(call).toThrow(AuthConsentConfigError);
     expect(call).toThrow(message);
-    expect(() => AuthConsentModule.forRootAsync({ useFactory: () => options, ...(extras as AuthConsentModuleExtras) })).toThrow(message);
+    expect(() =>
+      AuthConsentModule.forRootAsync({ useFactory: () => options, ...(extras as AuthConsentModuleExtras) }),
+    ).toThrow(message);
   });
 });
 
@@ -158,8 +197,12 @@ describe('a boot warning when an app route and one of the module collide', () =>
     expect(shadows).toHaveLength(2);
     expect(shadows).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^GET \/health: the app's route \(AppHealthController\.mine, \/health\) .*the module's never runs.*routes\.health/),
-        expect.stringMatching(/^POST \/auth\/login: the app's route \(AppAuthController\.login, \/auth\/login\) .*routes\.auth/),
+        expect.stringMatching(
+          /^GET \/health: the app's route \(AppHealthController\.mine, \/health\) .*the module's never runs.*routes\.health/,
+        ),
+        expect.stringMatching(
+          /^POST \/auth\/login: the app's route \(AppAuthController\.login, \/auth\/login\) .*routes\.auth/,
+        ),
       ]),
     );
   });
@@ -168,16 +211,23 @@ describe('a boot warning when an app route and one of the module collide', () =>
     const { http, warnings } = await boot({}, [], [LateConsentController]);
     expect((await request(http).get('/consent/config').expect(200)).body).toHaveProperty('categories');
     expect(warnings.filter((w) => /route/.test(w))).toEqual([
-      expect.stringMatching(/^GET \/consent\/config: the module's route \(routes\.consent, \/consent\/config\) answers it before the app's LateConsentController\.late, which never runs.*routes\.consent/),
+      expect.stringMatching(
+        /^GET \/consent\/config: the module's route \(routes\.consent, \/consent\/config\) answers it before the app's LateConsentController\.late, which never runs.*routes\.consent/,
+      ),
     ]);
   });
 
   it('warns when two groups are mounted where their routes collide, and is silent once the module moves away', async () => {
     const clash = await boot({ routes: { admin: '/auth' } });
-    expect(clash.warnings.filter((w) => /route/.test(w))).toEqual([expect.stringMatching(/^DELETE \/auth\/sessions\/:handle: routes\.auth .* before routes\.admin/)]);
+    expect(clash.warnings.filter((w) => /route/.test(w))).toEqual([
+      expect.stringMatching(/^DELETE \/auth\/sessions\/:handle: routes\.auth .* before routes\.admin/),
+    ]);
     await app!.close();
     app = undefined;
-    const moved = await boot({ routes: { health: '/module/health', auth: '/module/auth' } }, [AppHealthController, AppAuthController]);
+    const moved = await boot({ routes: { health: '/module/health', auth: '/module/auth' } }, [
+      AppHealthController,
+      AppAuthController,
+    ]);
     expect(moved.warnings.filter((w) => /route/.test(w))).toEqual([]);
     await request(moved.http).get('/module/health').expect(200);
     expect((await request(moved.http).get('/health').expect(200)).body).toEqual({ mine: true });

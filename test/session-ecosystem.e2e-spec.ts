@@ -1,5 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Controller, type ExecutionContext, Get, Inject, Injectable, type INestApplication, Post, Req, UnauthorizedException, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  type ExecutionContext,
+  Get,
+  Inject,
+  Injectable,
+  type INestApplication,
+  Post,
+  Req,
+  UnauthorizedException,
+  UseGuards,
+} from '@nestjs/common';
 import { AuthGuard, PassportModule, PassportSerializer, PassportStrategy } from '@nestjs/passport';
 import { RedisStore } from 'connect-redis';
 import type { Request } from 'express';
@@ -13,7 +24,14 @@ import { sessionCookie } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { indexKeyOf } from './support/session-keys.js';
 import { FakeOAuth2Server } from './support/fake-oauth2-server.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 
 const tablePrefix = uniquePrefix('eco');
 const redisPrefix = `${tablePrefix}:`;
@@ -62,7 +80,14 @@ class AppOAuth2Strategy extends PassportStrategy(OAuth2StrategyBase, 'fake-oauth
     @Inject(OAUTH) base: string,
     private readonly auth: AuthService,
   ) {
-    super({ authorizationURL: `${base}/authorize`, tokenURL: `${base}/token`, clientID: 'app', clientSecret: 'secret', callbackURL: 'http://127.0.0.1/oauth/callback', state: true });
+    super({
+      authorizationURL: `${base}/authorize`,
+      tokenURL: `${base}/token`,
+      clientID: 'app',
+      clientSecret: 'secret',
+      callbackURL: 'http://127.0.0.1/oauth/callback',
+      state: true,
+    });
   }
 
   async validate(accessToken: string): Promise<AuthUser> {
@@ -95,7 +120,9 @@ class EcosystemController {
     const s = req.session;
     return {
       isSession: s instanceof Session,
-      methods: ['regenerate', 'save', 'destroy', 'reload', 'touch'].filter((m) => typeof (s as unknown as Record<string, unknown>)[m] === 'function'),
+      methods: ['regenerate', 'save', 'destroy', 'reload', 'touch'].filter(
+        (m) => typeof (s as unknown as Record<string, unknown>)[m] === 'function',
+      ),
       cookie: { httpOnly: s.cookie.httpOnly, path: s.cookie.path },
       sessionID: typeof req.sessionID === 'string' && req.sessionID.length > 0,
       store: req.sessionStore instanceof RedisStore,
@@ -135,7 +162,9 @@ class EcosystemController {
   /** Passport serializes something that names no user. */
   @Post('odd/login')
   async odd(@Req() req: Request): Promise<void> {
-    await new Promise<void>((resolve, reject) => req.logIn({ name: 'no id' } as never, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      req.logIn({ name: 'no id' } as never, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   /** A careless route that copies the request body into the session. */
@@ -205,7 +234,13 @@ describe('express-session, connect-redis and Passport as a NestJS app uses them'
 
   it("gives routes express-session's Session (all its methods, cookie), req.sessionID and connect-redis's store", async () => {
     const res = await http().get('/probe/session').expect(200);
-    expect(res.body).toEqual({ isSession: true, methods: ['regenerate', 'save', 'destroy', 'reload', 'touch'], cookie: { httpOnly: true, path: '/' }, sessionID: true, store: true });
+    expect(res.body).toEqual({
+      isSession: true,
+      methods: ['regenerate', 'save', 'destroy', 'reload', 'touch'],
+      cookie: { httpOnly: true, path: '/' },
+      sessionID: true,
+      store: true,
+    });
     // Nothing was put in it: no session is stored and no cookie is sent.
     expect(sessionCookie(res)).toBeUndefined();
   });
@@ -213,7 +248,11 @@ describe('express-session, connect-redis and Passport as a NestJS app uses them'
   it("signs in through the NestJS docs recipe (AuthGuard + super.logIn + the app's serializer) with a full module session", async () => {
     const guest = await http().post('/guest/cart').expect(201);
     const guestCookie = sessionCookie(guest)!;
-    const res = await http().post('/recipe/login').set('Cookie', guestCookie).send({ username: 'recipe', password: PASSWORD }).expect(201);
+    const res = await http()
+      .post('/recipe/login')
+      .set('Cookie', guestCookie)
+      .send({ username: 'recipe', password: PASSWORD })
+      .expect(201);
     const cookie = sessionCookie(res)!;
     expect(cookie).toBeDefined();
     expect(cookie).not.toBe(guestCookie); // a new session ID
@@ -226,19 +265,28 @@ describe('express-session, connect-redis and Passport as a NestJS app uses them'
     expect(listed[0].current).toBe(true);
     expect(await redis.zCard(indexKeyOf(redisPrefix, user.id))).toBe(1);
     // keepOnLogin: the cart survives, other guest keys do not.
-    expect((await http().get('/guest/cart').set('Cookie', cookie).expect(200)).body).toEqual({ cart: ['book'], returnTo: null });
+    expect((await http().get('/guest/cart').set('Cookie', cookie).expect(200)).body).toEqual({
+      cart: ['book'],
+      returnTo: null,
+    });
     // Signed-in reads resolve the user through the UserStore.
-    expect((await http().get('/auth/me').set('Cookie', cookie).expect(200)).body.user).toEqual({ id: user.id, username: 'recipe', roles: [] });
+    expect((await http().get('/auth/me').set('Cookie', cookie).expect(200)).body.user).toEqual({
+      id: user.id,
+      username: 'recipe',
+      roles: [],
+    });
     // Revocable like any module session.
     await app.get(SessionService).revokeAllForUser(user.id);
     await http().get('/auth/me').set('Cookie', cookie).expect(401);
   });
 
   it('leaves the throttle counters alone when Passport signs a user in', async () => {
-    for (let i = 0; i < 3; i++) await http().post('/auth/login').send({ username: 'recipe', password: 'wrong password!' }).expect(401);
+    for (let i = 0; i < 3; i++)
+      await http().post('/auth/login').send({ username: 'recipe', password: 'wrong password!' }).expect(401);
     await http().post('/recipe/login').send({ username: 'recipe', password: PASSWORD }).expect(201);
     const throttleKeys: string[] = [];
-    for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}*throttle*`, COUNT: 500 })) throttleKeys.push(...keys);
+    for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}*throttle*`, COUNT: 500 }))
+      throttleKeys.push(...keys);
     expect(throttleKeys.length).toBeGreaterThan(0); // the failures are still counted
   });
 
@@ -266,7 +314,10 @@ describe('express-session, connect-redis and Passport as a NestJS app uses them'
     expect(listed.filter((s) => s.current)).toHaveLength(1);
     // A forged state is refused, and signs nobody in.
     const again = await http().get('/oauth/start').expect(302);
-    const forged = await http().get('/oauth/callback?code=code-x&state=forged').set('Cookie', sessionCookie(again)!).expect(401);
+    const forged = await http()
+      .get('/oauth/callback?code=code-x&state=forged')
+      .set('Cookie', sessionCookie(again)!)
+      .expect(401);
     expect(sessionCookie(forged)).toBeUndefined();
   });
 
@@ -286,12 +337,16 @@ describe('express-session, connect-redis and Passport as a NestJS app uses them'
     const victim = (await auth.findByUsername('recipe'))!;
     const victimKeys = async () => {
       const found: string[] = [];
-      for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}*:${victim.id}`, COUNT: 500 })) found.push(...keys);
+      for await (const keys of redis.scanIterator({ MATCH: `${redisPrefix}*:${victim.id}`, COUNT: 500 }))
+        found.push(...keys);
       return found.sort();
     };
     const before = await victimKeys();
     const now = Date.now();
-    const forged = { passport: { user: victim.id }, authConsent: { createdAt: now, lastSeenAt: now, absoluteExpiresAt: now + 3_600_000, remember: true } };
+    const forged = {
+      passport: { user: victim.id },
+      authConsent: { createdAt: now, lastSeenAt: now, absoluteExpiresAt: now + 3_600_000, remember: true },
+    };
     // As a guest (a new session), and again inside the session once it is stored.
     const cookie = sessionCookie(await http().post('/careless').send(forged).expect(201))!;
     await http().get('/auth/me').set('Cookie', cookie).expect(401);

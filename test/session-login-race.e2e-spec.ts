@@ -2,7 +2,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { AuthService, SessionService, UserStore, type ResolvedAuthConsentOptions, type StoredUser } from '../src/index.js';
+import {
+  AuthService,
+  SessionService,
+  UserStore,
+  type ResolvedAuthConsentOptions,
+  type StoredUser,
+} from '../src/index.js';
 import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS } from '../src/auth-consent.constants.js';
 import { PasswordHasher } from '../src/auth/password.hasher.js';
 import { TypeOrmUserStore } from '../src/auth/typeorm-user.store.js';
@@ -10,7 +16,14 @@ import { sessionCookie } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { Gate } from './support/probe.controller.js';
 import { indexKeyOf } from './support/session-keys.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 import { createClient, type RedisClientType } from 'redis';
 
 const tablePrefix = uniquePrefix('race');
@@ -70,11 +83,19 @@ async function waitUntil(check: () => boolean): Promise<void> {
 }
 
 /** Starts logins that pass their password check and hold there; `revoke` runs while they are in flight. */
-async function loginsAcross(username: string, revoke: () => Promise<unknown>): Promise<Array<{ status: number; cookie?: string }>> {
+async function loginsAcross(
+  username: string,
+  revoke: () => Promise<unknown>,
+): Promise<Array<{ status: number; cookie?: string }>> {
   hasher.gate.reset();
   hasher.held = 0;
   hasher.holding = true;
-  const logins = Array.from({ length: IN_FLIGHT }, () => http().post('/auth/login').send({ username, password: OLD }).then((r) => r));
+  const logins = Array.from({ length: IN_FLIGHT }, () =>
+    http()
+      .post('/auth/login')
+      .send({ username, password: OLD })
+      .then((r) => r),
+  );
   await waitUntil(() => hasher.held === IN_FLIGHT);
   await revoke();
   hasher.holding = false;
@@ -103,8 +124,16 @@ describe('a login in flight never survives a revocation of its user (PostgreSQL 
           auth: { argon2: FAST_ARGON2, throttle: { accountFreeFailures: 1000, ipFreeFailures: 1000 } },
         },
         overrides: [
-          { provide: PasswordHasher, inject: [AUTH_CONSENT_OPTIONS], useFactory: (options: ResolvedAuthConsentOptions) => new HeldHasher(options) },
-          { provide: UserStore, inject: [AUTH_CONSENT_DATA_SOURCE], useFactory: (dataSource: DataSource) => new HeldUserStore(dataSource) },
+          {
+            provide: PasswordHasher,
+            inject: [AUTH_CONSENT_OPTIONS],
+            useFactory: (options: ResolvedAuthConsentOptions) => new HeldHasher(options),
+          },
+          {
+            provide: UserStore,
+            inject: [AUTH_CONSENT_DATA_SOURCE],
+            useFactory: (dataSource: DataSource) => new HeldUserStore(dataSource),
+          },
         ],
       })
     ).app;
@@ -164,7 +193,12 @@ describe('a login in flight never survives a revocation of its user (PostgreSQL 
       users.gate.reset();
       users.held = 0;
       users.holding = true;
-      const logins = Array.from({ length: IN_FLIGHT }, () => http().post('/auth/login').send({ username, password: OLD }).then((r) => r));
+      const logins = Array.from({ length: IN_FLIGHT }, () =>
+        http()
+          .post('/auth/login')
+          .send({ username, password: OLD })
+          .then((r) => r),
+      );
       await waitUntil(() => users.held === IN_FLIGHT);
       await auth.disableUser(userId);
       users.holding = false;

@@ -11,7 +11,14 @@ import { decodeStoredSession } from '../src/session/stored-session.codec.js';
 import { sessionCookie } from './support/cookie-jar.js';
 import { bootLibraryApp, FAST_ARGON2 } from './support/library-app.js';
 import { indexKeyOf, sessionKeyOf } from './support/session-keys.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 
 const tablePrefix = uniquePrefix('mig');
 const redisPrefix = `${tablePrefix}:`;
@@ -37,12 +44,21 @@ async function bootModuleApp(session: AuthConsentModuleOptions['session']): Prom
 /** The stack apps glue by hand today: express-session + connect-redis + Passport, as their READMEs set them up. */
 function handGluedApp(client: RedisClientType, userId: string) {
   const app = express();
-  app.use(session({ store: new RedisStore({ client, prefix: legacyPrefix }), secret: TEST_SECRET, resave: false, saveUninitialized: false }));
+  app.use(
+    session({
+      store: new RedisStore({ client, prefix: legacyPrefix }),
+      secret: TEST_SECRET,
+      resave: false,
+      saveUninitialized: false,
+    }),
+  );
   const instance = new passport.Passport();
   instance.serializeUser((user: Express.User, done) => done(null, (user as { id: string }).id));
   app.use(instance.initialize());
   app.use(instance.session());
-  app.post('/login', (req, res, next) => req.logIn({ id: userId } as Express.User, (err) => (err ? next(err) : res.json({ ok: true }))));
+  app.post('/login', (req, res, next) =>
+    req.logIn({ id: userId } as Express.User, (err) => (err ? next(err) : res.json({ ok: true }))),
+  );
   app.post('/cart', (req, res) => {
     (req.session as unknown as Record<string, unknown>).cart = ['book'];
     res.json({ ok: true });
@@ -72,29 +88,32 @@ describe('moving from express-session + connect-redis', () => {
 
   it('keeps a signed-in session of the old stack signed in: read once, moved under a new ID, the old key deleted', async () => {
     const old = handGluedApp(redis, userId);
-    await request(old).post('/cart').expect(200).then(async (guest) => {
-      const guestCookie = sessionCookie(guest, 'connect.sid')!;
-      const login = await request(old).post('/login').set('Cookie', guestCookie).expect(200);
-      const oldCookie = sessionCookie(login, 'connect.sid')!;
-      expect(await redis.keys(`${legacyPrefix}*`)).toHaveLength(1);
+    await request(old)
+      .post('/cart')
+      .expect(200)
+      .then(async (guest) => {
+        const guestCookie = sessionCookie(guest, 'connect.sid')!;
+        const login = await request(old).post('/login').set('Cookie', guestCookie).expect(200);
+        const oldCookie = sessionCookie(login, 'connect.sid')!;
+        expect(await redis.keys(`${legacyPrefix}*`)).toHaveLength(1);
 
-      const first = await request(app.getHttpServer()).get('/auth/me').set('Cookie', oldCookie).expect(200);
-      expect(first.body.user.username).toBe('legacy');
-      const moved = sessionCookie(first, 'connect.sid')!;
-      expect(moved).toBeDefined();
-      expect(moved).not.toBe(oldCookie);
-      expect(await redis.keys(`${legacyPrefix}*`)).toHaveLength(0);
-      expect(await redis.zCard(indexKeyOf(redisPrefix, userId))).toBe(1);
+        const first = await request(app.getHttpServer()).get('/auth/me').set('Cookie', oldCookie).expect(200);
+        expect(first.body.user.username).toBe('legacy');
+        const moved = sessionCookie(first, 'connect.sid')!;
+        expect(moved).toBeDefined();
+        expect(moved).not.toBe(oldCookie);
+        expect(await redis.keys(`${legacyPrefix}*`)).toHaveLength(0);
+        expect(await redis.zCard(indexKeyOf(redisPrefix, userId))).toBe(1);
 
-      // The new cookie is a module session; the old one is spent.
-      await request(app.getHttpServer()).get('/auth/me').set('Cookie', moved).expect(200);
-      await request(app.getHttpServer()).get('/auth/me').set('Cookie', oldCookie).expect(401);
-      const sessions = await request(app.getHttpServer()).get('/auth/sessions').set('Cookie', moved).expect(200);
-      expect(sessions.body).toHaveLength(1);
-    });
+        // The new cookie is a module session; the old one is spent.
+        await request(app.getHttpServer()).get('/auth/me').set('Cookie', moved).expect(200);
+        await request(app.getHttpServer()).get('/auth/me').set('Cookie', oldCookie).expect(401);
+        const sessions = await request(app.getHttpServer()).get('/auth/sessions').set('Cookie', moved).expect(200);
+        expect(sessions.body).toHaveLength(1);
+      });
   });
 
-  it("moves a guest session of the old stack with its data, signed in to nobody", async () => {
+  it('moves a guest session of the old stack with its data, signed in to nobody', async () => {
     const guest = await request(handGluedApp(redis, userId)).post('/cart').expect(200);
     const oldCookie = sessionCookie(guest, 'connect.sid')!;
     const first = await request(app.getHttpServer()).get('/auth/me').set('Cookie', oldCookie).expect(401);
@@ -109,7 +128,9 @@ describe('an app that mounts a session middleware of its own', () => {
   it('is stopped at boot with one sentence naming the conflict and the fix', async () => {
     const app = await createModuleApp({});
     app.use(session({ secret: TEST_SECRET, resave: false, saveUninitialized: false }));
-    await expect(app.init()).rejects.toThrow(/Another session middleware .* is mounted besides AuthConsentModule.*remove the app's own/);
+    await expect(app.init()).rejects.toThrow(
+      /Another session middleware .* is mounted besides AuthConsentModule.*remove the app's own/,
+    );
     await app.close();
     await dropPrefixedTables(POSTGRES_URL, tablePrefix);
   });

@@ -34,7 +34,12 @@ describe('the @nestjs/terminus health indicator (nestjs-auth-consent/terminus)',
     redis = await PrivateRedis.start();
     app = (
       await bootLibraryApp({
-        options: { environment: 'test', redis: { url: redis.url }, database: { url: 'sqlite::memory:' }, session: { secret: TEST_SECRET } },
+        options: {
+          environment: 'test',
+          redis: { url: redis.url },
+          database: { url: 'sqlite::memory:' },
+          session: { secret: TEST_SECRET },
+        },
         imports: [AppHealthModule],
         logger: false,
       })
@@ -48,10 +53,16 @@ describe('the @nestjs/terminus health indicator (nestjs-auth-consent/terminus)',
 
   it("reports the module's Redis and database in the app's own health check, up then down", async () => {
     const up = await request(app.getHttpServer()).get('/app/health').expect(200);
-    expect(up.body).toMatchObject({ status: 'ok', info: { authConsent: { status: 'up', redis: 'up', database: 'up' } } });
+    expect(up.body).toMatchObject({
+      status: 'ok',
+      info: { authConsent: { status: 'up', redis: 'up', database: 'up' } },
+    });
     await redis.stop();
     const down = await request(app.getHttpServer()).get('/app/health').expect(503);
-    expect(down.body).toMatchObject({ status: 'error', error: { authConsent: { status: 'down', redis: 'down', database: 'up' } } });
+    expect(down.body).toMatchObject({
+      status: 'error',
+      error: { authConsent: { status: 'down', redis: 'down', database: 'up' } },
+    });
   });
 
   it('is the only place that imports @nestjs/terminus, so apps without it still load the main entry', () => {
@@ -60,7 +71,8 @@ describe('the @nestjs/terminus health indicator (nestjs-auth-consent/terminus)',
       for (const name of readdirSync(dir)) {
         const path = join(dir, name);
         if (statSync(path).isDirectory()) walk(path);
-        else if (path.endsWith('.ts') && readFileSync(path, 'utf8').includes("'@nestjs/terminus'")) importers.push(path);
+        else if (path.endsWith('.ts') && readFileSync(path, 'utf8').includes("'@nestjs/terminus'"))
+          importers.push(path);
       }
     };
     walk('src');

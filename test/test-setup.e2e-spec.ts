@@ -24,7 +24,10 @@ async function setup(env: Record<string, string>): Promise<{ code: number | null
 }
 
 async function redisAnswers(port: number): Promise<boolean> {
-  const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false, connectTimeout: 500 } });
+  const client = createClient({
+    url: `redis://127.0.0.1:${port}`,
+    socket: { reconnectStrategy: false, connectTimeout: 500 },
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -63,15 +66,26 @@ describe('the test set-up step (scripts/test-setup.sh)', () => {
       expect(lines).toContain(`== test set-up: starting Redis on 127.0.0.1:${redisPort}`);
       expect(await redisAnswers(redisPort)).toBe(true);
       // The system services are started as root: a dry run names the command instead.
-      expect(lines).toContainEqual(expect.stringMatching(/^== test set-up: would start PostgreSQL: pg_ctlcluster --skip-systemctl-redirect \S+ main start$/));
-      expect(lines).toContain('== test set-up: would start MariaDB: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd');
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          /^== test set-up: would start PostgreSQL: pg_ctlcluster --skip-systemctl-redirect \S+ main start$/,
+        ),
+      );
+      expect(lines).toContain(
+        '== test set-up: would start MariaDB: start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd',
+      );
       // The install step runs for real, as apt-get's simulation.
       expect(lines).toContain('== test set-up: would install chromium: apt-get -s install chromium');
       expect(run.stdout).toMatch(/chromium/i);
 
       // Run again with everything up (the private Redis, the shared databases, an executable as the browser):
       // nothing to do, nothing printed.
-      const again = await setup({ ...env, TEST_POSTGRES_URL: POSTGRES_URL, TEST_MARIADB_URL: MARIADB_URL, CHROMIUM_PATH: process.execPath });
+      const again = await setup({
+        ...env,
+        TEST_POSTGRES_URL: POSTGRES_URL,
+        TEST_MARIADB_URL: MARIADB_URL,
+        CHROMIUM_PATH: process.execPath,
+      });
       expect(again).toEqual({ code: 0, stdout: '', stderr: '' });
     } finally {
       if (await redisAnswers(redisPort)) await shutdownRedis(redisPort);
@@ -93,7 +107,11 @@ describe('the test set-up step (scripts/test-setup.sh)', () => {
 
   it('does nothing at all with TEST_SETUP_SKIP=1', async () => {
     const port = await freePort();
-    const run = await setup({ TEST_SETUP_SKIP: '1', TEST_REDIS_URL: `redis://127.0.0.1:${port}`, CHROMIUM_PATH: '/nowhere' });
+    const run = await setup({
+      TEST_SETUP_SKIP: '1',
+      TEST_REDIS_URL: `redis://127.0.0.1:${port}`,
+      CHROMIUM_PATH: '/nowhere',
+    });
     expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(await redisAnswers(port)).toBe(false);
   });

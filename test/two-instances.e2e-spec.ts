@@ -4,7 +4,15 @@ import { ChildApp } from './support/child-app.js';
 import { cookiePair } from './support/cookie-jar.js';
 import { http } from './support/http-client.js';
 import { trackingOptions } from './support/tracking-fixture.js';
-import { deleteRedisPrefix, dropPrefixedTables, freePort, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from './support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  freePort,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from './support/services.js';
 
 /**
  * Two library app processes (library-server.mjs on dist/, which `npm test` builds first) with the demo's
@@ -88,18 +96,29 @@ describe('two app instances on one Redis and one PostgreSQL', () => {
     const onB = await login(b);
     expect(await trackCookies(b, onB)).toEqual([]);
 
-    const put = await http(a.url, 'PUT', '/consent', { cookie: onA, body: { decisions: { analytics: true, preferences: false, marketing: false }, policyVersion: '1' } });
+    const put = await http(a.url, 'PUT', '/consent', {
+      cookie: onA,
+      body: { decisions: { analytics: true, preferences: false, marketing: false }, policyVersion: '1' },
+    });
     expect(put.status).toBe(200);
     const state = await http(b.url, 'GET', '/consent', { cookie: onB });
-    expect(state.body).toMatchObject({ decisions: { analytics: true, preferences: false, marketing: false }, needsConsent: false });
+    expect(state.body).toMatchObject({
+      decisions: { analytics: true, preferences: false, marketing: false },
+      needsConsent: false,
+    });
     expect(await trackCookies(b, onB)).toEqual(['demo_analytics']);
 
     const withdrawn = await http(b.url, 'DELETE', '/consent', { cookie: onB });
     expect(withdrawn.status).toBe(200);
     expect(await trackCookies(a, onA)).toEqual([]);
-    expect((await http(a.url, 'GET', '/consent', { cookie: onA })).body).toMatchObject({ decisions: { analytics: false } });
+    expect((await http(a.url, 'GET', '/consent', { cookie: onA })).body).toMatchObject({
+      decisions: { analytics: false },
+    });
 
     const history = await http(b.url, 'GET', '/consent/history', { cookie: onB });
-    expect((history.body as Array<{ action: string; source: string }>).map((e) => e.action)).toEqual(['grant', 'withdraw']);
+    expect((history.body as Array<{ action: string; source: string }>).map((e) => e.action)).toEqual([
+      'grant',
+      'withdraw',
+    ]);
   });
 });

@@ -47,7 +47,13 @@ export class AdminAuditService {
    * Records an admin action, e.g. `record(req.user, 'session.revoke', {type: 'session', id: handle})`.
    * Pass `manager` to write it in the caller's transaction. A database failure is a 503.
    */
-  async record(actor: AdminActor, action: string, target: AdminAuditTarget, details?: Record<string, unknown>, manager?: EntityManager): Promise<void> {
+  async record(
+    actor: AdminActor,
+    action: string,
+    target: AdminAuditTarget,
+    details?: Record<string, unknown>,
+    manager?: EntityManager,
+  ): Promise<void> {
     const entry = Object.assign(new AdminAuditEntity(), {
       actorId: String(actor.id).slice(0, 36),
       actorUsername: String(actor.username ?? '').slice(0, 254),
@@ -58,13 +64,23 @@ export class AdminAuditService {
       createdAt: new Date(this.clock.now()),
     });
     await withDatabase(this.logger, 'Writing the admin audit log', async () => {
-      await (manager ?? this.dataSource.manager).getRepository(AdminAuditEntity).insert(entry as Parameters<Repository<AdminAuditEntity>['insert']>[0]);
+      await (manager ?? this.dataSource.manager)
+        .getRepository(AdminAuditEntity)
+        .insert(entry as Parameters<Repository<AdminAuditEntity>['insert']>[0]);
     });
   }
 
   /** Newest first, keyset-paginated like the consent event list. */
   async list(query: AdminAuditQuery): Promise<AdminPage<AdminAuditView>> {
-    const scope = JSON.stringify(['audit', query.actorId, query.action, query.targetType, query.targetId, query.from?.getTime(), query.to?.getTime()]);
+    const scope = JSON.stringify([
+      'audit',
+      query.actorId,
+      query.action,
+      query.targetType,
+      query.targetId,
+      query.from?.getTime(),
+      query.to?.getTime(),
+    ]);
     const after = query.cursor === undefined ? undefined : this.cursors.decode(query.cursor, scope);
     return withDatabase(this.logger, 'Reading the admin audit log', async () => {
       const qb = this.dataSource.getRepository(AdminAuditEntity).createQueryBuilder('a');
@@ -76,9 +92,16 @@ export class AdminAuditService {
       if (query.to) qb.andWhere('a.createdAt < :to', { to: query.to });
       if (after) {
         // The first conjunct gives the index a range; the second breaks ties on the same millisecond.
-        qb.andWhere('a.createdAt <= :afterT AND (a.createdAt < :afterT OR a.id < :afterId)', { afterT: after.createdAt, afterId: after.id });
+        qb.andWhere('a.createdAt <= :afterT AND (a.createdAt < :afterT OR a.id < :afterId)', {
+          afterT: after.createdAt,
+          afterId: after.id,
+        });
       }
-      const rows = await qb.orderBy('a.createdAt', 'DESC').addOrderBy('a.id', 'DESC').limit(query.limit + 1).getMany();
+      const rows = await qb
+        .orderBy('a.createdAt', 'DESC')
+        .addOrderBy('a.id', 'DESC')
+        .limit(query.limit + 1)
+        .getMany();
       const items = rows.slice(0, query.limit);
       const last = items[items.length - 1];
       return {
@@ -90,7 +113,10 @@ export class AdminAuditService {
           target: { type: r.targetType, id: r.targetId },
           details: r.details,
         })),
-        nextCursor: rows.length > query.limit ? this.cursors.encode({ createdAt: last.createdAt, id: String(last.id) }, scope) : null,
+        nextCursor:
+          rows.length > query.limit
+            ? this.cursors.encode({ createdAt: last.createdAt, id: String(last.id) }, scope)
+            : null,
       };
     });
   }

@@ -39,7 +39,10 @@ export class AdminConsentEventsService {
       const last = items[items.length - 1];
       return {
         items: items.map(toConsentEventView),
-        nextCursor: rows.length > query.limit ? this.cursors.encode({ createdAt: last.createdAt, id: String(last.id) }, scope) : null,
+        nextCursor:
+          rows.length > query.limit
+            ? this.cursors.encode({ createdAt: last.createdAt, id: String(last.id) }, scope)
+            : null,
       };
     });
   }
@@ -49,16 +52,26 @@ export class AdminConsentEventsService {
    * hydration). The set is fixed when the first batch is read: events inserted after that point with a later
    * key are left out, so an export under write load ends.
    */
-  async *batches(filters: ConsentEventFilters, order: SortOrder, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<ConsentEventView[]> {
+  async *batches(
+    filters: ConsentEventFilters,
+    order: SortOrder,
+    batchSize = EXPORT_BATCH_SIZE,
+  ): AsyncGenerator<ConsentEventView[]> {
     let upTo: KeysetPosition | undefined;
     if (order === 'asc') {
-      const [newest] = await withDatabase(this.logger, 'Exporting consent events', () => this.fetch(filters, 'desc', undefined, 1));
+      const [newest] = await withDatabase(this.logger, 'Exporting consent events', () =>
+        this.fetch(filters, 'desc', undefined, 1),
+      );
       if (!newest) return;
       upTo = { createdAt: newest.createdAt, id: String(newest.id) };
     }
     let after: KeysetPosition | undefined;
     for (;;) {
-      const views = (await withDatabase(this.logger, 'Exporting consent events', () => this.fetchRaw(filters, order, after, batchSize, upTo))).map(toConsentEventView);
+      const views = (
+        await withDatabase(this.logger, 'Exporting consent events', () =>
+          this.fetchRaw(filters, order, after, batchSize, upTo),
+        )
+      ).map(toConsentEventView);
       if (views.length === 0) return;
       const last = views[views.length - 1];
       after = { createdAt: new Date(last.createdAt), id: last.id };
@@ -77,7 +90,13 @@ export class AdminConsentEventsService {
    * before a full collection ran; only the encoded text of a batch is held now. Other databases encode each
    * batch of {@link batches}.
    */
-  async *encodedBatches(filters: ConsentEventFilters, order: SortOrder, encode: (e: ConsentEventView) => string, chunkRows: number, batchSize = EXPORT_BATCH_SIZE): AsyncGenerator<{ chunks: string[]; rows: number }> {
+  async *encodedBatches(
+    filters: ConsentEventFilters,
+    order: SortOrder,
+    encode: (e: ConsentEventView) => string,
+    chunkRows: number,
+    batchSize = EXPORT_BATCH_SIZE,
+  ): AsyncGenerator<{ chunks: string[]; rows: number }> {
     if (this.dataSource.options.type !== 'postgres') {
       for await (const batch of this.batches(filters, order, batchSize)) {
         const chunks: string[] = [];
@@ -92,7 +111,9 @@ export class AdminConsentEventsService {
     }
     let upTo: KeysetPosition | undefined;
     if (order === 'asc') {
-      const [newest] = await withDatabase(this.logger, 'Exporting consent events', () => this.fetch(filters, 'desc', undefined, 1));
+      const [newest] = await withDatabase(this.logger, 'Exporting consent events', () =>
+        this.fetch(filters, 'desc', undefined, 1),
+      );
       if (!newest) return;
       upTo = { createdAt: newest.createdAt, id: String(newest.id) };
     }
@@ -128,7 +149,11 @@ export class AdminConsentEventsService {
   }
 
   /** PostgreSQL: `sql` on a connection of the pool, each row handed to `onRow` as it is parsed (see {@link pgEachRow}). */
-  private async pgEachRow(sql: string, params: unknown[], onRow: (raw: Record<string, unknown>) => void): Promise<void> {
+  private async pgEachRow(
+    sql: string,
+    params: unknown[],
+    onRow: (raw: Record<string, unknown>) => void,
+  ): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
     try {
       await pgEachRow(this.dataSource, runner, sql, params, onRow);
@@ -137,12 +162,24 @@ export class AdminConsentEventsService {
     }
   }
 
-  private fetch(filters: ConsentEventFilters, order: SortOrder, after: KeysetPosition | undefined, limit: number, upTo?: KeysetPosition): Promise<ConsentEventEntity[]> {
+  private fetch(
+    filters: ConsentEventFilters,
+    order: SortOrder,
+    after: KeysetPosition | undefined,
+    limit: number,
+    upTo?: KeysetPosition,
+  ): Promise<ConsentEventEntity[]> {
     return this.select(filters, order, after, limit, upTo).getMany();
   }
 
   /** {@link fetch} as raw rows, each column converted by the driver as hydration would, into plain objects. */
-  private async fetchRaw(filters: ConsentEventFilters, order: SortOrder, after: KeysetPosition | undefined, limit: number, upTo?: KeysetPosition): Promise<ConsentEventEntity[]> {
+  private async fetchRaw(
+    filters: ConsentEventFilters,
+    order: SortOrder,
+    after: KeysetPosition | undefined,
+    limit: number,
+    upTo?: KeysetPosition,
+  ): Promise<ConsentEventEntity[]> {
     const columns = this.dataSource.getMetadata(ConsentEventEntity).columns;
     const qb = this.select(filters, order, after, limit, upTo).select([]);
     for (const c of columns) qb.addSelect(`e.${c.databaseName}`, c.propertyName);
@@ -154,14 +191,22 @@ export class AdminConsentEventsService {
     });
   }
 
-  private select(filters: ConsentEventFilters, order: SortOrder, after: KeysetPosition | undefined, limit: number, upTo?: KeysetPosition): SelectQueryBuilder<ConsentEventEntity> {
+  private select(
+    filters: ConsentEventFilters,
+    order: SortOrder,
+    after: KeysetPosition | undefined,
+    limit: number,
+    upTo?: KeysetPosition,
+  ): SelectQueryBuilder<ConsentEventEntity> {
     const qb = this.dataSource.getRepository(ConsentEventEntity).createQueryBuilder('e');
     // With a category, walk the side table's (category, created_at, event_id) index in key order and join
     // each event by primary key; otherwise the events' own (…, created_at, id) indexes serve the order.
     let createdAt = 'e.createdAt';
     let id = 'e.id';
     if (filters.category !== undefined) {
-      qb.innerJoin(ConsentEventCategoryEntity, 'c', 'c.eventId = e.id AND c.category = :category', { category: filters.category });
+      qb.innerJoin(ConsentEventCategoryEntity, 'c', 'c.eventId = e.id AND c.category = :category', {
+        category: filters.category,
+      });
       createdAt = 'c.createdAt';
       id = 'c.eventId';
     }
@@ -169,11 +214,17 @@ export class AdminConsentEventsService {
     const dir = order === 'desc' ? '<' : '>';
     if (after) {
       // The first conjunct gives the index a range; the second breaks ties within one millisecond.
-      qb.andWhere(`${createdAt} ${dir}= :afterT AND (${createdAt} ${dir} :afterT OR ${id} ${dir} :afterId)`, { afterT: after.createdAt, afterId: after.id });
+      qb.andWhere(`${createdAt} ${dir}= :afterT AND (${createdAt} ${dir} :afterT OR ${id} ${dir} :afterId)`, {
+        afterT: after.createdAt,
+        afterId: after.id,
+      });
     }
     if (upTo) {
       const back = order === 'desc' ? '>' : '<';
-      qb.andWhere(`${createdAt} ${back}= :upToT AND (${createdAt} ${back} :upToT OR ${id} ${back}= :upToId)`, { upToT: upTo.createdAt, upToId: upTo.id });
+      qb.andWhere(`${createdAt} ${back}= :upToT AND (${createdAt} ${back} :upToT OR ${id} ${back}= :upToId)`, {
+        upToT: upTo.createdAt,
+        upToId: upTo.id,
+      });
     }
     const sql = order === 'desc' ? 'DESC' : 'ASC';
     return qb.orderBy(createdAt, sql).addOrderBy(id, sql).limit(limit);

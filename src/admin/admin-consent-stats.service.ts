@@ -86,7 +86,11 @@ export class AdminConsentStatsService {
       const days = new Map<string, ConsentStatsDay>();
       const dayOf = (day: string) => {
         let entry = days.get(day);
-        if (!entry) days.set(day, (entry = { day, decisions: 0, byAction: Object.fromEntries(actions.map((a) => [a, 0])), byCategory: {} }));
+        if (!entry)
+          days.set(
+            day,
+            (entry = { day, decisions: 0, byAction: Object.fromEntries(actions.map((a) => [a, 0])), byCategory: {} }),
+          );
         return entry;
       };
       for (const row of perDay) {

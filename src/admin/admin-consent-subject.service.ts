@@ -51,7 +51,11 @@ export class AdminConsentSubjectService {
       // seq runs 1..n per subject, so the first and last events are the two ends of the (subject, seq) index.
       const [record, last, first] = await Promise.all([
         this.dataSource.getRepository(ConsentRecordEntity).findOne({ where: subject }),
-        events.findOne({ where: subject, order: { seq: 'DESC' }, select: { seq: true, action: true, createdAt: true } }),
+        events.findOne({
+          where: subject,
+          order: { seq: 'DESC' },
+          select: { seq: true, action: true, createdAt: true },
+        }),
         events.findOne({ where: subject, order: { seq: 'ASC' }, select: { seq: true, createdAt: true } }),
       ]);
       if (!record && !last) return undefined;

@@ -64,7 +64,11 @@ export class AdminConsentVerifyService {
     });
     if (!known) throw new NotFoundException(`No consent history is recorded for ${subject.type} '${subject.id}'.`);
     const report = await this.consent.verify(subject);
-    return { ok: report.ok, checked: report.checked, ...(report.ok ? {} : { brokenAt: report.brokenAt, reason: report.reason }) };
+    return {
+      ok: report.ok,
+      checked: report.checked,
+      ...(report.ok ? {} : { brokenAt: report.brokenAt, reason: report.reason }),
+    };
   }
 
   /**
@@ -86,7 +90,11 @@ export class AdminConsentVerifyService {
    */
   async *lines(walk: ConsentVerifyWalk, stopped: () => boolean): AsyncGenerator<ConsentVerifyLine> {
     const total = { subjects: 0, checked: 0, broken: 0 };
-    const progress = () => ({ checked: total.checked, subjects: total.subjects, total: Math.max(walk.total, total.subjects) });
+    const progress = () => ({
+      checked: total.checked,
+      subjects: total.subjects,
+      total: Math.max(walk.total, total.subjects),
+    });
     try {
       for (let step = walk.first; !step.done; step = await walk.batches.next()) {
         if (stopped()) return;
@@ -96,7 +104,15 @@ export class AdminConsentVerifyService {
           if (verdict.failure) {
             total.broken++;
             const s = verdict.subject;
-            yield { chain: { subjectType: s.subjectType, subjectId: s.subjectId, ok: false, brokenAt: verdict.failure.seq, reason: verdict.failure.reason } };
+            yield {
+              chain: {
+                subjectType: s.subjectType,
+                subjectId: s.subjectId,
+                ok: false,
+                brokenAt: verdict.failure.seq,
+                reason: verdict.failure.reason,
+              },
+            };
           }
           if (total.subjects % PROGRESS_EVERY === 0) yield progress();
         }
@@ -107,7 +123,8 @@ export class AdminConsentVerifyService {
     }
     if (stopped()) return;
     const strays = await this.audit.strayCategoryRows();
-    if (strays.count > 0) yield { categories: { ok: false, strayRows: strays.count, firstEventId: strays.firstEventId } };
+    if (strays.count > 0)
+      yield { categories: { ok: false, strayRows: strays.count, firstEventId: strays.firstEventId } };
     yield progress();
     yield { done: true, ok: total.broken === 0 && strays.count === 0, ...total };
   }

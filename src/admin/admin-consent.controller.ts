@@ -2,7 +2,14 @@ import { Controller, Get, Header, Logger, Param, Query, Req, Res, UseGuards } fr
 import { ApiCookieAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors, ERR } from '../common/openapi.js';
-import { ApiQueries, ConsentEventPageResponse, ConsentStatsResponse, ConsentSubjectResponse, ConsentVerifyResponse, EVENT_FILTERS } from './admin.openapi.js';
+import {
+  ApiQueries,
+  ConsentEventPageResponse,
+  ConsentStatsResponse,
+  ConsentSubjectResponse,
+  ConsentVerifyResponse,
+  EVENT_FILTERS,
+} from './admin.openapi.js';
 import { pipeline } from 'node:stream/promises';
 import type { AuthUser } from '../auth/auth-user.js';
 import { Clock } from '../common/clock.js';
@@ -13,7 +20,15 @@ import { AdminConsentExportService, EXPORT_ROWS_TRAILER } from './admin-consent-
 import { AdminConsentStatsService, type ConsentStatsView } from './admin-consent-stats.service.js';
 import { AdminConsentSubjectService, type ConsentSubjectView } from './admin-consent-subject.service.js';
 import { AdminConsentVerifyService, type ConsentSubjectVerifyView } from './admin-consent-verify.service.js';
-import { CONSENT_SUBJECT_TYPES, type AdminPage, type ConsentEventExportQuery, type ConsentEventFilters, type ConsentEventPageQuery, type ConsentStatsQuery, type ConsentSubjectType } from './admin-query.types.js';
+import {
+  CONSENT_SUBJECT_TYPES,
+  type AdminPage,
+  type ConsentEventExportQuery,
+  type ConsentEventFilters,
+  type ConsentEventPageQuery,
+  type ConsentStatsQuery,
+  type ConsentSubjectType,
+} from './admin-query.types.js';
 import { AdminGuard } from './admin.guard.js';
 import { ConsentEventExportQueryPipe } from './consent-event-export-query.pipe.js';
 import { SUBJECT_ID_RE } from './consent-event-filters.parse.js';
@@ -25,7 +40,9 @@ import type { ConsentSubject } from '../consent/consent-subject.js';
 
 function filtersOf(q: ConsentEventFilters): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries({ ...q, from: q.from?.toISOString(), to: q.to?.toISOString() }).filter(([k, v]) => v !== undefined && k !== 'cursor' && k !== 'limit'),
+    Object.entries({ ...q, from: q.from?.toISOString(), to: q.to?.toISOString() }).filter(
+      ([k, v]) => v !== undefined && k !== 'cursor' && k !== 'limit',
+    ),
   );
 }
 
@@ -62,10 +79,19 @@ export class AdminConsentController {
   @ApiParam({ name: 'subjectType', enum: ['user', 'visitor'] })
   @ApiParam({ name: 'subjectId', type: String })
   @ApiOkResponse({ type: ConsentSubjectResponse })
-  @ApiErrors({ 400: 'a subjectType other than user or visitor, or a malformed subjectId', 404: 'the subject has neither a record nor an event' })
-  async subject(@Param('subjectType') subjectType: string, @Param('subjectId') subjectId: string, @Req() req: Request): Promise<ConsentSubjectView> {
-    if (!CONSENT_SUBJECT_TYPES.includes(subjectType as ConsentSubjectType)) throw new AdminBadRequestException('subjectType must be user or visitor.');
-    if (!SUBJECT_ID_RE.test(subjectId)) throw new AdminBadRequestException('subjectId must be 1-64 letters, digits, _ . : or -.');
+  @ApiErrors({
+    400: 'a subjectType other than user or visitor, or a malformed subjectId',
+    404: 'the subject has neither a record nor an event',
+  })
+  async subject(
+    @Param('subjectType') subjectType: string,
+    @Param('subjectId') subjectId: string,
+    @Req() req: Request,
+  ): Promise<ConsentSubjectView> {
+    if (!CONSENT_SUBJECT_TYPES.includes(subjectType as ConsentSubjectType))
+      throw new AdminBadRequestException('subjectType must be user or visitor.');
+    if (!SUBJECT_ID_RE.test(subjectId))
+      throw new AdminBadRequestException('subjectId must be 1-64 letters, digits, _ . : or -.');
     await this.audit.record(req.user as AuthUser, 'consent.subject.read', { type: subjectType, id: subjectId });
     return this.subjects.get(subjectType as ConsentSubjectType, subjectId);
   }
@@ -76,25 +102,41 @@ export class AdminConsentController {
   @ApiQueries(...EVENT_FILTERS, 'order', 'limit', 'cursor')
   @ApiOkResponse({ type: ConsentEventPageResponse })
   @ApiErrors({ 400: ERR.badQuery })
-  async list(@Query(ConsentEventPageQueryPipe) query: ConsentEventPageQuery, @Req() req: Request): Promise<AdminPage<ConsentEventView>> {
+  async list(
+    @Query(ConsentEventPageQueryPipe) query: ConsentEventPageQuery,
+    @Req() req: Request,
+  ): Promise<AdminPage<ConsentEventView>> {
     // One entry per query, not per page: the first page (no cursor) is where a review starts.
-    if (query.cursor === undefined) await this.audit.record(req.user as AuthUser, 'consent.events.read', targetOf(query), filtersOf(query));
+    if (query.cursor === undefined)
+      await this.audit.record(req.user as AuthUser, 'consent.events.read', targetOf(query), filtersOf(query));
     return this.events.page(query);
   }
 
   @Get('events/export')
-  @ApiOperation({ summary: 'Consent events as a CSV or NDJSON download, streamed, oldest first by default (audit: consent.events.export)' })
+  @ApiOperation({
+    summary:
+      'Consent events as a CSV or NDJSON download, streamed, oldest first by default (audit: consent.events.export)',
+  })
   @ApiQueries(...EVENT_FILTERS, 'format', 'order')
   @ApiOkResponse({
     description: 'Content-Disposition: attachment.',
     content: {
       'text/csv': { schema: { type: 'string', description: 'CONSENT_EVENT_CSV_COLUMNS, one event per line' } },
-      'application/x-ndjson': { schema: { type: 'string', description: 'one consent event (as in GET events) per line' } },
+      'application/x-ndjson': {
+        schema: { type: 'string', description: 'one consent event (as in GET events) per line' },
+      },
     },
   })
   @ApiErrors({ 400: ERR.badQuery })
-  async export(@Query(ConsentEventExportQueryPipe) query: ConsentEventExportQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.audit.record(req.user as AuthUser, 'consent.events.export', targetOf(query), { ...filtersOf(query), format: query.format });
+  async export(
+    @Query(ConsentEventExportQueryPipe) query: ConsentEventExportQuery,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.audit.record(req.user as AuthUser, 'consent.events.export', targetOf(query), {
+      ...filtersOf(query),
+      format: query.format,
+    });
     const file = await this.exports.open(query, new Date(this.clock.now()));
     res.status(200);
     res.setHeader('Content-Type', file.contentType);
@@ -111,7 +153,8 @@ export class AdminConsentController {
       // Headers are gone: the client sees a truncated download; a client that left is not an error.
       if (!req.destroyed && !res.destroyed) res.destroy();
       const code = (err as { code?: string }).code;
-      if (code !== 'ERR_STREAM_PREMATURE_CLOSE') this.logger.error(`Consent export stopped: ${err instanceof Error ? err.message : String(err)}`);
+      if (code !== 'ERR_STREAM_PREMATURE_CLOSE')
+        this.logger.error(`Consent export stopped: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
@@ -122,18 +165,29 @@ export class AdminConsentController {
    * `{"done":true, ok, subjects, checked, broken}`; a stream without the `done` line did not finish.
    */
   @Get('verify')
-  @ApiOperation({ summary: 'Verify one subject\'s audit chain, or every chain as an NDJSON stream (audit: consent.verify)' })
+  @ApiOperation({
+    summary: "Verify one subject's audit chain, or every chain as an NDJSON stream (audit: consent.verify)",
+  })
   @ApiQueries('subjectType', 'subjectId')
   @ApiOkResponse({
-    description: 'One subject (both parameters): JSON. Every chain (neither): NDJSON progress, broken-chain and done lines.',
+    description:
+      'One subject (both parameters): JSON. Every chain (neither): NDJSON progress, broken-chain and done lines.',
     content: {
       'application/json': { schema: { $ref: '#/components/schemas/ConsentVerifyResponse' } },
       'application/x-ndjson': { schema: { type: 'string' } },
     },
   })
   @ApiErrors({ 400: 'only one of subjectType and subjectId, or a malformed one', 404: 'the subject has no chain' })
-  async verify(@Query(ConsentVerifyQueryPipe) subject: ConsentSubject | null, @Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.audit.record(req.user as AuthUser, 'consent.verify', subject ? { type: subject.type, id: subject.id } : { type: 'consent-events' });
+  async verify(
+    @Query(ConsentVerifyQueryPipe) subject: ConsentSubject | null,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.audit.record(
+      req.user as AuthUser,
+      'consent.verify',
+      subject ? { type: subject.type, id: subject.id } : { type: 'consent-events' },
+    );
     res.setHeader('Cache-Control', 'no-store');
     if (subject) {
       const view: ConsentSubjectVerifyView = await this.verifier.verifyOne(subject);
@@ -149,19 +203,23 @@ export class AdminConsentController {
     try {
       for await (const line of this.verifier.lines(first, () => gone)) {
         // Honour backpressure: a slow client slows the walk instead of growing the buffer.
-        if (!res.write(`${JSON.stringify(line)}\n`)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+        if (!res.write(`${JSON.stringify(line)}\n`))
+          await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
       }
       res.end();
     } catch (err) {
       // Headers are gone: end with a line saying why, so the client never mistakes a cut stream for a result.
       this.logger.error(`Consent verify stopped: ${err instanceof Error ? err.message : String(err)}`);
-      if (!res.destroyed) res.end(`${JSON.stringify({ error: 'The database became unavailable; the verification did not finish.' })}\n`);
+      if (!res.destroyed)
+        res.end(`${JSON.stringify({ error: 'The database became unavailable; the verification did not finish.' })}\n`);
     }
   }
 
   @Get('stats')
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Decisions per category and per UTC day in [from, to) (default: the last 30 days; at most 366)' })
+  @ApiOperation({
+    summary: 'Decisions per category and per UTC day in [from, to) (default: the last 30 days; at most 366)',
+  })
   @ApiQueries('from', 'to')
   @ApiOkResponse({ type: ConsentStatsResponse })
   @ApiErrors({ 400: ERR.badQuery })

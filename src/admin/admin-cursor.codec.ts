@@ -28,13 +28,17 @@ export class AdminCursorCodec {
 
   /** `scope` names the list and its filters (see {@link scopeOf}); the cursor only decodes under the same scope. */
   encode(position: KeysetPosition, scope: string): string {
-    const payload = Buffer.from(JSON.stringify({ t: position.createdAt.getTime(), i: position.id, s: this.digest(scope) })).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify({ t: position.createdAt.getTime(), i: position.id, s: this.digest(scope) }),
+    ).toString('base64url');
     return `${payload}.${this.mac(payload)}`;
   }
 
   decode(cursor: string, scope: string): KeysetPosition {
     const bad = (): never => {
-      throw new AdminBadRequestException('cursor is invalid: use the nextCursor of the previous page with the same filters.');
+      throw new AdminBadRequestException(
+        'cursor is invalid: use the nextCursor of the previous page with the same filters.',
+      );
     };
     if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(cursor)) bad();
     const [payload, mac] = cursor.split('.');
@@ -63,7 +67,9 @@ export class AdminCursorCodec {
 
   decodeKey(cursor: string, scope: string): string {
     const bad = (): never => {
-      throw new AdminBadRequestException('cursor is invalid: use the nextCursor of the previous page with the same filters.');
+      throw new AdminBadRequestException(
+        'cursor is invalid: use the nextCursor of the previous page with the same filters.',
+      );
     };
     if (cursor.length > 2 * MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(cursor)) bad();
     const [payload, mac] = cursor.split('.');
@@ -78,7 +84,8 @@ export class AdminCursorCodec {
     }
     const { k, s } = (parsed ?? {}) as { k?: unknown; s?: unknown };
     if (typeof k !== 'string') bad();
-    if (s !== this.digest(scope)) throw new AdminBadRequestException('cursor belongs to another query: keep the same filters while paging.');
+    if (s !== this.digest(scope))
+      throw new AdminBadRequestException('cursor belongs to another query: keep the same filters while paging.');
     return k as string;
   }
 

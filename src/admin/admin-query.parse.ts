@@ -30,7 +30,8 @@ export function single(query: RawQuery, name: string): string | undefined {
 
 export function oneOf<T extends string>(query: RawQuery, name: string, allowed: readonly T[]): T | undefined {
   const value = single(query, name);
-  if (value !== undefined && !allowed.includes(value as T)) fail(`${name} must be one of ${allowed.join(', ')}; got '${value.slice(0, 40)}'.`);
+  if (value !== undefined && !allowed.includes(value as T))
+    fail(`${name} must be one of ${allowed.join(', ')}; got '${value.slice(0, 40)}'.`);
   return value as T | undefined;
 }
 
@@ -48,7 +49,8 @@ export function isoDate(query: RawQuery, name: string): Date | undefined {
   const value = single(query, name);
   if (value === undefined) return undefined;
   const m = DATE_RE.exec(value);
-  const bad = () => fail(`${name} must be an ISO 8601 date such as 2025-01-31 or 2025-01-31T12:00:00Z; got '${value.slice(0, 40)}'.`);
+  const bad = () =>
+    fail(`${name} must be an ISO 8601 date such as 2025-01-31 or 2025-01-31T12:00:00Z; got '${value.slice(0, 40)}'.`);
   if (!m) return bad();
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const calendar = new Date(Date.UTC(year, month - 1, day));
@@ -68,6 +70,7 @@ export function dateRange(query: RawQuery): { from?: Date; to?: Date } {
 export function pageLimit(query: RawQuery): number {
   const value = single(query, 'limit');
   if (value === undefined) return DEFAULT_PAGE_LIMIT;
-  if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > MAX_PAGE_LIMIT) fail(`limit must be an integer from 1 to ${MAX_PAGE_LIMIT}.`);
+  if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > MAX_PAGE_LIMIT)
+    fail(`limit must be an integer from 1 to ${MAX_PAGE_LIMIT}.`);
   return Number(value);
 }

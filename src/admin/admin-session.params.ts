@@ -10,6 +10,9 @@ export function parseAdminUserId(userId: string): string {
 }
 
 export function parseSessionHandle(handle: string): string {
-  if (!SESSION_HANDLE_PATTERN.test(handle)) throw new AdminBadRequestException('handle must be a session handle as GET /admin/users/:userId/sessions lists it (28 base64url characters).');
+  if (!SESSION_HANDLE_PATTERN.test(handle))
+    throw new AdminBadRequestException(
+      'handle must be a session handle as GET /admin/users/:userId/sessions lists it (28 base64url characters).',
+    );
   return handle;
 }

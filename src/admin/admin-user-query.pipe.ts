@@ -20,13 +20,19 @@ export class AdminUserQueryPipe implements PipeTransform<RawQuery, AdminUserQuer
   transform(raw: RawQuery): AdminUserQuery {
     assertKnownParams(raw, ['query', 'limit', 'cursor']);
     const value = raw?.query;
-    if (value !== undefined && typeof value !== 'string') throw new AdminBadRequestException('query must be given once.');
+    if (value !== undefined && typeof value !== 'string')
+      throw new AdminBadRequestException('query must be given once.');
     const query = foldUsername(value ?? '');
-    if (query.length > 254 || (query !== '' && !mayNameAnAccount(query))) throw new AdminBadRequestException('query must be at most 254 characters without control characters.');
+    if (query.length > 254 || (query !== '' && !mayNameAnAccount(query)))
+      throw new AdminBadRequestException('query must be at most 254 characters without control characters.');
     const limit = single(raw, 'limit');
     if (limit !== undefined && (!/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_USER_PAGE_LIMIT)) {
       throw new AdminBadRequestException(`limit must be an integer from 1 to ${MAX_USER_PAGE_LIMIT}.`);
     }
-    return { query, limit: limit === undefined ? DEFAULT_USER_PAGE_LIMIT : Number(limit), cursor: single(raw, 'cursor') };
+    return {
+      query,
+      limit: limit === undefined ? DEFAULT_USER_PAGE_LIMIT : Number(limit),
+      cursor: single(raw, 'cursor'),
+    };
   }
 }

@@ -1,4 +1,15 @@
-import { ConflictException, Controller, Get, Header, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import {
+  ConflictException,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ERR } from '../common/openapi.js';
 import { AdminUserPageResponse, AdminUserResponse, ApiQueries } from './admin.openapi.js';
@@ -28,7 +39,10 @@ export class AdminUsersController {
 
   @Get()
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Users whose username starts with query (case-folded), by username, keyset-paged ({items, nextCursor}); 501 when the UserStore cannot search' })
+  @ApiOperation({
+    summary:
+      'Users whose username starts with query (case-folded), by username, keyset-paged ({items, nextCursor}); 501 when the UserStore cannot search',
+  })
   @ApiQueries('query', 'userLimit', 'cursor')
   @ApiOkResponse({ type: AdminUserPageResponse })
   @ApiErrors({ 400: ERR.badQuery, 501: "the app's UserStore has no searchByUsername" })
@@ -39,10 +53,18 @@ export class AdminUsersController {
   @Post(':userId/disable')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Disables the account and revokes every session of it (audit: user.disable); 404 unknown user, 409 for oneself' })
+  @ApiOperation({
+    summary:
+      'Disables the account and revokes every session of it (audit: user.disable); 404 unknown user, 409 for oneself',
+  })
   @ApiParam({ name: 'userId', type: String })
   @ApiOkResponse({ type: AdminUserResponse })
-  @ApiErrors({ 400: 'a malformed user ID', 403: ERR.notAdmin, 404: 'no such user', 409: 'an administrator cannot disable their own account' })
+  @ApiErrors({
+    400: 'a malformed user ID',
+    403: ERR.notAdmin,
+    404: 'no such user',
+    409: 'an administrator cannot disable their own account',
+  })
   async disable(@Param('userId') rawUserId: string, @Req() req: Request): Promise<AdminUserView> {
     const userId = parseAdminUserId(rawUserId);
     const actor = req.user as AuthUser;

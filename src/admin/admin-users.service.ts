@@ -40,15 +40,23 @@ export class AdminUsersService {
 
   /** Users whose folded username starts with `query`, by username, keyset-paginated. 501 when the store cannot search. */
   async search({ query, limit, cursor }: AdminUserQuery): Promise<AdminPage<AdminUserView>> {
-    if (!this.searchable) throw new NotImplementedException("The app's UserStore cannot search users by name (it has no searchByUsername).");
+    if (!this.searchable)
+      throw new NotImplementedException(
+        "The app's UserStore cannot search users by name (it has no searchByUsername).",
+      );
     const scope = JSON.stringify(['users', query]);
     const after = cursor === undefined ? undefined : this.cursors.decodeKey(cursor, scope);
     // This process's sign-ins of the last second show at once (another process's within a second).
     await this.lastSignIns.flush();
-    const rows = await withDatabase(this.logger, 'Searching users', () => this.users.searchByUsername!({ prefix: query, limit: limit + 1, after }));
+    const rows = await withDatabase(this.logger, 'Searching users', () =>
+      this.users.searchByUsername!({ prefix: query, limit: limit + 1, after }),
+    );
     const items = rows.slice(0, limit);
     const views = await Promise.all(items.map((u) => this.view(u)));
-    return { items: views, nextCursor: rows.length > limit ? this.cursors.encodeKey(items[items.length - 1].username, scope) : null };
+    return {
+      items: views,
+      nextCursor: rows.length > limit ? this.cursors.encodeKey(items[items.length - 1].username, scope) : null,
+    };
   }
 
   /** The user, or 404. */

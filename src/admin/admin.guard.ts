@@ -1,4 +1,12 @@
-import { type CanActivate, type ExecutionContext, ForbiddenException, Inject, Injectable, Optional, UnauthorizedException } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Optional,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Request } from 'express';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
@@ -32,7 +40,8 @@ export class AdminGuard implements CanActivate {
     if (isSessionUnavailable(req)) throw new SessionStoreUnavailableException();
     const user = req.user as AuthUser | undefined;
     if (!user || typeof user.id !== 'string') throw new UnauthorizedException('Sign in first.');
-    if (!Array.isArray(user.roles) || !this.hasRole(user)) throw new ForbiddenException(`This requires the '${this.adminRole}' role.`);
+    if (!Array.isArray(user.roles) || !this.hasRole(user))
+      throw new ForbiddenException(`This requires the '${this.adminRole}' role.`);
     return true;
   }
 
@@ -44,7 +53,8 @@ export class AdminGuard implements CanActivate {
   /** The `adminRole` option of the app's AuthConsentModule. */
   protected get adminRole(): string {
     this.options ??= this.moduleRef?.get<ResolvedAuthConsentOptions>(AUTH_CONSENT_OPTIONS, { strict: false });
-    if (!this.options) throw new Error('AdminGuard needs AuthConsentModule imported in the app (forRoot or forRootAsync).');
+    if (!this.options)
+      throw new Error('AdminGuard needs AuthConsentModule imported in the app (forRoot or forRootAsync).');
     return this.options.adminRole;
   }
 }

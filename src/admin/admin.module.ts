@@ -30,12 +30,29 @@ const providers: Provider[] = [
   AdminUsersService,
 ];
 
-const controllers = [AdminConsentController, AdminAuditController, AdminUserSessionsController, AdminUsersController, AdminSessionsController];
+const controllers = [
+  AdminConsentController,
+  AdminAuditController,
+  AdminUserSessionsController,
+  AdminUsersController,
+  AdminSessionsController,
+];
 
 /** Administration: users, sessions, consent records, their export and verification, the admin audit log, at `<routes.admin>`. */
 @Module({})
 export class AdminModule {
-  static register(core: DynamicModule, auth: DynamicModule, consent: DynamicModule, routes: ResolvedRoutes): DynamicModule {
-    return { module: AdminModule, imports: [core, auth, consent], providers, controllers: groupControllers('admin', routes, controllers), exports: tokensOf(providers) };
+  static register(
+    core: DynamicModule,
+    auth: DynamicModule,
+    consent: DynamicModule,
+    routes: ResolvedRoutes,
+  ): DynamicModule {
+    return {
+      module: AdminModule,
+      imports: [core, auth, consent],
+      providers,
+      controllers: groupControllers('admin', routes, controllers),
+      exports: tokensOf(providers),
+    };
   }
 }

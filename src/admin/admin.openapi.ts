@@ -12,14 +12,23 @@ const TOKEN = { type: 'string', pattern: '^[A-Za-z0-9_.:@-]{1,128}$' };
 
 /** Every query parameter the admin pipes accept, as documented. */
 const QUERY: Record<string, QueryDoc> = {
-  subjectType: { description: 'user or visitor; needed with subjectId', schema: { type: 'string', enum: [...CONSENT_SUBJECT_TYPES] } },
+  subjectType: {
+    description: 'user or visitor; needed with subjectId',
+    schema: { type: 'string', enum: [...CONSENT_SUBJECT_TYPES] },
+  },
   subjectId: { description: 'a user ID or visitor ID', schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' } },
-  category: { description: 'events whose decisions name this category key', schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+  category: {
+    description: 'events whose decisions name this category key',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+  },
   action: { description: 'the event action', schema: { type: 'string', enum: [...CONSENT_EVENT_ACTIONS] } },
   source: { description: 'the event source', schema: { type: 'string', enum: [...CONSENT_EVENT_SOURCES] } },
   from: { description: 'inclusive lower bound', schema: { ...DATE, format: 'date-time' } },
   to: { description: 'exclusive upper bound', schema: { ...DATE, format: 'date-time' } },
-  limit: { description: `page size, 1-${MAX_PAGE_LIMIT}`, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT } },
+  limit: {
+    description: `page size, 1-${MAX_PAGE_LIMIT}`,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT },
+  },
   cursor: { description: 'nextCursor of the previous page (bound to the same filters)', schema: { type: 'string' } },
   order: { description: 'desc (newest first) or asc', schema: { type: 'string', enum: ['desc', 'asc'] } },
   format: { description: 'the export format', schema: { type: 'string', enum: ['csv', 'ndjson'], default: 'csv' } },
@@ -27,8 +36,14 @@ const QUERY: Record<string, QueryDoc> = {
   auditAction: { description: 'the audit action, such as consent.events.read or user.disable', schema: TOKEN },
   targetType: { description: 'the target type, such as user, session, consent-events', schema: TOKEN },
   targetId: { description: 'the target ID', schema: TOKEN },
-  query: { description: 'a username prefix (folded as usernames are); none lists every user', schema: { type: 'string', maxLength: 254 } },
-  userLimit: { description: `page size, 1-${MAX_USER_PAGE_LIMIT}`, schema: { type: 'integer', minimum: 1, maximum: MAX_USER_PAGE_LIMIT, default: DEFAULT_USER_PAGE_LIMIT } },
+  query: {
+    description: 'a username prefix (folded as usernames are); none lists every user',
+    schema: { type: 'string', maxLength: 254 },
+  },
+  userLimit: {
+    description: `page size, 1-${MAX_USER_PAGE_LIMIT}`,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_USER_PAGE_LIMIT, default: DEFAULT_USER_PAGE_LIMIT },
+  },
 };
 
 /** `@ApiQuery` for each named parameter (`auditAction` documents `action`, `userLimit` documents `limit`). */
@@ -70,7 +85,12 @@ export class ConsentSubjectResponse {
   @ApiProperty({ type: String }) subjectId: string;
   @ApiProperty({ type: ConsentRecordResponse, nullable: true }) record: ConsentRecordResponse | null;
   @ApiProperty({ type: ConsentHistorySummaryResponse }) history: ConsentHistorySummaryResponse;
-  @ApiProperty({ type: [String], required: false, description: 'For a user: visitor IDs linked at login (at most 100).' }) linkedVisitors?: string[];
+  @ApiProperty({
+    type: [String],
+    required: false,
+    description: 'For a user: visitor IDs linked at login (at most 100).',
+  })
+  linkedVisitors?: string[];
 }
 
 export class ConsentEventResponse {
@@ -102,14 +122,27 @@ const BY_CATEGORY: ApiPropertyOptions = {
   description: 'per category key',
   additionalProperties: {
     type: 'object',
-    properties: { granted: { type: 'integer' }, refused: { type: 'integer' }, rate: { type: 'number', nullable: true, description: 'granted / (granted + refused), 4 decimals; null without decisions' } },
+    properties: {
+      granted: { type: 'integer' },
+      refused: { type: 'integer' },
+      rate: {
+        type: 'number',
+        nullable: true,
+        description: 'granted / (granted + refused), 4 decimals; null without decisions',
+      },
+    },
   },
 };
 
 export class ConsentStatsDayResponse {
   @ApiProperty({ type: String, format: 'date' }) day: string;
   @ApiProperty({ type: Number }) decisions: number;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'grant, refuse, update, withdraw' }) byAction: Record<string, number>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'grant, refuse, update, withdraw',
+  })
+  byAction: Record<string, number>;
   @ApiProperty(BY_CATEGORY) byCategory: Record<string, { granted: number; refused: number; rate: number | null }>;
 }
 

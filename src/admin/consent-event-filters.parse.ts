@@ -1,6 +1,11 @@
 import { AdminBadRequestException } from './admin-bad-request.exception.js';
 import { assertKnownParams, dateRange, matching, oneOf, type RawQuery } from './admin-query.parse.js';
-import { CONSENT_EVENT_ACTIONS, CONSENT_EVENT_SOURCES, CONSENT_SUBJECT_TYPES, type ConsentEventFilters } from './admin-query.types.js';
+import {
+  CONSENT_EVENT_ACTIONS,
+  CONSENT_EVENT_SOURCES,
+  CONSENT_SUBJECT_TYPES,
+  type ConsentEventFilters,
+} from './admin-query.types.js';
 
 export const FILTER_PARAMS = ['subjectType', 'subjectId', 'category', 'action', 'source', 'from', 'to'] as const;
 

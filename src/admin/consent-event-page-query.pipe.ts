@@ -8,6 +8,11 @@ import { parseConsentEventFilters } from './consent-event-filters.parse.js';
 export class ConsentEventPageQueryPipe implements PipeTransform<RawQuery, ConsentEventPageQuery> {
   transform(query: RawQuery): ConsentEventPageQuery {
     const filters = parseConsentEventFilters(query, ['limit', 'cursor', 'order']);
-    return { ...filters, limit: pageLimit(query), cursor: single(query, 'cursor'), order: oneOf(query, 'order', ['asc', 'desc'] as const) ?? 'desc' };
+    return {
+      ...filters,
+      limit: pageLimit(query),
+      cursor: single(query, 'cursor'),
+      order: oneOf(query, 'order', ['asc', 'desc'] as const) ?? 'desc',
+    };
   }
 }

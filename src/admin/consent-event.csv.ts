@@ -49,7 +49,8 @@ export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
   const text = String(value);
   let safe = defused(text, true);
-  if (/[;\t\r\n]/.test(text)) safe = safe.replace(SEPARATOR, (_all, separator: string, part: string) => separator + defused(part, false));
+  if (/[;\t\r\n]/.test(text))
+    safe = safe.replace(SEPARATOR, (_all, separator: string, part: string) => separator + defused(part, false));
   return /[",;\t\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

@@ -18,8 +18,10 @@ export class ConsentStatsQueryPipe implements PipeTransform<RawQuery, ConsentSta
     const range = dateRange(query);
     const to = range.to ?? new Date(this.clock.now());
     const from = range.from ?? new Date(to.getTime() - 30 * DAY_MS);
-    if (from.getTime() >= to.getTime()) throw new AdminBadRequestException('from must be before to (from is inclusive, to exclusive).');
-    if (to.getTime() - from.getTime() > MAX_STATS_DAYS * DAY_MS) throw new AdminBadRequestException(`from and to must be at most ${MAX_STATS_DAYS} days apart.`);
+    if (from.getTime() >= to.getTime())
+      throw new AdminBadRequestException('from must be before to (from is inclusive, to exclusive).');
+    if (to.getTime() - from.getTime() > MAX_STATS_DAYS * DAY_MS)
+      throw new AdminBadRequestException(`from and to must be at most ${MAX_STATS_DAYS} days apart.`);
     return { from, to };
   }
 }

@@ -12,7 +12,10 @@ export class ConsentVerifyQueryPipe implements PipeTransform<RawQuery, ConsentSu
     assertKnownParams(query, ['subjectType', 'subjectId']);
     const type = oneOf(query, 'subjectType', CONSENT_SUBJECT_TYPES);
     const id = matching(query, 'subjectId', SUBJECT_ID_RE, '1-64 letters, digits, _ . : or -');
-    if ((type === undefined) !== (id === undefined)) throw new AdminBadRequestException('Give subjectType and subjectId together (one subject), or neither (every subject).');
+    if ((type === undefined) !== (id === undefined))
+      throw new AdminBadRequestException(
+        'Give subjectType and subjectId together (one subject), or neither (every subject).',
+      );
     return type && id ? { type, id } : null;
   }
 }

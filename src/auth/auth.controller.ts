@@ -1,5 +1,29 @@
-import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Inject, NotFoundException, Param, Post, Req, Res, UseGuards, UsePipes, BadRequestException } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+  UsePipes,
+  BadRequestException,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCookieAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiErrors, ERR, ErrorResponse } from '../common/openapi.js';
 import { LoginResponse, MeResponse, OwnSessionResponse } from './auth.openapi.js';
@@ -66,7 +90,9 @@ export class AuthController {
     const session = req.session;
     if (session && this.sessions.currentHandle(req) !== undefined) {
       // express-session's destroy: the store deletes the session and its index entry.
-      await new Promise<void>((resolve, reject) => session.destroy((err: unknown) => (err ? reject(new SessionStoreUnavailableException()) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        session.destroy((err: unknown) => (err ? reject(new SessionStoreUnavailableException()) : resolve())),
+      );
     }
     const s = this.options.session;
     res.clearCookie(s.cookieName, { path: '/', httpOnly: true, secure: s.cookieSecure, sameSite: 'lax' });
@@ -105,10 +131,22 @@ export class AuthController {
   @ApiOperation({ summary: "The caller's live sessions" })
   @ApiOkResponse({ type: OwnSessionResponse, isArray: true })
   @ApiErrors({ 401: ERR.signedOut })
-  async list(@Req() req: Request, @CurrentUser() user: AuthUser, @Res({ passthrough: true }) res: Response): Promise<PublicSession[]> {
+  async list(
+    @Req() req: Request,
+    @CurrentUser() user: AuthUser,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PublicSession[]> {
     res.setHeader('Cache-Control', 'no-store');
     const sessions = await this.sessions.listForUser(user.id, req);
-    return sessions.map(({ handle, createdAt, lastSeenAt, ip, userAgent, remember, current }) => ({ handle, createdAt, lastSeenAt, ip, userAgent, remember, current }));
+    return sessions.map(({ handle, createdAt, lastSeenAt, ip, userAgent, remember, current }) => ({
+      handle,
+      createdAt,
+      lastSeenAt,
+      ip,
+      userAgent,
+      remember,
+      current,
+    }));
   }
 
   /** 204; only the caller's own sessions, 404 otherwise. */
@@ -121,7 +159,8 @@ export class AuthController {
   @ApiNoContentResponse({ description: 'Revoked.' })
   @ApiErrors({ 401: ERR.signedOut, 403: ERR.crossSite, 404: 'no session of the caller has this handle' })
   async revokeOne(@Param('handle') handle: string, @CurrentUser() user: AuthUser): Promise<void> {
-    if (!SESSION_HANDLE_PATTERN.test(handle) || !(await this.sessions.revokeForUser(user.id, handle))) throw new NotFoundException('No such session');
+    if (!SESSION_HANDLE_PATTERN.test(handle) || !(await this.sessions.revokeForUser(user.id, handle)))
+      throw new NotFoundException('No such session');
   }
 
   /** 204; revokes every session of the caller except the current one. */
@@ -143,9 +182,21 @@ export class AuthController {
   @ApiCookieAuth()
   @ApiOperation({ summary: 'Change the password: every other session is revoked and this one gets a new ID' })
   @ApiNoContentResponse({ description: 'Changed; Set-Cookie carries the new session ID.' })
-  @ApiBadRequestResponse({ description: 'a malformed body, or a new password outside the length policy', type: ErrorResponse })
-  @ApiErrors({ 401: ERR.signedOut, 403: 'the current password is wrong, or a cross-site request', 429: 'throttled: Retry-After says when to try again' })
-  async changePassword(@Body() body: ChangePasswordDto, @Req() req: Request, @Res({ passthrough: true }) res: Response, @CurrentUser() user: AuthUser): Promise<void> {
+  @ApiBadRequestResponse({
+    description: 'a malformed body, or a new password outside the length policy',
+    type: ErrorResponse,
+  })
+  @ApiErrors({
+    401: ERR.signedOut,
+    403: 'the current password is wrong, or a cross-site request',
+    429: 'throttled: Retry-After says when to try again',
+  })
+  async changePassword(
+    @Body() body: ChangePasswordDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @CurrentUser() user: AuthUser,
+  ): Promise<void> {
     const ip = req.ip ?? '';
     const slots = await throttleStep(res, () => this.throttle.take(user.username, ip));
     let right: boolean;
@@ -166,5 +217,4 @@ export class AuthController {
     const meta = req.session?.authConsent;
     if (meta) await this.loginSessions.reissue(req, user, meta);
   }
-
 }

@@ -40,7 +40,8 @@ const providers: Provider[] = [
     provide: UserStore,
     inject: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_DATA_SOURCE],
     // An app's own store (auth.userStore) replaces the built-in table.
-    useFactory: (options: ResolvedAuthConsentOptions, dataSource: DataSource): UserStore => options.auth.userStore ?? new TypeOrmUserStore(dataSource),
+    useFactory: (options: ResolvedAuthConsentOptions, dataSource: DataSource): UserStore =>
+      options.auth.userStore ?? new TypeOrmUserStore(dataSource),
   },
   ModulePassport,
   PasswordHasher,
@@ -58,6 +59,12 @@ const providers: Provider[] = [
 @Module({})
 export class AuthModule {
   static register(core: DynamicModule, routes: ResolvedRoutes): DynamicModule {
-    return { module: AuthModule, imports: [core], providers, controllers: groupControllers('auth', routes, [AuthController]), exports: tokensOf(providers) };
+    return {
+      module: AuthModule,
+      imports: [core],
+      providers,
+      controllers: groupControllers('auth', routes, [AuthController]),
+      exports: tokensOf(providers),
+    };
   }
 }

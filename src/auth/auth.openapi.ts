@@ -44,7 +44,10 @@ export class MeResponse {
 }
 
 export class OwnSessionResponse {
-  @ApiProperty({ type: String, description: 'Opaque handle (truncated SHA-256 of the session ID), never the session ID.' })
+  @ApiProperty({
+    type: String,
+    description: 'Opaque handle (truncated SHA-256 of the session ID), never the session ID.',
+  })
   handle: string;
 
   @ApiProperty(NULLABLE_DATE_TIME)

@@ -7,7 +7,12 @@ describe('resolveAuthOptions', () => {
   it('has the OWASP argon2id defaults and sane throttling', () => {
     const o = resolveAuthOptions();
     expect(o.argon2).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
-    expect(o.throttle).toMatchObject({ accountFreeFailures: 5, ipFreeFailures: 20, baseDelayMs: 1000, maxDelayMs: 900_000 });
+    expect(o.throttle).toMatchObject({
+      accountFreeFailures: 5,
+      ipFreeFailures: 20,
+      baseDelayMs: 1000,
+      maxDelayMs: 900_000,
+    });
     expect(o.maxSessionsPerUser).toBe(0);
     expect(o.touchIntervalMs).toBe(60_000);
   });
@@ -24,7 +29,9 @@ describe('resolveAuthOptions', () => {
   });
 
   it('refuses to lower the argon2 cost in production', () => {
-    expect(() => resolveAuthOptions({ argon2: { memoryCost: 1024, timeCost: 1 } }, { production: true })).toThrow(/only raise/);
+    expect(() => resolveAuthOptions({ argon2: { memoryCost: 1024, timeCost: 1 } }, { production: true })).toThrow(
+      /only raise/,
+    );
     expect(resolveAuthOptions({ argon2: { memoryCost: 65536 } }, { production: true }).argon2.memoryCost).toBe(65536);
   });
 });

@@ -47,7 +47,13 @@ export interface AuthOptions {
 export interface ResolvedAuthOptions {
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   password: { minLength: number; maxLength: number };
-  throttle: { accountFreeFailures: number; ipFreeFailures: number; baseDelayMs: number; maxDelayMs: number; resetAfterMs: number };
+  throttle: {
+    accountFreeFailures: number;
+    ipFreeFailures: number;
+    baseDelayMs: number;
+    maxDelayMs: number;
+    resetAfterMs: number;
+  };
   maxSessionsPerUser: number;
   sessionLimitPolicy: SessionLimitPolicy;
   touchIntervalMs: number;
@@ -61,29 +67,50 @@ function fail(message: string): never {
   throw new AuthConsentConfigError(message);
 }
 
-function int(name: string, value: number | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function int(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < min || v > max) fail(`${name} must be an integer between ${min} and ${max}; got ${JSON.stringify(value)}.`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    fail(`${name} must be an integer between ${min} and ${max}; got ${JSON.stringify(value)}.`);
   return v;
 }
 
 function ms(name: string, value: Duration | undefined, fallback: Duration): number {
-  return parseDuration(value ?? fallback) ?? fail(`${name} must be a positive duration such as '1s', '15m' or a number of milliseconds; got ${JSON.stringify(value)}.`);
+  return (
+    parseDuration(value ?? fallback) ??
+    fail(
+      `${name} must be a positive duration such as '1s', '15m' or a number of milliseconds; got ${JSON.stringify(value)}.`,
+    )
+  );
 }
 
 /** Merges the login defaults and validates them; throws AuthConsentConfigError naming a bad option. */
-export function resolveAuthOptions(options: AuthOptions = {}, context: { production?: boolean } = {}): ResolvedAuthOptions {
+export function resolveAuthOptions(
+  options: AuthOptions = {},
+  context: { production?: boolean } = {},
+): ResolvedAuthOptions {
   const a = options.argon2 ?? {};
   const argon2 = {
     memoryCost: int('auth.argon2.memoryCost', a.memoryCost, ARGON2_DEFAULTS.memoryCost, 1024, 4_194_304),
     timeCost: int('auth.argon2.timeCost', a.timeCost, ARGON2_DEFAULTS.timeCost, 1, 100),
     parallelism: int('auth.argon2.parallelism', a.parallelism, ARGON2_DEFAULTS.parallelism, 1, 64),
   };
-  if (context.production && (argon2.memoryCost < ARGON2_DEFAULTS.memoryCost || argon2.timeCost < ARGON2_DEFAULTS.timeCost)) {
+  if (
+    context.production &&
+    (argon2.memoryCost < ARGON2_DEFAULTS.memoryCost || argon2.timeCost < ARGON2_DEFAULTS.timeCost)
+  ) {
     fail('auth.argon2 may only raise memoryCost (19456) and timeCost (2) in production; remove the lower values.');
   }
   const p = options.password ?? {};
-  const password = { minLength: int('auth.password.minLength', p.minLength, 8, 1, 1024), maxLength: int('auth.password.maxLength', p.maxLength, 128, 1, 4096) };
+  const password = {
+    minLength: int('auth.password.minLength', p.minLength, 8, 1, 1024),
+    maxLength: int('auth.password.maxLength', p.maxLength, 128, 1, 4096),
+  };
   if (password.minLength > password.maxLength) fail('auth.password.minLength must not exceed auth.password.maxLength.');
   const t = options.throttle ?? {};
   const throttle = {
@@ -93,9 +120,11 @@ export function resolveAuthOptions(options: AuthOptions = {}, context: { product
     maxDelayMs: ms('auth.throttle.maxDelay', t.maxDelay, '15m'),
     resetAfterMs: ms('auth.throttle.resetAfter', t.resetAfter, '1h'),
   };
-  if (throttle.baseDelayMs > throttle.maxDelayMs) fail('auth.throttle.baseDelay must not exceed auth.throttle.maxDelay.');
+  if (throttle.baseDelayMs > throttle.maxDelayMs)
+    fail('auth.throttle.baseDelay must not exceed auth.throttle.maxDelay.');
   const policy = options.sessionLimitPolicy ?? 'evict-oldest';
-  if (policy !== 'evict-oldest' && policy !== 'refuse') fail(`auth.sessionLimitPolicy must be 'evict-oldest' or 'refuse'; got ${JSON.stringify(policy)}.`);
+  if (policy !== 'evict-oldest' && policy !== 'refuse')
+    fail(`auth.sessionLimitPolicy must be 'evict-oldest' or 'refuse'; got ${JSON.stringify(policy)}.`);
   return {
     argon2,
     password,

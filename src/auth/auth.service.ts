@@ -95,11 +95,14 @@ export class AuthService {
   /** Creates a user (CLI, seeding, tests); throws UsernameTakenError or PasswordPolicyError. */
   async createUser(username: string, password: string, roles: string[] = []): Promise<AuthUser> {
     const folded = foldUsername(username);
-    if (!USERNAME_PATTERN.test(folded)) throw new PasswordPolicyError('A username is 1-254 characters without spaces or control characters.');
+    if (!USERNAME_PATTERN.test(folded))
+      throw new PasswordPolicyError('A username is 1-254 characters without spaces or control characters.');
     const problem = usernameProfileProblem(folded);
     if (problem) throw new PasswordPolicyError(problem);
     this.checkPolicy(password);
-    return toAuthUser(await this.users.create({ username: folded, passwordHash: await this.hasher.hash(password), roles }));
+    return toAuthUser(
+      await this.users.create({ username: folded, passwordHash: await this.hasher.hash(password), roles }),
+    );
   }
 
   /**
@@ -139,6 +142,7 @@ export class AuthService {
   private checkPolicy(password: string): void {
     const { minLength, maxLength } = this.options.auth.password;
     const length = [...password].length;
-    if (length < minLength || length > maxLength) throw new PasswordPolicyError(`A password must be ${minLength} to ${maxLength} characters long.`);
+    if (length < minLength || length > maxLength)
+      throw new PasswordPolicyError(`A password must be ${minLength} to ${maxLength} characters long.`);
   }
 }

@@ -8,7 +8,13 @@ export class ChangePasswordDto {
   @Length(1, 4096)
   currentPassword: string;
 
-  @ApiProperty({ type: String, format: 'password', minLength: 1, maxLength: 4096, description: 'Within auth.password (default 8-128 characters).' })
+  @ApiProperty({
+    type: String,
+    format: 'password',
+    minLength: 1,
+    maxLength: 4096,
+    description: 'Within auth.password (default 8-128 characters).',
+  })
   @IsString()
   @Length(1, 4096)
   newPassword: string;

@@ -56,7 +56,8 @@ export class LastSignInRecorder implements BeforeApplicationShutdown {
           }
         }
         for (const { ids, at } of bySecond.values()) {
-          for (let i = 0; i < ids.length; i += MAX_IDS_PER_WRITE) await this.users.recordLogins(ids.slice(i, i + MAX_IDS_PER_WRITE), at);
+          for (let i = 0; i < ids.length; i += MAX_IDS_PER_WRITE)
+            await this.users.recordLogins(ids.slice(i, i + MAX_IDS_PER_WRITE), at);
         }
       } else {
         for (const [id, at] of batch) await this.users.recordLogin!(id, at);

@@ -10,7 +10,13 @@ import { isSessionUnavailable, newLoginMeta, sessionEndsAt, type SessionAuthMeta
 import { setNextSessionTag } from '../session/session-next-tag.js';
 import { SessionService } from '../session/session.service.js';
 import { setLoginEpoch, storedSessionId } from '../session/session-store.core.js';
-import { LoginRefusedException, SessionLimitError, SessionLimitException, SessionStoreUnavailableException, StaleLoginError } from '../session/session.exceptions.js';
+import {
+  LoginRefusedException,
+  SessionLimitError,
+  SessionLimitException,
+  SessionStoreUnavailableException,
+  StaleLoginError,
+} from '../session/session.exceptions.js';
 import type { AuthUser } from './auth-user.js';
 import { toAuthUser } from './auth.service.js';
 import { LastSignInRecorder } from './last-sign-in.recorder.js';
@@ -71,7 +77,10 @@ export class LoginSessionService {
     // The epoch is read before the user: a revocation that follows the read is seen by the store's check.
     const epoch = options.epoch ?? (await this.sessions.epochOf(user.id));
     // A disable or password change after that read moves the epoch, and the store refuses the session.
-    const signedIn = options.epoch !== undefined && options.current?.id === user.id ? options.current : await this.currentUser(user.id, options);
+    const signedIn =
+      options.epoch !== undefined && options.current?.id === user.id
+        ? options.current
+        : await this.currentUser(user.id, options);
     await this.establish(req, signedIn, { remember: options.remember === true, epoch });
     // The last sign-in (admin user search), once the login stands: written in batches, never failing a login.
     this.lastSignIns.record(signedIn.id, new Date(this.clock.now()));
@@ -82,7 +91,8 @@ export class LoginSessionService {
   private async currentUser(id: string, options: LogInOptions): Promise<AuthUser> {
     const stored = await this.users.findById(id);
     if (!stored || stored.disabled) throw new LoginRefusedException();
-    if (options.passwordChangedAt !== undefined && stored.passwordChangedAt.getTime() !== options.passwordChangedAt) throw new LoginRefusedException();
+    if (options.passwordChangedAt !== undefined && stored.passwordChangedAt.getTime() !== options.passwordChangedAt)
+      throw new LoginRefusedException();
     return toAuthUser(stored);
   }
 
@@ -106,13 +116,19 @@ export class LoginSessionService {
     await this.establish(req, user, { keep: meta, epoch: await this.sessions.epochOf(user.id) });
   }
 
-  private async establish(req: Request, user: AuthUser, opts: { remember?: boolean; keep?: SessionAuthMeta; epoch: string }): Promise<void> {
+  private async establish(
+    req: Request,
+    user: AuthUser,
+    opts: { remember?: boolean; keep?: SessionAuthMeta; epoch: string },
+  ): Promise<void> {
     const previous = req.session as Session & Record<string, unknown>;
     const carried: Record<string, unknown> = {};
     for (const key of this.kept) if (previous[key] !== undefined) carried[key] = previous[key];
     const now = this.clock.now();
     const s = this.options.session;
-    const meta: SessionAuthMeta = opts.keep ? { ...opts.keep, lastSeenAt: now } : newLoginMeta(req, now, opts.remember === true, s);
+    const meta: SessionAuthMeta = opts.keep
+      ? { ...opts.keep, lastSeenAt: now }
+      : newLoginMeta(req, now, opts.remember === true, s);
 
     setNextSessionTag(req, this.tags.of(user.id));
     if (storedSessionId(req) !== undefined) await this.step(req, () => promised((done) => previous.regenerate(done)));
@@ -160,4 +176,3 @@ export class LoginSessionService {
 function abandon(req: Request): void {
   (req as { session: unknown }).session = null;
 }
-

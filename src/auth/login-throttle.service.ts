@@ -49,18 +49,31 @@ export class LoginThrottleService {
    */
   async take(username: string, ip: string): Promise<ThrottleSlots> {
     const slots = { accountKey: this.accountKey(username), addressKey: this.addressKey(ip) };
-    const [account, address] = await Promise.allSettled([this.backend.take(slots.accountKey, this.account), this.backend.take(slots.addressKey, this.address)]);
-    if (account.status === 'fulfilled' && account.value.taken && address.status === 'fulfilled' && address.value.taken) return slots;
+    const [account, address] = await Promise.allSettled([
+      this.backend.take(slots.accountKey, this.account),
+      this.backend.take(slots.addressKey, this.address),
+    ]);
+    if (account.status === 'fulfilled' && account.value.taken && address.status === 'fulfilled' && address.value.taken)
+      return slots;
     // Refused or failed on one side: what the other took is not an attempt.
     await briefly(
       Promise.allSettled([
-        account.status === 'fulfilled' && account.value.taken ? this.backend.giveBack(slots.accountKey, this.account) : undefined,
-        address.status === 'fulfilled' && address.value.taken ? this.backend.giveBack(slots.addressKey, this.address) : undefined,
+        account.status === 'fulfilled' && account.value.taken
+          ? this.backend.giveBack(slots.accountKey, this.account)
+          : undefined,
+        address.status === 'fulfilled' && address.value.taken
+          ? this.backend.giveBack(slots.addressKey, this.address)
+          : undefined,
       ]),
     );
     if (account.status === 'rejected') throw account.reason;
     if (address.status === 'rejected') throw address.reason;
-    throw this.refusal(Math.max(account.value.taken ? 0 : account.value.blockedUntil, address.value.taken ? 0 : address.value.blockedUntil));
+    throw this.refusal(
+      Math.max(
+        account.value.taken ? 0 : account.value.blockedUntil,
+        address.value.taken ? 0 : address.value.blockedUntil,
+      ),
+    );
   }
 
   /**
@@ -78,7 +91,12 @@ export class LoginThrottleService {
    * cannot take the give-back either, the slot lapses with the counter (`resetAfter` after the last attempt).
    */
   async abandoned(slots: ThrottleSlots): Promise<void> {
-    await briefly(Promise.allSettled([this.backend.giveBack(slots.accountKey, this.account), this.backend.giveBack(slots.addressKey, this.address)]));
+    await briefly(
+      Promise.allSettled([
+        this.backend.giveBack(slots.accountKey, this.account),
+        this.backend.giveBack(slots.addressKey, this.address),
+      ]),
+    );
   }
 
   private refusal(until: number): TooManyLoginAttemptsException {

@@ -14,7 +14,12 @@ export class LoginDto {
   password: string;
 
   /** Persistent cookie with the remember-me timeouts. Default false: a browser-session cookie. */
-  @ApiProperty({ type: Boolean, required: false, default: false, description: 'A persistent cookie with the remember-me timeouts; otherwise a browser-session cookie.' })
+  @ApiProperty({
+    type: Boolean,
+    required: false,
+    default: false,
+    description: 'A persistent cookie with the remember-me timeouts; otherwise a browser-session cookie.',
+  })
   @IsOptional()
   @IsBoolean()
   remember?: boolean;

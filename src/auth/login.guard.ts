@@ -1,4 +1,10 @@
-import { BadRequestException, type CanActivate, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  type CanActivate,
+  type ExecutionContext,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -45,7 +51,10 @@ export class LoginGuard implements CanActivate {
     }
     await throttleStep(res, () => this.throttle.succeeded(slots));
     try {
-      req.user = await this.loginSessions.logIn(req, req.user as AuthUser, { remember: body.remember === true, ...checkedCredentials(req) });
+      req.user = await this.loginSessions.logIn(req, req.user as AuthUser, {
+        remember: body.remember === true,
+        ...checkedCredentials(req),
+      });
     } catch (err) {
       // Disabled or re-keyed while the password was checked: the one answer of every failed login.
       if (err instanceof LoginRefusedException) throw new InvalidCredentialsException();
@@ -72,5 +81,4 @@ export class LoginGuard implements CanActivate {
     if (errors.length > 0) throw new BadRequestException(errors.flatMap((e) => Object.values(e.constraints ?? {})));
     return dto;
   }
-
 }

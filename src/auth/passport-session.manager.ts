@@ -46,7 +46,12 @@ export class PassportSessionManager extends SessionManager {
     this._serializeUser(user, req, (err: unknown, serialized: unknown) => {
       if (err) return done(err);
       const id = passportUserId(serialized) ?? passportUserId(user);
-      if (id === undefined) return done(new BadRequestException('Cannot sign in: Passport serialized the user as neither an ID nor an object with a string `id`.'));
+      if (id === undefined)
+        return done(
+          new BadRequestException(
+            'Cannot sign in: Passport serialized the user as neither an ID nor an object with a string `id`.',
+          ),
+        );
       logins.logIn(req, { id }, { remember: opts.remember === true }).then(() => done(), done);
     });
   }
@@ -64,7 +69,6 @@ export class PassportSessionManager extends SessionManager {
   }
 }
 
-
 /**
  * What `passport.initialize()` puts on every request (`req.logIn`, `req.logOut`, `req.isAuthenticated`, …,
  * and Passport's session manager), put once on an app's request prototype instead: the same functions,
@@ -76,9 +80,13 @@ export function installPassportRequestMethods(requestPrototype: object): void {
   for (const name of ['login', 'logIn', 'logout', 'logOut', 'isAuthenticated', 'isUnauthenticated']) {
     Object.defineProperty(requestPrototype, name, { value: methods[name], writable: true, configurable: true });
   }
-  Object.defineProperty(requestPrototype, '_sessionManager', { get: () => globalPassport._sm, set(this: object, value: unknown) {
-    Object.defineProperty(this, '_sessionManager', { value, writable: true, configurable: true, enumerable: true });
-  }, configurable: true });
+  Object.defineProperty(requestPrototype, '_sessionManager', {
+    get: () => globalPassport._sm,
+    set(this: object, value: unknown) {
+      Object.defineProperty(this, '_sessionManager', { value, writable: true, configurable: true, enumerable: true });
+    },
+    configurable: true,
+  });
 }
 
 let installed = false;
@@ -94,5 +102,8 @@ export function installModuleSessionManager(): void {
     const id = passportUserId(user);
     return id === undefined ? done('pass') : done(null, id);
   });
-  globalPassport._sm = new PassportSessionManager({ key: globalPassport._key ?? 'passport' }, globalPassport.serializeUser.bind(passport));
+  globalPassport._sm = new PassportSessionManager(
+    { key: globalPassport._key ?? 'passport' },
+    globalPassport.serializeUser.bind(passport),
+  );
 }

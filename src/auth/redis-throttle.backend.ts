@@ -54,7 +54,11 @@ export class RedisThrottleBackend extends ThrottleBackend {
   }
 
   async take(key: string, p: BackoffPolicy): Promise<ThrottleTake> {
-    const reply = (await this.redis.script(TAKE_SCRIPT, [this.prefix + key], [this.clock.now(), p.freeFailures, p.baseDelayMs, p.maxDelayMs, p.resetAfterMs])) as [number, string];
+    const reply = (await this.redis.script(
+      TAKE_SCRIPT,
+      [this.prefix + key],
+      [this.clock.now(), p.freeFailures, p.baseDelayMs, p.maxDelayMs, p.resetAfterMs],
+    )) as [number, string];
     return { taken: Number(reply[0]) === 1, blockedUntil: Number(reply[1]) };
   }
 

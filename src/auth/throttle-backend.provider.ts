@@ -12,5 +12,7 @@ export const throttleBackendProvider: Provider = {
   provide: ThrottleBackend,
   inject: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, Clock],
   useFactory: (options: ResolvedAuthConsentOptions, client: ModuleRedisClient | null, clock: Clock): ThrottleBackend =>
-    client ? new RedisThrottleBackend(new RedisScriptRunner(client), options.session.redisPrefix, clock) : new MemoryThrottleBackend(clock),
+    client
+      ? new RedisThrottleBackend(new RedisScriptRunner(client), options.session.redisPrefix, clock)
+      : new MemoryThrottleBackend(clock),
 };

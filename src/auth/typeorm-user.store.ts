@@ -30,19 +30,29 @@ export class TypeOrmUserStore extends UserStore {
 
   async create(user: { username: string; passwordHash: string; roles: string[] }): Promise<StoredUser> {
     const now = new Date();
-    const entity = this.users.create({ id: randomUUID(), ...user, disabled: false, passwordChangedAt: now, createdAt: now, lastLoginAt: null });
+    const entity = this.users.create({
+      id: randomUUID(),
+      ...user,
+      disabled: false,
+      passwordChangedAt: now,
+      createdAt: now,
+      lastLoginAt: null,
+    });
     try {
       await this.users.insert(entity);
     } catch (err) {
       // The unique index on username decides under concurrency; each driver words it differently.
-      if (err instanceof QueryFailedError && (await this.users.existsBy({ username: user.username }))) throw new UsernameTakenError(`username '${user.username}' is taken`);
+      if (err instanceof QueryFailedError && (await this.users.existsBy({ username: user.username })))
+        throw new UsernameTakenError(`username '${user.username}' is taken`);
       throw err;
     }
     return entity;
   }
 
   async updatePasswordHash(id: string, passwordHash: string, changedAt: Date | null): Promise<void> {
-    await unavailableAs503(this.users.update({ id }, changedAt ? { passwordHash, passwordChangedAt: changedAt } : { passwordHash }));
+    await unavailableAs503(
+      this.users.update({ id }, changedAt ? { passwordHash, passwordChangedAt: changedAt } : { passwordHash }),
+    );
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<void> {
@@ -52,7 +62,8 @@ export class TypeOrmUserStore extends UserStore {
   /** Keyset by the unique username index; `LIKE` with an explicit escape character works alike on every database. */
   override searchByUsername({ prefix, limit, after }: UserSearch): Promise<StoredUser[]> {
     const qb = this.users.createQueryBuilder('u');
-    if (prefix !== '') qb.andWhere("u.username LIKE :pattern ESCAPE '!'", { pattern: `${prefix.replace(/[!%_]/g, '!$&')}%` });
+    if (prefix !== '')
+      qb.andWhere("u.username LIKE :pattern ESCAPE '!'", { pattern: `${prefix.replace(/[!%_]/g, '!$&')}%` });
     if (after !== undefined) qb.andWhere('u.username > :after', { after });
     return qb.orderBy('u.username', 'ASC').limit(limit).getMany();
   }

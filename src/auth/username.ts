@@ -22,13 +22,48 @@ export function mayNameAnAccount(folded: string): boolean {
  * rarer scripts is not detected.
  */
 const SCRIPTS: Array<[string, RegExp]> = [
-  'Latin', 'Cyrillic', 'Greek', 'Armenian', 'Georgian', 'Hebrew', 'Arabic', 'Syriac', 'Thaana', 'Devanagari', 'Bengali',
-  'Gurmukhi', 'Gujarati', 'Oriya', 'Tamil', 'Telugu', 'Kannada', 'Malayalam', 'Sinhala', 'Thai', 'Lao', 'Tibetan', 'Myanmar',
-  'Khmer', 'Mongolian', 'Ethiopic', 'Cherokee', 'Hangul', 'Hiragana', 'Katakana', 'Bopomofo', 'Han',
+  'Latin',
+  'Cyrillic',
+  'Greek',
+  'Armenian',
+  'Georgian',
+  'Hebrew',
+  'Arabic',
+  'Syriac',
+  'Thaana',
+  'Devanagari',
+  'Bengali',
+  'Gurmukhi',
+  'Gujarati',
+  'Oriya',
+  'Tamil',
+  'Telugu',
+  'Kannada',
+  'Malayalam',
+  'Sinhala',
+  'Thai',
+  'Lao',
+  'Tibetan',
+  'Myanmar',
+  'Khmer',
+  'Mongolian',
+  'Ethiopic',
+  'Cherokee',
+  'Hangul',
+  'Hiragana',
+  'Katakana',
+  'Bopomofo',
+  'Han',
 ].map((name) => [name, new RegExp(`\\p{Script_Extensions=${name}}`, 'u')]);
 
 /** UTS #39: Han with kana is Japanese, with Bopomofo Chinese, with Hangul Korean; each is one script set. */
-const AUGMENTED: Record<string, string[]> = { Han: ['Jpan', 'Hanb', 'Kore'], Hiragana: ['Jpan'], Katakana: ['Jpan'], Bopomofo: ['Hanb'], Hangul: ['Kore'] };
+const AUGMENTED: Record<string, string[]> = {
+  Han: ['Jpan', 'Hanb', 'Kore'],
+  Hiragana: ['Jpan'],
+  Katakana: ['Jpan'],
+  Bopomofo: ['Hanb'],
+  Hangul: ['Kore'],
+};
 
 /** Cyrillic and Greek small letters that look like Latin ones: a name made only of them passes for a Latin name. */
 const LATIN_LOOKALIKES = /^[аеорсухіјѕԁһӏԛԝүѵкοανικρυχϲϳ]+$/u;
@@ -64,8 +99,10 @@ export function usernameProfileProblem(folded: string): string | null {
   if (resolvedScripts(letters).size === 0) {
     const rest = letters.filter((c) => !/\p{Script_Extensions=Latin}/u.test(c));
     const cjk = resolvedScripts(rest);
-    if (!['Jpan', 'Hanb', 'Kore'].some((s) => cjk.has(s))) return 'A username mixes letters of different scripts (such as Latin and Cyrillic).';
+    if (!['Jpan', 'Hanb', 'Kore'].some((s) => cjk.has(s)))
+      return 'A username mixes letters of different scripts (such as Latin and Cyrillic).';
   }
-  if (LATIN_LOOKALIKES.test(letters.join(''))) return 'A username made only of letters that look like Latin ones is refused; write it in Latin letters.';
+  if (LATIN_LOOKALIKES.test(letters.join('')))
+    return 'A username made only of letters that look like Latin ones is refused; write it in Latin letters.';
   return null;
 }

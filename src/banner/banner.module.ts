@@ -7,6 +7,10 @@ import { BannerController } from './banner.controller.js';
 @Module({})
 export class BannerModule {
   static register(core: DynamicModule, routes: ResolvedRoutes): DynamicModule {
-    return { module: BannerModule, imports: [core], controllers: groupControllers('banner', routes, [BannerController]) };
+    return {
+      module: BannerModule,
+      imports: [core],
+      controllers: groupControllers('banner', routes, [BannerController]),
+    };
   }
 }

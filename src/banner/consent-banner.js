@@ -92,7 +92,9 @@
     return fetch(api + path, {
       method: method,
       credentials: 'same-origin',
-      headers: withLanguage(body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' }),
+      headers: withLanguage(
+        body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
+      ),
       body: body ? JSON.stringify(body) : undefined,
     }).then(function (res) {
       return res.json().then(function (json) {
@@ -199,7 +201,9 @@
     var optional = config.categories.filter(function (c) {
       return !c.required;
     });
-    var text = el('p', { id: 'acb-banner-text' }, [document.createTextNode(t('bannerText', { categories: names(optional) }))]);
+    var text = el('p', { id: 'acb-banner-text' }, [
+      document.createTextNode(t('bannerText', { categories: names(optional) })),
+    ]);
     var href = policyUrl || config.policyUrl;
     if (href) {
       text.appendChild(document.createTextNode(' '));
@@ -208,22 +212,44 @@
     // The three choices are the same element, size and style, one click each (no nudging).
     var notice = gpcNotice('acb-banner-gpc');
     // lang: the language shown, which may differ from the page's when the server has no texts in that one.
-    banner = el('section', { class: 'acb-banner', role: 'region', lang: config.language, 'aria-label': t('bannerLabel'), 'aria-describedby': notice ? 'acb-banner-text acb-banner-gpc' : 'acb-banner-text' }, [
-      text,
-      notice,
-      el('div', { class: 'acb-actions' }, [
-        button(t('acceptAll'), function () {
-          decide({ choice: 'accept-all' }, 'banner');
-        }, 'accept-all'),
-        button(t('rejectAll'), function () {
-          decide({ choice: 'reject-all' }, 'banner');
-        }, 'reject-all'),
-        button(t('customise'), function () {
-          openDialog();
-        }, 'customise'),
-      ]),
-      el('p', { class: 'acb-status', role: 'status', 'aria-live': 'polite' }),
-    ]);
+    banner = el(
+      'section',
+      {
+        class: 'acb-banner',
+        role: 'region',
+        lang: config.language,
+        'aria-label': t('bannerLabel'),
+        'aria-describedby': notice ? 'acb-banner-text acb-banner-gpc' : 'acb-banner-text',
+      },
+      [
+        text,
+        notice,
+        el('div', { class: 'acb-actions' }, [
+          button(
+            t('acceptAll'),
+            function () {
+              decide({ choice: 'accept-all' }, 'banner');
+            },
+            'accept-all',
+          ),
+          button(
+            t('rejectAll'),
+            function () {
+              decide({ choice: 'reject-all' }, 'banner');
+            },
+            'reject-all',
+          ),
+          button(
+            t('customise'),
+            function () {
+              openDialog();
+            },
+            'customise',
+          ),
+        ]),
+        el('p', { class: 'acb-status', role: 'status', 'aria-live': 'polite' }),
+      ],
+    );
     document.body.appendChild(banner);
   }
 
@@ -236,9 +262,15 @@
   function showChoices() {
     if (choices) return;
     choices = el('aside', { class: 'acb-choices', lang: config.language, 'aria-label': t('choicesLabel') }, [
-      el('button', { type: 'button', class: 'acb-link', 'data-acb': 'choices', text: t('choicesLink'), onclick: function () {
-        openDialog();
-      } }),
+      el('button', {
+        type: 'button',
+        class: 'acb-link',
+        'data-acb': 'choices',
+        text: t('choicesLink'),
+        onclick: function () {
+          openDialog();
+        },
+      }),
     ]);
     document.body.appendChild(choices);
   }
@@ -255,7 +287,12 @@
     input.checked = granted;
     if (cat.required) input.disabled = true;
     var rows = (cat.cookies || []).map(function (c) {
-      return el('tr', {}, [el('td', { text: c.name }), el('td', { text: c.purpose || '' }), el('td', { text: c.duration || '' }), el('td', { text: c.provider || '' })]);
+      return el('tr', {}, [
+        el('td', { text: c.name }),
+        el('td', { text: c.purpose || '' }),
+        el('td', { text: c.duration || '' }),
+        el('td', { text: c.provider || '' }),
+      ]);
     });
     var table = rows.length
       ? el('table', { class: 'acb-cookies' }, [
@@ -291,9 +328,12 @@
   }
 
   function focusables(root) {
-    return Array.prototype.filter.call(root.querySelectorAll('button, [href], input:not([disabled]), [tabindex]:not([tabindex="-1"])'), function (n) {
-      return n.offsetParent !== null || n === document.activeElement;
-    });
+    return Array.prototype.filter.call(
+      root.querySelectorAll('button, [href], input:not([disabled]), [tabindex]:not([tabindex="-1"])'),
+      function (n) {
+        return n.offsetParent !== null || n === document.activeElement;
+      },
+    );
   }
 
   function onKeydown(e) {
@@ -325,41 +365,76 @@
     if (!config) return;
     if (dialog) return;
     lastFocus = document.activeElement;
-    var decided = state && !state.needsConsent && Object.keys(state.decisions || {}).some(function (k) {
-      return state.decisions[k] && !config.categories.some(function (c) { return c.key === k && c.required; });
-    });
-    var panel = el('div', { class: 'acb-dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'acb-title', 'aria-describedby': 'acb-intro' }, [
-      el('h2', { id: 'acb-title', text: t('dialogTitle') }),
-      el('p', { id: 'acb-intro', text: t('dialogIntro') }),
-      gpcNotice('acb-dialog-gpc'),
-    ]);
+    var decided =
+      state &&
+      !state.needsConsent &&
+      Object.keys(state.decisions || {}).some(function (k) {
+        return (
+          state.decisions[k] &&
+          !config.categories.some(function (c) {
+            return c.key === k && c.required;
+          })
+        );
+      });
+    var panel = el(
+      'div',
+      {
+        class: 'acb-dialog',
+        role: 'dialog',
+        'aria-modal': 'true',
+        'aria-labelledby': 'acb-title',
+        'aria-describedby': 'acb-intro',
+      },
+      [
+        el('h2', { id: 'acb-title', text: t('dialogTitle') }),
+        el('p', { id: 'acb-intro', text: t('dialogIntro') }),
+        gpcNotice('acb-dialog-gpc'),
+      ],
+    );
     config.categories.forEach(function (cat) {
       panel.appendChild(categoryBlock(cat));
     });
     panel.appendChild(
       el('div', { class: 'acb-actions' }, [
-        button(t('save'), function () {
-          var decisions = {};
-          var override = false;
-          config.categories.forEach(function (cat) {
-            decisions[cat.key] = cat.required ? true : panel.querySelector('#acb-cat-' + cat.key).checked;
-            // Checked next to the conflict notice: the person saw it and chose to override the signal.
-            if (cat.gpcOptOut && decisions[cat.key] && panel.querySelector('#acb-cat-' + cat.key + '-gpc')) override = true;
-          });
-          var body = { decisions: decisions };
-          if (override) body.gpcOverride = true;
-          decide(body, 'settings');
-        }, 'save'),
-        button(t('acceptAll'), function () {
-          decide({ choice: 'accept-all' }, 'settings');
-        }, 'dialog-accept-all'),
-        button(t('rejectAll'), function () {
-          decide({ choice: 'reject-all' }, 'settings');
-        }, 'dialog-reject-all'),
+        button(
+          t('save'),
+          function () {
+            var decisions = {};
+            var override = false;
+            config.categories.forEach(function (cat) {
+              decisions[cat.key] = cat.required ? true : panel.querySelector('#acb-cat-' + cat.key).checked;
+              // Checked next to the conflict notice: the person saw it and chose to override the signal.
+              if (cat.gpcOptOut && decisions[cat.key] && panel.querySelector('#acb-cat-' + cat.key + '-gpc'))
+                override = true;
+            });
+            var body = { decisions: decisions };
+            if (override) body.gpcOverride = true;
+            decide(body, 'settings');
+          },
+          'save',
+        ),
+        button(
+          t('acceptAll'),
+          function () {
+            decide({ choice: 'accept-all' }, 'settings');
+          },
+          'dialog-accept-all',
+        ),
+        button(
+          t('rejectAll'),
+          function () {
+            decide({ choice: 'reject-all' }, 'settings');
+          },
+          'dialog-reject-all',
+        ),
         decided ? button(t('withdraw'), withdraw, 'withdraw') : null,
-        button(t('close'), function () {
-          closeDialog(true);
-        }, 'close'),
+        button(
+          t('close'),
+          function () {
+            closeDialog(true);
+          },
+          'close',
+        ),
       ]),
     );
     panel.appendChild(el('p', { class: 'acb-status', role: 'status', 'aria-live': 'polite' }));

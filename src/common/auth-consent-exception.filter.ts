@@ -52,9 +52,17 @@ export class AuthConsentExceptionFilter implements ExceptionFilter {
     if (isDatabaseUnavailable(exception)) {
       // Unreachable, or no answer within database.statementTimeout / connectTimeout: the caller may retry.
       this.logger.warn(`Database unavailable: ${(exception as Error)?.message ?? String(exception)}`);
-      return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message: 'The database is unavailable; try again shortly.' };
+      return {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: 'Service Unavailable',
+        message: 'The database is unavailable; try again shortly.',
+      };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
-    return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'Internal Server Error', message: 'Internal server error' };
+    return {
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      error: 'Internal Server Error',
+      message: 'Internal server error',
+    };
   }
 }

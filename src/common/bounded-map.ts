@@ -10,7 +10,8 @@ export class BoundedMap<K, V> {
 
   set(key: K, value: V): void {
     // Maps iterate in insertion order: the first key is the oldest.
-    if (!this.entries.has(key) && this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as K);
+    if (!this.entries.has(key) && this.entries.size >= this.capacity)
+      this.entries.delete(this.entries.keys().next().value as K);
     this.entries.set(key, value);
   }
 

@@ -51,7 +51,11 @@ describe('GroupCommit', () => {
     const { calls, flush } = controlledFlush();
     const group = new GroupCommit(flush, 1, 10);
     void group.submit('busy', ['busy']);
-    const queued = [group.submit('user1', ['user:1', 'visitor:v']), group.submit('visitor', ['visitor:v']), group.submit('user2', ['user:2'])];
+    const queued = [
+      group.submit('user1', ['user:1', 'visitor:v']),
+      group.submit('visitor', ['visitor:v']),
+      group.submit('user2', ['user:2']),
+    ];
     calls[0].release();
     await tick();
     expect(calls[1].items).toEqual(['user1', 'user2']);
@@ -94,7 +98,11 @@ describe('GroupCommit', () => {
     const grouped = ['b', 'bad', 'c'].map((i) => group.submit(i, [i]));
     expect(await first).toBe('ok:a');
     const settled = await Promise.allSettled(grouped);
-    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual(['ok:b', 'refused', 'ok:c']);
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([
+      'ok:b',
+      'refused',
+      'ok:c',
+    ]);
     expect(flushed).toEqual([['a'], ['b', 'bad', 'c'], ['b'], ['bad'], ['c']]);
   });
 

@@ -26,7 +26,9 @@ export class GroupCommit<T, R> {
     private readonly retryAlone: (err: unknown) => boolean = () => false,
   ) {
     if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1 && Number.isInteger(maxBatch) && maxBatch >= 1)) {
-      throw new RangeError(`GroupCommit needs whole maxInFlight and maxBatch of at least 1 (got ${maxInFlight}, ${maxBatch}).`);
+      throw new RangeError(
+        `GroupCommit needs whole maxInFlight and maxBatch of at least 1 (got ${maxInFlight}, ${maxBatch}).`,
+      );
     }
   }
 
@@ -72,7 +74,8 @@ export class GroupCommit<T, R> {
     try {
       await this.settle(batch);
     } catch (err) {
-      if (batch.length > 1 && this.retryAlone(err)) await Promise.all(batch.map((p) => this.settle([p]).catch((e: unknown) => p.reject(e))));
+      if (batch.length > 1 && this.retryAlone(err))
+        await Promise.all(batch.map((p) => this.settle([p]).catch((e: unknown) => p.reject(e))));
       else for (const p of batch) p.reject(err);
     } finally {
       this.inFlight--;
@@ -82,7 +85,8 @@ export class GroupCommit<T, R> {
 
   private async settle(batch: Array<Pending<T, R>>): Promise<void> {
     const results = await this.flush(batch.map((p) => p.item));
-    if (results.length !== batch.length) throw new Error(`A group commit answered ${results.length} results for ${batch.length} items.`);
+    if (results.length !== batch.length)
+      throw new Error(`A group commit answered ${results.length} results for ${batch.length} items.`);
     batch.forEach((p, i) => p.resolve(results[i]));
   }
 }

@@ -11,12 +11,14 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  */
 export function assertPlainJsonBody(body: unknown): Record<string, unknown> {
   if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequestException('The request body must be a JSON object.');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new BadRequestException('The request body must be a JSON object.');
   const stack: Array<[unknown, number]> = [[body, 1]];
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
     if (value === null || typeof value !== 'object') continue;
-    if (depth > MAX_BODY_DEPTH) throw new BadRequestException(`The request body nests deeper than ${MAX_BODY_DEPTH} levels.`);
+    if (depth > MAX_BODY_DEPTH)
+      throw new BadRequestException(`The request body nests deeper than ${MAX_BODY_DEPTH} levels.`);
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key)) throw new BadRequestException(`The request body must not contain the key '${key}'.`);
       stack.push([(value as Record<string, unknown>)[key], depth + 1]);

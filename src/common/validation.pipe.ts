@@ -11,5 +11,10 @@ class ShapeCheckingValidationPipe extends ValidationPipe {
 
 /** The pipe the module's controllers use: unknown properties are rejected, values are converted to the DTO's types; bodies nested deeper than 16 levels or with prototype keys are 400. */
 export function createAuthConsentValidationPipe(): ValidationPipe {
-  return new ShapeCheckingValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: true });
+  return new ShapeCheckingValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    stopAtFirstError: true,
+  });
 }

@@ -75,8 +75,16 @@ async function call(scenario: Scenario, session = true): Promise<Seen> {
       r.on('end', () => resolve(Object.assign(r, { body })));
     }).on('error', reject);
   });
-  const pick = (name: string) => res.rawHeaders.filter((_, i) => i % 2 === 1 && res.rawHeaders[i - 1].toLowerCase() === name);
-  return { status: res.statusCode!, message: res.statusMessage!, cookies: pick('set-cookie'), cacheControl: pick('cache-control'), body: res.body, raw: res.rawHeaders };
+  const pick = (name: string) =>
+    res.rawHeaders.filter((_, i) => i % 2 === 1 && res.rawHeaders[i - 1].toLowerCase() === name);
+  return {
+    status: res.statusCode!,
+    message: res.statusMessage!,
+    cookies: pick('set-cookie'),
+    cacheControl: pick('cache-control'),
+    body: res.body,
+    raw: res.rawHeaders,
+  };
 }
 
 describe('writeHead header editing on a bare http.Server (every form Node accepts)', () => {
@@ -96,7 +104,9 @@ describe('writeHead header editing on a bare http.Server (every form Node accept
   });
 
   it('status + headers object; status + message + headers', async () => {
-    const a = await call((res) => res.writeHead(201, { 'Set-Cookie': ['ads=1', 'theme=1'], 'Cache-Control': 'public, max-age=60' }));
+    const a = await call((res) =>
+      res.writeHead(201, { 'Set-Cookie': ['ads=1', 'theme=1'], 'Cache-Control': 'public, max-age=60' }),
+    );
     expect([a.status, a.message, a.cookies, a.cacheControl]).toEqual([201, 'Created', ['theme=1', SID], ['no-store']]);
     const b = await call((res) => res.writeHead(200, 'Fine', { 'set-cookie': 'ads=1', 'cache-control': 'public' }));
     expect([b.status, b.message, b.cookies, b.cacheControl]).toEqual([200, 'Fine', [SID], ['no-store']]);
@@ -107,24 +117,33 @@ describe('writeHead header editing on a bare http.Server (every form Node accept
     ['null', null],
     ['an object (the third argument wins)', { 'Set-Cookie': 'other=1' }],
   ])('status + %s + headers: Node reads the third argument, and so do the hooks', async (_what, second) => {
-    const seen = await call((res) => res.writeHead(200, second as never, { 'Set-Cookie': ['ads=1', 'theme=1'], 'Cache-Control': 'public' }));
+    const seen = await call((res) =>
+      res.writeHead(200, second as never, { 'Set-Cookie': ['ads=1', 'theme=1'], 'Cache-Control': 'public' }),
+    );
     expect([seen.status, seen.message]).toEqual([200, 'OK']);
     expect(seen.cookies).toEqual(['theme=1', SID]);
     expect(seen.cacheControl).toEqual(['no-store']);
   });
 
   it('status + object + undefined: Node reads the second argument', async () => {
-    const seen = await call((res) => res.writeHead(200, { 'Set-Cookie': 'ads=1', 'Cache-Control': 'public' } as never, undefined));
+    const seen = await call((res) =>
+      res.writeHead(200, { 'Set-Cookie': 'ads=1', 'Cache-Control': 'public' } as never, undefined),
+    );
     expect(seen.cookies).toEqual([SID]);
     expect(seen.cacheControl).toEqual(['no-store']);
   });
 
   it('raw flat arrays, with array values inside and repeated Set-Cookie', async () => {
-    const a = await call((res) => res.writeHead(200, ['Set-Cookie', 'ads=1', 'Set-Cookie', 'theme=1', 'Cache-Control', 'public']));
+    const a = await call((res) =>
+      res.writeHead(200, ['Set-Cookie', 'ads=1', 'Set-Cookie', 'theme=1', 'Cache-Control', 'public']),
+    );
     expect(a.cookies).toEqual(['theme=1', SID]);
     expect(a.cacheControl).toEqual(['no-store']);
     // An array value is checked element by element (was: by its first cookie only).
-    const b = await call((res) => res.writeHead(200, ['Set-Cookie', ['theme=1', 'ads=1'], 'Cache-Control', ['public', 'max-age=60']]), false);
+    const b = await call(
+      (res) => res.writeHead(200, ['Set-Cookie', ['theme=1', 'ads=1'], 'Cache-Control', ['public', 'max-age=60']]),
+      false,
+    );
     expect(b.cookies).toEqual(['theme=1']);
     expect(b.cacheControl).toEqual(['public', 'max-age=60']);
     const c = await call((res) => res.writeHead(200, ['Set-Cookie', ['theme=1', 'ads=1']]));
@@ -144,13 +163,26 @@ describe('writeHead header editing on a bare http.Server (every form Node accept
   });
 
   it('arrays of [name, value] pairs: filtered, and the session cookie joins them (setHeader would make Node throw)', async () => {
-    const a = await call((res) => res.writeHead(200, [['Set-Cookie', ['ads=1', 'theme=1']], ['Cache-Control', 'public'], ['X-A', '1']] as never));
+    const a = await call((res) =>
+      res.writeHead(200, [
+        ['Set-Cookie', ['ads=1', 'theme=1']],
+        ['Cache-Control', 'public'],
+        ['X-A', '1'],
+      ] as never),
+    );
     expect(a.status).toBe(200);
     expect(a.cookies).toEqual(['theme=1', SID]);
     expect(a.cacheControl).toEqual(['no-store']);
     const b = await call((res) => res.writeHead(200, [['X-A', '1']] as never));
     expect([b.status, b.cookies, b.cacheControl]).toEqual([200, [SID], ['no-store']]);
-    const c = await call((res) => res.writeHead(200, [['set-cookie', 'ads=1'], ['SET-COOKIE', 'ads=2']] as never), false);
+    const c = await call(
+      (res) =>
+        res.writeHead(200, [
+          ['set-cookie', 'ads=1'],
+          ['SET-COOKIE', 'ads=2'],
+        ] as never),
+      false,
+    );
     expect([c.status, c.cookies]).toEqual([200, []]);
   });
 

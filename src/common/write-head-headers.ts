@@ -35,7 +35,11 @@ function named(key: unknown, name: string): boolean {
  * returning the value itself changes nothing. A change copies the headers into `args`. Returns how many
  * headers of that name were passed.
  */
-export function editWriteHeadHeader(args: unknown[], name: string, edit: (value: unknown, last: boolean) => unknown): number {
+export function editWriteHeadHeader(
+  args: unknown[],
+  name: string,
+  edit: (value: unknown, last: boolean) => unknown,
+): number {
   const index = writeHeadHeadersIndex(args);
   const headers = args[index];
   if (typeof headers !== 'object' || headers === null) return 0;
@@ -85,7 +89,11 @@ function keptCookies(value: unknown, keep: (setCookie: string) => boolean): unkn
  * element of an array value included. A passed Set-Cookie whose cookies are all refused stays as an empty
  * list: Node sends no line for it, and it still replaces the stored ones as the app's own value would have.
  */
-export function filterSetCookies(res: ServerResponse, writeHeadArgs: unknown[], keep: (setCookie: string) => boolean): void {
+export function filterSetCookies(
+  res: ServerResponse,
+  writeHeadArgs: unknown[],
+  keep: (setCookie: string) => boolean,
+): void {
   const stored = res.getHeader('set-cookie');
   const kept = keptCookies(stored, keep);
   if (kept !== stored) {

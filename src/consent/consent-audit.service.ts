@@ -3,17 +3,39 @@ import { createHash } from 'node:crypto';
 import { DataSource, In, LessThan, type EntityManager, type ObjectLiteral, type SelectQueryBuilder } from 'typeorm';
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import { Clock } from '../common/clock.js';
-import { categoryFacts, ConsentChainCheck, JsonColumnCache, type CategoryFacts, type ChainRows, type ChainVerdict, type SubjectKey } from './consent-chain.check.js';
+import {
+  categoryFacts,
+  ConsentChainCheck,
+  JsonColumnCache,
+  type CategoryFacts,
+  type ChainRows,
+  type ChainVerdict,
+  type SubjectKey,
+} from './consent-chain.check.js';
 import { ConsentCheckpointEntity } from './consent-checkpoint.entity.js';
 import { ConsentEventCategoryEntity } from './consent-event-category.entity.js';
 import { ConsentEventEntity } from './consent-event.entity.js';
 import { ConsentEventCategoryIndexer } from './consent-event-category.indexer.js';
-import { chainPseudonym, CONSENT_FORMAT, ERASED_PREFIX, subjectPseudonym, type HashableEvent, type SignableCheckpoint } from './consent-format.js';
+import {
+  chainPseudonym,
+  CONSENT_FORMAT,
+  ERASED_PREFIX,
+  subjectPseudonym,
+  type HashableEvent,
+  type SignableCheckpoint,
+} from './consent-format.js';
 import { ConsentHeadEntity } from './consent-head.entity.js';
 import { CONSENT_KEYS, type ConsentKeys } from './consent-keys.provider.js';
 import { KeyedMutex } from '../common/keyed-mutex.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
-import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSource, ConsentSubject } from './consent-subject.js';
+import type {
+  ConsentAction,
+  ConsentDecisions,
+  ConsentEventContext,
+  ConsentEventDetail,
+  ConsentSource,
+  ConsentSubject,
+} from './consent-subject.js';
 
 /** One event to append to a subject's chain. */
 export interface ConsentEventInput {
@@ -160,7 +182,13 @@ export class ConsentAuditService implements OnApplicationBootstrap {
         .createQueryBuilder()
         .insert()
         .into(ConsentHeadEntity)
-        .values({ subjectType: subject.type, subjectId: subject.id, seq: 0, hash: null, updatedAt: new Date(this.clock.now()) })
+        .values({
+          subjectType: subject.type,
+          subjectId: subject.id,
+          seq: 0,
+          hash: null,
+          updatedAt: new Date(this.clock.now()),
+        })
         .orIgnore()
         .execute();
       return this.ds.transaction(async (em) => {
@@ -210,7 +238,9 @@ export class ConsentAuditService implements OnApplicationBootstrap {
 
   /** The subject's events, oldest first. */
   async events(subject: ConsentSubject): Promise<ConsentEventEntity[]> {
-    return this.ds.getRepository(ConsentEventEntity).find({ where: { subjectType: subject.type, subjectId: subject.id }, order: { seq: 'ASC' } });
+    return this.ds
+      .getRepository(ConsentEventEntity)
+      .find({ where: { subjectType: subject.type, subjectId: subject.id }, order: { seq: 'ASC' } });
   }
 
   // ---- verification -------------------------------------------------------------------------------
@@ -232,7 +262,14 @@ export class ConsentAuditService implements OnApplicationBootstrap {
         report.checked += v.checked;
         if (!v.failure) continue;
         report.broken++;
-        if (report.ok) Object.assign(report, { ok: false, brokenAt: v.failure.seq, subjectType: v.subject.subjectType, subjectId: v.subject.subjectId, reason: v.failure.reason });
+        if (report.ok)
+          Object.assign(report, {
+            ok: false,
+            brokenAt: v.failure.seq,
+            subjectType: v.subject.subjectType,
+            subjectId: v.subject.subjectId,
+            reason: v.failure.reason,
+          });
       }
     };
     if (subject) {
@@ -246,7 +283,10 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     const strays = await this.strayCategoryRows();
     report.strayCategoryRows = strays.count;
     if (strays.count > 0 && report.ok) {
-      Object.assign(report, { ok: false, reason: `${strays.count} row(s) of the category side table belong to no event (first event_id ${strays.firstEventId})` });
+      Object.assign(report, {
+        ok: false,
+        reason: `${strays.count} row(s) of the category side table belong to no event (first event_id ${strays.firstEventId})`,
+      });
     }
     return report;
   }
@@ -277,7 +317,8 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     }
     for (const pass of ['heads', 'records'] as const) {
       for await (const subjects of this.passWindows(pass)) {
-        for (let i = 0; i < subjects.length; i += VERIFY_BATCH) yield await this.verifyBatch(subjects.slice(i, i + VERIFY_BATCH));
+        for (let i = 0; i < subjects.length; i += VERIFY_BATCH)
+          yield await this.verifyBatch(subjects.slice(i, i + VERIFY_BATCH));
       }
     }
   }
@@ -298,10 +339,24 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       let after: string | undefined;
       for (;;) {
         // Where this window ends: the PASS_WINDOW-th row of the type after `after` (none: the rest of the type).
-        const end = repo.createQueryBuilder('s').select('s.subject_id', 'subjectId').where('s.subject_type = :type', { type });
+        const end = repo
+          .createQueryBuilder('s')
+          .select('s.subject_id', 'subjectId')
+          .where('s.subject_type = :type', { type });
         if (after !== undefined) end.andWhere('s.subject_id > :after', { after });
-        const upTo = (await end.orderBy('s.subject_id', 'ASC').offset(PASS_WINDOW - 1).limit(1).getRawOne<{ subjectId: string }>())?.subjectId;
-        yield await this.subjectsToVerify(pass, after === undefined ? undefined : { subjectType: type, subjectId: after }, PASS_WINDOW, { type, upTo });
+        const upTo = (
+          await end
+            .orderBy('s.subject_id', 'ASC')
+            .offset(PASS_WINDOW - 1)
+            .limit(1)
+            .getRawOne<{ subjectId: string }>()
+        )?.subjectId;
+        yield await this.subjectsToVerify(
+          pass,
+          after === undefined ? undefined : { subjectType: type, subjectId: after },
+          PASS_WINDOW,
+          { type, upTo },
+        );
         if (upTo === undefined) break;
         after = upTo;
       }
@@ -310,7 +365,12 @@ export class ConsentAuditService implements OnApplicationBootstrap {
 
   /** The number of chains (heads past seq 0): what {@link verifyAll} walks, but for records no chain backs. */
   async countChains(): Promise<number> {
-    const row = await this.ds.getRepository(ConsentHeadEntity).createQueryBuilder('h').select('COUNT(*)', 'n').where('h.seq > 0').getRawOne<{ n: number | string }>();
+    const row = await this.ds
+      .getRepository(ConsentHeadEntity)
+      .createQueryBuilder('h')
+      .select('COUNT(*)', 'n')
+      .where('h.seq > 0')
+      .getRawOne<{ n: number | string }>();
     return Number(row?.n ?? 0);
   }
 
@@ -327,7 +387,12 @@ export class ConsentAuditService implements OnApplicationBootstrap {
    * all came in this step, and where the next step starts (undefined at the end). A subject cut by the
    * row limit is left to the next step, which reads it again whole, so each chain is read in one snapshot.
    */
-  private readEventStep(type: string, after: string | undefined, limit: number, json: JsonColumnCache): Promise<EventStep> {
+  private readEventStep(
+    type: string,
+    after: string | undefined,
+    limit: number,
+    json: JsonColumnCache,
+  ): Promise<EventStep> {
     const postgres = this.ds.options.type === 'postgres';
     const step = async (em: EntityManager): Promise<EventStep> => {
       let rows: ConsentEventEntity[];
@@ -337,16 +402,23 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       } else {
         const events = this.rawRows(em, ConsentEventEntity, 'e').where('e.subject_type = :type', { type });
         if (after !== undefined) events.andWhere('e.subject_id > :after', { after });
-        rows = this.hydrated(ConsentEventEntity, await events.orderBy('e.subject_id', 'ASC').addOrderBy('e.seq', 'ASC').limit(limit).getRawMany());
+        rows = this.hydrated(
+          ConsentEventEntity,
+          await events.orderBy('e.subject_id', 'ASC').addOrderBy('e.seq', 'ASC').limit(limit).getRawMany(),
+        );
       }
       if (rows.length === 0) return { chains: [] };
       const full = rows.length === limit;
       let complete = rows;
       if (full) {
         const cut = rows[rows.length - 1].subjectId;
-        complete = rows.slice(0, rows.findIndex((e) => e.subjectId === cut));
+        complete = rows.slice(
+          0,
+          rows.findIndex((e) => e.subjectId === cut),
+        );
         // One subject with more events than a step: read it on its own.
-        if (complete.length === 0) return { chains: await this.readChains(em, [{ subjectType: type, subjectId: cut }]), last: cut };
+        if (complete.length === 0)
+          return { chains: await this.readChains(em, [{ subjectType: type, subjectId: cut }]), last: cut };
       }
       const chains = await this.readChainRange(em, type, complete, categories);
       return { chains, last: full ? chains[chains.length - 1].subject.subjectId : undefined };
@@ -371,8 +443,21 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     json: JsonColumnCache,
   ): Promise<{ rows: ConsentEventEntity[]; categories: Map<string, CategoryFacts[]> }> {
     type Row = {
-      id: string; subject_id: string; seq: number; action: string; decisions_before: string | null; decisions_after: string; policy_version: string; policy_hash: string;
-      source: string; locale: string | null; created_at: Date; prev_hash: string | null; hash: string; detail: string | null; format: number;
+      id: string;
+      subject_id: string;
+      seq: number;
+      action: string;
+      decisions_before: string | null;
+      decisions_after: string;
+      policy_version: string;
+      policy_hash: string;
+      source: string;
+      locale: string | null;
+      created_at: Date;
+      prev_hash: string | null;
+      hash: string;
+      detail: string | null;
+      format: number;
       categories: Array<[string, boolean, boolean | null, boolean | null]> | null;
     };
     await em.query('SET LOCAL jit = off');
@@ -415,7 +500,12 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       if (r.categories) {
         categories.set(
           id,
-          r.categories.map(([category, matchesEvent, grantedBefore, grantedAfter]) => ({ category, matchesEvent, grantedBefore, grantedAfter })),
+          r.categories.map(([category, matchesEvent, grantedBefore, grantedAfter]) => ({
+            category,
+            matchesEvent,
+            grantedBefore,
+            grantedAfter,
+          })),
         );
       }
     }
@@ -423,7 +513,11 @@ export class ConsentAuditService implements OnApplicationBootstrap {
   }
 
   /** A query of every column of `entity` as raw values named by property (no entity hydration: see {@link hydrated}). */
-  private rawRows<T extends ObjectLiteral>(em: EntityManager, entity: new () => T, alias: string): SelectQueryBuilder<T> {
+  private rawRows<T extends ObjectLiteral>(
+    em: EntityManager,
+    entity: new () => T,
+    alias: string,
+  ): SelectQueryBuilder<T> {
     const qb = em.getRepository(entity).createQueryBuilder(alias).select([]);
     for (const c of this.ds.getMetadata(entity).columns) qb.addSelect(`${alias}.${c.databaseName}`, c.propertyName);
     return qb;
@@ -446,18 +540,33 @@ export class ConsentAuditService implements OnApplicationBootstrap {
    * and those checkpoints, records, and the events' category rows. Rows of subjects in the range without events
    * are skipped here (the heads and records passes of {@link verifyAll} see them).
    */
-  private async readChainRange(em: EntityManager, type: string, events: ConsentEventEntity[], categories?: Map<string, CategoryFacts[]>): Promise<ChainRows[]> {
+  private async readChainRange(
+    em: EntityManager,
+    type: string,
+    events: ConsentEventEntity[],
+    categories?: Map<string, CategoryFacts[]>,
+  ): Promise<ChainRows[]> {
     const chains = new Map<string, ChainRows>();
     for (const e of events) {
       let chain = chains.get(e.subjectId);
       if (!chain) {
-        chain = { subject: { subjectType: type, subjectId: e.subjectId }, events: [], head: null, fold: null, signedHead: null, anchors: [], record: null, categories: new Map() };
+        chain = {
+          subject: { subjectType: type, subjectId: e.subjectId },
+          events: [],
+          head: null,
+          fold: null,
+          signedHead: null,
+          anchors: [],
+          record: null,
+          categories: new Map(),
+        };
         chains.set(e.subjectId, chain);
       }
       chain.events.push(e);
     }
     const range = { type, lo: events[0].subjectId, hi: events[events.length - 1].subjectId };
-    const inRange = (alias: string) => `${alias}.subject_type = :type AND ${alias}.subject_id >= :lo AND ${alias}.subject_id <= :hi`;
+    const inRange = (alias: string) =>
+      `${alias}.subject_type = :type AND ${alias}.subject_id >= :lo AND ${alias}.subject_id <= :hi`;
 
     if (categories) {
       // Read with the events (PostgreSQL, see pgEventStep).
@@ -472,7 +581,12 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       const rowsOf = new Map<string, ConsentEventCategoryEntity[]>();
       for (let i = 0; i < ids.length; i += ID_LIST) {
         const eventIds = ids.slice(i, i + ID_LIST);
-        for (const c of this.hydrated(ConsentEventCategoryEntity, await this.rawRows(em, ConsentEventCategoryEntity, 'c').where('c.event_id IN (:...eventIds)', { eventIds }).getRawMany())) {
+        for (const c of this.hydrated(
+          ConsentEventCategoryEntity,
+          await this.rawRows(em, ConsentEventCategoryEntity, 'c')
+            .where('c.event_id IN (:...eventIds)', { eventIds })
+            .getRawMany(),
+        )) {
           const list = rowsOf.get(String(c.eventId));
           if (list) list.push(c);
           else rowsOf.set(String(c.eventId), [c]);
@@ -495,7 +609,12 @@ export class ConsentAuditService implements OnApplicationBootstrap {
         'checkpointId',
       )
       .where(inRange('h'), range)
-      .getRawMany<{ subjectId: string; seq: number | string; hash: string | null; checkpointId: number | string | null }>();
+      .getRawMany<{
+        subjectId: string;
+        seq: number | string;
+        hash: string | null;
+        checkpointId: number | string | null;
+      }>();
     const signedHeadIds: string[] = [];
     for (const h of heads) {
       const chain = chains.get(h.subjectId);
@@ -504,17 +623,28 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       if (h.checkpointId !== null && h.checkpointId !== undefined) signedHeadIds.push(String(h.checkpointId));
     }
 
-    const cq = this.rawRows(em, ConsentCheckpointEntity, 'c').where(`(${inRange('c')} AND c.kind IN ('fold', 'anchor'))`, range);
+    const cq = this.rawRows(em, ConsentCheckpointEntity, 'c').where(
+      `(${inRange('c')} AND c.kind IN ('fold', 'anchor'))`,
+      range,
+    );
     if (signedHeadIds.length > 0) cq.orWhere('c.id IN (:...signedHeadIds)', { signedHeadIds });
     for (const c of this.hydrated(ConsentCheckpointEntity, await cq.getRawMany())) {
       const chain = c.subjectType === type ? chains.get(c.subjectId) : undefined;
       if (!chain) continue;
       if (c.kind === 'anchor') chain.anchors.push(c);
       else if (c.kind === 'head') chain.signedHead = c;
-      else if (!chain.fold || c.seq > chain.fold.seq || (c.seq === chain.fold.seq && Number(c.id) > Number(chain.fold.id))) chain.fold = c;
+      else if (
+        !chain.fold ||
+        c.seq > chain.fold.seq ||
+        (c.seq === chain.fold.seq && Number(c.id) > Number(chain.fold.id))
+      )
+        chain.fold = c;
     }
 
-    for (const r of this.hydrated(ConsentRecordEntity, await this.rawRows(em, ConsentRecordEntity, 'r').where(inRange('r'), range).getRawMany())) {
+    for (const r of this.hydrated(
+      ConsentRecordEntity,
+      await this.rawRows(em, ConsentRecordEntity, 'r').where(inRange('r'), range).getRawMany(),
+    )) {
       const chain = chains.get(r.subjectId);
       if (chain) chain.record = r;
     }
@@ -532,7 +662,12 @@ export class ConsentAuditService implements OnApplicationBootstrap {
    * that claim events none of which is left (`heads`: a chain cut to nothing), then records of subjects with
    * neither (`records`: a record no event backs). Together they name each subject once.
    */
-  subjectsToVerify(pass: VerifyPass, after?: SubjectKey, limit = VERIFY_BATCH, window?: { type: string; upTo?: string }): Promise<SubjectKey[]> {
+  subjectsToVerify(
+    pass: VerifyPass,
+    after?: SubjectKey,
+    limit = VERIFY_BATCH,
+    window?: { type: string; upTo?: string },
+  ): Promise<SubjectKey[]> {
     const events = this.table(ConsentEventEntity);
     const heads = this.table(ConsentHeadEntity);
     const target = { events: ConsentEventEntity, heads: ConsentHeadEntity, records: ConsentRecordEntity }[pass];
@@ -547,13 +682,18 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       if (after) qb.andWhere('s.subject_id > :afterId', { afterId: after.subjectId });
       if (window.upTo !== undefined) qb.andWhere('s.subject_id <= :upTo', { upTo: window.upTo });
     } else if (after) {
-      qb.where('(s.subject_type > :afterType OR (s.subject_type = :afterType AND s.subject_id > :afterId))', { afterType: after.subjectType, afterId: after.subjectId });
+      qb.where('(s.subject_type > :afterType OR (s.subject_type = :afterType AND s.subject_id > :afterId))', {
+        afterType: after.subjectType,
+        afterId: after.subjectId,
+      });
     }
     const noEvents = `NOT EXISTS (SELECT 1 FROM ${events} x WHERE x.subject_type = s.subject_type AND x.subject_id = s.subject_id)`;
     if (pass === 'events') qb.groupBy('s.subject_type').addGroupBy('s.subject_id');
     if (pass === 'heads') qb.andWhere('s.seq > 0').andWhere(noEvents);
     if (pass === 'records') {
-      qb.andWhere(noEvents).andWhere(`NOT EXISTS (SELECT 1 FROM ${heads} h WHERE h.subject_type = s.subject_type AND h.subject_id = s.subject_id AND h.seq > 0)`);
+      qb.andWhere(noEvents).andWhere(
+        `NOT EXISTS (SELECT 1 FROM ${heads} h WHERE h.subject_type = s.subject_type AND h.subject_id = s.subject_id AND h.seq > 0)`,
+      );
     }
     return qb.orderBy('s.subject_type', 'ASC').addOrderBy('s.subject_id', 'ASC').limit(limit).getRawMany<SubjectKey>();
   }
@@ -592,7 +732,11 @@ export class ConsentAuditService implements OnApplicationBootstrap {
   }
 
   /** `(alias.subject_type = … AND alias.subject_id IN (…)) OR …` for the subjects, with its parameters. */
-  private whereSubjects<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, alias: string, subjects: SubjectKey[]): SelectQueryBuilder<T> {
+  private whereSubjects<T extends ObjectLiteral>(
+    qb: SelectQueryBuilder<T>,
+    alias: string,
+    subjects: SubjectKey[],
+  ): SelectQueryBuilder<T> {
     const byType = new Map<string, string[]>();
     for (const s of subjects) {
       const ids = byType.get(s.subjectType) ?? [];
@@ -622,15 +766,32 @@ export class ConsentAuditService implements OnApplicationBootstrap {
   private async readChains(em: EntityManager, subjects: SubjectKey[]): Promise<ChainRows[]> {
     const key = (s: SubjectKey) => `${s.subjectType}\u0000${s.subjectId}`;
     const chains = new Map<string, ChainRows>(
-      subjects.map((s) => [key(s), { subject: s, events: [], head: null, fold: null, signedHead: null, anchors: [], record: null, categories: new Map() }]),
+      subjects.map((s) => [
+        key(s),
+        {
+          subject: s,
+          events: [],
+          head: null,
+          fold: null,
+          signedHead: null,
+          anchors: [],
+          record: null,
+          categories: new Map(),
+        },
+      ]),
     );
     const of = (s: SubjectKey) => chains.get(key(s));
 
-    const events = await this.whereSubjects(em.getRepository(ConsentEventEntity).createQueryBuilder('e'), 'e', subjects).orderBy('e.seq', 'ASC').getMany();
+    const events = await this.whereSubjects(em.getRepository(ConsentEventEntity).createQueryBuilder('e'), 'e', subjects)
+      .orderBy('e.seq', 'ASC')
+      .getMany();
     for (const e of events) of(e)?.events.push(e);
 
     const categories = await this.whereSubjects(
-      em.getRepository(ConsentEventCategoryEntity).createQueryBuilder('c').innerJoin(ConsentEventEntity, 'e', 'e.id = c.eventId'),
+      em
+        .getRepository(ConsentEventCategoryEntity)
+        .createQueryBuilder('c')
+        .innerJoin(ConsentEventEntity, 'e', 'e.id = c.eventId'),
       'e',
       subjects,
     ).getMany();
@@ -664,17 +825,30 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       if (h.checkpointId !== null && h.checkpointId !== undefined) signedHeadIds.push(String(h.checkpointId));
     }
 
-    const cq = this.whereSubjects(em.getRepository(ConsentCheckpointEntity).createQueryBuilder('c'), 'c', subjects).andWhere("c.kind IN ('fold', 'anchor')");
+    const cq = this.whereSubjects(
+      em.getRepository(ConsentCheckpointEntity).createQueryBuilder('c'),
+      'c',
+      subjects,
+    ).andWhere("c.kind IN ('fold', 'anchor')");
     if (signedHeadIds.length > 0) cq.orWhere({ id: In(signedHeadIds) });
     for (const c of await cq.getMany()) {
       const chain = of(c);
       if (!chain) continue;
       if (c.kind === 'anchor') chain.anchors.push(c);
       else if (c.kind === 'head') chain.signedHead = c;
-      else if (!chain.fold || c.seq > chain.fold.seq || (c.seq === chain.fold.seq && Number(c.id) > Number(chain.fold.id))) chain.fold = c;
+      else if (
+        !chain.fold ||
+        c.seq > chain.fold.seq ||
+        (c.seq === chain.fold.seq && Number(c.id) > Number(chain.fold.id))
+      )
+        chain.fold = c;
     }
 
-    for (const r of await this.whereSubjects(em.getRepository(ConsentRecordEntity).createQueryBuilder('r'), 'r', subjects).getMany()) {
+    for (const r of await this.whereSubjects(
+      em.getRepository(ConsentRecordEntity).createQueryBuilder('r'),
+      'r',
+      subjects,
+    ).getMany()) {
       const chain = of(r);
       if (chain) chain.record = r;
     }
@@ -688,7 +862,11 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     const qb = this.ds
       .getRepository(ConsentHeadEntity)
       .createQueryBuilder('h')
-      .leftJoin(ConsentEventEntity, 'e', 'e.subject_type = h.subject_type AND e.subject_id = h.subject_id AND e.seq = h.seq')
+      .leftJoin(
+        ConsentEventEntity,
+        'e',
+        'e.subject_type = h.subject_type AND e.subject_id = h.subject_id AND e.seq = h.seq',
+      )
       .select('h.subject_type', 'subjectType')
       .addSelect('h.subject_id', 'subjectId')
       .addSelect('h.seq', 'seq')
@@ -701,17 +879,28 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       qb.andWhere('h.subject_type = :type', { type });
       if (after) qb.andWhere('h.subject_id > :afterId', { afterId: after.subjectId });
     } else if (after) {
-      qb.andWhere('(h.subject_type > :afterType OR (h.subject_type = :afterType AND h.subject_id > :afterId))', { afterType: after.subjectType, afterId: after.subjectId });
+      qb.andWhere('(h.subject_type > :afterType OR (h.subject_type = :afterType AND h.subject_id > :afterId))', {
+        afterType: after.subjectType,
+        afterId: after.subjectId,
+      });
     }
-    return qb
-      .orderBy('h.subject_type', 'ASC')
-      .addOrderBy('h.subject_id', 'ASC')
-      .limit(limit)
-      .getRawMany<SubjectKey & { seq: number | string; hash: string | null; action: string | null; format: number | string | null }>();
+    return qb.orderBy('h.subject_type', 'ASC').addOrderBy('h.subject_id', 'ASC').limit(limit).getRawMany<
+      SubjectKey & {
+        seq: number | string;
+        hash: string | null;
+        action: string | null;
+        format: number | string | null;
+      }
+    >();
   }
 
   private pseudonymOfHead(h: SubjectKey & { action: string | null; format: number | string | null }): string {
-    return chainPseudonym(this.keys.subject, h.subjectType, h.subjectId, h.action === null ? null : { action: h.action, format: Number(h.format) });
+    return chainPseudonym(
+      this.keys.subject,
+      h.subjectType,
+      h.subjectId,
+      h.action === null ? null : { action: h.action, format: Number(h.format) },
+    );
   }
 
   /**
@@ -737,7 +926,16 @@ export class ConsentAuditService implements OnApplicationBootstrap {
         if (batch.length === 0) break;
         const rows = batch.map((h) => {
           digest.update(`${h.seq}:${h.hash}\n`);
-          const cp = { subjectType: h.subjectType, subjectId: h.subjectId, kind: 'head' as const, seq: Number(h.seq), hash: h.hash, events: 0, createdAt: now, format: CONSENT_FORMAT };
+          const cp = {
+            subjectType: h.subjectType,
+            subjectId: h.subjectId,
+            kind: 'head' as const,
+            seq: Number(h.seq),
+            hash: h.hash,
+            events: 0,
+            createdAt: now,
+            format: CONSENT_FORMAT,
+          };
           return this.signed(cp, this.pseudonymOfHead(h));
         });
         await this.ds.getRepository(ConsentCheckpointEntity).insert(rows);
@@ -769,7 +967,16 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       if (heads.length === 0) break;
       const now = new Date(this.clock.now());
       const rows = heads.map((h) => {
-        const cp = { subjectType: h.subjectType, subjectId: h.subjectId, kind: 'anchor' as const, seq: Number(h.seq), hash: h.hash, events: 0, createdAt: now, format: CONSENT_FORMAT };
+        const cp = {
+          subjectType: h.subjectType,
+          subjectId: h.subjectId,
+          kind: 'anchor' as const,
+          seq: Number(h.seq),
+          hash: h.hash,
+          events: 0,
+          createdAt: now,
+          format: CONSENT_FORMAT,
+        };
         return this.signed(cp, this.pseudonymOfHead(h));
       });
       await this.ds.getRepository(ConsentCheckpointEntity).insert(rows);
@@ -803,11 +1010,21 @@ export class ConsentAuditService implements OnApplicationBootstrap {
         return;
       }
       const anchored = await this.anchorLegacyChains();
-      const marker = { ...ANCHORED_MARKER, seq: 0, hash: null, events: anchored, createdAt: new Date(this.clock.now()), format: CONSENT_FORMAT };
+      const marker = {
+        ...ANCHORED_MARKER,
+        seq: 0,
+        hash: null,
+        events: anchored,
+        createdAt: new Date(this.clock.now()),
+        format: CONSENT_FORMAT,
+      };
       await checkpoints.insert(this.signed(marker, ''));
-      if (anchored > 0) this.logger.log(`Anchored ${anchored} consent chain(s) written before event format 2 to their subjects.`);
+      if (anchored > 0)
+        this.logger.log(`Anchored ${anchored} consent chain(s) written before event format 2 to their subjects.`);
     } catch (err) {
-      this.logger.error(`Could not anchor the existing consent chains (verify() reports them; ConsentService.anchorLegacyChains() retries): ${(err as Error).message}`);
+      this.logger.error(
+        `Could not anchor the existing consent chains (verify() reports them; ConsentService.anchorLegacyChains() retries): ${(err as Error).message}`,
+      );
     }
   }
 
@@ -830,24 +1047,45 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       .getRawMany<SubjectKey>();
     let events = 0;
     for (const s of rows) {
-      events += await this.transact({ type: s.subjectType as ConsentSubject['type'], id: s.subjectId }, async ({ em, now }) => {
-        const head = await em.findOneOrFail(ConsentHeadEntity, { where: s });
-        const old = await em.find(ConsentEventEntity, { where: { ...s, createdAt: LessThan(cutoff) }, order: { seq: 'ASC' } });
-        const newest = old.find((e) => e.seq === head.seq);
-        if (newest && (newest.ip !== null || newest.userAgent !== null)) await em.update(ConsentEventEntity, { id: newest.id }, { ip: null, userAgent: null });
-        const folded = old.filter((e) => e.seq < head.seq);
-        if (folded.length === 0) return 0;
-        const last = folded[folded.length - 1];
-        const previous = await em.findOne(ConsentCheckpointEntity, { where: { ...s, kind: 'fold' }, order: { seq: 'DESC' } });
-        const lastEvent = newest ?? (await em.findOne(ConsentEventEntity, { where: { ...s, seq: head.seq } }));
-        const cp = { ...s, kind: 'fold' as const, seq: last.seq, hash: last.hash, events: (previous?.events ?? 0) + folded.length, createdAt: now, format: CONSENT_FORMAT };
-        await em.insert(ConsentCheckpointEntity, this.signed(cp, chainPseudonym(this.keys.subject, s.subjectType, s.subjectId, lastEvent)));
-        // The new fold supersedes the previous one (it starts the chain further on).
-        if (previous) await em.delete(ConsentCheckpointEntity, { id: previous.id });
-        await this.categoryIndex.forget(em, folded);
-        await em.delete(ConsentEventEntity, { ...s, seq: LessThan(last.seq + 1) });
-        return folded.length;
-      });
+      events += await this.transact(
+        { type: s.subjectType as ConsentSubject['type'], id: s.subjectId },
+        async ({ em, now }) => {
+          const head = await em.findOneOrFail(ConsentHeadEntity, { where: s });
+          const old = await em.find(ConsentEventEntity, {
+            where: { ...s, createdAt: LessThan(cutoff) },
+            order: { seq: 'ASC' },
+          });
+          const newest = old.find((e) => e.seq === head.seq);
+          if (newest && (newest.ip !== null || newest.userAgent !== null))
+            await em.update(ConsentEventEntity, { id: newest.id }, { ip: null, userAgent: null });
+          const folded = old.filter((e) => e.seq < head.seq);
+          if (folded.length === 0) return 0;
+          const last = folded[folded.length - 1];
+          const previous = await em.findOne(ConsentCheckpointEntity, {
+            where: { ...s, kind: 'fold' },
+            order: { seq: 'DESC' },
+          });
+          const lastEvent = newest ?? (await em.findOne(ConsentEventEntity, { where: { ...s, seq: head.seq } }));
+          const cp = {
+            ...s,
+            kind: 'fold' as const,
+            seq: last.seq,
+            hash: last.hash,
+            events: (previous?.events ?? 0) + folded.length,
+            createdAt: now,
+            format: CONSENT_FORMAT,
+          };
+          await em.insert(
+            ConsentCheckpointEntity,
+            this.signed(cp, chainPseudonym(this.keys.subject, s.subjectType, s.subjectId, lastEvent)),
+          );
+          // The new fold supersedes the previous one (it starts the chain further on).
+          if (previous) await em.delete(ConsentCheckpointEntity, { id: previous.id });
+          await this.categoryIndex.forget(em, folded);
+          await em.delete(ConsentEventEntity, { ...s, seq: LessThan(last.seq + 1) });
+          return folded.length;
+        },
+      );
     }
     return { subjects: rows.length, events };
   }
@@ -865,7 +1103,10 @@ export class ConsentAuditService implements OnApplicationBootstrap {
    * GDPR art. 17: replaces the subject ID by a pseudonym in every row, drops IP and user agent, deletes the
    * current record and appends an `erase` event. The hashed material holds none of these, so the chain verifies.
    */
-  async erase(subject: ConsentSubject, policy: { version: string; hash: string }): Promise<{ pseudonym: string; events: number }> {
+  async erase(
+    subject: ConsentSubject,
+    policy: { version: string; hash: string },
+  ): Promise<{ pseudonym: string; events: number }> {
     const pseudonym = this.pseudonymOf(subject);
     const from = { subjectType: subject.type, subjectId: subject.id };
     const to = { subjectType: subject.type, subjectId: pseudonym };
@@ -874,7 +1115,8 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       const moved = await em.update(ConsentEventEntity, from, { subjectId: pseudonym, ip: null, userAgent: null });
       events = moved.affected ?? 0;
       await em.update(ConsentCheckpointEntity, from, { subjectId: pseudonym });
-      if (subject.type === 'user') await em.update(ConsentRecordEntity, { linkedUserId: subject.id }, { linkedUserId: null });
+      if (subject.type === 'user')
+        await em.update(ConsentRecordEntity, { linkedUserId: subject.id }, { linkedUserId: null });
       if (record) await em.delete(ConsentRecordEntity, { id: record.id });
       const head = await em.findOneOrFail(ConsentHeadEntity, { where: from });
       await em.delete(ConsentHeadEntity, from);

@@ -26,14 +26,29 @@ describe('canonicalJson', () => {
       [],
       {},
       [undefined, null, { b: 1, a: [2, { d: undefined, c: 'x' }] }],
-      { v: 2, sub: 'p', seq: 3, action: 'update', before: null, after: { necessary: true, analytics: false }, policyVersion: '1', policyHash: 'h', source: 'banner', locale: null, at: 1735689600000, prev: 'ab' },
-      { kind: 'head', seq: 1, hash: null, events: 0, at: 0, 'é': 1, '': 2, 'a b': 3, '"q"': 4 },
+      {
+        v: 2,
+        sub: 'p',
+        seq: 3,
+        action: 'update',
+        before: null,
+        after: { necessary: true, analytics: false },
+        policyVersion: '1',
+        policyHash: 'h',
+        source: 'banner',
+        locale: null,
+        at: 1735689600000,
+        prev: 'ab',
+      },
+      { kind: 'head', seq: 1, hash: null, events: 0, at: 0, é: 1, '': 2, 'a b': 3, '"q"': 4 },
       new Date(0),
       ['user', 'u-1'],
     ];
     for (let i = 0; i < 200; i++) {
       const o: Record<string, unknown> = {};
-      for (let k = 0; k < 6; k++) o[randomBytes(3).toString('base64')] = k % 3 === 0 ? randomBytes(2).toString('hex') : k % 3 === 1 ? k % 2 === 0 : { z: k, y: [k, null] };
+      for (let k = 0; k < 6; k++)
+        o[randomBytes(3).toString('base64')] =
+          k % 3 === 0 ? randomBytes(2).toString('hex') : k % 3 === 1 ? k % 2 === 0 : { z: k, y: [k, null] };
       values.push(o);
     }
     for (const v of values) expect(canonicalJson(v)).toBe(reference(v));
@@ -59,8 +74,18 @@ describe('canonicalJson', () => {
     const { locale: _locale, ...withoutLocale } = events[1];
     events.push(withoutLocale as HashableEvent, { ...events[2], createdAt: new Date(Number.NaN) });
     for (const e of events) {
-      const base = { seq: e.seq, action: e.action, before: e.decisionsBefore ?? null, after: e.decisionsAfter, policyVersion: e.policyVersion, policyHash: e.policyHash,
-        source: e.source, locale: e.locale ?? null, at: new Date(e.createdAt).getTime(), prev: e.prevHash ?? null };
+      const base = {
+        seq: e.seq,
+        action: e.action,
+        before: e.decisionsBefore ?? null,
+        after: e.decisionsAfter,
+        policyVersion: e.policyVersion,
+        policyHash: e.policyHash,
+        source: e.source,
+        locale: e.locale ?? null,
+        at: new Date(e.createdAt).getTime(),
+        prev: e.prevHash ?? null,
+      };
       expect(eventMaterial(e, 'pseudo')).toBe(reference(e.format === 1 ? base : { v: 2, sub: 'pseudo', ...base }));
     }
     expect(eventMaterial({ ...events[0], format: 3 }, 'pseudo')).toBeNull();
@@ -68,7 +93,8 @@ describe('canonicalJson', () => {
 
   it('hmacHex is HMAC-SHA-256 in hex, whichever key', () => {
     for (const key of [randomBytes(32), randomBytes(32)]) {
-      for (const data of ['', 'x', '{"a":1}']) expect(hmacHex(key, data)).toBe(createHmac('sha256', key).update(data).digest('hex'));
+      for (const data of ['', 'x', '{"a":1}'])
+        expect(hmacHex(key, data)).toBe(createHmac('sha256', key).update(data).digest('hex'));
     }
   });
 });

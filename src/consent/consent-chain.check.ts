@@ -3,7 +3,14 @@ import type { ConsentCheckpointEntity } from './consent-checkpoint.entity.js';
 import type { ConsentEventCategoryEntity } from './consent-event-category.entity.js';
 import { ConsentEventCategoryIndexer } from './consent-event-category.indexer.js';
 import type { ConsentEventEntity } from './consent-event.entity.js';
-import { chainPseudonym, checkpointMaterial, CONSENT_FORMAT, eventMaterial, type HashableEvent, type SignableCheckpoint } from './consent-format.js';
+import {
+  chainPseudonym,
+  checkpointMaterial,
+  CONSENT_FORMAT,
+  eventMaterial,
+  type HashableEvent,
+  type SignableCheckpoint,
+} from './consent-format.js';
 import type { ConsentKeys } from './consent-keys.provider.js';
 import type { ConsentRecordEntity } from './consent-record.entity.js';
 
@@ -38,7 +45,10 @@ export interface CategoryFacts {
 }
 
 /** The facts of an event's side-table rows, compared with the event here. */
-export function categoryFacts(e: Pick<ConsentEventEntity, 'action' | 'createdAt'>, rows: ConsentEventCategoryEntity[]): CategoryFacts[] {
+export function categoryFacts(
+  e: Pick<ConsentEventEntity, 'action' | 'createdAt'>,
+  rows: ConsentEventCategoryEntity[],
+): CategoryFacts[] {
   const at = new Date(e.createdAt).getTime();
   return rows.map((r) => ({
     category: r.category,
@@ -160,26 +170,44 @@ export class ConsentChainCheck {
     // Only a chain with a signed head or an anchor needs its events by seq (verify-all checks millions of chains).
     let bySeq: Map<number, ConsentEventEntity> | undefined;
 
-    if (events.length === 0 && !fold && (head?.seq ?? 0) === 0 && rows.record) fail(1, 'a consent record exists but no event records a decision');
-    if (fold && fold.mac !== this.checkpointMac(fold, pseudonym)) fail(fold.seq, 'retention checkpoint signature does not match (edited, or copied from another subject)');
+    if (events.length === 0 && !fold && (head?.seq ?? 0) === 0 && rows.record)
+      fail(1, 'a consent record exists but no event records a decision');
+    if (fold && fold.mac !== this.checkpointMac(fold, pseudonym))
+      fail(fold.seq, 'retention checkpoint signature does not match (edited, or copied from another subject)');
 
     const checkEvent = (e: ConsentEventEntity, prev: string | null) => {
       if ((e.prevHash ?? null) !== prev) fail(e.seq, 'prev_hash does not match the previous event');
       verdict.checked++;
       const hash = this.hashEvent(e, pseudonym);
       if (hash === null) fail(e.seq, `event format ${e.format} is unknown to this version`);
-      if (hash !== e.hash) fail(e.seq, e.format >= CONSENT_FORMAT ? 'hash does not match the event (edited, or moved from another subject)' : 'hash does not match the event (edited)');
+      if (hash !== e.hash)
+        fail(
+          e.seq,
+          e.format >= CONSENT_FORMAT
+            ? 'hash does not match the event (edited, or moved from another subject)'
+            : 'hash does not match the event (edited)',
+        );
       this.checkCategories(e, rows.categories.get(String(e.id)) ?? []);
     };
 
     // Events at or below the fold: retention deletes them with the fold, so any left must be the genuine run that ends at it.
     const below = fold ? events.filter((e) => e.seq <= fold.seq) : [];
     for (const [i, e] of below.entries()) {
-      if (i > 0 && e.seq !== below[i - 1].seq + 1) fail(below[i - 1].seq + 1, `event ${below[i - 1].seq + 1} is missing below the retention fold at seq ${fold!.seq}`);
+      if (i > 0 && e.seq !== below[i - 1].seq + 1)
+        fail(
+          below[i - 1].seq + 1,
+          `event ${below[i - 1].seq + 1} is missing below the retention fold at seq ${fold!.seq}`,
+        );
       checkEvent(e, i > 0 ? below[i - 1].hash : e.seq === 1 ? null : (e.prevHash ?? null));
     }
-    if (below.length > 0 && (below[below.length - 1].seq !== fold!.seq || below[below.length - 1].hash !== fold!.hash)) {
-      fail(below[below.length - 1].seq, `event ${below[below.length - 1].seq} is at or below the retention fold at seq ${fold!.seq} but does not lead to its hash`);
+    if (
+      below.length > 0 &&
+      (below[below.length - 1].seq !== fold!.seq || below[below.length - 1].hash !== fold!.hash)
+    ) {
+      fail(
+        below[below.length - 1].seq,
+        `event ${below[below.length - 1].seq} is at or below the retention fold at seq ${fold!.seq} but does not lead to its hash`,
+      );
     }
 
     let expected = fold ? fold.seq + 1 : 1;
@@ -207,12 +235,14 @@ export class ConsentChainCheck {
       const at = bySeq.get(statement.seq);
       if (at) return at.hash === statement.hash;
       if (fold && statement.seq === fold.seq) return fold.hash === statement.hash;
-      if (fold && statement.seq < fold.seq && statement.format >= CONSENT_FORMAT && fold.format < CONSENT_FORMAT) return false;
+      if (fold && statement.seq < fold.seq && statement.format >= CONSENT_FORMAT && fold.format < CONSENT_FORMAT)
+        return false;
       return undefined;
     };
 
     if (signedHead) {
-      if (signedHead.mac !== this.checkpointMac(signedHead, pseudonym)) fail(signedHead.seq, 'head checkpoint signature does not match (edited, or copied from another subject)');
+      if (signedHead.mac !== this.checkpointMac(signedHead, pseudonym))
+        fail(signedHead.seq, 'head checkpoint signature does not match (edited, or copied from another subject)');
       if (signedHead.seq > last) fail(last + 1, `tail truncated: a signed checkpoint saw seq ${signedHead.seq}`);
       if (matches(signedHead) === false) fail(signedHead.seq, 'event differs from the signed head checkpoint');
     }
@@ -231,7 +261,11 @@ export class ConsentChainCheck {
       (fold?.format ?? 0) >= CONSENT_FORMAT ||
       (signedHead?.format ?? 0) >= CONSENT_FORMAT ||
       anchors.length > 0;
-    if (last > 0 && !bound) fail(last, 'chain of format-1 events has no subject anchor (moved from another subject, or written by an older version after the upgrade)');
+    if (last > 0 && !bound)
+      fail(
+        last,
+        'chain of format-1 events has no subject anchor (moved from another subject, or written by an older version after the upgrade)',
+      );
 
     this.checkRecord(rows.record, lastEvent);
   }
@@ -240,7 +274,10 @@ export class ConsentChainCheck {
   private checkCategories(e: ConsentEventEntity, rows: CategoryFacts[]): void {
     const expected = ConsentEventCategoryIndexer.changesOf(e.decisionsBefore, e.decisionsAfter);
     if (rows.length === 0 && expected.length > 0) {
-      fail(e.seq, 'category rows of the event are missing (deleted, or written before the side table: run ConsentEventCategoryIndexer.backfill())');
+      fail(
+        e.seq,
+        'category rows of the event are missing (deleted, or written before the side table: run ConsentEventCategoryIndexer.backfill())',
+      );
     }
     for (const c of expected) {
       // A handful of rows per event: a scan is cheaper than a map (the primary key makes categories unique).
@@ -272,7 +309,11 @@ export class ConsentChainCheck {
       return;
     }
     if (!record) fail(lastEvent.seq, `the consent record is missing (event ${lastEvent.seq} left one)`);
-    const differs = (what: string) => fail(lastEvent.seq, `the consent record does not match the chain: its ${what} differ from event ${lastEvent.seq}`);
+    const differs = (what: string) =>
+      fail(
+        lastEvent.seq,
+        `the consent record does not match the chain: its ${what} differ from event ${lastEvent.seq}`,
+      );
     if (canonicalJson(record.decisions) !== this.canonical(lastEvent.decisionsAfter)) differs('decisions');
     if (record.policyVersion !== lastEvent.policyVersion) differs('policy version');
     const decidedAt = new Date(record.decidedAt).getTime();

@@ -5,7 +5,12 @@ import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { Clock } from '../common/clock.js';
 import { isSessionUnavailable } from '../session/session-meta.js';
-import { peekConsentContext, setConsentContext, type ConsentContextResolver, type ConsentRequestContext } from './consent-context.js';
+import {
+  peekConsentContext,
+  setConsentContext,
+  type ConsentContextResolver,
+  type ConsentRequestContext,
+} from './consent-context.js';
 import { ConsentPolicy } from './consent.policy.js';
 import { regionOf, ruleSetOf } from './consent-regions.js';
 import { ConsentRecordEntity } from './consent-record.entity.js';
@@ -33,7 +38,9 @@ export class ConsentContextService implements ConsentContextResolver {
 
   /** The subject's current record as a snapshot (null: none). */
   async readSnapshot(subject: ConsentSubject): Promise<ConsentSnapshot | null> {
-    const record = await this.ds.getRepository(ConsentRecordEntity).findOne({ where: { subjectType: subject.type, subjectId: subject.id } });
+    const record = await this.ds
+      .getRepository(ConsentRecordEntity)
+      .findOne({ where: { subjectType: subject.type, subjectId: subject.id } });
     return snapshotOfRecord(record);
   }
 
@@ -54,7 +61,9 @@ export class ConsentContextService implements ConsentContextResolver {
   /** The session's snapshot when it can be trusted for this user; undefined when it must be read. */
   private cachedSnapshot(req: Request, userId: string): ConsentSnapshot | null | undefined {
     const cached = req.session?.consent;
-    return this.sessionSync && cached !== undefined && (cached === null || cached.sub === `user:${userId}`) ? cached : undefined;
+    return this.sessionSync && cached !== undefined && (cached === null || cached.sub === `user:${userId}`)
+      ? cached
+      : undefined;
   }
 
   /** The request's region as the app says (its resolver or trusted header); a resolver that throws means unknown. */
@@ -62,7 +71,9 @@ export class ConsentContextService implements ConsentContextResolver {
     try {
       return regionOf(this.policy.options.regions, req);
     } catch (err) {
-      this.logger.warn(`consent.regions.resolve threw; the region is unknown for this request: ${(err as Error).message}`);
+      this.logger.warn(
+        `consent.regions.resolve threw; the region is unknown for this request: ${(err as Error).message}`,
+      );
       return undefined;
     }
   }

@@ -6,7 +6,16 @@ import { ConsentContextService } from './consent-context.service.js';
 import { isDatabaseUnavailable } from './consent-db-errors.js';
 import { ConsentPolicy } from './consent.policy.js';
 import { ConsentSessionSync } from './consent-session.sync.js';
-import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSnapshot, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
+import type {
+  ConsentAction,
+  ConsentDecisions,
+  ConsentEventContext,
+  ConsentEventDetail,
+  ConsentSnapshot,
+  ConsentSource,
+  ConsentState,
+  ConsentSubject,
+} from './consent-subject.js';
 import type { ConsentWriteRequest } from './consent-write-plan.js';
 import { ConsentWriter } from './consent.writer.js';
 import { ConsentVisitorCookie } from './consent-visitor.cookie.js';
@@ -75,26 +84,39 @@ export class ConsentDecisionService {
 
   /** The scope's subject, or a visitor ID minted now (whose chain cannot exist yet). */
   private subjectOf(scope: DecisionScope): { subject: ConsentSubject; fresh: boolean } {
-    return scope.subject ? { subject: scope.subject, fresh: false } : { subject: { type: 'visitor', id: this.visitorCookie.newVisitorId() }, fresh: true };
+    return scope.subject
+      ? { subject: scope.subject, fresh: false }
+      : { subject: { type: 'visitor', id: this.visitorCookie.newVisitorId() }, fresh: true };
   }
 
   /** The event fields a scope contributes: the GPC signal, and the rule set and region when regions are configured. */
   private scopeDetail(scope: DecisionScope): ConsentEventDetail {
     return {
       ...(scope.gpc ? { gpc: true as const } : {}),
-      ...(this.policy.options.regions ? { ruleSet: scope.ruleSet, ...(scope.region ? { region: scope.region } : {}) } : {}),
+      ...(this.policy.options.regions
+        ? { ruleSet: scope.ruleSet, ...(scope.region ? { region: scope.region } : {}) }
+        : {}),
     };
   }
 
   /** Records explicit decisions for any subject (no HTTP involved). Missing optional categories keep their current valid value, else false. */
-  async recordFor(subject: ConsentSubject, decisions: ConsentDecisions, options: { source?: ConsentSource; context?: ConsentEventContext } = {}): Promise<ConsentState> {
+  async recordFor(
+    subject: ConsentSubject,
+    decisions: ConsentDecisions,
+    options: { source?: ConsentSource; context?: ConsentEventContext } = {},
+  ): Promise<ConsentState> {
     const snapshot = await this.write({
       subject,
       context: options.context ?? {},
       plan: (current, now) => {
         const base = this.policy.isValid(current, now) && !current.gpc ? current.d : {};
         const next = this.policy.complete({ ...base, ...decisions });
-        return { decisions: next, action: this.actionFor(this.policy.isValid(current, now) ? current.d : null, next), source: options.source ?? 'api', gpc: false };
+        return {
+          decisions: next,
+          action: this.actionFor(this.policy.isValid(current, now) ? current.d : null, next),
+          source: options.source ?? 'api',
+          gpc: false,
+        };
       },
     });
     await this.pushToUserSessions(subject, snapshot);
@@ -102,8 +124,15 @@ export class ConsentDecisionService {
   }
 
   /** Withdraws every optional category of any subject. */
-  async withdrawFor(subject: ConsentSubject, options: { source?: ConsentSource; context?: ConsentEventContext } = {}): Promise<ConsentState> {
-    const snapshot = await this.write({ subject, context: options.context ?? {}, plan: () => ({ decisions: {}, action: 'withdraw', source: options.source ?? 'api', gpc: false }) });
+  async withdrawFor(
+    subject: ConsentSubject,
+    options: { source?: ConsentSource; context?: ConsentEventContext } = {},
+  ): Promise<ConsentState> {
+    const snapshot = await this.write({
+      subject,
+      context: options.context ?? {},
+      plan: () => ({ decisions: {}, action: 'withdraw', source: options.source ?? 'api', gpc: false }),
+    });
     await this.pushToUserSessions(subject, snapshot);
     return this.policy.state(snapshot, this.clock.now());
   }
@@ -133,12 +162,26 @@ export class ConsentDecisionService {
           // confirmed grants (and an override kept from a decision made under the signal) stay.
           const kept = valid && current.sig === true ? current.d : {};
           for (const c of this.policy.categories) {
-            if (c.gpcOptOut && next[c.key] && !(input.decisions?.[c.key] === true || (input.decisions?.[c.key] === undefined && kept[c.key] === true))) next[c.key] = false;
+            if (
+              c.gpcOptOut &&
+              next[c.key] &&
+              !(input.decisions?.[c.key] === true || (input.decisions?.[c.key] === undefined && kept[c.key] === true))
+            )
+              next[c.key] = false;
           }
           const override = this.policy.gpcOptOutGranted(next);
           if (override.length > 0) detail.gpcOverride = override;
         }
-        return { decisions: next, action: this.actionFor(valid ? current.d : null, next), source: input.source, gpc: false, signal: scope.gpc, ruleSet: scope.ruleSet, textHash: input.text?.hash, detail };
+        return {
+          decisions: next,
+          action: this.actionFor(valid ? current.d : null, next),
+          source: input.source,
+          gpc: false,
+          signal: scope.gpc,
+          ruleSet: scope.ruleSet,
+          textHash: input.text?.hash,
+          detail,
+        };
       },
     });
     return { subject, snapshot };
@@ -151,7 +194,15 @@ export class ConsentDecisionService {
       subject,
       fresh,
       context,
-      plan: () => ({ decisions: {}, action: 'withdraw', source: 'banner', gpc: false, signal: scope.gpc, ruleSet: scope.ruleSet, detail: this.scopeDetail(scope) }),
+      plan: () => ({
+        decisions: {},
+        action: 'withdraw',
+        source: 'banner',
+        gpc: false,
+        signal: scope.gpc,
+        ruleSet: scope.ruleSet,
+        detail: this.scopeDetail(scope),
+      }),
     });
     return { subject, snapshot };
   }
@@ -176,7 +227,11 @@ export class ConsentDecisionService {
    * valid one (an older one is never revived); `replaced` says whether it did. Without a visitor decision the
    * user's record stands.
    */
-  async linkVisitor(userId: string, visitorId: string | undefined, context: ConsentEventContext): Promise<{ snapshot: ConsentSnapshot | null; replaced: boolean }> {
+  async linkVisitor(
+    userId: string,
+    visitorId: string | undefined,
+    context: ConsentEventContext,
+  ): Promise<{ snapshot: ConsentSnapshot | null; replaced: boolean }> {
     const user: ConsentSubject = { type: 'user', id: userId };
     // The database is the source of truth: the cookie only names the visitor.
     const visitor = visitorId ? await this.readSnapshot({ type: 'visitor', id: visitorId }) : null;
@@ -193,9 +248,20 @@ export class ConsentDecisionService {
         const visitorWins = !userValid || (visitor.gpc === current.gpc ? visitor.at > current.at : current.gpc);
         // A retried write plans again: the last plan is the one written.
         replaced = visitorWins;
-        if (!visitorWins) return { decisions: current.d, action: 'link', source: 'login', gpc: current.gpc, keepRecord: true };
+        if (!visitorWins)
+          return { decisions: current.d, action: 'link', source: 'login', gpc: current.gpc, keepRecord: true };
         // A visitor's override of the GPC signal moves with the decision.
-        return { decisions: visitor.d, action: 'link', source: 'login', gpc: visitor.gpc, signal: visitor.sig === true, ruleSet: visitor.oo ? 'opt-out' : undefined, textHash: visitor.th, decidedAt: visitor.at, expiresAt: visitor.exp };
+        return {
+          decisions: visitor.d,
+          action: 'link',
+          source: 'login',
+          gpc: visitor.gpc,
+          signal: visitor.sig === true,
+          ruleSet: visitor.oo ? 'opt-out' : undefined,
+          textHash: visitor.th,
+          decidedAt: visitor.at,
+          expiresAt: visitor.exp,
+        };
       },
       linkVisitorId: visitorId,
     });

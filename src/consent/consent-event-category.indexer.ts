@@ -26,7 +26,10 @@ export class ConsentEventCategoryIndexer {
   constructor(@Inject(AUTH_CONSENT_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   /** Each category named in the decisions before or after, with its decision on either side (null: not decided). */
-  static changesOf(decisionsBefore: ConsentDecisions | null, decisionsAfter: ConsentDecisions | null): CategoryChange[] {
+  static changesOf(
+    decisionsBefore: ConsentDecisions | null,
+    decisionsAfter: ConsentDecisions | null,
+  ): CategoryChange[] {
     const before = decisionsBefore ?? {};
     const after = decisionsAfter ?? {};
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
@@ -40,7 +43,12 @@ export class ConsentEventCategoryIndexer {
   /** One row per category named in the event's decisions before or after. */
   static rowsFor(event: IndexableEvent): ConsentEventCategoryEntity[] {
     return ConsentEventCategoryIndexer.changesOf(event.decisionsBefore, event.decisionsAfter).map((change) =>
-      Object.assign(new ConsentEventCategoryEntity(), { eventId: String(event.id), action: event.action, createdAt: event.createdAt, ...change }),
+      Object.assign(new ConsentEventCategoryEntity(), {
+        eventId: String(event.id),
+        action: event.action,
+        createdAt: event.createdAt,
+        ...change,
+      }),
     );
   }
 
@@ -70,7 +78,10 @@ export class ConsentEventCategoryIndexer {
       const batch = await this.dataSource
         .getRepository(ConsentEventEntity)
         .createQueryBuilder('e')
-        .where((qb) => `NOT EXISTS ${qb.subQuery().select('1').from(ConsentEventCategoryEntity, 'c').where('c.eventId = e.id').getQuery()}`)
+        .where(
+          (qb) =>
+            `NOT EXISTS ${qb.subQuery().select('1').from(ConsentEventCategoryEntity, 'c').where('c.eventId = e.id').getQuery()}`,
+        )
         .andWhere('e.id > :lastId', { lastId })
         .orderBy('e.id', 'ASC')
         .limit(batchSize)

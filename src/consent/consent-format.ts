@@ -22,11 +22,23 @@ export const CONSENT_FORMAT = 2;
 /** What the event hash covers (the row's subject, IP and user agent are not part of it). */
 export type HashableEvent = Pick<
   ConsentEventEntity,
-  'seq' | 'action' | 'decisionsBefore' | 'decisionsAfter' | 'policyVersion' | 'policyHash' | 'source' | 'locale' | 'createdAt' | 'prevHash'
+  | 'seq'
+  | 'action'
+  | 'decisionsBefore'
+  | 'decisionsAfter'
+  | 'policyVersion'
+  | 'policyHash'
+  | 'source'
+  | 'locale'
+  | 'createdAt'
+  | 'prevHash'
 > & { format: number; detail?: ConsentEventEntity['detail'] };
 
 /** What a checkpoint MAC covers. */
-export type SignableCheckpoint = Pick<ConsentCheckpointEntity, 'kind' | 'seq' | 'hash' | 'events' | 'createdAt' | 'format'>;
+export type SignableCheckpoint = Pick<
+  ConsentCheckpointEntity,
+  'kind' | 'seq' | 'hash' | 'events' | 'createdAt' | 'format'
+>;
 
 /** Erasure renames a subject to this prefix and its pseudonym: the chain keeps verifying under the new ID. */
 export const ERASED_PREFIX = 'erased-';
@@ -37,7 +49,9 @@ export const ERASED_PREFIX = 'erased-';
  * hashed and a chain cannot be moved to another subject. Erasure names the subject `erased-<pseudonym>`.
  */
 export function subjectPseudonym(key: Buffer, subjectType: string, subjectId: string): string {
-  return createHmac('sha256', key).update(canonicalJson([subjectType, subjectId])).digest('base64url');
+  return createHmac('sha256', key)
+    .update(canonicalJson([subjectType, subjectId]))
+    .digest('base64url');
 }
 
 /**
@@ -45,8 +59,14 @@ export function subjectPseudonym(key: Buffer, subjectType: string, subjectId: st
  * (its last event a format-2 `erase` and its ID `erased-<pseudonym>`) the pseudonym of the subject it was
  * erased from, which its ID carries.
  */
-export function chainPseudonym(key: Buffer, subjectType: string, subjectId: string, last: Pick<ConsentEventEntity, 'action' | 'format'> | null | undefined): string {
-  if (last && last.format >= CONSENT_FORMAT && last.action === 'erase' && subjectId.startsWith(ERASED_PREFIX)) return subjectId.slice(ERASED_PREFIX.length);
+export function chainPseudonym(
+  key: Buffer,
+  subjectType: string,
+  subjectId: string,
+  last: Pick<ConsentEventEntity, 'action' | 'format'> | null | undefined,
+): string {
+  if (last && last.format >= CONSENT_FORMAT && last.action === 'erase' && subjectId.startsWith(ERASED_PREFIX))
+    return subjectId.slice(ERASED_PREFIX.length);
   return subjectPseudonym(key, subjectType, subjectId);
 }
 
@@ -68,10 +88,20 @@ function eventMaterialInOrder(e: HashableEvent, pseudonym: string, v2: boolean, 
  * The hashed material of an event in its format; null for a format this version does not know. `canonical`
  * must give what {@link canonicalJson} gives (verify-all passes one that remembers the decisions it decoded).
  */
-export function eventMaterial(e: HashableEvent, pseudonym: string, canonical: (value: unknown) => string = canonicalJson): string | null {
+export function eventMaterial(
+  e: HashableEvent,
+  pseudonym: string,
+  canonical: (value: unknown) => string = canonicalJson,
+): string | null {
   const complete =
-    e.seq !== undefined && e.action !== undefined && e.decisionsAfter !== undefined && e.policyVersion !== undefined && e.policyHash !== undefined && e.source !== undefined;
-  if (complete && (e.format === CONSENT_FORMAT_LEGACY || e.format === CONSENT_FORMAT)) return eventMaterialInOrder(e, pseudonym, e.format === CONSENT_FORMAT, canonical);
+    e.seq !== undefined &&
+    e.action !== undefined &&
+    e.decisionsAfter !== undefined &&
+    e.policyVersion !== undefined &&
+    e.policyHash !== undefined &&
+    e.source !== undefined;
+  if (complete && (e.format === CONSENT_FORMAT_LEGACY || e.format === CONSENT_FORMAT))
+    return eventMaterialInOrder(e, pseudonym, e.format === CONSENT_FORMAT, canonical);
   const base = {
     seq: e.seq,
     action: e.action,
@@ -86,13 +116,20 @@ export function eventMaterial(e: HashableEvent, pseudonym: string, canonical: (v
   };
   if (e.format === CONSENT_FORMAT_LEGACY) return canonicalJson(base);
   // The optional fields (`detail`) exist only in format 2, and only when set: older rows hash as before.
-  if (e.format === CONSENT_FORMAT) return canonicalJson({ v: 2, sub: pseudonym, ...base, detail: e.detail ?? undefined });
+  if (e.format === CONSENT_FORMAT)
+    return canonicalJson({ v: 2, sub: pseudonym, ...base, detail: e.detail ?? undefined });
   return null;
 }
 
 /** The signed material of a checkpoint in its format; null for a format this version does not know. */
 export function checkpointMaterial(c: SignableCheckpoint, pseudonym: string): string | null {
-  const base = { kind: c.kind, seq: c.seq, hash: c.hash ?? null, events: c.events, at: new Date(c.createdAt).getTime() };
+  const base = {
+    kind: c.kind,
+    seq: c.seq,
+    hash: c.hash ?? null,
+    events: c.events,
+    at: new Date(c.createdAt).getTime(),
+  };
   if (c.format === CONSENT_FORMAT_LEGACY) return canonicalJson(base);
   if (c.format === CONSENT_FORMAT) return canonicalJson({ v: 2, sub: pseudonym, ...base });
   return null;

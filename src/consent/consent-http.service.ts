@@ -29,7 +29,11 @@ export class ConsentHttpService {
 
   private eventContext(req: Request, locale?: string): ConsentEventContext {
     const ua = req.headers['user-agent'];
-    return { ip: truncateIp(req.ip), userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null, locale: locale ?? null };
+    return {
+      ip: truncateIp(req.ip),
+      userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null,
+      locale: locale ?? null,
+    };
   }
 
   /** PUT /consent: validates the body (400/409 change nothing), records the decision, answers the new state and expires refused cookies. */
@@ -62,13 +66,21 @@ export class ConsentHttpService {
   }
 
   /** After a write: the request's own view, the visitor cookie or the session, and the user's other sessions. */
-  private async applyToRequest(req: Request, res: Response, ctx: ConsentRequestContext, { subject, snapshot }: WrittenDecision): Promise<void> {
+  private async applyToRequest(
+    req: Request,
+    res: Response,
+    ctx: ConsentRequestContext,
+    { subject, snapshot }: WrittenDecision,
+  ): Promise<void> {
     ctx.subject = subject;
     ctx.snapshot = snapshot;
     setConsentContext(req, ctx);
     if (!snapshot) return;
     if (subject.type === 'visitor') {
-      res.append('Set-Cookie', this.visitorCookie.header(this.visitorCookie.encode(subject.id, snapshot), snapshot.exp - this.clock.now()));
+      res.append(
+        'Set-Cookie',
+        this.visitorCookie.header(this.visitorCookie.encode(subject.id, snapshot), snapshot.exp - this.clock.now()),
+      );
     } else {
       if (req.session) req.session.consent = snapshot;
       // A browser signed in before the login consumed its visitor grant (an older release) loses it now.
@@ -81,7 +93,10 @@ export class ConsentHttpService {
   private expireRefused(res: Response, ctx: ConsentRequestContext): void {
     const decisions = this.policy.effective(ctx.snapshot, this.clock.now(), ctx.gpc, ctx.ruleSet);
     for (const c of this.policy.cookiesToExpire(decisions, ctx.cookieNames)) {
-      res.append('Set-Cookie', `${c.name}=; Path=${c.path}${c.domain ? `; Domain=${c.domain}` : ''}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0`);
+      res.append(
+        'Set-Cookie',
+        `${c.name}=; Path=${c.path}${c.domain ? `; Domain=${c.domain}` : ''}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0`,
+      );
     }
   }
 

@@ -21,7 +21,12 @@ export function truncateIp(ip: string | undefined | null): string | null {
       return `${addr.split('.').slice(0, 3).join('.')}.0`;
     case 6: {
       const groups = expandIpv6(addr);
-      return groups ? `${groups.slice(0, 3).map((g) => g.toString(16)).join(':')}::` : null;
+      return groups
+        ? `${groups
+            .slice(0, 3)
+            .map((g) => g.toString(16))
+            .join(':')}::`
+        : null;
     }
     default:
       return null;

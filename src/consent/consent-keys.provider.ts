@@ -26,7 +26,9 @@ export const consentKeysProvider: Provider = {
           'consent.auditSecret is required in production (set CONSENT_AUDIT_SECRET to at least 32 random characters): without it the audit chain cannot be verified after a restart.',
         );
       }
-      new Logger('ConsentKeys').warn('No consent.auditSecret configured: a random one is used, so audit chains written now cannot be verified after a restart (development only).');
+      new Logger('ConsentKeys').warn(
+        'No consent.auditSecret configured: a random one is used, so audit chains written now cannot be verified after a restart (development only).',
+      );
       secret = randomBytes(48).toString('base64url');
     }
     const derive = (use: string) => createHmac('sha256', secret).update(`nestjs-auth-consent:${use}`).digest();

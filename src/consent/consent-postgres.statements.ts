@@ -43,7 +43,14 @@ export interface DecisionRow {
   ip: string | null;
   userAgent: string | null;
   /** The record to upsert (its decisions are `after`); null: a link that keeps the user's own decision. */
-  record: { id: string; gpc: boolean; ruleSet: string | null; textHash: string | null; decidedAt: string; expiresAt: string } | null;
+  record: {
+    id: string;
+    gpc: boolean;
+    ruleSet: string | null;
+    textHash: string | null;
+    decidedAt: string;
+    expiresAt: string;
+  } | null;
   /** A login link: the visitor whose record becomes linked to this (user) subject. */
   linkVisitorId: string | null;
   categories: Array<{ category: string; grantedBefore: boolean | null; grantedAfter: boolean | null }>;
@@ -71,7 +78,8 @@ export class ConsentPostgresStatements {
   readonly decisions: PreparedStatement;
 
   constructor(t: ConsentTables) {
-    const columns = 'h.seq, h.hash, r.policy_version, r.decisions, r.decided_at, r.expires_at, r.source, r.gpc, r.rule_set, r.text_hash';
+    const columns =
+      'h.seq, h.hash, r.policy_version, r.decisions, r.decided_at, r.expires_at, r.source, r.gpc, r.rule_set, r.text_hash';
     this.read = prepared(
       `SELECT ${columns} FROM (SELECT $1::varchar AS subject_type, $2::varchar AS subject_id) s ` +
         `LEFT JOIN ${t.heads} h ON h.subject_type = s.subject_type AND h.subject_id = s.subject_id ` +
@@ -92,7 +100,8 @@ export class ConsentPostgresStatements {
   /** The parameters of {@link decisions} for these rows. */
   static values(rows: readonly DecisionRow[]): unknown[] {
     const column = <K extends keyof DecisionRow>(k: K) => rows.map((r) => r[k]);
-    const record = <K extends keyof NonNullable<DecisionRow['record']>>(k: K) => rows.map((r) => (r.record ? r.record[k] : null));
+    const record = <K extends keyof NonNullable<DecisionRow['record']>>(k: K) =>
+      rows.map((r) => (r.record ? r.record[k] : null));
     const position: number[] = [];
     const category: string[] = [];
     const before: Array<boolean | null> = [];

@@ -85,8 +85,18 @@ export interface ConsentReceipt {
    * from the last event that records them; both null when none does (no regions configured, or older events).
    */
   jurisdiction: { rule_set: string | null; region: string | null };
-  timestamps: { first_event_at: string | null; last_event_at: string | null; decided_at: string | null; expires_at: string | null };
-  validity: { valid_from: string | null; valid_until: string | null; status: 'active' | 'expired' | 'superseded-policy' | 'none'; needs_consent: boolean };
+  timestamps: {
+    first_event_at: string | null;
+    last_event_at: string | null;
+    decided_at: string | null;
+    expires_at: string | null;
+  };
+  validity: {
+    valid_from: string | null;
+    valid_until: string | null;
+    status: 'active' | 'expired' | 'superseded-policy' | 'none';
+    needs_consent: boolean;
+  };
   purposes: ConsentReceiptPurpose[];
   withdrawal: { method: string; description: string };
   chain: ConsentReceiptChain;
@@ -133,16 +143,26 @@ export class ConsentReceiptService {
   private async build(userId: string): Promise<ConsentReceipt> {
     const subject: ConsentSubject = { type: 'user', id: userId };
     const now = this.clock.now();
-    const record = await this.ds.getRepository(ConsentRecordEntity).findOne({ where: { subjectType: 'user', subjectId: userId } });
+    const record = await this.ds
+      .getRepository(ConsentRecordEntity)
+      .findOne({ where: { subjectType: 'user', subjectId: userId } });
     const state = await this.consent.getStateOf(subject);
     const chain = await this.chainOf(subject, record !== null);
-    const visitors = await this.ds.getRepository(ConsentRecordEntity).find({ where: { subjectType: 'visitor', linkedUserId: userId }, order: { decidedAt: 'ASC' } });
+    const visitors = await this.ds
+      .getRepository(ConsentRecordEntity)
+      .find({ where: { subjectType: 'visitor', linkedUserId: userId }, order: { decidedAt: 'ASC' } });
     const linked: ConsentReceiptChain[] = [];
     for (const v of visitors) linked.push(await this.chainOf({ type: 'visitor', id: v.subjectId }));
 
     const events = chain.events;
     const iso = (d: Date | undefined | null) => (d ? new Date(d).toISOString() : null);
-    const status = !record ? 'none' : record.policyVersion !== this.policy.version ? 'superseded-policy' : record.expiresAt.getTime() <= now ? 'expired' : 'active';
+    const status = !record
+      ? 'none'
+      : record.policyVersion !== this.policy.version
+        ? 'superseded-policy'
+        : record.expiresAt.getTime() <= now
+          ? 'expired'
+          : 'active';
     return {
       schema_version: CONSENT_RECEIPT_SCHEMA,
       record_id: record?.id ?? null,
@@ -154,7 +174,8 @@ export class ConsentReceiptService {
         policy_hash: record?.policyHash ?? this.policy.hash,
         policy_url: this.policy.options.policyUrl ?? null,
         text_hash: record?.textHash ?? null,
-        language: [...chain.events].reverse().find((e) => e.detail?.textHash === record?.textHash)?.detail?.language ?? null,
+        language:
+          [...chain.events].reverse().find((e) => e.detail?.textHash === record?.textHash)?.detail?.language ?? null,
         texts: this.policy.texts,
       },
       collection_method: record?.source ?? null,
@@ -165,7 +186,12 @@ export class ConsentReceiptService {
         decided_at: iso(record?.decidedAt),
         expires_at: iso(record?.expiresAt),
       },
-      validity: { valid_from: iso(record?.decidedAt), valid_until: iso(record?.expiresAt), status, needs_consent: state.needsConsent },
+      validity: {
+        valid_from: iso(record?.decidedAt),
+        valid_until: iso(record?.expiresAt),
+        status,
+        needs_consent: state.needsConsent,
+      },
       purposes: this.policy.categories.map((c) => ({
         purpose_id: c.key,
         purpose: c.name,
@@ -189,16 +215,24 @@ export class ConsentReceiptService {
     const fold = await this.ds
       .getRepository(ConsentCheckpointEntity)
       .findOne({ where: { subjectType: subject.type, subjectId: subject.id, kind: 'fold' }, order: { seq: 'DESC' } });
-    const head = await this.ds.getRepository(ConsentHeadEntity).exists({ where: { subjectType: subject.type, subjectId: subject.id } });
+    const head = await this.ds
+      .getRepository(ConsentHeadEntity)
+      .exists({ where: { subjectType: subject.type, subjectId: subject.id } });
     // A subject with nothing at all (never decided) has nothing to verify; verify() would call the missing head a
     // break. A record without a chain is verified (and fails): the receipt never vouches for a decision no event records.
     const nothing = !head && !fold && events.length === 0 && !hasRecord;
-    const report: ConsentVerifyReport = nothing ? { ok: true, subjects: 0, checked: 0, broken: 0 } : await this.consent.verify(subject);
+    const report: ConsentVerifyReport = nothing
+      ? { ok: true, subjects: 0, checked: 0, broken: 0 }
+      : await this.consent.verify(subject);
     return {
       subject,
       algorithm: ALGORITHM,
       start: fold ? { seq: fold.seq + 1, hash: fold.hash } : null,
-      verification: { ok: report.ok, checked: report.checked, ...(report.ok ? {} : { broken_at: report.brokenAt, reason: report.reason }) },
+      verification: {
+        ok: report.ok,
+        checked: report.checked,
+        ...(report.ok ? {} : { broken_at: report.brokenAt, reason: report.reason }),
+      },
       events: events.filter((e) => !fold || e.seq > fold.seq).map((e) => this.eventOf(e)),
     };
   }

@@ -43,18 +43,29 @@ function fail(message: string): never {
 export function resolveConsentRegions(input: ConsentRegionOptions | undefined): ResolvedConsentRegions | undefined {
   if (input === undefined) return undefined;
   if (typeof input !== 'object' || input === null) fail('consent.regions must be an object.');
-  if (input.header !== undefined && (typeof input.header !== 'string' || !HEADER.test(input.header))) fail(`consent.regions.header must be a header name; got ${JSON.stringify(input.header)}.`);
-  if (input.resolve !== undefined && typeof input.resolve !== 'function') fail('consent.regions.resolve must be a function (req) => region.');
-  if (input.header !== undefined && input.resolve !== undefined) fail('consent.regions: set either header or resolve, not both.');
+  if (input.header !== undefined && (typeof input.header !== 'string' || !HEADER.test(input.header)))
+    fail(`consent.regions.header must be a header name; got ${JSON.stringify(input.header)}.`);
+  if (input.resolve !== undefined && typeof input.resolve !== 'function')
+    fail('consent.regions.resolve must be a function (req) => region.');
+  if (input.header !== undefined && input.resolve !== undefined)
+    fail('consent.regions: set either header or resolve, not both.');
   const ruleSet = input.default ?? 'opt-in';
-  if (ruleSet !== 'opt-in' && ruleSet !== 'opt-out') fail(`consent.regions.default must be 'opt-in' or 'opt-out'; got ${JSON.stringify(ruleSet)}.`);
+  if (ruleSet !== 'opt-in' && ruleSet !== 'opt-out')
+    fail(`consent.regions.default must be 'opt-in' or 'opt-out'; got ${JSON.stringify(ruleSet)}.`);
   const rules = new Map<string, ConsentRuleSet>();
-  for (const [key, set] of [['optIn', 'opt-in'], ['optOut', 'opt-out']] as const) {
+  for (const [key, set] of [
+    ['optIn', 'opt-in'],
+    ['optOut', 'opt-out'],
+  ] as const) {
     const list = input[key] ?? [];
     if (!Array.isArray(list)) fail(`consent.regions.${key} must be an array of region codes.`);
     for (const code of list) {
-      if (typeof code !== 'string' || !REGION.test(code)) fail(`consent.regions.${key}: ${JSON.stringify(code)} is not an ISO 3166-1 alpha-2 or ISO 3166-2 code such as 'DE' or 'US-CA'.`);
-      if (rules.has(code) && rules.get(code) !== set) fail(`consent.regions: '${code}' is listed under both optIn and optOut.`);
+      if (typeof code !== 'string' || !REGION.test(code))
+        fail(
+          `consent.regions.${key}: ${JSON.stringify(code)} is not an ISO 3166-1 alpha-2 or ISO 3166-2 code such as 'DE' or 'US-CA'.`,
+        );
+      if (rules.has(code) && rules.get(code) !== set)
+        fail(`consent.regions: '${code}' is listed under both optIn and optOut.`);
       rules.set(code, set);
     }
   }

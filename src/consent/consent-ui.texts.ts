@@ -59,7 +59,8 @@ const en: ConsentUiTexts = {
   rejectAll: 'Reject all',
   customise: 'Customise',
   dialogTitle: 'Cookie settings',
-  dialogIntro: 'Choose which kinds of cookies this site may use. Strictly necessary cookies are always on. Your choice applies until you change it here.',
+  dialogIntro:
+    'Choose which kinds of cookies this site may use. Strictly necessary cookies are always on. Your choice applies until you change it here.',
   alwaysOn: '(always on)',
   cookiesIn: 'Cookies in {category}',
   cookieColumn: 'Cookie',
@@ -69,7 +70,8 @@ const en: ConsentUiTexts = {
   save: 'Save choices',
   withdraw: 'Withdraw consent',
   close: 'Close',
-  gpcNotice: 'Your browser sends a Global Privacy Control signal. We honour it: {categories} (sale or sharing of your data) stays off, even if you accept all.',
+  gpcNotice:
+    'Your browser sends a Global Privacy Control signal. We honour it: {categories} (sale or sharing of your data) stays off, even if you accept all.',
   gpcConflict:
     'Your browser asks this site not to sell or share your data (Global Privacy Control), so {category} is off. Turning it on overrides that signal for this site; we record that you chose to.',
   choicesLabel: 'Privacy choices',
@@ -86,7 +88,8 @@ const de: ConsentUiTexts = {
   rejectAll: 'Alle ablehnen',
   customise: 'Anpassen',
   dialogTitle: 'Cookie-Einstellungen',
-  dialogIntro: 'Wählen Sie, welche Arten von Cookies diese Website verwenden darf. Unbedingt erforderliche Cookies sind immer aktiv. Ihre Wahl gilt, bis Sie sie hier ändern.',
+  dialogIntro:
+    'Wählen Sie, welche Arten von Cookies diese Website verwenden darf. Unbedingt erforderliche Cookies sind immer aktiv. Ihre Wahl gilt, bis Sie sie hier ändern.',
   alwaysOn: '(immer aktiv)',
   cookiesIn: 'Cookies der Kategorie {category}',
   cookieColumn: 'Cookie',
@@ -143,7 +146,8 @@ const es: ConsentUiTexts = {
   rejectAll: 'Rechazar todas',
   customise: 'Personalizar',
   dialogTitle: 'Configuración de cookies',
-  dialogIntro: 'Elija qué tipos de cookies puede usar este sitio. Las cookies estrictamente necesarias están siempre activas. Su elección se aplica hasta que la cambie aquí.',
+  dialogIntro:
+    'Elija qué tipos de cookies puede usar este sitio. Las cookies estrictamente necesarias están siempre activas. Su elección se aplica hasta que la cambie aquí.',
   alwaysOn: '(siempre activas)',
   cookiesIn: 'Cookies de la categoría {category}',
   cookieColumn: 'Cookie',
@@ -171,7 +175,8 @@ const it: ConsentUiTexts = {
   rejectAll: 'Rifiuta tutti',
   customise: 'Personalizza',
   dialogTitle: 'Impostazioni dei cookie',
-  dialogIntro: 'Scegli quali tipi di cookie questo sito può usare. I cookie strettamente necessari sono sempre attivi. La tua scelta vale finché non la modifichi qui.',
+  dialogIntro:
+    'Scegli quali tipi di cookie questo sito può usare. I cookie strettamente necessari sono sempre attivi. La tua scelta vale finché non la modifichi qui.',
   alwaysOn: '(sempre attivi)',
   cookiesIn: 'Cookie della categoria {category}',
   cookieColumn: 'Cookie',
@@ -199,7 +204,8 @@ const nl: ConsentUiTexts = {
   rejectAll: 'Alles weigeren',
   customise: 'Aanpassen',
   dialogTitle: 'Cookie-instellingen',
-  dialogIntro: 'Kies welke soorten cookies deze website mag gebruiken. Strikt noodzakelijke cookies staan altijd aan. Uw keuze geldt totdat u die hier wijzigt.',
+  dialogIntro:
+    'Kies welke soorten cookies deze website mag gebruiken. Strikt noodzakelijke cookies staan altijd aan. Uw keuze geldt totdat u die hier wijzigt.',
   alwaysOn: '(altijd aan)',
   cookiesIn: 'Cookies in de categorie {category}',
   cookieColumn: 'Cookie',

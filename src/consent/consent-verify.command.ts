@@ -18,7 +18,11 @@ const BAR_WIDTH = 24;
  * redrawn in place; otherwise one count line (`Verified 20,000 of 200,000 chain(s), 100,000 event(s)`) at each
  * tenth of the chains counted at the start, so a log shows the walk moving without a line per batch.
  */
-export function verifyProgressReporter(stream: ConsentVerifyProgressStream, total: number, now: () => number = Date.now): { update(p: ConsentVerifyProgress): void; end(p: ConsentVerifyProgress): void } {
+export function verifyProgressReporter(
+  stream: ConsentVerifyProgressStream,
+  total: number,
+  now: () => number = Date.now,
+): { update(p: ConsentVerifyProgress): void; end(p: ConsentVerifyProgress): void } {
   const started = now();
   const n = (x: number) => x.toLocaleString('en');
   let drawn = 0;
@@ -32,7 +36,8 @@ export function verifyProgressReporter(stream: ConsentVerifyProgressStream, tota
     const line = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%  ${n(p.subjects)}/${n(of)} chains  ${n(p.checked)} events  ${n(rate)}/s${broken}`;
     return line.slice(0, Math.max((stream.columns || 100) - 1, 20));
   };
-  const count = (p: ConsentVerifyProgress) => `Verified ${n(p.subjects)} of ${n(Math.max(total, p.subjects))} chain(s), ${n(p.checked)} event(s)${p.broken > 0 ? `, ${n(p.broken)} broken` : ''}.\n`;
+  const count = (p: ConsentVerifyProgress) =>
+    `Verified ${n(p.subjects)} of ${n(Math.max(total, p.subjects))} chain(s), ${n(p.checked)} event(s)${p.broken > 0 ? `, ${n(p.broken)} broken` : ''}.\n`;
   return {
     update(p) {
       if (stream.isTTY) {
@@ -83,12 +88,18 @@ export async function runConsentVerify(
   const report = await consent.verify(undefined, { onProgress, rows: options.rows });
   reporter.end(last);
   if (!report.ok) {
-    if (report.broken > 0) out(`BROKEN: ${report.broken} of ${report.subjects} chain(s) fail; first: ${report.subjectType}/${report.subjectId} at seq ${report.brokenAt} (${report.reason}).`);
-    if (report.strayCategoryRows) out(`BROKEN: ${report.strayCategoryRows} row(s) of the category side table belong to no event.`);
+    if (report.broken > 0)
+      out(
+        `BROKEN: ${report.broken} of ${report.subjects} chain(s) fail; first: ${report.subjectType}/${report.subjectId} at seq ${report.brokenAt} (${report.reason}).`,
+      );
+    if (report.strayCategoryRows)
+      out(`BROKEN: ${report.strayCategoryRows} row(s) of the category side table belong to no event.`);
     return 1;
   }
   out(`OK: ${report.subjects} chain(s), ${report.checked} event(s) verify.`);
   const checkpoint = await consent.checkpoint();
-  out(`Checkpoint ${checkpoint.at}: ${checkpoint.subjects} head(s) signed; digest ${checkpoint.digest} (keep it outside the database).`);
+  out(
+    `Checkpoint ${checkpoint.at}: ${checkpoint.subjects} head(s) signed; digest ${checkpoint.digest} (keep it outside the database).`,
+  );
   return 0;
 }

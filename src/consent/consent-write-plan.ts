@@ -1,7 +1,15 @@
 import type { ConsentPolicy } from './consent.policy.js';
 import type { ConsentRuleSet } from './consent-regions.js';
 import type { ConsentRecordEntity } from './consent-record.entity.js';
-import type { ConsentAction, ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSnapshot, ConsentSource, ConsentSubject } from './consent-subject.js';
+import type {
+  ConsentAction,
+  ConsentDecisions,
+  ConsentEventContext,
+  ConsentEventDetail,
+  ConsentSnapshot,
+  ConsentSource,
+  ConsentSubject,
+} from './consent-subject.js';
 
 /** What a write decides from the subject's current decision; `null` writes nothing. */
 export interface DecisionPlan {
@@ -50,7 +58,15 @@ export interface ResolvedWrite {
     detail: ConsentEventDetail | null;
   };
   /** `null` when the plan keeps the record. */
-  record: { decisions: ConsentDecisions; source: ConsentSource; gpc: boolean; ruleSet: ConsentRuleSet | null; textHash: string | null; decidedAt: number; expiresAt: number } | null;
+  record: {
+    decisions: ConsentDecisions;
+    source: ConsentSource;
+    gpc: boolean;
+    ruleSet: ConsentRuleSet | null;
+    textHash: string | null;
+    decidedAt: number;
+    expiresAt: number;
+  } | null;
   /** The subject's snapshot once the write commits. */
   snapshot: ConsentSnapshot | null;
 }
@@ -59,12 +75,26 @@ export interface ResolvedWrite {
  * Turns a plan into exactly what is written, the same way for every writer: the event records the current
  * decisions as `before` (the record's, whatever their validity) and the completed decisions as `after`.
  */
-export function resolveWrite(policy: ConsentPolicy, subject: ConsentSubject, current: ConsentSnapshot | null, p: DecisionPlan, now: number): ResolvedWrite {
+export function resolveWrite(
+  policy: ConsentPolicy,
+  subject: ConsentSubject,
+  current: ConsentSnapshot | null,
+  p: DecisionPlan,
+  now: number,
+): ResolvedWrite {
   const decisions = policy.complete(p.decisions);
   const before = current?.d ?? null;
   // Empty detail is no detail: the event then hashes exactly as one written before the field existed.
   const detail = p.detail && Object.keys(p.detail).length > 0 ? p.detail : null;
-  const event = { action: p.action, source: p.source, before, after: p.keepRecord && current ? current.d : decisions, policyVersion: policy.version, policyHash: policy.hash, detail };
+  const event = {
+    action: p.action,
+    source: p.source,
+    before,
+    after: p.keepRecord && current ? current.d : decisions,
+    policyVersion: policy.version,
+    policyHash: policy.hash,
+    detail,
+  };
   if (p.keepRecord) return { event, record: null, snapshot: current };
   const decidedAt = p.decidedAt ?? now;
   const expiresAt = p.expiresAt ?? now + policy.lifetimeOf(decisions);
@@ -72,7 +102,15 @@ export function resolveWrite(policy: ConsentPolicy, subject: ConsentSubject, cur
   const optOut = p.ruleSet === 'opt-out';
   return {
     event,
-    record: { decisions, source: p.source, gpc: signal, ruleSet: optOut ? 'opt-out' : null, textHash: p.textHash ?? null, decidedAt, expiresAt },
+    record: {
+      decisions,
+      source: p.source,
+      gpc: signal,
+      ruleSet: optOut ? 'opt-out' : null,
+      textHash: p.textHash ?? null,
+      decidedAt,
+      expiresAt,
+    },
     snapshot: {
       v: policy.version,
       d: decisions,

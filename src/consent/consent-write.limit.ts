@@ -50,7 +50,9 @@ export class ConsentWriteLimit {
 
   private async hit(kind: string, req: Request): Promise<number> {
     if (this.limit === false || req.user) return 0;
-    const key = `throttle:${kind}:${createHash('sha256').update(req.ip ?? '', 'utf8').digest('base64url')}`;
+    const key = `throttle:${kind}:${createHash('sha256')
+      .update(req.ip ?? '', 'utf8')
+      .digest('base64url')}`;
     try {
       return await this.backend.hit(key, this.limit.max, this.limit.windowMs);
     } catch {

@@ -13,5 +13,7 @@ export const consentWriterProvider: Provider = {
   provide: ConsentWriter,
   inject: [AUTH_CONSENT_DATA_SOURCE, ConsentAuditService, ConsentPolicy, Clock],
   useFactory: (ds: DataSource, audit: ConsentAuditService, policy: ConsentPolicy, clock: Clock): ConsentWriter =>
-    ds.options.type === 'postgres' ? new PostgresConsentWriter(ds, audit, policy, clock) : new TypeOrmConsentWriter(audit, policy),
+    ds.options.type === 'postgres'
+      ? new PostgresConsentWriter(ds, audit, policy, clock)
+      : new TypeOrmConsentWriter(audit, policy),
 };

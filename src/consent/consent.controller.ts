@@ -1,7 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Put, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiCookieAuth, ApiNotModifiedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ERR } from '../common/openapi.js';
-import { ConsentConfigResponse, ConsentDecisionBody, ConsentHistoryEntryResponse, ConsentReceiptResponse, ConsentStateResponse } from './consent.openapi.js';
+import {
+  ConsentConfigResponse,
+  ConsentDecisionBody,
+  ConsentHistoryEntryResponse,
+  ConsentReceiptResponse,
+  ConsentStateResponse,
+} from './consent.openapi.js';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -27,7 +33,10 @@ export class ConsentController {
   ) {}
 
   @Get('config')
-  @ApiOperation({ summary: "Categories, cookies, the banner's strings (ui) and the text hash, in the best Accept-Language language; the current policy version (ETag; 304 on If-None-Match)" })
+  @ApiOperation({
+    summary:
+      "Categories, cookies, the banner's strings (ui) and the text hash, in the best Accept-Language language; the current policy version (ETag; 304 on If-None-Match)",
+  })
   @ApiOkResponse({ type: ConsentConfigResponse })
   @ApiNotModifiedResponse({ description: 'If-None-Match matched the ETag.' })
   config(@Req() req: Request, @Res({ passthrough: true }) res: Response): ConsentConfigView | undefined {
@@ -46,7 +55,9 @@ export class ConsentController {
   }
 
   @Get()
-  @ApiOperation({ summary: "The caller's consent state; with Sec-GPC: 1 and no decision, records the GPC refusal once" })
+  @ApiOperation({
+    summary: "The caller's consent state; with Sec-GPC: 1 and no decision, records the GPC refusal once",
+  })
   @ApiOkResponse({ type: ConsentStateResponse })
   @ApiErrors({ 503: 'recording the GPC refusal: the database cannot be reached' })
   async state(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentState> {
@@ -56,9 +67,15 @@ export class ConsentController {
 
   @Put()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Record a decision: {decisions:{<key>:bool}, policyVersion} or {choice:"accept-all"|"reject-all", policyVersion}' })
+  @ApiOperation({
+    summary:
+      'Record a decision: {decisions:{<key>:bool}, policyVersion} or {choice:"accept-all"|"reject-all", policyVersion}',
+  })
   @ApiBody({ type: ConsentDecisionBody })
-  @ApiOkResponse({ type: ConsentStateResponse, description: 'The new state; Set-Cookie expires the refused categories\' declared cookies.' })
+  @ApiOkResponse({
+    type: ConsentStateResponse,
+    description: "The new state; Set-Cookie expires the refused categories' declared cookies.",
+  })
   @ApiErrors({
     400: 'an unknown category or field, a non-boolean, a required category refused, an unknown choice',
     403: ERR.crossSite,
@@ -66,7 +83,11 @@ export class ConsentController {
     429: 'consent.anonymousWriteLimit reached (callers who are not signed in); Retry-After',
     503: 'the database cannot be reached: nothing was written',
   })
-  async record(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Body() body: unknown): Promise<ConsentState> {
+  async record(
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @Body() body: unknown,
+  ): Promise<ConsentState> {
     await this.writeLimit.write(req, res);
     return this.decisions.record(req, res, body);
   }
@@ -75,7 +96,11 @@ export class ConsentController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Withdraw every optional category and expire their cookies' })
   @ApiOkResponse({ type: ConsentStateResponse, description: 'The new state.' })
-  @ApiErrors({ 403: ERR.crossSite, 429: 'consent.anonymousWriteLimit reached; Retry-After', 503: 'the database cannot be reached: nothing was written' })
+  @ApiErrors({
+    403: ERR.crossSite,
+    429: 'consent.anonymousWriteLimit reached; Retry-After',
+    503: 'the database cannot be reached: nothing was written',
+  })
   async withdraw(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentState> {
     await this.writeLimit.write(req, res);
     return this.decisions.withdraw(req, res);
@@ -94,10 +119,16 @@ export class ConsentController {
   @ApiCookieAuth()
   @ApiOkResponse({ type: ConsentReceiptResponse, description: 'A download (Content-Disposition: attachment).' })
   @ApiErrors({ 401: ERR.signedOut, 503: ERR.storeDown })
-  @ApiOperation({ summary: "The signed-in user's consent record and full history as a consent receipt (JSON download); 401 when signed out" })
+  @ApiOperation({
+    summary:
+      "The signed-in user's consent record and full history as a consent receipt (JSON download); 401 when signed out",
+  })
   async export(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ConsentReceipt> {
     const receipt = await this.receipts.receiptFor((req.user as AuthUser).id);
-    res.setHeader('Content-Disposition', `attachment; filename="consent-receipt-${receipt.generated_at.slice(0, 10)}.json"`);
+    res.setHeader(
+      'Content-Disposition',
+      `attachment; filename="consent-receipt-${receipt.generated_at.slice(0, 10)}.json"`,
+    );
     res.setHeader('Cache-Control', 'no-store');
     return receipt;
   }

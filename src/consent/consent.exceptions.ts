@@ -1,4 +1,9 @@
-import { BadRequestException, ConflictException, ForbiddenException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 
 /** 400: the body of PUT /consent is not a valid decision. Nothing was changed. */
 export class InvalidConsentException extends BadRequestException {}
@@ -6,14 +11,18 @@ export class InvalidConsentException extends BadRequestException {}
 /** 409: the decision was made under an older policy version than the current one. */
 export class StalePolicyVersionException extends ConflictException {
   constructor(sent: unknown, current: string) {
-    super(`policyVersion ${JSON.stringify(sent)} is not the current policy version '${current}'; reload the consent configuration and ask again.`);
+    super(
+      `policyVersion ${JSON.stringify(sent)} is not the current policy version '${current}'; reload the consent configuration and ask again.`,
+    );
   }
 }
 
 /** 409: the decision names a text hash that is not the current text of any language (changed since, or wrong). */
 export class StaleTextException extends ConflictException {
   constructor(sent: string) {
-    super(`textHash '${sent}' is not the hash of the current text in any language; reload GET /consent/config, show its texts and ask again.`);
+    super(
+      `textHash '${sent}' is not the hash of the current text in any language; reload GET /consent/config, show its texts and ask again.`,
+    );
   }
 }
 
@@ -33,7 +42,9 @@ export class GpcConflictException extends ConflictException {
 /** 403 from `@RequiresConsent()`. */
 export class ConsentRequiredException extends ForbiddenException {
   constructor(categories: string[]) {
-    super(`This requires consent to the ${categories.map((c) => `'${c}'`).join(', ')} categor${categories.length === 1 ? 'y' : 'ies'}, which has not been granted.`);
+    super(
+      `This requires consent to the ${categories.map((c) => `'${c}'`).join(', ')} categor${categories.length === 1 ? 'y' : 'ies'}, which has not been granted.`,
+    );
   }
 }
 

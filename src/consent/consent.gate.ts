@@ -77,7 +77,9 @@ export class ConsentGate {
         const mode = this.policy.options.undeclaredCookies;
         if (mode === 'warn' && !this.warned.has(name)) {
           this.warned.add(name);
-          this.logger.warn(`Cookie '${name}' is set but declared by no consent category; declare it or set consent.undeclaredCookies.`);
+          this.logger.warn(
+            `Cookie '${name}' is set but declared by no consent category; declare it or set consent.undeclaredCookies.`,
+          );
         }
         return mode !== 'block';
       }

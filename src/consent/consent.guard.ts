@@ -24,7 +24,10 @@ export class ConsentGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const categories = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRES_CONSENT, [context.getHandler(), context.getClass()]);
+    const categories = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRES_CONSENT, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (!categories?.length) return true;
     const req = context.switchToHttp().getRequest<Request>();
     const consent = (this.consent ??= this.findConsentService());

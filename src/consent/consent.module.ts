@@ -48,6 +48,12 @@ const providers: Provider[] = [
 @Module({})
 export class ConsentModule {
   static register(core: DynamicModule, auth: DynamicModule, routes: ResolvedRoutes): DynamicModule {
-    return { module: ConsentModule, imports: [core, auth], providers, controllers: groupControllers('consent', routes, [ConsentController]), exports: tokensOf(providers) };
+    return {
+      module: ConsentModule,
+      imports: [core, auth],
+      providers,
+      controllers: groupControllers('consent', routes, [ConsentController]),
+      exports: tokensOf(providers),
+    };
   }
 }

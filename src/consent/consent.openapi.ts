@@ -29,7 +29,10 @@ export class ConsentCategoryResponse {
   @ApiProperty({ type: Boolean })
   required: boolean;
 
-  @ApiProperty({ type: Boolean, description: 'Counts as sale or sharing: Sec-GPC: 1 keeps it refused unless granted over the signal.' })
+  @ApiProperty({
+    type: Boolean,
+    description: 'Counts as sale or sharing: Sec-GPC: 1 keeps it refused unless granted over the signal.',
+  })
   gpcOptOut: boolean;
 
   @ApiProperty({ type: [ConsentCookieResponse] })
@@ -43,10 +46,18 @@ export class ConsentConfigResponse {
   @ApiProperty({ type: String, description: 'SHA-256 of the categories and the policy URL/text.' })
   policyHash: string;
 
-  @ApiProperty({ type: String, example: 'de', description: 'The language of the texts below: the first of Accept-Language that has texts, else English, else consent.language.' })
+  @ApiProperty({
+    type: String,
+    example: 'de',
+    description:
+      'The language of the texts below: the first of Accept-Language that has texts, else English, else consent.language.',
+  })
   language: string;
 
-  @ApiProperty({ type: String, description: 'SHA-256 of the texts below (policy, categories, cookies, ui): what a decision names as textHash.' })
+  @ApiProperty({
+    type: String,
+    description: 'SHA-256 of the texts below (policy, categories, cookies, ui): what a decision names as textHash.',
+  })
   textHash: string;
 
   @ApiProperty({
@@ -63,7 +74,8 @@ export class ConsentConfigResponse {
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'string' },
-    description: "The banner's and the dialog's own strings in this language (built in, or the app's consent.ui / translations[…].ui).",
+    description:
+      "The banner's and the dialog's own strings in this language (built in, or the app's consent.ui / translations[…].ui).",
     example: { acceptAll: 'Alle akzeptieren', rejectAll: 'Alle ablehnen' },
   })
   ui: Record<string, string>;
@@ -113,10 +125,20 @@ export class ConsentStateResponse {
 
 /** Body of `PUT /consent`: decisions or a choice, and the policy version the visitor was shown. */
 export class ConsentDecisionBody {
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'boolean' }, example: { analytics: true }, description: 'Explicit decisions; categories left out keep their current valid value. Not with choice.' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'boolean' },
+    example: { analytics: true },
+    description: 'Explicit decisions; categories left out keep their current valid value. Not with choice.',
+  })
   decisions?: Record<string, boolean>;
 
-  @ApiProperty({ type: String, enum: ['accept-all', 'reject-all'], required: false, description: 'Instead of decisions.' })
+  @ApiProperty({
+    type: String,
+    enum: ['accept-all', 'reject-all'],
+    required: false,
+    description: 'Instead of decisions.',
+  })
   choice?: 'accept-all' | 'reject-all';
 
   @ApiProperty({ type: String, description: 'The current policy version (GET config); another one is a 409.' })
@@ -128,10 +150,21 @@ export class ConsentDecisionBody {
   @ApiProperty({ type: String, enum: ['banner', 'settings', 'api'], required: false, default: 'banner' })
   source?: 'banner' | 'settings' | 'api';
 
-  @ApiProperty({ type: String, required: false, pattern: '^[0-9a-f]{64}$', description: 'The textHash of GET config the person was shown; a stale or unknown one is a 409.' })
+  @ApiProperty({
+    type: String,
+    required: false,
+    pattern: '^[0-9a-f]{64}$',
+    description: 'The textHash of GET config the person was shown; a stale or unknown one is a 409.',
+  })
   textHash?: string;
 
-  @ApiProperty({ type: Boolean, required: false, default: false, description: "Grants a sale/sharing category despite the browser's Global Privacy Control signal, after the notice; without it such a grant under Sec-GPC: 1 is a 409." })
+  @ApiProperty({
+    type: Boolean,
+    required: false,
+    default: false,
+    description:
+      "Grants a sale/sharing category despite the browser's Global Privacy Control signal, after the notice; without it such a grant under Sec-GPC: 1 is a 409.",
+  })
   gpcOverride?: boolean;
 }
 
@@ -154,7 +187,8 @@ export class ConsentHistoryEntryResponse {
 
 const CHAIN_SCHEMA: ApiPropertyOptions = {
   type: 'object',
-  description: 'A subject\'s audit chain: {subject, algorithm, start, verification:{ok, checked, broken_at?, reason?}, events:[{seq, format, action, timestamp, …, prev_hash, hash}]}',
+  description:
+    "A subject's audit chain: {subject, algorithm, start, verification:{ok, checked, broken_at?, reason?}, events:[{seq, format, action, timestamp, …, prev_hash, hash}]}",
   additionalProperties: true,
 };
 
@@ -175,7 +209,14 @@ export class ConsentReceiptResponse {
   @ApiProperty({ type: 'object', properties: { type: { type: 'string', enum: ['user'] }, id: { type: 'string' } } })
   subject: { type: string; id: string };
 
-  @ApiProperty({ type: 'object', properties: { policy_version: { type: 'string' }, policy_hash: { type: 'string' }, policy_url: { type: 'string', nullable: true } } })
+  @ApiProperty({
+    type: 'object',
+    properties: {
+      policy_version: { type: 'string' },
+      policy_hash: { type: 'string' },
+      policy_url: { type: 'string', nullable: true },
+    },
+  })
   notice: Record<string, unknown>;
 
   @ApiProperty({ type: String, nullable: true })
@@ -183,7 +224,12 @@ export class ConsentReceiptResponse {
 
   @ApiProperty({
     type: 'object',
-    properties: Object.fromEntries(['first_event_at', 'last_event_at', 'decided_at', 'expires_at'].map((k) => [k, { type: 'string', format: 'date-time', nullable: true }])),
+    properties: Object.fromEntries(
+      ['first_event_at', 'last_event_at', 'decided_at', 'expires_at'].map((k) => [
+        k,
+        { type: 'string', format: 'date-time', nullable: true },
+      ]),
+    ),
   })
   timestamps: Record<string, string | null>;
 
@@ -221,6 +267,10 @@ export class ConsentReceiptResponse {
   @ApiProperty(CHAIN_SCHEMA)
   chain: Record<string, unknown>;
 
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'The visitor chains linked to the user at login, each as chain.' })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: 'The visitor chains linked to the user at login, each as chain.',
+  })
   linked_visitors: unknown[];
 }

@@ -1,7 +1,13 @@
 import { AuthConsentConfigError } from '../auth-consent.exceptions.js';
 import { parseDuration, type Duration } from '../common/duration.js';
 import { resolveConsentRegions, type ConsentRegionOptions, type ResolvedConsentRegions } from './consent-regions.js';
-import { builtInUiTexts, CONSENT_UI_KEYS, CONSENT_UI_PLACEHOLDERS, type ConsentUiKey, type ConsentUiTexts } from './consent-ui.texts.js';
+import {
+  builtInUiTexts,
+  CONSENT_UI_KEYS,
+  CONSENT_UI_PLACEHOLDERS,
+  type ConsentUiKey,
+  type ConsentUiTexts,
+} from './consent-ui.texts.js';
 
 /**
  * A cookie a category covers: an exact `name`, or a `pattern` (a RegExp, or a glob where `*` matches any run
@@ -172,11 +178,13 @@ const KEY = /^[A-Za-z0-9_-]{1,32}$/;
 const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/;
 
 function resolveCookie(where: string, c: ConsentCookieDeclaration): ResolvedConsentCookie {
-  if (typeof c !== 'object' || c === null) fail(`${where} must be an object with name or pattern, purpose, duration and provider.`);
+  if (typeof c !== 'object' || c === null)
+    fail(`${where} must be an object with name or pattern, purpose, duration and provider.`);
   const hasName = c.name !== undefined;
   const hasPattern = c.pattern !== undefined;
   if (hasName === hasPattern) fail(`${where} must have exactly one of name or pattern.`);
-  if (hasName && (typeof c.name !== 'string' || !COOKIE_NAME.test(c.name))) fail(`${where}.name must be a valid cookie name; got ${JSON.stringify(c.name)}.`);
+  if (hasName && (typeof c.name !== 'string' || !COOKIE_NAME.test(c.name)))
+    fail(`${where}.name must be a valid cookie name; got ${JSON.stringify(c.name)}.`);
   let pattern: RegExp | undefined;
   if (hasPattern) {
     // A copy without g and y: test() on those moves lastIndex, so the same name would match every other time.
@@ -185,11 +193,22 @@ function resolveCookie(where: string, c: ConsentCookieDeclaration): ResolvedCons
     else fail(`${where}.pattern must be a RegExp or a glob string such as '_ga*'.`);
   }
   for (const field of ['purpose', 'duration', 'provider'] as const) {
-    if (typeof c[field] !== 'string' || c[field].length === 0) fail(`${where}.${field} must be a non-empty string (the banner shows it).`);
+    if (typeof c[field] !== 'string' || c[field].length === 0)
+      fail(`${where}.${field} must be a non-empty string (the banner shows it).`);
   }
-  if (c.path !== undefined && (typeof c.path !== 'string' || !c.path.startsWith('/'))) fail(`${where}.path must start with '/'.`);
-  if (c.domain !== undefined && (typeof c.domain !== 'string' || c.domain.length === 0)) fail(`${where}.domain must be a non-empty string.`);
-  return { name: c.name, pattern, purpose: c.purpose, duration: c.duration, provider: c.provider, path: c.path ?? '/', domain: c.domain };
+  if (c.path !== undefined && (typeof c.path !== 'string' || !c.path.startsWith('/')))
+    fail(`${where}.path must start with '/'.`);
+  if (c.domain !== undefined && (typeof c.domain !== 'string' || c.domain.length === 0))
+    fail(`${where}.domain must be a non-empty string.`);
+  return {
+    name: c.name,
+    pattern,
+    purpose: c.purpose,
+    duration: c.duration,
+    provider: c.provider,
+    path: c.path ?? '/',
+    domain: c.domain,
+  };
 }
 
 function resolveCategories(input: ConsentCategory[] | undefined): ResolvedConsentCategory[] {
@@ -200,29 +219,49 @@ function resolveCategories(input: ConsentCategory[] | undefined): ResolvedConsen
   list.forEach((cat, i) => {
     const where = `consent.categories[${i}]`;
     if (typeof cat !== 'object' || cat === null) fail(`${where} must be an object with key, name and description.`);
-    if (typeof cat.key !== 'string' || !KEY.test(cat.key)) fail(`${where}.key must be 1-32 letters, digits, _ or -; got ${JSON.stringify(cat.key)}.`);
+    if (typeof cat.key !== 'string' || !KEY.test(cat.key))
+      fail(`${where}.key must be 1-32 letters, digits, _ or -; got ${JSON.stringify(cat.key)}.`);
     if (seen.has(cat.key)) fail(`${where}.key '${cat.key}' is declared twice; keys must be unique.`);
     seen.add(cat.key);
     if (typeof cat.name !== 'string' || !cat.name) fail(`${where}.name must be a non-empty string.`);
     if (typeof cat.description !== 'string') fail(`${where}.description must be a string.`);
     if (cat.required !== undefined && typeof cat.required !== 'boolean') fail(`${where}.required must be a boolean.`);
-    if (cat.key === 'necessary' && cat.required === false) fail(`consent.categories: 'necessary' is always required; remove required: false.`);
+    if (cat.key === 'necessary' && cat.required === false)
+      fail(`consent.categories: 'necessary' is always required; remove required: false.`);
     const required = cat.key === 'necessary' || cat.required === true;
-    if (cat.gpcOptOut !== undefined && typeof cat.gpcOptOut !== 'boolean') fail(`${where}.gpcOptOut must be a boolean.`);
+    if (cat.gpcOptOut !== undefined && typeof cat.gpcOptOut !== 'boolean')
+      fail(`${where}.gpcOptOut must be a boolean.`);
     if (required && cat.gpcOptOut) fail(`${where}: a required category cannot be gpcOptOut.`);
     if (cat.cookies !== undefined && !Array.isArray(cat.cookies)) fail(`${where}.cookies must be an array.`);
     const cookies = (cat.cookies ?? []).map((c, j) => resolveCookie(`${where}.cookies[${j}]`, c));
-    out.push({ key: cat.key, name: cat.name, description: cat.description, required, gpcOptOut: cat.gpcOptOut ?? false, cookies });
+    out.push({
+      key: cat.key,
+      name: cat.name,
+      description: cat.description,
+      required,
+      gpcOptOut: cat.gpcOptOut ?? false,
+      cookies,
+    });
   });
   if (!seen.has('necessary')) {
-    out.unshift({ key: 'necessary', name: 'Strictly necessary', description: 'Needed for the site to work; cannot be refused.', required: true, gpcOptOut: false, cookies: [] });
+    out.unshift({
+      key: 'necessary',
+      name: 'Strictly necessary',
+      description: 'Needed for the site to work; cannot be refused.',
+      required: true,
+      gpcOptOut: false,
+      cookies: [],
+    });
   }
   const names = new Map<string, string>();
   for (const cat of out) {
     for (const c of cat.cookies) {
       if (!c.name) continue;
       const other = names.get(c.name);
-      if (other && other !== cat.key) fail(`consent.categories: cookie '${c.name}' is declared by both '${other}' and '${cat.key}'; declare it once.`);
+      if (other && other !== cat.key)
+        fail(
+          `consent.categories: cookie '${c.name}' is declared by both '${other}' and '${cat.key}'; declare it once.`,
+        );
       names.set(c.name, cat.key);
     }
   }
@@ -231,17 +270,21 @@ function resolveCategories(input: ConsentCategory[] | undefined): ResolvedConsen
 
 /** A language's UI strings: the built-in ones with the app's overrides; every string must end up set. */
 function resolveUi(where: string, language: string, overrides: Partial<ConsentUiTexts> | undefined): ConsentUiTexts {
-  if (overrides !== undefined && (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))) fail(`${where} must be an object of UI strings.`);
+  if (overrides !== undefined && (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)))
+    fail(`${where} must be an object of UI strings.`);
   const known = new Set<string>(CONSENT_UI_KEYS);
   for (const [key, value] of Object.entries(overrides ?? {})) {
     if (!known.has(key)) fail(`${where}.${key} is not a banner string; use ${CONSENT_UI_KEYS.join(', ')}.`);
-    if (typeof value !== 'string' || value.trim().length === 0 || value.length > 1000) fail(`${where}.${key} must be a non-empty string of at most 1000 characters.`);
+    if (typeof value !== 'string' || value.trim().length === 0 || value.length > 1000)
+      fail(`${where}.${key} must be a non-empty string of at most 1000 characters.`);
     const placeholder = CONSENT_UI_PLACEHOLDERS[key as ConsentUiKey];
-    if (placeholder && !value.includes(placeholder)) fail(`${where}.${key} must contain ${placeholder} (the banner puts the category names there).`);
+    if (placeholder && !value.includes(placeholder))
+      fail(`${where}.${key} must contain ${placeholder} (the banner puts the category names there).`);
   }
   const texts = { ...builtInUiTexts(language), ...overrides } as Partial<ConsentUiTexts>;
   const missing = CONSENT_UI_KEYS.filter((k) => texts[k] === undefined);
-  if (missing.length > 0) fail(`${where}: no built-in banner strings in '${language}'; give all of them (missing: ${missing.join(', ')}).`);
+  if (missing.length > 0)
+    fail(`${where}: no built-in banner strings in '${language}'; give all of them (missing: ${missing.join(', ')}).`);
   return texts as ConsentUiTexts;
 }
 
@@ -255,14 +298,20 @@ export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedCon
   if (typeof policyVersion !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(policyVersion)) {
     fail(`consent.policyVersion must be 1-64 letters, digits, '.', '_' or '-'; got ${JSON.stringify(policyVersion)}.`);
   }
-  const lifetimeMs = parseDuration(options.lifetime ?? '180d') ?? fail(`consent.lifetime must be a positive duration such as '180d'; got ${JSON.stringify(options.lifetime)}.`);
+  const lifetimeMs =
+    parseDuration(options.lifetime ?? '180d') ??
+    fail(`consent.lifetime must be a positive duration such as '180d'; got ${JSON.stringify(options.lifetime)}.`);
   const refusalLifetimeMs =
     options.refusalLifetime === undefined
       ? lifetimeMs
-      : (parseDuration(options.refusalLifetime) ?? fail(`consent.refusalLifetime must be a positive duration such as '30d'; got ${JSON.stringify(options.refusalLifetime)}.`));
+      : (parseDuration(options.refusalLifetime) ??
+        fail(
+          `consent.refusalLifetime must be a positive duration such as '30d'; got ${JSON.stringify(options.refusalLifetime)}.`,
+        ));
 
   const undeclaredCookies = options.undeclaredCookies ?? 'warn';
-  if (!['allow', 'warn', 'block'].includes(undeclaredCookies)) fail(`consent.undeclaredCookies must be 'allow', 'warn' or 'block'; got ${JSON.stringify(undeclaredCookies)}.`);
+  if (!['allow', 'warn', 'block'].includes(undeclaredCookies))
+    fail(`consent.undeclaredCookies must be 'allow', 'warn' or 'block'; got ${JSON.stringify(undeclaredCookies)}.`);
 
   const secret = options.auditSecret;
   if (secret !== undefined && (typeof secret !== 'string' || secret.length < 32)) {
@@ -270,7 +319,8 @@ export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedCon
   }
 
   const visitorCookieName = options.visitorCookieName ?? 'consent_visitor';
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(visitorCookieName)) fail(`consent.visitorCookieName must be 1-64 letters, digits, _ or -; got '${visitorCookieName}'.`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(visitorCookieName))
+    fail(`consent.visitorCookieName must be 1-64 letters, digits, _ or -; got '${visitorCookieName}'.`);
 
   const defaults: Required<ConsentModeLinks> = {
     analytics_storage: keys.has('analytics') ? ['analytics'] : [],
@@ -280,59 +330,98 @@ export function resolveConsentOptions(options: ConsentOptions = {}): ResolvedCon
   };
   const consentMode = { ...defaults, ...(options.consentMode ?? {}) };
   for (const [signal, links] of Object.entries(consentMode)) {
-    if (!(signal in defaults)) fail(`consent.consentMode.${signal} is not a Consent Mode v2 signal; use analytics_storage, ad_storage, ad_user_data or ad_personalization.`);
-    if (!Array.isArray(links) || links.some((k) => !keys.has(k))) fail(`consent.consentMode.${signal} must list declared category keys; got ${JSON.stringify(links)}.`);
+    if (!(signal in defaults))
+      fail(
+        `consent.consentMode.${signal} is not a Consent Mode v2 signal; use analytics_storage, ad_storage, ad_user_data or ad_personalization.`,
+      );
+    if (!Array.isArray(links) || links.some((k) => !keys.has(k)))
+      fail(`consent.consentMode.${signal} must list declared category keys; got ${JSON.stringify(links)}.`);
   }
 
   const retentionMs =
     options.retention === undefined
       ? undefined
-      : (parseDuration(options.retention) ?? fail(`consent.retention must be a positive duration such as '1095d'; got ${JSON.stringify(options.retention)}.`));
+      : (parseDuration(options.retention) ??
+        fail(
+          `consent.retention must be a positive duration such as '1095d'; got ${JSON.stringify(options.retention)}.`,
+        ));
 
   const limit = options.anonymousWriteLimit ?? { max: 100, window: '1m' };
-  if (limit !== false && (typeof limit !== 'object' || limit === null || !Number.isInteger(limit.max) || limit.max < 1)) {
-    fail(`consent.anonymousWriteLimit must be false or { max: <integer ≥ 1>, window: <duration> }; got ${JSON.stringify(limit)}.`);
+  if (
+    limit !== false &&
+    (typeof limit !== 'object' || limit === null || !Number.isInteger(limit.max) || limit.max < 1)
+  ) {
+    fail(
+      `consent.anonymousWriteLimit must be false or { max: <integer ≥ 1>, window: <duration> }; got ${JSON.stringify(limit)}.`,
+    );
   }
   const anonymousWriteLimit =
     limit === false
       ? false
-      : { max: limit.max, windowMs: parseDuration(limit.window) ?? fail(`consent.anonymousWriteLimit.window must be a positive duration such as '1m'; got ${JSON.stringify(limit.window)}.`) };
+      : {
+          max: limit.max,
+          windowMs:
+            parseDuration(limit.window) ??
+            fail(
+              `consent.anonymousWriteLimit.window must be a positive duration such as '1m'; got ${JSON.stringify(limit.window)}.`,
+            ),
+        };
 
-  if (options.policyUrl !== undefined && typeof options.policyUrl !== 'string') fail('consent.policyUrl must be a string.');
-  if (options.policyText !== undefined && typeof options.policyText !== 'string') fail('consent.policyText must be a string.');
+  if (options.policyUrl !== undefined && typeof options.policyUrl !== 'string')
+    fail('consent.policyUrl must be a string.');
+  if (options.policyText !== undefined && typeof options.policyText !== 'string')
+    fail('consent.policyText must be a string.');
 
   const language = options.language ?? 'en';
-  if (typeof language !== 'string' || !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(language) || language.length > 35) {
+  if (
+    typeof language !== 'string' ||
+    !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(language) ||
+    language.length > 35
+  ) {
     fail(`consent.language must be a language tag such as 'en' or 'de-AT'; got ${JSON.stringify(language)}.`);
   }
 
   const translations = options.translations ?? {};
-  if (typeof translations !== 'object' || translations === null || Array.isArray(translations)) fail('consent.translations must be an object of language tags to texts.');
+  if (typeof translations !== 'object' || translations === null || Array.isArray(translations))
+    fail('consent.translations must be an object of language tags to texts.');
   for (const [lang, t] of Object.entries(translations)) {
     const where = `consent.translations['${lang}']`;
-    if (!/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(lang) || lang.length > 35) fail(`consent.translations: '${lang}' is not a language tag such as 'de' or 'pt-BR'.`);
-    if (lang.toLowerCase() === language.toLowerCase()) fail(`${where}: '${lang}' is consent.language, whose texts are the configured ones.`);
+    if (!/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$/.test(lang) || lang.length > 35)
+      fail(`consent.translations: '${lang}' is not a language tag such as 'de' or 'pt-BR'.`);
+    if (lang.toLowerCase() === language.toLowerCase())
+      fail(`${where}: '${lang}' is consent.language, whose texts are the configured ones.`);
     if (typeof t !== 'object' || t === null) fail(`${where} must be an object.`);
-    for (const field of ['policyUrl', 'policyText'] as const) if (t[field] !== undefined && typeof t[field] !== 'string') fail(`${where}.${field} must be a string.`);
+    for (const field of ['policyUrl', 'policyText'] as const)
+      if (t[field] !== undefined && typeof t[field] !== 'string') fail(`${where}.${field} must be a string.`);
     for (const [key, c] of Object.entries(t.categories ?? {})) {
       if (!keys.has(key)) fail(`${where}.categories.${key}: no category has this key.`);
-      if (typeof c !== 'object' || c === null) fail(`${where}.categories.${key} must be an object with name and/or description.`);
-      if (c.name !== undefined && (typeof c.name !== 'string' || !c.name)) fail(`${where}.categories.${key}.name must be a non-empty string.`);
-      if (c.description !== undefined && typeof c.description !== 'string') fail(`${where}.categories.${key}.description must be a string.`);
-      if (c.cookies !== undefined && (typeof c.cookies !== 'object' || c.cookies === null || Array.isArray(c.cookies))) fail(`${where}.categories.${key}.cookies must be an object of cookie names to texts.`);
+      if (typeof c !== 'object' || c === null)
+        fail(`${where}.categories.${key} must be an object with name and/or description.`);
+      if (c.name !== undefined && (typeof c.name !== 'string' || !c.name))
+        fail(`${where}.categories.${key}.name must be a non-empty string.`);
+      if (c.description !== undefined && typeof c.description !== 'string')
+        fail(`${where}.categories.${key}.description must be a string.`);
+      if (c.cookies !== undefined && (typeof c.cookies !== 'object' || c.cookies === null || Array.isArray(c.cookies)))
+        fail(`${where}.categories.${key}.cookies must be an object of cookie names to texts.`);
       const shown = new Set(categories.find((cat) => cat.key === key)!.cookies.map((k) => k.name ?? k.pattern!.source));
       for (const [name, texts] of Object.entries(c.cookies ?? {})) {
-        if (!shown.has(name)) fail(`${where}.categories.${key}.cookies['${name}']: the category declares no such cookie.`);
-        if (typeof texts !== 'object' || texts === null) fail(`${where}.categories.${key}.cookies['${name}'] must be an object with purpose, duration and/or provider.`);
+        if (!shown.has(name))
+          fail(`${where}.categories.${key}.cookies['${name}']: the category declares no such cookie.`);
+        if (typeof texts !== 'object' || texts === null)
+          fail(
+            `${where}.categories.${key}.cookies['${name}'] must be an object with purpose, duration and/or provider.`,
+          );
         for (const field of ['purpose', 'duration', 'provider'] as const) {
-          if (texts[field] !== undefined && (typeof texts[field] !== 'string' || !texts[field])) fail(`${where}.categories.${key}.cookies['${name}'].${field} must be a non-empty string.`);
+          if (texts[field] !== undefined && (typeof texts[field] !== 'string' || !texts[field]))
+            fail(`${where}.categories.${key}.cookies['${name}'].${field} must be a non-empty string.`);
         }
       }
     }
   }
   // Every language with texts gets the banner's strings too: built in, or given by the app.
   const ui: Record<string, ConsentUiTexts> = { [language]: resolveUi('consent.ui', language, options.ui) };
-  for (const [lang, t] of Object.entries(translations)) ui[lang] = resolveUi(`consent.translations['${lang}'].ui`, lang, t.ui);
+  for (const [lang, t] of Object.entries(translations))
+    ui[lang] = resolveUi(`consent.translations['${lang}'].ui`, lang, t.ui);
 
   return {
     categories,

@@ -3,7 +3,12 @@ import { createHash } from 'node:crypto';
 import { AUTH_CONSENT_OPTIONS } from '../auth-consent.constants.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { canonicalJson } from './consent-canonical.js';
-import type { ConsentTranslation, ResolvedConsentCategory, ResolvedConsentCookie, ResolvedConsentOptions } from './consent.options.js';
+import type {
+  ConsentTranslation,
+  ResolvedConsentCategory,
+  ResolvedConsentCookie,
+  ResolvedConsentOptions,
+} from './consent.options.js';
 import type { ConsentRuleSet } from './consent-regions.js';
 import type { ConsentUiTexts } from './consent-ui.texts.js';
 import type { ConsentDecisions, ConsentSnapshot, ConsentState } from './consent-subject.js';
@@ -77,13 +82,19 @@ export class ConsentPolicy {
       version: this.version,
       url: this.options.policyUrl ?? null,
       text: this.options.policyText ?? null,
-      categories: this.categories.map((c) => ({ ...c, cookies: c.cookies.map((k) => ({ ...describe(k), path: k.path, domain: k.domain ?? null })) })),
+      categories: this.categories.map((c) => ({
+        ...c,
+        cookies: c.cookies.map((k) => ({ ...describe(k), path: k.path, domain: k.domain ?? null })),
+      })),
     };
     this.hash = createHash('sha256').update(canonicalJson(material)).digest('hex');
     // What a person reads, per language: the policy, every category's texts (not paths or domains) and the
     // banner's own strings, so a receipt's hash proves the buttons and notices too.
     this.texts = {};
-    const languages: Array<[string, ConsentTranslation]> = [[this.options.language, {}], ...Object.entries(this.options.translations)];
+    const languages: Array<[string, ConsentTranslation]> = [
+      [this.options.language, {}],
+      ...Object.entries(this.options.translations),
+    ];
     const pending: Array<[string, Omit<ConsentConfigView, 'texts'>]> = [];
     for (const [language, t] of languages) {
       const url = t.policyUrl ?? this.options.policyUrl;
@@ -101,7 +112,12 @@ export class ConsentPolicy {
           cookies: c.cookies.map((k) => {
             const shown = describe(k);
             const tr = t.categories?.[c.key]?.cookies?.[shown.name];
-            return { name: shown.name, purpose: tr?.purpose ?? shown.purpose, duration: tr?.duration ?? shown.duration, provider: tr?.provider ?? shown.provider };
+            return {
+              name: shown.name,
+              purpose: tr?.purpose ?? shown.purpose,
+              duration: tr?.duration ?? shown.duration,
+              provider: tr?.provider ?? shown.provider,
+            };
           }),
         })),
         ui: this.options.ui[language],
@@ -109,7 +125,18 @@ export class ConsentPolicy {
       const textHash = createHash('sha256').update(canonicalJson(text)).digest('hex');
       this.texts[language] = { version: this.version, hash: textHash };
       this.languageOfHash.set(textHash, language);
-      pending.push([language, { policyVersion: this.version, policyHash: this.hash, language, textHash, ...(url ? { policyUrl: url } : {}), ui: text.ui, categories: text.categories }]);
+      pending.push([
+        language,
+        {
+          policyVersion: this.version,
+          policyHash: this.hash,
+          language,
+          textHash,
+          ...(url ? { policyUrl: url } : {}),
+          ui: text.ui,
+          categories: text.categories,
+        },
+      ]);
     }
     for (const [language, view] of pending) this.views.set(language.toLowerCase(), { ...view, texts: this.texts });
   }
@@ -168,7 +195,12 @@ export class ConsentPolicy {
    * was made on, while that text is still current in its language (a changed text asks again those who saw it).
    */
   isValid(snapshot: ConsentSnapshot | null | undefined, now: number): snapshot is ConsentSnapshot {
-    return !!snapshot && snapshot.v === this.version && now < snapshot.exp && (snapshot.th === undefined || this.languageOfHash.has(snapshot.th));
+    return (
+      !!snapshot &&
+      snapshot.v === this.version &&
+      now < snapshot.exp &&
+      (snapshot.th === undefined || this.languageOfHash.has(snapshot.th))
+    );
   }
 
   /**
@@ -177,7 +209,12 @@ export class ConsentPolicy {
    * decision itself was made under the signal, which is how an explicit override after the notice is kept:
    * an earlier grant made without the signal yields to it.
    */
-  effective(snapshot: ConsentSnapshot | null | undefined, now: number, gpcSignal = false, ruleSet: ConsentRuleSet = 'opt-in'): ConsentDecisions {
+  effective(
+    snapshot: ConsentSnapshot | null | undefined,
+    now: number,
+    gpcSignal = false,
+    ruleSet: ConsentRuleSet = 'opt-in',
+  ): ConsentDecisions {
     const valid = this.isValid(snapshot, now);
     // Without an explicit decision (none, or only the GPC default refusal) the rule set decides: opt-out grants
     // every optional category until refused; the GPC default still refuses the sale/sharing ones below.
@@ -201,7 +238,13 @@ export class ConsentPolicy {
     return this.categories.filter((c) => c.gpcOptOut && decisions[c.key] === true).map((c) => c.key);
   }
 
-  state(snapshot: ConsentSnapshot | null | undefined, now: number, gpcHeader = false, ruleSet: ConsentRuleSet = 'opt-in', region?: string): ConsentState {
+  state(
+    snapshot: ConsentSnapshot | null | undefined,
+    now: number,
+    gpcHeader = false,
+    ruleSet: ConsentRuleSet = 'opt-in',
+    region?: string,
+  ): ConsentState {
     const valid = this.isValid(snapshot, now);
     const decisions = this.effective(snapshot, now, gpcHeader, ruleSet);
     const gpc = (valid && snapshot.gpc) || gpcHeader;
@@ -244,7 +287,8 @@ export class ConsentPolicy {
         if (c.name) out.set(`${c.name}|${c.path}|${c.domain ?? ''}`, { name: c.name, path: c.path, domain: c.domain });
         if (c.pattern) {
           for (const name of requestCookieNames) {
-            if (c.pattern.test(name)) out.set(`${name}|${c.path}|${c.domain ?? ''}`, { name, path: c.path, domain: c.domain });
+            if (c.pattern.test(name))
+              out.set(`${name}|${c.path}|${c.domain ?? ''}`, { name, path: c.path, domain: c.domain });
           }
         }
       }

@@ -2,12 +2,24 @@ import { Injectable } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user.js';
 import { Clock } from '../common/clock.js';
-import { ConsentAuditService, type ConsentCheckpointReport, type ConsentVerifyOptions, type ConsentVerifyReport } from './consent-audit.service.js';
+import {
+  ConsentAuditService,
+  type ConsentCheckpointReport,
+  type ConsentVerifyOptions,
+  type ConsentVerifyReport,
+} from './consent-audit.service.js';
 import { ConsentContextService } from './consent-context.service.js';
 import { ConsentDecisionService } from './consent-decision.service.js';
 import { ConsentHttpService } from './consent-http.service.js';
 import { ConsentPolicy } from './consent.policy.js';
-import type { ConsentDecisions, ConsentEventContext, ConsentEventDetail, ConsentSource, ConsentState, ConsentSubject } from './consent-subject.js';
+import type {
+  ConsentDecisions,
+  ConsentEventContext,
+  ConsentEventDetail,
+  ConsentSource,
+  ConsentState,
+  ConsentSubject,
+} from './consent-subject.js';
 import { ConsentWriter } from './consent.writer.js';
 
 /** One entry of `GET /consent/history`. */
@@ -56,7 +68,10 @@ export class ConsentService {
 
   /** The subject's events as `GET /consent/history` shows them, oldest first. */
   async history(subjectOrReq: ConsentSubject | Request): Promise<ConsentHistoryEntry[]> {
-    const subject = 'type' in subjectOrReq && 'id' in subjectOrReq && !('headers' in subjectOrReq) ? subjectOrReq : (await this.contexts.contextOf(subjectOrReq as Request)).subject;
+    const subject =
+      'type' in subjectOrReq && 'id' in subjectOrReq && !('headers' in subjectOrReq)
+        ? subjectOrReq
+        : (await this.contexts.contextOf(subjectOrReq as Request)).subject;
     if (!subject) return [];
     const events = await this.decisions.guard(() => this.audit.events(subject));
     return events.map((e) => ({
@@ -70,12 +85,19 @@ export class ConsentService {
   }
 
   /** Records explicit decisions for any subject (no HTTP involved). Missing optional categories keep their current valid value, else false. */
-  recordFor(subject: ConsentSubject, decisions: ConsentDecisions, options: { source?: ConsentSource; context?: ConsentEventContext } = {}): Promise<ConsentState> {
+  recordFor(
+    subject: ConsentSubject,
+    decisions: ConsentDecisions,
+    options: { source?: ConsentSource; context?: ConsentEventContext } = {},
+  ): Promise<ConsentState> {
     return this.decisions.recordFor(subject, decisions, options);
   }
 
   /** Withdraws every optional category of any subject. */
-  withdrawFor(subject: ConsentSubject, options: { source?: ConsentSource; context?: ConsentEventContext } = {}): Promise<ConsentState> {
+  withdrawFor(
+    subject: ConsentSubject,
+    options: { source?: ConsentSource; context?: ConsentEventContext } = {},
+  ): Promise<ConsentState> {
     return this.decisions.withdrawFor(subject, options);
   }
 
@@ -119,7 +141,9 @@ export class ConsentService {
 
   /** GDPR art. 17: pseudonymises the subject in the audit history (which still verifies) and deletes the current record. */
   async eraseSubject(subject: ConsentSubject): Promise<{ pseudonym: string; events: number }> {
-    const result = await this.decisions.guard(() => this.audit.erase(subject, { version: this.policy.version, hash: this.policy.hash }));
+    const result = await this.decisions.guard(() =>
+      this.audit.erase(subject, { version: this.policy.version, hash: this.policy.hash }),
+    );
     this.writer.forget(subject);
     await this.decisions.pushToUserSessions(subject, null);
     return result;

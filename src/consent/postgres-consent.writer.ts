@@ -104,7 +104,11 @@ export class PostgresConsentWriter extends ConsentWriter {
         .run(key, () => {
           timer = setTimeout(() => {
             this.cache.delete(key);
-            reject(Object.assign(new Error(`The consent write did not finish within ${this.deadlineMs} ms.`), { code: 'ETIMEDOUT' }));
+            reject(
+              Object.assign(new Error(`The consent write did not finish within ${this.deadlineMs} ms.`), {
+                code: 'ETIMEDOUT',
+              }),
+            );
           }, this.deadlineMs);
           return this.writeNow(key, request);
         })
@@ -126,7 +130,8 @@ export class PostgresConsentWriter extends ConsentWriter {
       // A subject ID minted for this write has no chain yet; anything else starts from what this process last saw.
       const expected = request.fresh ? NO_CHAIN : this.cache.get(key);
       let result = expected ? await this.attempt(null, request, expected, true) : MOVED;
-      if (result === MOVED) result = await this.attempt(null, request, await this.read(this.pool, this.sql.read, request.subject), false);
+      if (result === MOVED)
+        result = await this.attempt(null, request, await this.read(this.pool, this.sql.read, request.subject), false);
       if (result === MOVED) result = await this.writeLocked(request);
       if (result === MOVED) throw new Error('The consent chain head moved while its row was locked.');
       if (result.next) this.cache.set(key, result.next);
@@ -149,7 +154,11 @@ export class PostgresConsentWriter extends ConsentWriter {
       await this.query(client, 'BEGIN');
       // On a DataSource the app shares: the module's statement limit for this transaction only (SET LOCAL).
       for (const statement of transactionStatementsOf(this.ds)) await this.query(client, statement);
-      await this.query(client, this.sql.ensureHead, [request.subject.type, request.subject.id, new Date(this.clock.now()).toISOString()]);
+      await this.query(client, this.sql.ensureHead, [
+        request.subject.type,
+        request.subject.id,
+        new Date(this.clock.now()).toISOString(),
+      ]);
       const state = await this.read(client, this.sql.readLocked, request.subject);
       const result = await this.attempt(client, request, state, false);
       await this.query(client, 'COMMIT');
@@ -168,7 +177,12 @@ export class PostgresConsentWriter extends ConsentWriter {
    * or alone on `locked` (a connection holding the head's row lock). A plan of nothing on an assumed (not
    * read) state is checked against the database first.
    */
-  private async attempt(locked: Queryable | null, { subject, context, plan, linkVisitorId }: ConsentWriteRequest, state: ChainState, assumed: boolean): Promise<Attempt> {
+  private async attempt(
+    locked: Queryable | null,
+    { subject, context, plan, linkVisitorId }: ConsentWriteRequest,
+    state: ChainState,
+    assumed: boolean,
+  ): Promise<Attempt> {
     const now = this.clock.now();
     const p = plan(state.snapshot, now);
     if (!p) return assumed ? MOVED : { snapshot: state.snapshot };
@@ -211,7 +225,14 @@ export class PostgresConsentWriter extends ConsentWriter {
       ip: context.ip ?? null,
       userAgent: context.userAgent?.slice(0, 512) ?? null,
       record: w.record
-        ? { id: randomUUID(), gpc: w.record.gpc, ruleSet: w.record.ruleSet, textHash: w.record.textHash, decidedAt: new Date(w.record.decidedAt).toISOString(), expiresAt: new Date(w.record.expiresAt).toISOString() }
+        ? {
+            id: randomUUID(),
+            gpc: w.record.gpc,
+            ruleSet: w.record.ruleSet,
+            textHash: w.record.textHash,
+            decidedAt: new Date(w.record.decidedAt).toISOString(),
+            expiresAt: new Date(w.record.expiresAt).toISOString(),
+          }
         : null,
       linkVisitorId: linkVisitorId ?? null,
       categories: ConsentEventCategoryIndexer.changesOf(w.event.before, w.event.after),
@@ -219,21 +240,39 @@ export class PostgresConsentWriter extends ConsentWriter {
     const written = locked
       ? (await this.writeRows(locked, [row]))[0]
       : // The rows a statement writes must be distinct: the subject's, and the visitor's record a link updates.
-        await this.group.submit(row, linkVisitorId === undefined ? [`${subject.type}:${subject.id}`] : [`${subject.type}:${subject.id}`, `visitor:${linkVisitorId}`]);
+        await this.group.submit(
+          row,
+          linkVisitorId === undefined
+            ? [`${subject.type}:${subject.id}`]
+            : [`${subject.type}:${subject.id}`, `visitor:${linkVisitorId}`],
+        );
     if (!written) return MOVED;
     return { snapshot: w.snapshot, next: { seq, hash, snapshot: w.snapshot } };
   }
 
   /** Writes the rows in one statement; answers, for each, whether its head moved (it was written). */
   private async writeRows(db: Queryable, rows: DecisionRow[]): Promise<boolean[]> {
-    const written = new Set((await this.query(db, this.sql.decisions, ConsentPostgresStatements.values(rows))).map((r) => r.n as number));
+    const written = new Set(
+      (await this.query(db, this.sql.decisions, ConsentPostgresStatements.values(rows))).map((r) => r.n as number),
+    );
     return rows.map((_, i) => written.has(i + 1));
   }
 
   private async read(db: Queryable, statement: PreparedStatement, subject: ConsentSubject): Promise<ChainState> {
     const rows = await this.query(db, statement, [subject.type, subject.id]);
     const row = rows[0] as
-      | { seq: number | null; hash: string | null; policy_version: string | null; decisions: string; decided_at: Date; expires_at: Date; source: string; gpc: boolean | null; rule_set: string | null; text_hash: string | null }
+      | {
+          seq: number | null;
+          hash: string | null;
+          policy_version: string | null;
+          decisions: string;
+          decided_at: Date;
+          expires_at: Date;
+          source: string;
+          gpc: boolean | null;
+          rule_set: string | null;
+          text_hash: string | null;
+        }
       | undefined;
     if (!row) throw new Error('The consent chain head row is missing under its lock.');
     const snapshot: ConsentSnapshot | null =
@@ -254,7 +293,11 @@ export class PostgresConsentWriter extends ConsentWriter {
   }
 
   /** Runs a statement, shown to the data source's logger like TypeORM's own (`database.logging`). */
-  private async query(db: Queryable, statement: PreparedStatement | string, values: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+  private async query(
+    db: Queryable,
+    statement: PreparedStatement | string,
+    values: unknown[] = [],
+  ): Promise<Array<Record<string, unknown>>> {
     const text = typeof statement === 'string' ? statement : statement.text;
     this.ds.logger.logQuery(text, values);
     const { rows } = await db.query(typeof statement === 'string' ? statement : { ...statement, values });

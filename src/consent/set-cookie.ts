@@ -27,7 +27,11 @@ function indexBefore(s: string, char: string, from: number, end: number): number
 export function setCookieName(setCookie: string): string {
   const end = indexBefore(setCookie, ';', 0, setCookie.length);
   let start = 0;
-  for (let c = setCookie.charCodeAt(0); start < end && (c === 61 || c === 32 || c === 9); c = setCookie.charCodeAt(++start));
+  for (
+    let c = setCookie.charCodeAt(0);
+    start < end && (c === 61 || c === 32 || c === 9);
+    c = setCookie.charCodeAt(++start)
+  );
   return trimmed(setCookie, start, indexBefore(setCookie, '=', start, end));
 }
 
@@ -47,7 +51,14 @@ const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 export function parseCookieDate(text: string): number {
   const m = /^(?:mon|tue|wed|thu|fri|sat|sun), (\d\d)[ -]([a-z]{3})[ -](\d{4}) (\d\d):(\d\d):(\d\d) gmt$/i.exec(text);
   if (!m) return NaN;
-  const [day, month, year, h, min, s] = [Number(m[1]), MONTHS.indexOf(m[2].toLowerCase()), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])];
+  const [day, month, year, h, min, s] = [
+    Number(m[1]),
+    MONTHS.indexOf(m[2].toLowerCase()),
+    Number(m[3]),
+    Number(m[4]),
+    Number(m[5]),
+    Number(m[6]),
+  ];
   // §5.1.1 step 5: these abort the parse (the browser then keeps a session cookie).
   if (month < 0 || day < 1 || year < 1601 || h > 23 || min > 59 || s > 59) return NaN;
   // 31 Feb is no date: Chromium keeps such a cookie as a session cookie.
@@ -68,7 +79,7 @@ export function parseCookieDate(text: string): number {
 export function isDeletingSetCookie(setCookie: string, reference: () => number): boolean {
   let maxAge: boolean | undefined;
   let expires: boolean | undefined;
-  for (let semi = setCookie.indexOf(';'); semi >= 0; ) {
+  for (let semi = setCookie.indexOf(';'); semi >= 0;) {
     const next = setCookie.indexOf(';', semi + 1);
     const end = next < 0 ? setCookie.length : next;
     const eq = indexBefore(setCookie, '=', semi + 1, end);

@@ -26,7 +26,12 @@ export class TypeOrmConsentWriter extends ConsentWriter {
       if (!p) return current;
       const w = resolveWrite(this.policy, subject, current, p, now);
       await tx.append({ ...w.event, context });
-      if (linkVisitorId !== undefined) await tx.em.update(ConsentRecordEntity, { subjectType: 'visitor', subjectId: linkVisitorId }, { linkedUserId: subject.id });
+      if (linkVisitorId !== undefined)
+        await tx.em.update(
+          ConsentRecordEntity,
+          { subjectType: 'visitor', subjectId: linkVisitorId },
+          { linkedUserId: subject.id },
+        );
       if (!w.record) return w.snapshot;
       const fields = {
         policyVersion: w.event.policyVersion,
@@ -42,7 +47,14 @@ export class TypeOrmConsentWriter extends ConsentWriter {
       if (tx.record) {
         await tx.em.update(ConsentRecordEntity, { id: tx.record.id }, { ...fields, version: tx.record.version + 1 });
       } else {
-        await tx.em.insert(ConsentRecordEntity, { id: randomUUID(), subjectType: subject.type, subjectId: subject.id, linkedUserId: null, version: 1, ...fields });
+        await tx.em.insert(ConsentRecordEntity, {
+          id: randomUUID(),
+          subjectType: subject.type,
+          subjectId: subject.id,
+          linkedUserId: null,
+          version: 1,
+          ...fields,
+        });
       }
       return w.snapshot;
     });

@@ -1,6 +1,15 @@
 import { type DynamicModule, type InjectionToken, Logger, Module, type Provider } from '@nestjs/common';
-import { AUTH_CONSENT_DATA_SOURCE, AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, AUTH_CONSENT_ROUTES } from '../auth-consent.constants.js';
-import { resolveOptions, type AuthConsentModuleOptions, type ResolvedAuthConsentOptions } from '../auth-consent.options.js';
+import {
+  AUTH_CONSENT_DATA_SOURCE,
+  AUTH_CONSENT_OPTIONS,
+  AUTH_CONSENT_REDIS,
+  AUTH_CONSENT_ROUTES,
+} from '../auth-consent.constants.js';
+import {
+  resolveOptions,
+  type AuthConsentModuleOptions,
+  type ResolvedAuthConsentOptions,
+} from '../auth-consent.options.js';
 import { Clock, SystemClock } from '../common/clock.js';
 import { DataSourceLifecycle, dataSourceProvider } from '../database/data-source.provider.js';
 import type { ResolvedRoutes } from '../routes/routes.options.js';

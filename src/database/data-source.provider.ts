@@ -16,7 +16,8 @@ const logger = new Logger('AuthConsentDatabase');
 export const dataSourceProvider: Provider = {
   provide: AUTH_CONSENT_DATA_SOURCE,
   inject: [AUTH_CONSENT_OPTIONS],
-  useFactory: ({ database }: ResolvedAuthConsentOptions): Promise<DataSource> => (database.dataSource ? sharedDataSource(database, database.dataSource) : ownDataSource(database)),
+  useFactory: ({ database }: ResolvedAuthConsentOptions): Promise<DataSource> =>
+    database.dataSource ? sharedDataSource(database, database.dataSource) : ownDataSource(database),
 };
 
 /** The module's own tables, migrations and migrations table, whoever owns the connections. */
@@ -34,12 +35,18 @@ function moduleOptions(database: ResolvedDatabaseOptions) {
 async function ownDataSource(database: ResolvedDatabaseOptions): Promise<DataSource> {
   const url = database.url!;
   const create = (timeouts: DatabaseTimeouts) =>
-    new DataSource({ ...connectionOptionsFromUrl(url, database.tablePrefix, timeouts), ...moduleOptions(database), migrationsRun: false });
+    new DataSource({
+      ...connectionOptionsFromUrl(url, database.tablePrefix, timeouts),
+      ...moduleOptions(database),
+      migrationsRun: false,
+    });
   const dataSource = create(database.timeouts);
   try {
     await dataSource.initialize();
   } catch (err) {
-    throw Object.assign(new Error(`database.url (${redactUrl(url)}) cannot be used: ${driverReason(err)}`), { cause: err });
+    throw Object.assign(new Error(`database.url (${redactUrl(url)}) cannot be used: ${driverReason(err)}`), {
+      cause: err,
+    });
   }
   markOwned(dataSource);
   try {
@@ -64,11 +71,21 @@ async function ownDataSource(database: ResolvedDatabaseOptions): Promise<DataSou
  * closed; the statement limit is set per transaction (`SET LOCAL`), never on the app's connections.
  */
 async function sharedDataSource(database: ResolvedDatabaseOptions, app: DataSource): Promise<DataSource> {
-  if (!app.isInitialized) throw new AuthConsentConfigError('database.dataSource must be an initialized TypeORM DataSource; it was not initialized (or was destroyed) when the module started.');
+  if (!app.isInitialized)
+    throw new AuthConsentConfigError(
+      'database.dataSource must be an initialized TypeORM DataSource; it was not initialized (or was destroyed) when the module started.',
+    );
   const driver = driverOfDataSource(app);
-  const dataSource = await shareDataSource(app, moduleOptions(database), transactionTimeoutStatements(driver, database.timeouts));
+  const dataSource = await shareDataSource(
+    app,
+    moduleOptions(database),
+    transactionTimeoutStatements(driver, database.timeouts),
+  );
   // Migrations: the same connections, no statement limit, still under the module's migrations lock.
-  await prepare(dataSource, database, async () => ({ migrator: await shareDataSource(app, moduleOptions(database), []), close: async () => undefined }));
+  await prepare(dataSource, database, async () => ({
+    migrator: await shareDataSource(app, moduleOptions(database), []),
+    close: async () => undefined,
+  }));
   return dataSource;
 }
 
@@ -105,7 +122,10 @@ function redactUrl(url: string): string {
 /** The driver's reason on one line (pg's AggregateError of several addresses has an empty message). */
 function driverReason(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const parts = err instanceof AggregateError && !err.message ? err.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))) : [err.message];
+  const parts =
+    err instanceof AggregateError && !err.message
+      ? err.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e)))
+      : [err.message];
   const code = (err as { code?: unknown }).code;
   const text = parts.filter(Boolean).join('; ') || (typeof code === 'string' ? code : err.name);
   return text.replace(/\s*\n\s*/g, ' ');

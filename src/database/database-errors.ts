@@ -32,7 +32,11 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     // PostgreSQL class 08 (connection exception), 57014 (cancelled: statement_timeout) and 57P0x (admin shutdown, crash).
     if (CONNECTION_CODES.has(code) || /^08/.test(code) || code === '57014' || /^57P0/.test(code)) return true;
     const message = typeof e.message === 'string' ? e.message : '';
-    if (/connection (terminated|is closed|lost)|connect ECONNREFUSED|timeout exceeded when trying to connect|query read timeout|query inactivity timeout|Connection is not established|pool is closed|DataSource is not initialized|database is locked/i.test(message)) {
+    if (
+      /connection (terminated|is closed|lost)|connect ECONNREFUSED|timeout exceeded when trying to connect|query read timeout|query inactivity timeout|Connection is not established|pool is closed|DataSource is not initialized|database is locked/i.test(
+        message,
+      )
+    ) {
       return true;
     }
     e = (e.driverError ?? e.cause) as typeof e;

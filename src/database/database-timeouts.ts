@@ -26,11 +26,16 @@ export function withoutStatementLimit(timeouts: DatabaseTimeouts): DatabaseTimeo
 }
 
 /** Validates `database.statementTimeout` / `database.connectTimeout` and fills in the defaults. */
-export function resolveDatabaseTimeouts(db: { statementTimeout?: Duration; connectTimeout?: Duration }): DatabaseTimeouts {
+export function resolveDatabaseTimeouts(db: {
+  statementTimeout?: Duration;
+  connectTimeout?: Duration;
+}): DatabaseTimeouts {
   const one = (name: string, value: Duration | undefined, fallback: Duration): number => {
     const ms = parseDuration(value ?? fallback);
     if (ms === undefined || ms < 100 || ms > 600_000) {
-      throw new AuthConsentConfigError(`database.${name} must be a duration from 100ms to 10m such as '2s' or a number of milliseconds; got ${JSON.stringify(value)}.`);
+      throw new AuthConsentConfigError(
+        `database.${name} must be a duration from 100ms to 10m such as '2s' or a number of milliseconds; got ${JSON.stringify(value)}.`,
+      );
     }
     return ms;
   };
@@ -44,7 +49,10 @@ export function resolveDatabaseTimeouts(db: { statementTimeout?: Duration; conne
  * The driver options that set the limits on each connection the module's own pool opens. A statement limit of
  * 0 sets none (migrations).
  */
-export function driverTimeoutOptions(driver: DatabaseDriver, { statementTimeoutMs: st, connectTimeoutMs: ct }: DatabaseTimeouts): Record<string, unknown> {
+export function driverTimeoutOptions(
+  driver: DatabaseDriver,
+  { statementTimeoutMs: st, connectTimeoutMs: ct }: DatabaseTimeouts,
+): Record<string, unknown> {
   switch (driver) {
     case 'postgres':
       return {
@@ -106,7 +114,8 @@ function boundedPgClient(): new (...args: unknown[]) => PgClient {
         return super.query(...args);
       }
       const result = super.query(...args);
-      if (result instanceof Promise) result.catch((err: unknown) => timedOut(err) && this.connection?.stream?.destroy());
+      if (result instanceof Promise)
+        result.catch((err: unknown) => timedOut(err) && this.connection?.stream?.destroy());
       return result;
     }
   };
@@ -119,7 +128,10 @@ function boundedPgClient(): new (...args: unknown[]) => PgClient {
  * Only the server-side limit can be set this way; the client-side bound is the caller's (a timer that
  * destroys the connection).
  */
-export function transactionTimeoutStatements(driver: DatabaseDriver, { statementTimeoutMs: st }: DatabaseTimeouts): string[] {
+export function transactionTimeoutStatements(
+  driver: DatabaseDriver,
+  { statementTimeoutMs: st }: DatabaseTimeouts,
+): string[] {
   if (st <= 0) return [];
   switch (driver) {
     case 'postgres':

@@ -25,20 +25,49 @@ export function driverOf(url: string): DatabaseDriver | undefined {
  * every connection of the pool gets the connect and statement limits (the module's own data source always
  * passes them); without, only a 5 s connect limit.
  */
-export function connectionOptionsFromUrl(url: string, tablePrefix = DEFAULT_TABLE_PREFIX, timeouts?: DatabaseTimeouts): DataSourceOptions {
+export function connectionOptionsFromUrl(
+  url: string,
+  tablePrefix = DEFAULT_TABLE_PREFIX,
+  timeouts?: DatabaseTimeouts,
+): DataSourceOptions {
   const driver = driverOf(url);
-  const common = { entityPrefix: tablePrefix, migrationsTableName: `${tablePrefix}migrations`, synchronize: false } as const;
+  const common = {
+    entityPrefix: tablePrefix,
+    migrationsTableName: `${tablePrefix}migrations`,
+    synchronize: false,
+  } as const;
   switch (driver) {
     case 'postgres':
-      return { ...common, type: 'postgres', url, poolSize: 10, connectTimeoutMS: 5000, ...(timeouts && driverTimeoutOptions('postgres', timeouts)) };
+      return {
+        ...common,
+        type: 'postgres',
+        url,
+        poolSize: 10,
+        connectTimeoutMS: 5000,
+        ...(timeouts && driverTimeoutOptions('postgres', timeouts)),
+      };
     case 'mysql':
       // timezone 'Z' keeps DATETIME values in UTC whatever the server's zone is.
-      return { ...common, type: 'mysql', url: url.replace(/^mariadb:/i, 'mysql:'), timezone: 'Z', poolSize: 10, connectTimeout: 5000, ...(timeouts && driverTimeoutOptions('mysql', timeouts)) };
+      return {
+        ...common,
+        type: 'mysql',
+        url: url.replace(/^mariadb:/i, 'mysql:'),
+        timezone: 'Z',
+        poolSize: 10,
+        connectTimeout: 5000,
+        ...(timeouts && driverTimeoutOptions('mysql', timeouts)),
+      };
     case 'better-sqlite3': {
       const path = url.replace(/^sqlite:(\/\/)?/i, '');
       if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
       // WAL lets readers proceed while one writer commits.
-      return { ...common, type: 'better-sqlite3', database: path, enableWAL: path !== ':memory:', ...(timeouts && driverTimeoutOptions('better-sqlite3', timeouts)) };
+      return {
+        ...common,
+        type: 'better-sqlite3',
+        database: path,
+        enableWAL: path !== ':memory:',
+        ...(timeouts && driverTimeoutOptions('better-sqlite3', timeouts)),
+      };
     }
     default:
       throw new AuthConsentConfigError(

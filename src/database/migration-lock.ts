@@ -9,7 +9,11 @@ import type { DataSource, Migration } from 'typeorm';
  * different table prefixes in one database do not wait on each other. `beforeRun` runs under the lock, before
  * the pending migrations (checks that must not see another instance's half-made schema).
  */
-export async function runMigrationsLocked(dataSource: DataSource, migrationsTable: string, beforeRun?: () => Promise<void>): Promise<Migration[]> {
+export async function runMigrationsLocked(
+  dataSource: DataSource,
+  migrationsTable: string,
+  beforeRun?: () => Promise<void>,
+): Promise<Migration[]> {
   const type = dataSource.options.type;
   const run = async () => {
     await beforeRun?.();
@@ -32,7 +36,8 @@ export async function runMigrationsLocked(dataSource: DataSource, migrationsTabl
     // GET_LOCK names are at most 64 characters.
     const lock = createHash('sha256').update(name).digest('hex').slice(0, 60);
     const [row] = (await runner.query('SELECT GET_LOCK(?, 120) AS got', [lock])) as Array<{ got: number | string }>;
-    if (Number(row?.got) !== 1) throw new Error('Timed out waiting for another instance to finish the migrations (GET_LOCK).');
+    if (Number(row?.got) !== 1)
+      throw new Error('Timed out waiting for another instance to finish the migrations (GET_LOCK).');
     try {
       return await run();
     } finally {

@@ -13,9 +13,16 @@ interface PgQuery {
  * young-generation collections and is promoted, which grows the heap far beyond the data in use. An error
  * thrown by `onRow` skips the remaining rows and rejects once the statement has ended.
  */
-export async function pgEachRow(ds: DataSource, runner: QueryRunner, sql: string, params: unknown[], onRow: (row: Record<string, unknown>) => void): Promise<void> {
+export async function pgEachRow(
+  ds: DataSource,
+  runner: QueryRunner,
+  sql: string,
+  params: unknown[],
+  onRow: (row: Record<string, unknown>) => void,
+): Promise<void> {
   const client = (await runner.connect()) as { query(q: PgQuery): unknown };
-  const { Query } = (ds.driver as unknown as { postgres: { Query: new (text: string, values: unknown[]) => PgQuery } }).postgres;
+  const { Query } = (ds.driver as unknown as { postgres: { Query: new (text: string, values: unknown[]) => PgQuery } })
+    .postgres;
   await new Promise<void>((resolve, reject) => {
     let failed: Error | undefined;
     // node-postgres accumulates the rows of a query that has a callback, which its client-side query timeout

@@ -68,7 +68,8 @@ export async function shareDataSource(
   const own: PropertyDescriptorMap = { dataSource: { value: view, writable: true, configurable: true } };
   // SQLite's driver hands out one cached query runner: the module gets its own over the same connection, so the
   // app's runner never carries the module's entity manager (or the reverse).
-  if (view.options.type === 'better-sqlite3') own.queryRunner = { value: undefined, writable: true, configurable: true };
+  if (view.options.type === 'better-sqlite3')
+    own.queryRunner = { value: undefined, writable: true, configurable: true };
   Object.assign(view, { driver: Object.create(appDriver, own) });
   // DataSource.initialize() without driver.connect(): the metadata of the module's entities under its prefix.
   Object.assign(view, { isInitialized: true });
@@ -76,7 +77,8 @@ export async function shareDataSource(
 
   const create = view.createQueryRunner.bind(view);
   Object.assign(view, {
-    createQueryRunner: (mode?: 'master' | 'slave'): QueryRunner => withTransactionStatements(create(mode), transactionStatements),
+    createQueryRunner: (mode?: 'master' | 'slave'): QueryRunner =>
+      withTransactionStatements(create(mode), transactionStatements),
   });
   known.set(view, { owned: false, transactionStatements });
   return view;

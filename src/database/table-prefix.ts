@@ -41,11 +41,17 @@ function isMigrationsTable(table: Table): boolean {
 }
 
 /** The module's migrations recorded in a migrations table (empty when it has none of them, or is no TypeORM one). */
-async function recordedMigrations(qr: QueryRunner, table: Table | undefined, migrationsTable: string): Promise<Set<string>> {
+async function recordedMigrations(
+  qr: QueryRunner,
+  table: Table | undefined,
+  migrationsTable: string,
+): Promise<Set<string>> {
   if (!table || !isMigrationsTable(table)) return new Set();
   const names = [...new Set(Object.values(CREATED_BY))].map((n) => `'${n}'`).join(', ');
   const escape = (name: string) => qr.connection.driver.escape(name);
-  const rows = (await qr.query(`SELECT ${escape('name')} AS name FROM ${escape(migrationsTable)} WHERE ${escape('name')} IN (${names})`)) as Array<{ name: string }>;
+  const rows = (await qr.query(
+    `SELECT ${escape('name')} AS name FROM ${escape(migrationsTable)} WHERE ${escape('name')} IN (${names})`,
+  )) as Array<{ name: string }>;
   return new Set(rows.map((r) => r.name));
 }
 
@@ -114,7 +120,10 @@ export async function refuseForeignTables(ds: DataSource, prefix: string, migrat
  */
 export async function checkTableShapes(ds: DataSource, prefix: string): Promise<void> {
   await withRunner(ds, async (qr) => {
-    const tables = await existingTables(qr, ds.entityMetadatas.map((m) => m.tableName));
+    const tables = await existingTables(
+      qr,
+      ds.entityMetadatas.map((m) => m.tableName),
+    );
     for (const meta of ds.entityMetadatas) {
       const table = tables.get(meta.tableName);
       if (!table) continue;

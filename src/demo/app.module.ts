@@ -26,7 +26,10 @@ export class AppModule implements NestModule {
               useFactory: (service: ConfigService) => demoOptionsFromEnv(demoEnvFrom(service)),
               ...demoRouteExtrasFromEnv(env),
             })
-          : AuthConsentModule.forRootAsync({ useFactory: () => demoOptionsFromEnv(env), ...demoRouteExtrasFromEnv(env) }),
+          : AuthConsentModule.forRootAsync({
+              useFactory: () => demoOptionsFromEnv(env),
+              ...demoRouteExtrasFromEnv(env),
+            }),
       ],
       controllers: [DemoController, DemoTrackController],
       providers: [

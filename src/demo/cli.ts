@@ -26,7 +26,9 @@ let config: Awaited<ReturnType<typeof ConfigModule.forRoot>>;
 
 /** Boots the app context (migrations run), hands the AuthService to `work`, and closes. */
 async function withAuth(work: (auth: AuthService) => Promise<number>): Promise<number> {
-  const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env, config), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env, config), {
+    logger: ['error', 'warn'],
+  });
   try {
     return await work(app.get(AuthService));
   } catch (err) {
@@ -49,7 +51,9 @@ function usernameArg(args: string[], command: string): string | undefined {
 const commands: Record<string, Command> = {
   async 'db:migrate'() {
     // Booting the module runs pending migrations (migrationsRun), then the context closes cleanly.
-    const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env, config), { logger: ['log', 'error', 'warn'] });
+    const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env, config), {
+      logger: ['log', 'error', 'warn'],
+    });
     await app.close();
     return 0;
   },
@@ -60,7 +64,9 @@ const commands: Record<string, Command> = {
     const password = await readPassword();
     return withAuth(async (auth) => {
       const user = await auth.createUser(username, password, args.includes('--admin') ? ['admin'] : []);
-      process.stdout.write(`Created user '${user.username}' (${user.id})${user.roles.length ? ` with roles ${user.roles.join(', ')}` : ''}.\n`);
+      process.stdout.write(
+        `Created user '${user.username}' (${user.id})${user.roles.length ? ` with roles ${user.roles.join(', ')}` : ''}.\n`,
+      );
       return 0;
     });
   },
@@ -103,7 +109,9 @@ const commands: Record<string, Command> = {
       process.stderr.write('Usage: npm run cli -- consent:verify [--rows <positive integer>]\n');
       return 2;
     }
-    const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env, config), { logger: ['error', 'warn'] });
+    const app = await NestFactory.createApplicationContext(AppModule.forEnv(process.env, config), {
+      logger: ['error', 'warn'],
+    });
     try {
       return await runConsentVerify(app, undefined, { rows });
     } finally {

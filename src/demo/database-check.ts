@@ -33,7 +33,10 @@ export async function checkDatabaseUrl(env: DemoEnv): Promise<void> {
 /** The driver's reason on one line (pg's AggregateError of several addresses has an empty message). */
 function reason(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const parts = err instanceof AggregateError && !err.message ? err.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))) : [err.message];
+  const parts =
+    err instanceof AggregateError && !err.message
+      ? err.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e)))
+      : [err.message];
   const code = (err as { code?: unknown }).code;
   const text = parts.filter(Boolean).join('; ') || (typeof code === 'string' ? code : err.name);
   return text.replace(/\s*\n\s*/g, ' ');

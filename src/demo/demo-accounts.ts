@@ -30,7 +30,10 @@ export async function createFirstStartAccounts(app: INestApplicationContext, env
 
 /** The sign-in details as printed on the terminal. */
 export function formatFirstStartAccounts(accounts: DemoAccount[], baseUrl: string): string {
-  const lines = accounts.map((a) => `  ${a.roles.includes('admin') ? 'admin     ' : 'demo user '} ${a.username.padEnd(6)} password ${a.password}`);
+  const lines = accounts.map(
+    (a) =>
+      `  ${a.roles.includes('admin') ? 'admin     ' : 'demo user '} ${a.username.padEnd(6)} password ${a.password}`,
+  );
   return [
     '',
     'First start: two accounts were created in the embedded database. Their passwords are shown only this once:',

@@ -8,11 +8,35 @@ export type DemoEnv = Record<string, string | undefined>;
 
 /** Every variable the demo reads (`.env.example` documents them), so a `.env` file read by @nestjs/config covers each one. */
 export const DEMO_ENV_KEYS = [
-  'PORT', 'HOST', 'NODE_ENV', 'DATABASE_URL', 'TABLE_PREFIX', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME',
-  'REDIS_WAIT_REPLICAS', 'REDIS_PREFIX', 'SESSION_SECRET',
-  'SESSION_IDLE_TIMEOUT', 'SESSION_ABSOLUTE_TIMEOUT', 'SESSION_REMEMBER_IDLE_TIMEOUT', 'SESSION_REMEMBER_ABSOLUTE_TIMEOUT',
-  'COOKIE_SECURE', 'ALLOWED_ORIGINS', 'TRUST_PROXY', 'CONSENT_POLICY_VERSION', 'CONSENT_AUDIT_SECRET', 'CONSENT_REGION_HEADER',
-  'ADMIN_ROLE', 'ADMIN_ENABLED', 'ADMIN_PATH', 'AUTH_PATH', 'CONSENT_PATH', 'BANNER_PATH', 'HEALTH_PATH',
+  'PORT',
+  'HOST',
+  'NODE_ENV',
+  'DATABASE_URL',
+  'TABLE_PREFIX',
+  'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
+  'REDIS_SENTINELS',
+  'REDIS_SENTINEL_NAME',
+  'REDIS_WAIT_REPLICAS',
+  'REDIS_PREFIX',
+  'SESSION_SECRET',
+  'SESSION_IDLE_TIMEOUT',
+  'SESSION_ABSOLUTE_TIMEOUT',
+  'SESSION_REMEMBER_IDLE_TIMEOUT',
+  'SESSION_REMEMBER_ABSOLUTE_TIMEOUT',
+  'COOKIE_SECURE',
+  'ALLOWED_ORIGINS',
+  'TRUST_PROXY',
+  'CONSENT_POLICY_VERSION',
+  'CONSENT_AUDIT_SECRET',
+  'CONSENT_REGION_HEADER',
+  'ADMIN_ROLE',
+  'ADMIN_ENABLED',
+  'ADMIN_PATH',
+  'AUTH_PATH',
+  'CONSENT_PATH',
+  'BANNER_PATH',
+  'HEALTH_PATH',
 ] as const;
 
 /** The demo's variables as @nestjs/config's ConfigService sees them (the environment, then `.env`). */
@@ -34,7 +58,12 @@ function trustProxy(value: string | undefined): boolean | number | string {
 
 /** The demo's four categories (docs/banner.md): each optional one covers one cookie that GET /demo/track tries to set. */
 export const DEMO_CONSENT_CATEGORIES: ConsentCategory[] = [
-  { key: 'necessary', name: 'Strictly necessary', description: 'Sign-in session and your consent choice.', required: true },
+  {
+    key: 'necessary',
+    name: 'Strictly necessary',
+    description: 'Sign-in session and your consent choice.',
+    required: true,
+  },
   {
     key: 'preferences',
     name: 'Preferences',
@@ -56,13 +85,18 @@ export const DEMO_CONSENT_CATEGORIES: ConsentCategory[] = [
   },
 ];
 
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** The Redis topology: REDIS_URL (one node), REDIS_CLUSTER_NODES, or REDIS_SENTINELS with REDIS_SENTINEL_NAME. */
 function redisFromEnv(env: DemoEnv): AuthConsentModuleOptions['redis'] {
   const waitForReplicas = env.REDIS_WAIT_REPLICAS ? Number(env.REDIS_WAIT_REPLICAS) : undefined;
   if (env.REDIS_CLUSTER_NODES) return { clusterNodes: list(env.REDIS_CLUSTER_NODES), waitForReplicas };
-  if (env.REDIS_SENTINELS) return { sentinels: list(env.REDIS_SENTINELS), sentinelName: env.REDIS_SENTINEL_NAME ?? '', waitForReplicas };
+  if (env.REDIS_SENTINELS)
+    return { sentinels: list(env.REDIS_SENTINELS), sentinelName: env.REDIS_SENTINEL_NAME ?? '', waitForReplicas };
   return env.REDIS_URL ? { url: env.REDIS_URL, waitForReplicas } : undefined;
 }
 
@@ -72,7 +106,10 @@ export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
   return {
     environment: env.NODE_ENV,
     redis: redisFromEnv(env),
-    database: { url: env.DATABASE_URL || undefined, tablePrefix: env.TABLE_PREFIX === 'none' ? '' : env.TABLE_PREFIX || undefined },
+    database: {
+      url: env.DATABASE_URL || undefined,
+      tablePrefix: env.TABLE_PREFIX === 'none' ? '' : env.TABLE_PREFIX || undefined,
+    },
     session: {
       secret: env.SESSION_SECRET ? env.SESSION_SECRET.split(',').map((s) => s.trim()) : undefined,
       idleTimeout: env.SESSION_IDLE_TIMEOUT || undefined,
@@ -82,7 +119,11 @@ export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
       cookieSecure: secure === 'auto' ? 'auto' : bool('COOKIE_SECURE', secure),
       redisPrefix: env.REDIS_PREFIX || undefined,
     },
-    allowedOrigins: env.ALLOWED_ORIGINS ? env.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) : [],
+    allowedOrigins: env.ALLOWED_ORIGINS
+      ? env.ALLOWED_ORIGINS.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
     trustProxy: trustProxy(env.TRUST_PROXY),
     consent: {
       categories: DEMO_CONSENT_CATEGORIES,
@@ -100,7 +141,16 @@ export function demoOptionsFromEnv(env: DemoEnv): AuthConsentModuleOptions {
  * BANNER_PATH, HEALTH_PATH, ADMIN_PATH, each a path or `false` for none; ADMIN_ENABLED=false also removes the admin routes.
  */
 export function demoRouteExtrasFromEnv(env: DemoEnv): { routes: AuthConsentRoutes } {
-  const path = (value: string | undefined): string | false | undefined => (value === undefined || value === '' ? undefined : value === 'false' ? false : value);
+  const path = (value: string | undefined): string | false | undefined =>
+    value === undefined || value === '' ? undefined : value === 'false' ? false : value;
   const admin = bool('ADMIN_ENABLED', env.ADMIN_ENABLED || 'true') ? path(env.ADMIN_PATH) : false;
-  return { routes: { auth: path(env.AUTH_PATH), consent: path(env.CONSENT_PATH), banner: path(env.BANNER_PATH), health: path(env.HEALTH_PATH), admin } };
+  return {
+    routes: {
+      auth: path(env.AUTH_PATH),
+      consent: path(env.CONSENT_PATH),
+      banner: path(env.BANNER_PATH),
+      health: path(env.HEALTH_PATH),
+      admin,
+    },
+  };
 }

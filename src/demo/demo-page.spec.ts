@@ -10,7 +10,8 @@ describe('the demo home page in its eight languages', () => {
     const parts = (s: string) => (s.match(/\{\w+\}/g) ?? []).sort();
     for (const [lang, texts] of Object.entries(DEMO_PAGE_TEXTS)) {
       expect([lang, Object.keys(texts).sort()]).toEqual([lang, Object.keys(DEMO_PAGE_TEXTS.en).sort()]);
-      for (const [key, text] of Object.entries(texts)) expect([lang, key, parts(text)]).toEqual([lang, key, parts(DEMO_PAGE_TEXTS.en[key as keyof typeof texts])]);
+      for (const [key, text] of Object.entries(texts))
+        expect([lang, key, parts(text)]).toEqual([lang, key, parts(DEMO_PAGE_TEXTS.en[key as keyof typeof texts])]);
     }
   });
 
@@ -18,7 +19,9 @@ describe('the demo home page in its eight languages', () => {
     const page = pageInLanguage(home, 'fr');
     expect(page).toContain('<html lang="fr">');
     expect(page).toContain('<h1>Démo nestjs-auth-consent</h1>');
-    expect(page).toContain('<p><code>GET /demo/track</code> tente de déposer <code>demo_theme</code>, <code>demo_analytics</code> et <code>demo_ads</code> à chaque appel.</p>');
+    expect(page).toContain(
+      '<p><code>GET /demo/track</code> tente de déposer <code>demo_theme</code>, <code>demo_analytics</code> et <code>demo_ads</code> à chaque appel.</p>',
+    );
     expect(page).toContain('<meta name="demo-texts" content="{&quot;title&quot;:&quot;Accueil');
     expect(page).not.toMatch(/\{\{|\}\}/);
   });

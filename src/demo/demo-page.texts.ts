@@ -67,7 +67,8 @@ const en: DemoPageTexts = {
   noCookie: 'no cookie',
   noteUndecided: 'You have not decided yet: only strictly necessary cookies are allowed.',
   noteGpcHonoured: 'Global Privacy Control honoured.',
-  noteOptOut: 'Opt-out rules apply in your region{region}: optional cookies are on until you refuse them under "Your privacy choices"{gpc}.',
+  noteOptOut:
+    'Opt-out rules apply in your region{region}: optional cookies are on until you refuse them under "Your privacy choices"{gpc}.',
   noteDecided: 'Decided {at}, valid until {until}{gpc}.',
   gpcHonoured: ' (Global Privacy Control honoured)',
   gpcOverride: ' (you chose to override Global Privacy Control for {categories})',
@@ -106,7 +107,8 @@ const de: DemoPageTexts = {
   noCookie: 'kein Cookie',
   noteUndecided: 'Sie haben noch nicht entschieden: Nur unbedingt erforderliche Cookies sind erlaubt.',
   noteGpcHonoured: 'Global Privacy Control wird beachtet.',
-  noteOptOut: 'In Ihrer Region{region} gilt Widerspruch statt Einwilligung: Optionale Cookies sind aktiv, bis Sie sie unter „Ihre Datenschutzoptionen“ ablehnen{gpc}.',
+  noteOptOut:
+    'In Ihrer Region{region} gilt Widerspruch statt Einwilligung: Optionale Cookies sind aktiv, bis Sie sie unter „Ihre Datenschutzoptionen“ ablehnen{gpc}.',
   noteDecided: 'Entschieden am {at}, gültig bis {until}{gpc}.',
   gpcHonoured: ' (Global Privacy Control wird beachtet)',
   gpcOverride: ' (Sie haben sich für {categories} über Global Privacy Control hinweggesetzt)',
@@ -265,7 +267,8 @@ const nl: DemoPageTexts = {
   noCookie: 'geen cookie',
   noteUndecided: 'U hebt nog geen keuze gemaakt: alleen strikt noodzakelijke cookies zijn toegestaan.',
   noteGpcHonoured: 'Global Privacy Control wordt gerespecteerd.',
-  noteOptOut: 'In uw regio{region} geldt een opt-outregeling: optionele cookies staan aan totdat u ze weigert onder ‘Uw privacykeuzes’{gpc}.',
+  noteOptOut:
+    'In uw regio{region} geldt een opt-outregeling: optionele cookies staan aan totdat u ze weigert onder ‘Uw privacykeuzes’{gpc}.',
   noteDecided: 'Gekozen op {at}, geldig tot {until}{gpc}.',
   gpcHonoured: ' (Global Privacy Control wordt gerespecteerd)',
   gpcOverride: ' (u hebt ervoor gekozen Global Privacy Control te negeren voor {categories})',

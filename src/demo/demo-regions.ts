@@ -2,10 +2,38 @@ import type { ConsentRegionOptions } from '../consent/consent-regions.js';
 
 /** EU and EEA member states, the United Kingdom (`GB`) and Switzerland: prior consent (ePrivacy, UK PECR, Swiss FADP). */
 export const DEMO_OPT_IN_REGIONS = [
-  'AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK',
-  'SI', 'ES', 'SE', // EU
-  'IS', 'LI', 'NO', // EEA
-  'GB', 'CH',
+  'AT',
+  'BE',
+  'BG',
+  'HR',
+  'CY',
+  'CZ',
+  'DK',
+  'EE',
+  'FI',
+  'FR',
+  'DE',
+  'GR',
+  'HU',
+  'IE',
+  'IT',
+  'LV',
+  'LT',
+  'LU',
+  'MT',
+  'NL',
+  'PL',
+  'PT',
+  'RO',
+  'SK',
+  'SI',
+  'ES',
+  'SE', // EU
+  'IS',
+  'LI',
+  'NO', // EEA
+  'GB',
+  'CH',
 ];
 
 /**
@@ -14,8 +42,25 @@ export const DEMO_OPT_IN_REGIONS = [
  * it is configuration, not law: check it against a current tracker before relying on it.
  */
 export const DEMO_OPT_OUT_REGIONS = [
-  'US-CA', 'US-VA', 'US-CO', 'US-CT', 'US-UT', 'US-TX', 'US-OR', 'US-MT', 'US-IA', 'US-DE', 'US-NH', 'US-NJ', 'US-NE', 'US-TN', 'US-MN',
-  'US-MD', 'US-IN', 'US-KY', 'US-RI',
+  'US-CA',
+  'US-VA',
+  'US-CO',
+  'US-CT',
+  'US-UT',
+  'US-TX',
+  'US-OR',
+  'US-MT',
+  'US-IA',
+  'US-DE',
+  'US-NH',
+  'US-NJ',
+  'US-NE',
+  'US-TN',
+  'US-MN',
+  'US-MD',
+  'US-IN',
+  'US-KY',
+  'US-RI',
 ];
 
 /**

@@ -13,7 +13,10 @@ export class DemoTrackController {
   @ApiOperation({ summary: 'Tries to set demo_theme, demo_analytics and demo_ads whatever the consent' })
   track(@Res({ passthrough: true }) res: Response): { tried: string[] } {
     res.cookie('demo_theme', 'dark', { path: '/', sameSite: 'lax', maxAge: 365 * 86_400_000 });
-    res.setHeader('Set-Cookie', [...toArray(res.getHeader('Set-Cookie')), 'demo_analytics=a1; Path=/; Max-Age=31536000; SameSite=Lax']);
+    res.setHeader('Set-Cookie', [
+      ...toArray(res.getHeader('Set-Cookie')),
+      'demo_analytics=a1; Path=/; Max-Age=31536000; SameSite=Lax',
+    ]);
     res.append('Set-Cookie', 'demo_ads=x1; Path=/; Max-Age=7776000; SameSite=Lax');
     return { tried: ['demo_theme', 'demo_analytics', 'demo_ads'] };
   }

@@ -27,7 +27,10 @@ export const DEMO_TRANSLATIONS: Record<string, ConsentTranslation> = {
   },
   fr: {
     categories: {
-      necessary: { name: 'Strictement nécessaires', description: 'Session de connexion et votre choix en matière de cookies.' },
+      necessary: {
+        name: 'Strictement nécessaires',
+        description: 'Session de connexion et votre choix en matière de cookies.',
+      },
       preferences: {
         name: 'Préférences',
         description: 'Mémorise vos choix d’affichage.',
@@ -76,12 +79,16 @@ export const DEMO_TRANSLATIONS: Record<string, ConsentTranslation> = {
       analytics: {
         name: 'Statistiche',
         description: 'Conta le visite per migliorare il sito.',
-        cookies: { demo_analytics: { purpose: 'Statistiche delle visite', duration: '1 anno', provider: 'questo sito' } },
+        cookies: {
+          demo_analytics: { purpose: 'Statistiche delle visite', duration: '1 anno', provider: 'questo sito' },
+        },
       },
       marketing: {
         name: 'Marketing',
         description: 'Pubblicità personalizzata.',
-        cookies: { demo_ads: { purpose: 'Identificativo pubblicitario', duration: '90 giorni', provider: 'questo sito' } },
+        cookies: {
+          demo_ads: { purpose: 'Identificativo pubblicitario', duration: '90 giorni', provider: 'questo sito' },
+        },
       },
     },
   },

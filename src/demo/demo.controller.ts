@@ -9,7 +9,12 @@ import { acceptedLanguages } from '../common/accept-language.js';
 import { DEMO_PAGE_TEXTS, type DemoPageTexts } from './demo-page.texts.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
-const PAGES: Record<string, string> = { '': 'index.html', login: 'login.html', account: 'account.html', admin: 'admin.html' };
+const PAGES: Record<string, string> = {
+  '': 'index.html',
+  login: 'login.html',
+  account: 'account.html',
+  admin: 'admin.html',
+};
 const ASSETS = new Set(['styles.css', 'app.js', 'home.js', 'login.js', 'account.js', 'admin.js']);
 
 /**
@@ -20,17 +25,26 @@ export function pageWithRoutes(html: string, routes: ResolvedRoutes): string {
   const meta = `<meta name="auth-consent-routes" content="${JSON.stringify(routes).replace(/"/g, '&quot;')}">`;
   const banner = routes.banner === false ? '' : `<script src="${routes.banner}/banner.js" defer></script>`;
   return html
-    .replace(/(href|src)="\/(auth|consent|admin|health)((?:[/?][^"]*)?)"/g, (whole, attr: string, group: keyof ResolvedRoutes, rest: string) => {
-      if (group === 'admin' && rest === '') return whole; // the demo's own /admin page
-      if (group === 'consent' && rest === '/banner.js') return whole; // the banner's tag, below
-      const base = routes[group];
-      return base === false ? whole : `${attr}="${base}${rest}"`;
-    })
+    .replace(
+      /(href|src)="\/(auth|consent|admin|health)((?:[/?][^"]*)?)"/g,
+      (whole, attr: string, group: keyof ResolvedRoutes, rest: string) => {
+        if (group === 'admin' && rest === '') return whole; // the demo's own /admin page
+        if (group === 'consent' && rest === '/banner.js') return whole; // the banner's tag, below
+        const base = routes[group];
+        return base === false ? whole : `${attr}="${base}${rest}"`;
+      },
+    )
     .replace('<script src="/consent/banner.js" defer></script>', `${meta}\n  ${banner}`);
 }
 
-const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const CODE: Record<string, string> = { track: 'GET /demo/track', theme: 'demo_theme', analytics: 'demo_analytics', ads: 'demo_ads' };
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const CODE: Record<string, string> = {
+  track: 'GET /demo/track',
+  theme: 'demo_theme',
+  analytics: 'demo_analytics',
+  ads: 'demo_ads',
+};
 
 /**
  * A page in a language: `<html lang>`, its `{{key}}` texts, and every text in `<meta name="demo-texts">` for
@@ -43,7 +57,10 @@ export function pageInLanguage(html: string, lang: string): string {
     .replace('<html lang="en">', `<html lang="${lang}">`)
     .replace(/\{\{(\w+)\}\}/g, (_, key: keyof DemoPageTexts) => {
       if (!(key in texts)) throw new Error(`demo page text '${key}' is missing`);
-      return escapeHtml(texts[key]).replace(/\{(track|theme|analytics|ads)\}/g, (__, name: string) => `<code>${CODE[name]}</code>`);
+      return escapeHtml(texts[key]).replace(
+        /\{(track|theme|analytics|ads)\}/g,
+        (__, name: string) => `<code>${CODE[name]}</code>`,
+      );
     })
     .replace('</head>', `  ${meta}\n</head>`);
 }
@@ -68,7 +85,9 @@ export class DemoController {
 
   constructor(@Inject(AUTH_CONSENT_ROUTES) routes: ResolvedRoutes) {
     const read = (file: string) => pageWithRoutes(readFileSync(PUBLIC_DIR + file, 'utf8'), routes);
-    this.pages = Object.fromEntries(Object.entries(PAGES).map(([name, file]) => [name, pageInLanguage(read(file), 'en')]));
+    this.pages = Object.fromEntries(
+      Object.entries(PAGES).map(([name, file]) => [name, pageInLanguage(read(file), 'en')]),
+    );
     const home = read(PAGES['']);
     this.homes = Object.fromEntries(Object.keys(DEMO_PAGE_TEXTS).map((lang) => [lang, pageInLanguage(home, lang)]));
   }

@@ -15,7 +15,10 @@ export class PasswordPromptCancelled extends Error {
  * A password: on a terminal, typed after a prompt with nothing echoed (raw mode; Backspace edits, Enter ends,
  * Ctrl-C cancels); otherwise the first line of the input (a pipe or a file), without its line break.
  */
-export async function readPassword(input: PasswordInput = process.stdin, prompt: Writable = process.stderr): Promise<string> {
+export async function readPassword(
+  input: PasswordInput = process.stdin,
+  prompt: Writable = process.stderr,
+): Promise<string> {
   if (input.isTTY && typeof input.setRawMode === 'function') return readFromTerminal(input, prompt);
   const lines = createInterface({ input, terminal: false });
   for await (const line of lines) {

@@ -13,8 +13,13 @@ export class HealthController {
   @Get()
   @ApiOperation({ summary: 'Redis and the database answer' })
   @ApiOkResponse({ type: HealthResponse })
-  @ApiServiceUnavailableResponse({ type: HealthDownResponse, description: 'Redis or the database is down (named in message).' })
-  async check(@Res({ passthrough: true }) res: Response): Promise<HealthReport | (HealthReport & { statusCode: number; error: string; message: string })> {
+  @ApiServiceUnavailableResponse({
+    type: HealthDownResponse,
+    description: 'Redis or the database is down (named in message).',
+  })
+  async check(
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<HealthReport | (HealthReport & { statusCode: number; error: string; message: string })> {
     const report = await this.health.check();
     res.setHeader('Cache-Control', 'no-store');
     if (report.status === 'ok') return report;

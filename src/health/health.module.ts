@@ -8,6 +8,12 @@ import { HealthService } from './health.service.js';
 @Module({})
 export class HealthModule {
   static register(core: DynamicModule, routes: ResolvedRoutes): DynamicModule {
-    return { module: HealthModule, imports: [core], providers: [HealthService], controllers: groupControllers('health', routes, [HealthController]), exports: [HealthService] };
+    return {
+      module: HealthModule,
+      imports: [core],
+      providers: [HealthService],
+      controllers: groupControllers('health', routes, [HealthController]),
+      exports: [HealthService],
+    };
   }
 }

@@ -5,7 +5,11 @@ export class HealthResponse {
   @ApiProperty({ type: String, enum: ['ok', 'error'] })
   status: 'ok' | 'error';
 
-  @ApiProperty({ type: String, enum: ['up', 'down', 'in-process'], description: '`in-process` without Redis (development).' })
+  @ApiProperty({
+    type: String,
+    enum: ['up', 'down', 'in-process'],
+    description: '`in-process` without Redis (development).',
+  })
   redis: 'up' | 'down' | 'in-process';
 
   @ApiProperty({ type: String, enum: ['up', 'down'] })

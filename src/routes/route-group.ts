@@ -15,7 +15,8 @@ export function groupControllers(group: RouteGroup, routes: ResolvedRoutes, cont
   for (const controller of controllers) {
     for (const name of Object.getOwnPropertyNames(controller.prototype)) {
       const method = (controller.prototype as Record<string, unknown>)[name];
-      if (typeof method === 'function' && Reflect.hasOwnMetadata(METHOD_METADATA, method)) Reflect.defineMetadata(MODULE_ROUTE_GROUP, group, method);
+      if (typeof method === 'function' && Reflect.hasOwnMetadata(METHOD_METADATA, method))
+        Reflect.defineMetadata(MODULE_ROUTE_GROUP, group, method);
     }
   }
   return controllers;

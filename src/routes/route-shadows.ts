@@ -22,9 +22,15 @@ function entriesOf(stack: RouterLayer[]): RouteEntry[] {
   for (const layer of stack) {
     const route = layer.route;
     if (!route || typeof layer.match !== 'function') continue;
-    const paths = (Array.isArray(route.path) ? route.path : [route.path]).filter((p): p is string => typeof p === 'string');
-    const handles = (route.stack ?? []).map((l) => l.handle).filter((h): h is (...args: unknown[]) => unknown => typeof h === 'function');
-    const group = handles.map((h) => Reflect.getMetadata(MODULE_ROUTE_GROUP, h) as RouteGroup | undefined).find(Boolean);
+    const paths = (Array.isArray(route.path) ? route.path : [route.path]).filter(
+      (p): p is string => typeof p === 'string',
+    );
+    const handles = (route.stack ?? [])
+      .map((l) => l.handle)
+      .filter((h): h is (...args: unknown[]) => unknown => typeof h === 'function');
+    const group = handles
+      .map((h) => Reflect.getMetadata(MODULE_ROUTE_GROUP, h) as RouteGroup | undefined)
+      .find(Boolean);
     const handler = handles.map((h) => h.name).find((n) => n && n !== '<anonymous>') ?? 'an anonymous handler';
     const methods = Object.keys(route.methods ?? {}).filter((m) => route.methods?.[m]);
     for (const path of paths) entries.push({ layer, path, methods, group, handler });
@@ -71,7 +77,9 @@ export function routeShadowWarnings(stack: RouterLayer[]): string[] {
             `Move the module's ${first.group} routes with the routes.${first.group} option of AuthConsentModule.forRoot (a path, or false to mount none), or move the app's route.`,
         );
       } else {
-        warnings.add(`${what}: routes.${first.group} (${first.path}) answers it before routes.${later.group}, whose route never runs; give the two groups different paths.`);
+        warnings.add(
+          `${what}: routes.${first.group} (${first.path}) answers it before routes.${later.group}, whose route never runs; give the two groups different paths.`,
+        );
       }
     }
   }

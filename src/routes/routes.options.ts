@@ -31,7 +31,13 @@ export interface RouteExtras {
   adminPath?: string;
 }
 
-export const DEFAULT_ROUTES: Readonly<ResolvedRoutes> = { auth: '/auth', consent: '/consent', banner: '/consent', health: '/health', admin: '/admin' };
+export const DEFAULT_ROUTES: Readonly<ResolvedRoutes> = {
+  auth: '/auth',
+  consent: '/consent',
+  banner: '/consent',
+  health: '/health',
+  admin: '/admin',
+};
 
 const SEGMENT = /^[A-Za-z0-9_.~-]+$/;
 
@@ -58,7 +64,8 @@ export function resolveRoutes(extras: RouteExtras = {}): ResolvedRoutes {
     fail(`routes must be an object such as { auth: '/auth', health: false }; got ${JSON.stringify(given)}.`);
   }
   for (const key of Object.keys(given)) {
-    if (!(ROUTE_GROUPS as readonly string[]).includes(key)) fail(`routes.${key} is not a route group; the groups are ${ROUTE_GROUPS.join(', ')}.`);
+    if (!(ROUTE_GROUPS as readonly string[]).includes(key))
+      fail(`routes.${key} is not a route group; the groups are ${ROUTE_GROUPS.join(', ')}.`);
   }
   const resolved = { ...DEFAULT_ROUTES };
   for (const group of ROUTE_GROUPS) {
@@ -70,16 +77,25 @@ export function resolveRoutes(extras: RouteExtras = {}): ResolvedRoutes {
     }
     resolved[group] =
       normalizePath(value) ??
-      fail(`routes.${group} must be a path such as '${DEFAULT_ROUTES[group]}' or '/api${DEFAULT_ROUTES[group]}' (letters, digits, _ . ~ -, no parameters), or false to mount none of its routes; got ${JSON.stringify(value)}.`);
+      fail(
+        `routes.${group} must be a path such as '${DEFAULT_ROUTES[group]}' or '/api${DEFAULT_ROUTES[group]}' (letters, digits, _ . ~ -, no parameters), or false to mount none of its routes; got ${JSON.stringify(value)}.`,
+      );
   }
-  if ((given as Record<string, unknown>).banner === undefined) resolved.banner = resolved.consent === false ? DEFAULT_ROUTES.banner : resolved.consent;
+  if ((given as Record<string, unknown>).banner === undefined)
+    resolved.banner = resolved.consent === false ? DEFAULT_ROUTES.banner : resolved.consent;
 
   // The earlier spellings of routes.admin: admin (false mounts none) and adminPath.
-  if (extras.admin !== undefined && typeof extras.admin !== 'boolean') fail(`admin must be true or false (prefer routes.admin: false); got ${JSON.stringify(extras.admin)}.`);
+  if (extras.admin !== undefined && typeof extras.admin !== 'boolean')
+    fail(`admin must be true or false (prefer routes.admin: false); got ${JSON.stringify(extras.admin)}.`);
   if (extras.adminPath !== undefined || extras.admin === false) {
-    if (given.admin !== undefined) fail('Give routes.admin alone: adminPath and admin are its older spellings, and both were given.');
+    if (given.admin !== undefined)
+      fail('Give routes.admin alone: adminPath and admin are its older spellings, and both were given.');
     if (extras.adminPath !== undefined) {
-      resolved.admin = normalizePath(extras.adminPath) ?? fail(`adminPath must be a route path such as 'admin' or 'internal/admin' (prefer routes.admin); got ${JSON.stringify(extras.adminPath)}.`);
+      resolved.admin =
+        normalizePath(extras.adminPath) ??
+        fail(
+          `adminPath must be a route path such as 'admin' or 'internal/admin' (prefer routes.admin); got ${JSON.stringify(extras.adminPath)}.`,
+        );
     }
     if (extras.admin === false) resolved.admin = false;
   }

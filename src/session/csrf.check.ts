@@ -28,7 +28,12 @@ export class CsrfCheck {
 }
 
 /** The decision alone, for the table tests. `host` is the request's own host (with port). */
-export function isCrossOrigin(method: string, headers: Record<string, string | string[] | undefined>, host: string | undefined, allowed: Set<string>): boolean {
+export function isCrossOrigin(
+  method: string,
+  headers: Record<string, string | string[] | undefined>,
+  host: string | undefined,
+  allowed: Set<string>,
+): boolean {
   if (SAFE_METHODS.has(method.toUpperCase())) return false;
   const origin = typeof headers.origin === 'string' ? headers.origin : undefined;
   const allowedOrigin = origin !== undefined && allowed.has(origin);

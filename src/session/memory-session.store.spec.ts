@@ -6,7 +6,18 @@ import { TestClock } from '../../test/support/clock.js';
 const T0 = 1_000_000;
 
 function input(over: Partial<SaveSessionInput> = {}): SaveSessionInput {
-  return { mode: 'create', json: '{"a":1}', userId: 'u1', meta: undefined, expiresAt: T0 + 60_000, loadedVersion: '0', maxSessions: 0, policy: 'evict-oldest', epoch: '', ...over };
+  return {
+    mode: 'create',
+    json: '{"a":1}',
+    userId: 'u1',
+    meta: undefined,
+    expiresAt: T0 + 60_000,
+    loadedVersion: '0',
+    maxSessions: 0,
+    policy: 'evict-oldest',
+    epoch: '',
+    ...over,
+  };
 }
 
 describe('MemorySessionStore (the same contract as the Redis scripts)', () => {

@@ -3,10 +3,15 @@ import type { Request } from 'express';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import type { Clock } from '../common/clock.js';
 import type { SessionAuthMeta } from './session-meta.js';
-import { SessionBackend, type IndexedSession, type SaveResult, type SaveSessionInput, type StoredSession } from './session.backend.js';
+import {
+  SessionBackend,
+  type IndexedSession,
+  type SaveResult,
+  type SaveSessionInput,
+  type StoredSession,
+} from './session.backend.js';
 import type { UserTags } from './session-id.js';
 import { settle, SessionStoreCore, type StoreCallback as Callback, type StoreSession } from './session-store.core.js';
-
 
 interface Entry {
   json: string;
@@ -44,7 +49,10 @@ export class MemorySessionStore extends Store implements SessionBackend {
   // express-session's Store contract
 
   override get(sid: string, cb: Callback): void {
-    settle(this.requireCore().get(sid, async (handle) => this.read(handle)), cb);
+    settle(
+      this.requireCore().get(sid, async (handle) => this.read(handle)),
+      cb,
+    );
   }
 
   override set(sid: string, sess: SessionData, cb?: Callback): void {
@@ -122,7 +130,14 @@ export class MemorySessionStore extends Store implements SessionBackend {
         }
       }
     }
-    this.sessions.set(handle, { json: input.json, userId: input.userId, meta: input.meta && { ...input.meta }, version, propagated, expiresAt: input.expiresAt });
+    this.sessions.set(handle, {
+      json: input.json,
+      userId: input.userId,
+      meta: input.meta && { ...input.meta },
+      version,
+      propagated,
+      expiresAt: input.expiresAt,
+    });
     if (input.userId) {
       this.userIndex(input.userId).set(handle, input.expiresAt);
       this.prune(input.userId);

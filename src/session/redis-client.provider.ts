@@ -43,10 +43,18 @@ function ownedClient(redis: Exclude<RedisConnection, { client: unknown }>): Modu
   if ('clusterNodes' in redis) {
     // A killed master's replica takes over within about cluster-node-timeout + 1 s: find it soon after.
     const rootNodes = redis.clusterNodes.map((node) => ({ url: `redis://${node}` }));
-    return createCluster({ rootNodes, defaults: NODE_OPTIONS, topologyRefreshOnReconnectionAttemptStrategy: CLUSTER_REFRESH_MS }) as ModuleRedisClient;
+    return createCluster({
+      rootNodes,
+      defaults: NODE_OPTIONS,
+      topologyRefreshOnReconnectionAttemptStrategy: CLUSTER_REFRESH_MS,
+    }) as ModuleRedisClient;
   }
   if ('sentinels' in redis) {
-    return createSentinel({ name: redis.sentinelName, sentinelRootNodes: redis.sentinels.map(hostPort), nodeClientOptions: NODE_OPTIONS }) as unknown as ModuleRedisClient;
+    return createSentinel({
+      name: redis.sentinelName,
+      sentinelRootNodes: redis.sentinels.map(hostPort),
+      nodeClientOptions: NODE_OPTIONS,
+    }) as unknown as ModuleRedisClient;
   }
   return createClient({ url: redis.url, ...NODE_OPTIONS }) as ModuleRedisClient;
 }
@@ -68,7 +76,8 @@ async function connectOwnedClient(redis: Exclude<RedisConnection, { client: unkn
     () => false,
   );
   const timeout = new Promise<false>((resolve) => setTimeout(resolve, CONNECT_WAIT_MS, false).unref());
-  if (!(await Promise.race([connected, timeout]))) logger.warn('Redis not reachable at start; retrying in the background.');
+  if (!(await Promise.race([connected, timeout])))
+    logger.warn('Redis not reachable at start; retrying in the background.');
   return client;
 }
 

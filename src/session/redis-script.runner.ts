@@ -25,7 +25,9 @@ export function isRedisSentinel(client: ModuleRedisClient): client is RedisSenti
 }
 
 /** Sends one command through any of them: a cluster routes it by `key`, Sentinel to the current primary. */
-export function commandSender(client: ModuleRedisClient): (key: string | undefined, args: string[]) => Promise<unknown> {
+export function commandSender(
+  client: ModuleRedisClient,
+): (key: string | undefined, args: string[]) => Promise<unknown> {
   if (isRedisCluster(client)) return (key, args) => client.sendCommand(key, false, args);
   if (isRedisSentinel(client)) return (_key, args) => client.sendCommand(false, args);
   return (_key, args) => client.sendCommand(args);
@@ -55,9 +57,15 @@ function refreshSlots(cluster: RedisClusterType, keys: Set<string>): void {
 
 /** The addresses of the masters of `keys` that node-redis has a client for at hand. */
 async function suspects(cluster: RedisClusterType, keys: Set<string>): Promise<Set<string>> {
-  const atHand = async (key: string) => Promise.race([cluster.getNodeClientForKey(key), new Promise<undefined>((resolve) => setTimeout(resolve, 200, undefined).unref())]);
+  const atHand = async (key: string) =>
+    Promise.race([
+      cluster.getNodeClientForKey(key),
+      new Promise<undefined>((resolve) => setTimeout(resolve, 200, undefined).unref()),
+    ]);
   const nodes = await Promise.all([...keys].map((key) => atHand(key).catch(() => undefined)));
-  return new Set(cluster.masters.filter((master) => master.client && nodes.includes(master.client)).map((master) => master.address));
+  return new Set(
+    cluster.masters.filter((master) => master.client && nodes.includes(master.client)).map((master) => master.address),
+  );
 }
 
 interface Pending {
@@ -116,9 +124,11 @@ export class RedisScriptRunner {
     const node = await this.nodeOf(key);
     let waits = this.waits.get(node.id);
     if (!waits) this.waits.set(node.id, (waits = { shortUntil: 0 }));
-    if (waits.shortUntil > Date.now()) throw new Error(`Redis write not confirmed: its node lately had fewer than ${this.waitForReplicas} replicas`);
+    if (waits.shortUntil > Date.now())
+      throw new Error(`Redis write not confirmed: its node lately had fewer than ${this.waitForReplicas} replicas`);
     const acked = await this.sharedWait(waits, node.send);
-    if (acked < this.waitForReplicas) throw new Error(`Redis write reached ${acked} of ${this.waitForReplicas} replicas in time`);
+    if (acked < this.waitForReplicas)
+      throw new Error(`Redis write reached ${acked} of ${this.waitForReplicas} replicas in time`);
   }
 
   /** The connection `key`'s writes went to, and how to send it a command. */
@@ -143,7 +153,10 @@ export class RedisScriptRunner {
     waits.next = undefined;
     const short = () => (waits.shortUntil = Math.max(waits.shortUntil, Date.now() + SHORT_WAIT_COOLDOWN_MS));
     // The writes that queued behind a WAIT that came back short fail without sending another.
-    const wait = waits.shortUntil > Date.now() ? Promise.resolve(0) : this.bound(send(['WAIT', String(this.waitForReplicas), String(WAIT_TIMEOUT_MS)])).then(Number);
+    const wait =
+      waits.shortUntil > Date.now()
+        ? Promise.resolve(0)
+        : this.bound(send(['WAIT', String(this.waitForReplicas), String(WAIT_TIMEOUT_MS)])).then(Number);
     const inFlight = wait.then(
       (acked) => {
         if (acked < this.waitForReplicas) short();

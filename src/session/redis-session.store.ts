@@ -3,13 +3,25 @@ import type { SessionData } from 'express-session';
 import type { Request } from 'express';
 import type { Clock } from '../common/clock.js';
 import type { ModuleRedisClient, RedisScriptRunner } from './redis-script.runner.js';
-import { SessionBackend, type IndexedSession, type SaveResult, type SaveSessionInput, type StoredSession } from './session.backend.js';
+import {
+  SessionBackend,
+  type IndexedSession,
+  type SaveResult,
+  type SaveSessionInput,
+  type StoredSession,
+} from './session.backend.js';
 import { TAG_LENGTH, tagOfHandle, type UserTags } from './session-id.js';
-import { DESTROY_ALL_SCRIPT, DESTROY_FOR_USER_SCRIPT, DESTROY_SCRIPT, LIST_SCRIPT, SAVE_SCRIPT, SET_KEY_FOR_USER_SCRIPT } from './session-scripts.js';
+import {
+  DESTROY_ALL_SCRIPT,
+  DESTROY_FOR_USER_SCRIPT,
+  DESTROY_SCRIPT,
+  LIST_SCRIPT,
+  SAVE_SCRIPT,
+  SET_KEY_FOR_USER_SCRIPT,
+} from './session-scripts.js';
 import type { ResolvedAuthConsentOptions } from '../auth-consent.options.js';
 import { settle, SessionStoreCore, type StoreCallback as Callback, type StoreSession } from './session-store.core.js';
 import { assertOneLine, decodeMeta, decodeStoredSession, encodeStoredSession } from './stored-session.codec.js';
-
 
 /** How long a user's epoch outlives the revocation that moved it: far longer than any login takes. */
 const EPOCH_TTL_MS = 24 * 3600 * 1000;
@@ -35,7 +47,15 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
     private readonly clock: Clock,
     private readonly tags: UserTags,
   ) {
-    super({ client, prefix: options.session.redisPrefix, serializer: { parse: decodeStoredSession as unknown as (text: string) => SessionData, stringify: encodeUnsupported }, disableTouch: true });
+    super({
+      client,
+      prefix: options.session.redisPrefix,
+      serializer: {
+        parse: decodeStoredSession as unknown as (text: string) => SessionData,
+        stringify: encodeUnsupported,
+      },
+      disableTouch: true,
+    });
     this.keyPrefix = options.session.redisPrefix;
     this.core = new SessionStoreCore(this, options, clock, tags);
     const legacyPrefix = options.session.legacyPrefix;
@@ -53,7 +73,8 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
     return settle(
       this.core.get(
         sid,
-        (handle) => this.runner.bound(super.get(keySuffix(handle)) as Promise<StoredSession | null>, this.sessionKey(handle)),
+        (handle) =>
+          this.runner.bound(super.get(keySuffix(handle)) as Promise<StoredSession | null>, this.sessionKey(handle)),
         legacy && ((oldSid) => this.runner.bound(legacy.get(oldSid) as Promise<SessionData | null>)),
       ),
       cb,
@@ -88,28 +109,54 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
     const reply = await this.runner.script(
       SAVE_SCRIPT,
       [this.sessionKey(handle), this.userKey(tag, 'u', input.userId), this.userKey(tag, 'e', input.userId)],
-      [input.mode, value, input.userId, ttl, input.expiresAt, now, handle, input.loadedVersion, input.maxSessions, input.policy, this.keyPrefix, input.epoch],
+      [
+        input.mode,
+        value,
+        input.userId,
+        ttl,
+        input.expiresAt,
+        now,
+        handle,
+        input.loadedVersion,
+        input.maxSessions,
+        input.policy,
+        this.keyPrefix,
+        input.epoch,
+      ],
     );
     // A sign-in is acknowledged only once replicated (redis.waitForReplicas); other saves need not be.
-    if (input.mode === 'create' && input.userId !== '' && reply === 'ok') await this.runner.replicated(this.sessionKey(handle));
+    if (input.mode === 'create' && input.userId !== '' && reply === 'ok')
+      await this.runner.replicated(this.sessionKey(handle));
     return String(reply) as SaveResult;
   }
 
   async destroyHandle(handle: string): Promise<boolean> {
-    const destroyed = Number(await this.runner.script(DESTROY_SCRIPT, [this.sessionKey(handle)], [this.keyPrefix, handle])) > 0;
+    const destroyed =
+      Number(await this.runner.script(DESTROY_SCRIPT, [this.sessionKey(handle)], [this.keyPrefix, handle])) > 0;
     if (destroyed) await this.runner.replicated(this.sessionKey(handle));
     return destroyed;
   }
 
   async list(userId: string): Promise<IndexedSession[]> {
-    const flat = (await this.runner.script(LIST_SCRIPT, [this.indexKey(userId)], [this.keyPrefix, this.clock.now()])) as string[];
+    const flat = (await this.runner.script(
+      LIST_SCRIPT,
+      [this.indexKey(userId)],
+      [this.keyPrefix, this.clock.now()],
+    )) as string[];
     const out: IndexedSession[] = [];
-    for (let i = 0; i + 3 < flat.length; i += 4) out.push({ handle: String(flat[i]), meta: decodeMeta(String(flat[i + 1]), String(flat[i + 2]), String(flat[i + 3])) });
+    for (let i = 0; i + 3 < flat.length; i += 4)
+      out.push({
+        handle: String(flat[i]),
+        meta: decodeMeta(String(flat[i + 1]), String(flat[i + 2]), String(flat[i + 3])),
+      });
     return out;
   }
 
   async destroyForUser(userId: string, handle: string): Promise<boolean> {
-    const destroyed = Number(await this.runner.script(DESTROY_FOR_USER_SCRIPT, [this.indexKey(userId)], [this.keyPrefix, handle, userId])) > 0;
+    const destroyed =
+      Number(
+        await this.runner.script(DESTROY_FOR_USER_SCRIPT, [this.indexKey(userId)], [this.keyPrefix, handle, userId]),
+      ) > 0;
     if (destroyed) await this.runner.replicated(this.indexKey(userId));
     return destroyed;
   }
@@ -117,7 +164,13 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
   async destroyAllForUser(userId: string, exceptHandle = ''): Promise<number> {
     const tag = this.tags.of(userId);
     const index = this.userKey(tag, 'u', userId);
-    const count = Number(await this.runner.script(DESTROY_ALL_SCRIPT, [index, this.userKey(tag, 'e', userId)], [this.keyPrefix, exceptHandle, userId, EPOCH_TTL_MS]));
+    const count = Number(
+      await this.runner.script(
+        DESTROY_ALL_SCRIPT,
+        [index, this.userKey(tag, 'e', userId)],
+        [this.keyPrefix, exceptHandle, userId, EPOCH_TTL_MS],
+      ),
+    );
     // The epoch moved too: always replicated, so no login in flight survives a failover either.
     await this.runner.replicated(index);
     return count;
@@ -129,7 +182,13 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
 
   async setKeyForUser(userId: string, key: string, json: string): Promise<number> {
     assertOneLine('A propagated session key', key);
-    return Number(await this.runner.script(SET_KEY_FOR_USER_SCRIPT, [this.indexKey(userId)], [this.keyPrefix, this.clock.now(), key, json]));
+    return Number(
+      await this.runner.script(
+        SET_KEY_FOR_USER_SCRIPT,
+        [this.indexKey(userId)],
+        [this.keyPrefix, this.clock.now(), key, json],
+      ),
+    );
   }
 
   async indexSize(userId: string): Promise<number> {
@@ -138,7 +197,10 @@ export class RedisSessionStore extends RedisStore implements SessionBackend {
 
   /** Sessions are listed per user (SessionService); a scan of every session is not offered. */
   override all(cb?: Callback): Promise<unknown> {
-    return settle(Promise.reject(new Error('RedisSessionStore does not list all sessions; use SessionService.listForUser.')), cb);
+    return settle(
+      Promise.reject(new Error('RedisSessionStore does not list all sessions; use SessionService.listForUser.')),
+      cb,
+    );
   }
 
   override ids(cb?: Callback): Promise<unknown> {

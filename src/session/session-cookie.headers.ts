@@ -9,7 +9,12 @@ import { editWriteHeadHeader, isHeaderPairs, writeHeadHeadersIndex } from '../co
  * header): the login would answer 200 with a session stored and no cookie. Browsers accept a Secure cookie
  * only over HTTPS anyway, so the flag is always sent.
  */
-export function finishSessionCookie(res: ServerResponse, name: string, secure: boolean, writeHeadArgs: unknown[]): void {
+export function finishSessionCookie(
+  res: ServerResponse,
+  name: string,
+  secure: boolean,
+  writeHeadArgs: unknown[],
+): void {
   const prefix = `${name}=`;
   let issued = false;
   const finish = (value: unknown): unknown => {
@@ -28,7 +33,8 @@ export function finishSessionCookie(res: ServerResponse, name: string, secure: b
   if (!issued || editWriteHeadHeader(writeHeadArgs, 'cache-control', () => 'no-store') > 0) return;
   const index = writeHeadHeadersIndex(writeHeadArgs);
   // Node refuses setHeader next to `[name, value]` pairs: the header joins the pairs instead.
-  if (isHeaderPairs(writeHeadArgs[index])) writeHeadArgs[index] = [...(writeHeadArgs[index] as unknown[][]), ['Cache-Control', 'no-store']];
+  if (isHeaderPairs(writeHeadArgs[index]))
+    writeHeadArgs[index] = [...(writeHeadArgs[index] as unknown[][]), ['Cache-Control', 'no-store']];
   else res.setHeader('Cache-Control', 'no-store');
 }
 

@@ -11,7 +11,12 @@ export interface SessionAuthMeta {
 }
 
 /** The login facts of a session signed in now (remembered or not), from the request's client. */
-export function newLoginMeta(req: Request, now: number, remember: boolean, timeouts: { absoluteTimeoutMs: number; rememberAbsoluteTimeoutMs: number }): SessionAuthMeta {
+export function newLoginMeta(
+  req: Request,
+  now: number,
+  remember: boolean,
+  timeouts: { absoluteTimeoutMs: number; rememberAbsoluteTimeoutMs: number },
+): SessionAuthMeta {
   return {
     createdAt: now,
     lastSeenAt: now,

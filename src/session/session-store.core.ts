@@ -101,7 +101,11 @@ export class SessionStoreCore {
     const stored = await read(handle);
     if (!stored) return readLegacy ? this.legacy(await readLegacy(sid)) : null;
     const { userId, meta } = stored;
-    if (userId && meta && (this.clock.now() >= sessionEndsAt(meta, this.options.session) || tagOfHandle(handle) !== this.tags.of(userId))) {
+    if (
+      userId &&
+      meta &&
+      (this.clock.now() >= sessionEndsAt(meta, this.options.session) || tagOfHandle(handle) !== this.tags.of(userId))
+    ) {
       await this.backend.destroyHandle(handle);
       return null;
     }
@@ -113,7 +117,10 @@ export class SessionStoreCore {
     }
     const expires = meta?.remember ? sessionEndsAt(meta, this.options.session) : undefined;
     // express-session rebuilds its Cookie from this (copying it); the options are the module's, never stored.
-    (sess as { cookie: unknown }).cookie = expires === undefined ? this.browserCookie : { ...this.cookie, expires: new Date(expires).toISOString(), originalMaxAge: expires - Date.now() };
+    (sess as { cookie: unknown }).cookie =
+      expires === undefined
+        ? this.browserCookie
+        : { ...this.cookie, expires: new Date(expires).toISOString(), originalMaxAge: expires - Date.now() };
     // A symbol key: express-session's copy (for…in) and its change hash (JSON) both pass over it.
     (sess as { [VERSION]?: string })[VERSION] = stored.version;
     return sess;
@@ -124,7 +131,11 @@ export class SessionStoreCore {
     if (!sess || typeof sess !== 'object') return null;
     const expires = sess.cookie?.expires ? new Date(sess.cookie.expires).getTime() : NaN;
     const remembered = Number.isFinite(expires) && expires > Date.now();
-    (sess as { cookie: unknown }).cookie = { ...this.cookie, expires: remembered ? new Date(expires).toISOString() : null, originalMaxAge: remembered ? expires - Date.now() : null };
+    (sess as { cookie: unknown }).cookie = {
+      ...this.cookie,
+      expires: remembered ? new Date(expires).toISOString() : null,
+      originalMaxAge: remembered ? expires - Date.now() : null,
+    };
     (sess as { [LEGACY]?: boolean })[LEGACY] = true;
     return sess;
   }
@@ -214,11 +225,15 @@ export type StoreCallback = (err?: unknown, data?: any) => any;
 /** Runs a store call for express-session: its callback when given, else the promise. */
 export function settle<T>(work: Promise<T>, cb: StoreCallback | undefined): Promise<T | void> {
   if (!cb) return work;
-  return work
-    .then(
-      (value) => cb(null, value),
-      (err: unknown) => cb(err),
-    )
-    // What the callback throws is the caller's; it must not become an unhandled rejection.
-    .catch((err: unknown) => logger.error(`A session store callback threw: ${(err as Error)?.message ?? String(err)}`));
+  return (
+    work
+      .then(
+        (value) => cb(null, value),
+        (err: unknown) => cb(err),
+      )
+      // What the callback throws is the caller's; it must not become an unhandled rejection.
+      .catch((err: unknown) =>
+        logger.error(`A session store callback threw: ${(err as Error)?.message ?? String(err)}`),
+      )
+  );
 }

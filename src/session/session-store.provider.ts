@@ -20,14 +20,28 @@ export const sessionStoreProviders: Provider[] = [
     provide: UserTags,
     inject: [AUTH_CONSENT_OPTIONS],
     // The oldest secret keys the tags: new secrets go first (they sign), so rotation leaves tags alone.
-    useFactory: (options: ResolvedAuthConsentOptions) => new UserTags(options.session.secrets[options.session.secrets.length - 1]),
+    useFactory: (options: ResolvedAuthConsentOptions) =>
+      new UserTags(options.session.secrets[options.session.secrets.length - 1]),
   },
   {
     provide: SessionBackend,
     inject: [AUTH_CONSENT_OPTIONS, AUTH_CONSENT_REDIS, Clock, UserTags],
     // connect-redis's store when Redis is configured, otherwise the in-process store with the same behaviour.
-    useFactory: (options: ResolvedAuthConsentOptions, client: ModuleRedisClient | null, clock: Clock, tags: UserTags): ModuleSessionStore =>
-      client ? new RedisSessionStore(client, new RedisScriptRunner(client, options.redis?.waitForReplicas), options, clock, tags) : new MemorySessionStore(clock, options, tags),
+    useFactory: (
+      options: ResolvedAuthConsentOptions,
+      client: ModuleRedisClient | null,
+      clock: Clock,
+      tags: UserTags,
+    ): ModuleSessionStore =>
+      client
+        ? new RedisSessionStore(
+            client,
+            new RedisScriptRunner(client, options.redis?.waitForReplicas),
+            options,
+            clock,
+            tags,
+          )
+        : new MemorySessionStore(clock, options, tags),
   },
   { provide: SESSION_STORE, useExisting: SessionBackend },
 ];

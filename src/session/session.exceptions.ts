@@ -1,4 +1,10 @@
-import { ConflictException, ForbiddenException, InternalServerErrorException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import {
+  ConflictException,
+  ForbiddenException,
+  InternalServerErrorException,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
 
 /** The session store (Redis) cannot be reached: fail closed with 503, never as anonymous and never a 500. */
 export class SessionStoreUnavailableException extends ServiceUnavailableException {

@@ -87,7 +87,10 @@ export class SessionMiddleware {
         markSessionUnavailable(req);
       }
       if (isLegacySession(req)) {
-        this.legacy.move(req).then(() => this.signedIn(req)).then(next);
+        this.legacy
+          .move(req)
+          .then(() => this.signedIn(req))
+          .then(next);
         return;
       }
       const signingIn = this.signedIn(req);
@@ -100,7 +103,7 @@ export class SessionMiddleware {
   conflictMessage(): string {
     return (
       'Another session middleware (express-session, cookie-session, …) is mounted besides AuthConsentModule, which mounts ' +
-      'express-session with its own store: remove the app\'s own, and set cookie name, secrets and timeouts through the module\'s `session` options.'
+      "express-session with its own store: remove the app's own, and set cookie name, secrets and timeouts through the module's `session` options."
     );
   }
 

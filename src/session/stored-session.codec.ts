@@ -15,9 +15,23 @@ const USER_LINE = 0;
 const VERSION_LINE = 1;
 const DATA_LINE = 5;
 
-export function encodeStoredSession(userId: string, version: string, meta: SessionAuthMeta | undefined, json: string): string {
-  const times = meta ? `${meta.createdAt.toString(36)} ${meta.lastSeenAt.toString(36)} ${meta.absoluteExpiresAt.toString(36)} ${meta.remember ? 1 : 0}` : '';
-  return [userId, version, times, oneLine(meta?.ip), meta?.userAgent ? compactUserAgent(meta.userAgent) : '', json].join('\n');
+export function encodeStoredSession(
+  userId: string,
+  version: string,
+  meta: SessionAuthMeta | undefined,
+  json: string,
+): string {
+  const times = meta
+    ? `${meta.createdAt.toString(36)} ${meta.lastSeenAt.toString(36)} ${meta.absoluteExpiresAt.toString(36)} ${meta.remember ? 1 : 0}`
+    : '';
+  return [
+    userId,
+    version,
+    times,
+    oneLine(meta?.ip),
+    meta?.userAgent ? compactUserAgent(meta.userAgent) : '',
+    json,
+  ].join('\n');
 }
 
 export function decodeStoredSession(value: string | null | undefined): StoredSession | null {
@@ -37,14 +51,28 @@ export function decodeStoredSession(value: string | null | undefined): StoredSes
     return null;
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return null;
-  return { userId: lines[USER_LINE], meta: decodeMeta(lines[2], lines[3], lines[4]), data, version: lines[VERSION_LINE] || '0' };
+  return {
+    userId: lines[USER_LINE],
+    meta: decodeMeta(lines[2], lines[3], lines[4]),
+    data,
+    version: lines[VERSION_LINE] || '0',
+  };
 }
 
 /** The login facts of a stored session value, for the session list (only the lines it needs). */
-export function decodeMeta(times: string | undefined, ip: string | undefined, agent: string | undefined): SessionAuthMeta | undefined {
+export function decodeMeta(
+  times: string | undefined,
+  ip: string | undefined,
+  agent: string | undefined,
+): SessionAuthMeta | undefined {
   const t = times ? times.split(' ') : [];
   if (t.length !== 4) return undefined;
-  const meta: SessionAuthMeta = { createdAt: parseInt(t[0], 36), lastSeenAt: parseInt(t[1], 36), absoluteExpiresAt: parseInt(t[2], 36), remember: t[3] === '1' };
+  const meta: SessionAuthMeta = {
+    createdAt: parseInt(t[0], 36),
+    lastSeenAt: parseInt(t[1], 36),
+    absoluteExpiresAt: parseInt(t[2], 36),
+    remember: t[3] === '1',
+  };
   if (ip) meta.ip = ip;
   if (agent) meta.userAgent = expandUserAgent(agent);
   return meta;

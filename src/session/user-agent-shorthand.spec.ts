@@ -19,7 +19,13 @@ describe('user agent shorthand', () => {
   });
 
   it('gives back any other text exactly, including text that repeats or nests the tokens', () => {
-    for (const agent of ['curl/8.5.0', 'node', '', 'Mozilla/5.0 (Mozilla/5.0 ( Safari/537.36 Safari/537.36', 'Version/Version/ Mobile Mobile Edg/']) {
+    for (const agent of [
+      'curl/8.5.0',
+      'node',
+      '',
+      'Mozilla/5.0 (Mozilla/5.0 ( Safari/537.36 Safari/537.36',
+      'Version/Version/ Mobile Mobile Edg/',
+    ]) {
       expect(expandUserAgent(compactUserAgent(agent))).toBe(agent);
     }
   });

@@ -49,7 +49,10 @@ const CHILD = process.argv[2] === '--export-child' ? process.argv[3] : undefined
 const REUSE = process.env.BENCH_PREFIX;
 const prefix = CHILD ?? REUSE ?? `bench_${randomBytes(3).toString('hex')}_`;
 const PARTS = ['queries', 'verify', 'export', 'cli'] as const;
-const ONLY = (process.env.BENCH_ONLY ?? PARTS.join(',')).split(',').map((p) => p.trim()).filter(Boolean);
+const ONLY = (process.env.BENCH_ONLY ?? PARTS.join(','))
+  .split(',')
+  .map((p) => p.trim())
+  .filter(Boolean);
 const runs = (part: (typeof PARTS)[number]) => ONLY.includes(part);
 const AUDIT_SECRET = 'bench audit secret, long enough 0123456789';
 const SESSION_SECRET = 'bench-secret-that-is-long-enough-0123456789';
@@ -61,7 +64,14 @@ const CHILD_HEAP_MB = 160;
  * Verify-all at 550 chains/s before issue 16 (its README): the goal is five times that (`verifyChainsPerSecond`),
  * also shown against the old walk in the same run (`verifySpeedup`; that walk now runs on today's faster checks).
  */
-const GOALS = { perSubjectP95Ms: 20, pageP95Ms: 20, statsP95Ms: 500, exportRssMb: 100, verifySpeedup: 5, verifyChainsPerSecond: 5 * 550 };
+const GOALS = {
+  perSubjectP95Ms: 20,
+  pageP95Ms: 20,
+  statsP95Ms: 500,
+  exportRssMb: 100,
+  verifySpeedup: 5,
+  verifyChainsPerSecond: 5 * 550,
+};
 
 /** Deterministic pseudo-random bits of the event number, in SQL. */
 const bit = (n: number) => `(((i * 2654435761::bigint) >> ${n}) & 1 = 1)`;
@@ -116,9 +126,23 @@ async function makeChainsGenuine(ds: DataSource, audit: ConsentAuditService, key
   const t = Date.now();
   const ev = `"${prefix}consent_events"`;
   const scratch = `"${prefix}scratch_hashes"`;
-  await ds.query(`CREATE UNLOGGED TABLE ${scratch} (id bigint PRIMARY KEY, prev_hash varchar(64), hash varchar(64) NOT NULL)`);
-  type Row = { id: string; subject_type: string; subject_id: string; seq: number; action: string; decisions_before: string | null; decisions_after: string;
-    policy_version: string; policy_hash: string; source: string; locale: string | null; created_at: Date };
+  await ds.query(
+    `CREATE UNLOGGED TABLE ${scratch} (id bigint PRIMARY KEY, prev_hash varchar(64), hash varchar(64) NOT NULL)`,
+  );
+  type Row = {
+    id: string;
+    subject_type: string;
+    subject_id: string;
+    seq: number;
+    action: string;
+    decisions_before: string | null;
+    decisions_after: string;
+    policy_version: string;
+    policy_hash: string;
+    source: string;
+    locale: string | null;
+    created_at: Date;
+  };
   let after: [string, string, number] = ['', '', 0];
   let subject = '';
   let prev: string | null = null;
@@ -141,8 +165,19 @@ async function makeChainsGenuine(ds: DataSource, audit: ConsentAuditService, key
         pseudonym = subjectPseudonym(keys.subject, r.subject_type, r.subject_id);
       }
       const hash = audit.hashEvent(
-        { seq: r.seq, action: r.action, decisionsBefore: r.decisions_before === null ? null : JSON.parse(r.decisions_before), decisionsAfter: JSON.parse(r.decisions_after),
-          policyVersion: r.policy_version, policyHash: r.policy_hash, source: r.source, locale: r.locale, createdAt: r.created_at, prevHash: prev, format: CONSENT_FORMAT } as never,
+        {
+          seq: r.seq,
+          action: r.action,
+          decisionsBefore: r.decisions_before === null ? null : JSON.parse(r.decisions_before),
+          decisionsAfter: JSON.parse(r.decisions_after),
+          policyVersion: r.policy_version,
+          policyHash: r.policy_hash,
+          source: r.source,
+          locale: r.locale,
+          createdAt: r.created_at,
+          prevHash: prev,
+          format: CONSENT_FORMAT,
+        } as never,
         pseudonym,
       );
       ids.push(r.id);
@@ -150,7 +185,11 @@ async function makeChainsGenuine(ds: DataSource, audit: ConsentAuditService, key
       hashes.push(hash);
       prev = hash;
     }
-    await ds.query(`INSERT INTO ${scratch} SELECT * FROM unnest($1::bigint[], $2::varchar[], $3::varchar[])`, [ids, prevs, hashes]);
+    await ds.query(`INSERT INTO ${scratch} SELECT * FROM unnest($1::bigint[], $2::varchar[], $3::varchar[])`, [
+      ids,
+      prevs,
+      hashes,
+    ]);
     const last = rows[rows.length - 1];
     after = [last.subject_type, last.subject_id, last.seq];
   }
@@ -174,7 +213,10 @@ function childRss(pid: number): number {
 }
 
 /** Runs `node <args>` with `env`, sampling its peak RSS; resolves with its output and exit code. */
-function runChild(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; peakRssMb: number; ms: number }> {
+function runChild(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string; peakRssMb: number; ms: number }> {
   const started = Date.now();
   const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env } });
   let stdout = '';
@@ -199,7 +241,8 @@ async function oldVerify(audit: ConsentAuditService, limit: number): Promise<{ s
   let batch = await audit.subjectsToVerify('events');
   while (batch.length > 0 && subjects < limit) {
     const verdicts = await audit.verifyBatch(batch);
-    if (verdicts.some((v) => v.failure)) throw new Error(`old verify: ${JSON.stringify(verdicts.find((v) => v.failure))}`);
+    if (verdicts.some((v) => v.failure))
+      throw new Error(`old verify: ${JSON.stringify(verdicts.find((v) => v.failure))}`);
     subjects += verdicts.length;
     batch = batch.length < VERIFY_BATCH ? [] : await audit.subjectsToVerify('events', batch[batch.length - 1]);
   }
@@ -211,7 +254,10 @@ function rssMb(): number {
 }
 
 /** GETs the CSV export and discards it, counting lines; samples this process's RSS meanwhile. */
-async function exportAll(app: INestApplication, path = '/admin/consent/events/export?format=csv'): Promise<{ rows: number; bytes: number; ms: number; baselineMb: number; peakMb: number }> {
+async function exportAll(
+  app: INestApplication,
+  path = '/admin/consent/events/export?format=csv',
+): Promise<{ rows: number; bytes: number; ms: number; baselineMb: number; peakMb: number }> {
   (globalThis as { gc?: () => void }).gc?.();
   const baselineMb = rssMb();
   let peakMb = baselineMb;
@@ -221,7 +267,9 @@ async function exportAll(app: INestApplication, path = '/admin/consent/events/ex
     peakMb = Math.max(peakMb, rssMb());
     if (process.env.BENCH_TRACE_MEMORY && ticks++ % 50 === 0) {
       const m = process.memoryUsage();
-      trace.push(`rss ${(m.rss / 2 ** 20).toFixed(0)} heapUsed ${(m.heapUsed / 2 ** 20).toFixed(0)} heapTotal ${(m.heapTotal / 2 ** 20).toFixed(0)} external ${(m.external / 2 ** 20).toFixed(0)} buffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)}`);
+      trace.push(
+        `rss ${(m.rss / 2 ** 20).toFixed(0)} heapUsed ${(m.heapUsed / 2 ** 20).toFixed(0)} heapTotal ${(m.heapTotal / 2 ** 20).toFixed(0)} external ${(m.external / 2 ** 20).toFixed(0)} buffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)}`,
+      );
     }
   }, 20);
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -236,7 +284,9 @@ async function exportAll(app: INestApplication, path = '/admin/consent/events/ex
           bytes += chunk.length;
           for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) rows++;
         });
-        res.on('end', () => resolve({ rows, bytes, ms: Date.now() - started, baselineMb, peakMb: Math.max(peakMb, rssMb()) }));
+        res.on('end', () =>
+          resolve({ rows, bytes, ms: Date.now() - started, baselineMb, peakMb: Math.max(peakMb, rssMb()) }),
+        );
         res.on('error', reject);
       }).on('error', reject);
     });
@@ -249,7 +299,12 @@ async function exportAll(app: INestApplication, path = '/admin/consent/events/ex
 async function boot(): Promise<INestApplication> {
   @Module({
     imports: [
-      AuthConsentModule.forRoot({ environment: 'bench', database: { url: POSTGRES_URL, tablePrefix: prefix, statementTimeout: STATEMENT_TIMEOUT }, session: { secret: SESSION_SECRET }, consent: { auditSecret: AUDIT_SECRET } }),
+      AuthConsentModule.forRoot({
+        environment: 'bench',
+        database: { url: POSTGRES_URL, tablePrefix: prefix, statementTimeout: STATEMENT_TIMEOUT },
+        session: { secret: SESSION_SECRET },
+        consent: { auditSecret: AUDIT_SECRET },
+      }),
     ],
   })
   class BenchModule {}
@@ -269,7 +324,10 @@ async function boot(): Promise<INestApplication> {
 async function exportChild(): Promise<void> {
   const app = await boot();
   try {
-    await exportAll(app, `/admin/consent/events/export?format=csv&from=${new Date(START + (DAYS - 3) * DAY).toISOString()}`);
+    await exportAll(
+      app,
+      `/admin/consent/events/export?format=csv&from=${new Date(START + (DAYS - 3) * DAY).toISOString()}`,
+    );
     const exp = await exportAll(app);
     console.log(JSON.stringify({ ...exp, heapLimitMb: CHILD_HEAP_MB }));
   } finally {
@@ -279,16 +337,35 @@ async function exportChild(): Promise<void> {
 
 /** The export again, in a child whose heap is limited to {@link CHILD_HEAP_MB} MB: it completes, with every row. */
 async function exportInChild(): Promise<{ rows: number; growthMb: number; peakRssMb: number; ms: number }> {
-  const run = await runChild([`--max-old-space-size=${CHILD_HEAP_MB}`, '--expose-gc', fileURLToPath(import.meta.url), '--export-child', prefix], {
-    TEST_POSTGRES_URL: POSTGRES_URL,
-  });
+  const run = await runChild(
+    [`--max-old-space-size=${CHILD_HEAP_MB}`, '--expose-gc', fileURLToPath(import.meta.url), '--export-child', prefix],
+    {
+      TEST_POSTGRES_URL: POSTGRES_URL,
+    },
+  );
   if (run.code !== 0) throw new Error(`the export child failed (exit ${run.code}): ${run.stderr}`);
-  const exp = JSON.parse(run.stdout.trim().split('\n').pop()!) as { rows: number; baselineMb: number; peakMb: number; ms: number };
-  return { rows: exp.rows, growthMb: Math.round((exp.peakMb - exp.baselineMb) * 10) / 10, peakRssMb: Math.round(exp.peakMb), ms: exp.ms };
+  const exp = JSON.parse(run.stdout.trim().split('\n').pop()!) as {
+    rows: number;
+    baselineMb: number;
+    peakMb: number;
+    ms: number;
+  };
+  return {
+    rows: exp.rows,
+    growthMb: Math.round((exp.peakMb - exp.baselineMb) * 10) / 10,
+    peakRssMb: Math.round(exp.peakMb),
+    ms: exp.ms,
+  };
 }
 
 /** The built CLI's `consent:verify` on the bench's tables, its heap limited to {@link CHILD_HEAP_MB} MB (piped: count lines). */
-async function cliVerify(): Promise<{ code: number | null; seconds: number; peakRssMb: number; progressLines: number; last: string }> {
+async function cliVerify(): Promise<{
+  code: number | null;
+  seconds: number;
+  peakRssMb: number;
+  progressLines: number;
+  last: string;
+}> {
   const cli = fileURLToPath(new URL('../../src/demo/cli.js', import.meta.url));
   const run = await runChild([`--max-old-space-size=${CHILD_HEAP_MB}`, cli, 'consent:verify'], {
     DATABASE_URL: POSTGRES_URL,
@@ -298,7 +375,13 @@ async function cliVerify(): Promise<{ code: number | null; seconds: number; peak
   });
   const lines = run.stdout.trim().split('\n');
   if (run.code !== 0) console.error(`consent:verify failed (exit ${run.code}): ${run.stdout}${run.stderr}`);
-  return { code: run.code, seconds: run.ms / 1000, peakRssMb: run.peakRssMb, progressLines: lines.filter((l) => l.startsWith('Verified ')).length, last: lines.filter((l) => l.startsWith('Verified ')).pop() ?? '' };
+  return {
+    code: run.code,
+    seconds: run.ms / 1000,
+    peakRssMb: run.peakRssMb,
+    progressLines: lines.filter((l) => l.startsWith('Verified ')).length,
+    last: lines.filter((l) => l.startsWith('Verified ')).pop() ?? '',
+  };
 }
 
 async function main(): Promise<void> {
@@ -310,10 +393,14 @@ async function main(): Promise<void> {
     if (REUSE) {
       console.log(`Reusing the tables under prefix ${prefix} (BENCH_PREFIX): no seeding.`);
     } else {
-      console.log(`Seeding ${EVENTS.toLocaleString('en')} events over ${SUBJECTS.toLocaleString('en')} subjects (prefix ${prefix})…`);
+      console.log(
+        `Seeding ${EVENTS.toLocaleString('en')} events over ${SUBJECTS.toLocaleString('en')} subjects (prefix ${prefix})…`,
+      );
       seedMs = await seed(ds);
       const genuineMs = await makeChainsGenuine(ds, audit, app.get<ConsentKeys>(CONSENT_KEYS));
-      console.log(`Seeded in ${(seedMs / 1000).toFixed(1)} s; hashes and heads made genuine in ${(genuineMs / 1000).toFixed(1)} s.`);
+      console.log(
+        `Seeded in ${(seedMs / 1000).toFixed(1)} s; hashes and heads made genuine in ${(genuineMs / 1000).toFixed(1)} s.`,
+      );
     }
 
     const subjects = app.get(AdminConsentSubjectService);
@@ -336,7 +423,10 @@ async function main(): Promise<void> {
     const ok: boolean[] = [];
     const results: Record<string, unknown> = {
       date: new Date().toISOString(),
-      machine: { ...machine(), postgres: ((await ds.query('SHOW server_version')) as Array<{ server_version: string }>)[0]?.server_version },
+      machine: {
+        ...machine(),
+        postgres: ((await ds.query('SHOW server_version')) as Array<{ server_version: string }>)[0]?.server_version,
+      },
       events: EVENTS,
       subjects: SUBJECTS,
       seedSeconds: Math.round(seedMs / 100) / 10,
@@ -355,11 +445,31 @@ async function main(): Promise<void> {
       };
       const sample = await stats.stats(last30);
       const rows: Array<[string, string, string, string]> = [
-        ['one subject: current state', `${ms.subjectState.p50}`, `${ms.subjectState.p95}`, `< ${GOALS.perSubjectP95Ms}`],
-        ['one subject: history (page of 100)', `${ms.subjectHistory.p50}`, `${ms.subjectHistory.p95}`, `< ${GOALS.perSubjectP95Ms}`],
+        [
+          'one subject: current state',
+          `${ms.subjectState.p50}`,
+          `${ms.subjectState.p95}`,
+          `< ${GOALS.perSubjectP95Ms}`,
+        ],
+        [
+          'one subject: history (page of 100)',
+          `${ms.subjectHistory.p50}`,
+          `${ms.subjectHistory.p95}`,
+          `< ${GOALS.perSubjectP95Ms}`,
+        ],
         ['deep page, source=gpc', `${ms.deepPageSource.p50}`, `${ms.deepPageSource.p95}`, `< ${GOALS.pageP95Ms}`],
-        ['deep page, category=marketing', `${ms.deepPageCategory.p50}`, `${ms.deepPageCategory.p95}`, `< ${GOALS.pageP95Ms}`],
-        ['deep page, action=withdraw & category=analytics', `${ms.deepPageActionCategory.p50}`, `${ms.deepPageActionCategory.p95}`, `< ${GOALS.pageP95Ms}`],
+        [
+          'deep page, category=marketing',
+          `${ms.deepPageCategory.p50}`,
+          `${ms.deepPageCategory.p95}`,
+          `< ${GOALS.pageP95Ms}`,
+        ],
+        [
+          'deep page, action=withdraw & category=analytics',
+          `${ms.deepPageActionCategory.p50}`,
+          `${ms.deepPageActionCategory.p95}`,
+          `< ${GOALS.pageP95Ms}`,
+        ],
         ['stats over 30 days', `${ms.stats30Days.p50}`, `${ms.stats30Days.p95}`, `< ${GOALS.statsP95Ms}`],
       ];
       console.log(`\n| query (PostgreSQL, ${EVENTS.toLocaleString('en')} events) | p50 ms | p95 ms | goal p95 ms |`);
@@ -386,7 +496,8 @@ async function main(): Promise<void> {
       const started = Date.now();
       const report = await audit.verify(undefined, { onProgress: () => (verifyPeak = Math.max(verifyPeak, rssMb())) });
       const verifyMs = Date.now() - started;
-      if (!report.ok || report.subjects !== SUBJECTS || report.checked !== EVENTS) throw new Error(`verify-all: ${JSON.stringify(report)}`);
+      if (!report.ok || report.subjects !== SUBJECTS || report.checked !== EVENTS)
+        throw new Error(`verify-all: ${JSON.stringify(report)}`);
       const verify = {
         oldChainsPerSecond: Math.round(old.subjects / (old.ms / 1000)),
         oldSubjects: old.subjects,
@@ -396,13 +507,19 @@ async function main(): Promise<void> {
         rssGrowthMb: Math.round((verifyPeak - verifyBaseline) * 10) / 10,
       };
       const speedup = Math.round((verify.chainsPerSecond / verify.oldChainsPerSecond) * 10) / 10;
-      console.log(`\n| verify-all (${SUBJECTS.toLocaleString('en')} chains, ${EVENTS.toLocaleString('en')} events) | chains/s | | goal |`);
+      console.log(
+        `\n| verify-all (${SUBJECTS.toLocaleString('en')} chains, ${EVENTS.toLocaleString('en')} events) | chains/s | | goal |`,
+      );
       console.log('|---|---:|---:|---:|');
-      console.log(`| before issue 16 (subjects 500 at a time, entities), first ${verify.oldSubjects.toLocaleString('en')} subjects | ${verify.oldChainsPerSecond.toLocaleString('en')} | | |`);
+      console.log(
+        `| before issue 16 (subjects 500 at a time, entities), first ${verify.oldSubjects.toLocaleString('en')} subjects | ${verify.oldChainsPerSecond.toLocaleString('en')} | | |`,
+      );
       console.log(
         `| keyset walk over the events, every chain: ${verify.seconds.toFixed(1)} s, ${verify.eventsPerSecond.toLocaleString('en')} events/s, RSS +${verify.rssGrowthMb} MB | ${verify.chainsPerSecond.toLocaleString('en')} | **${speedup}×** | ≥ ${GOALS.verifySpeedup}× |`,
       );
-      console.log(`| the keyset walk against issue 16's 550 chains/s | ${verify.chainsPerSecond.toLocaleString('en')} | **${Math.round((verify.chainsPerSecond / 550) * 10) / 10}×** | ≥ ${GOALS.verifyChainsPerSecond.toLocaleString('en')} chains/s |`);
+      console.log(
+        `| the keyset walk against issue 16's 550 chains/s | ${verify.chainsPerSecond.toLocaleString('en')} | **${Math.round((verify.chainsPerSecond / 550) * 10) / 10}×** | ≥ ${GOALS.verifyChainsPerSecond.toLocaleString('en')} chains/s |`,
+      );
       console.log(JSON.stringify({ verify, speedup }));
       // Met when five times issue 16's rate; the same-run ratio is printed (and kept in the results) beside it.
       ok.push(verify.chainsPerSecond >= GOALS.verifyChainsPerSecond);
@@ -411,7 +528,10 @@ async function main(): Promise<void> {
 
     if (runs('export')) {
       // A small export first, so one-time costs (code compiled on first use, pool buffers) are not counted as growth.
-      await exportAll(app, `/admin/consent/events/export?format=csv&from=${new Date(START + (DAYS - 3) * DAY).toISOString()}`);
+      await exportAll(
+        app,
+        `/admin/consent/events/export?format=csv&from=${new Date(START + (DAYS - 3) * DAY).toISOString()}`,
+      );
       const exp = await exportAll(app);
       if (exp.rows !== EVENTS) throw new Error(`export wrote ${exp.rows} rows, expected ${EVENTS}`);
       const child = await exportInChild();
@@ -423,9 +543,20 @@ async function main(): Promise<void> {
       console.log(
         `| CSV export again, in a child with --max-old-space-size=${CHILD_HEAP_MB}: ${child.rows.toLocaleString('en')} rows in ${(child.ms / 1000).toFixed(1)} s | RSS +${child.growthMb} MB | (peak ${child.peakRssMb} MB) | completes |`,
       );
-      console.log(JSON.stringify({ export: { rows: exp.rows, growthMb: growth, peakMb: Math.round(exp.peakMb) }, exportChild: child }));
+      console.log(
+        JSON.stringify({
+          export: { rows: exp.rows, growthMb: growth, peakMb: Math.round(exp.peakMb) },
+          exportChild: child,
+        }),
+      );
       ok.push(growth < GOALS.exportRssMb && child.growthMb < GOALS.exportRssMb);
-      results.export = { rows: exp.rows, megabytes: Math.round(exp.bytes / 2 ** 20), seconds: exp.ms / 1000, rssGrowthMb: growth, peakRssMb: Math.round(exp.peakMb) };
+      results.export = {
+        rows: exp.rows,
+        megabytes: Math.round(exp.bytes / 2 ** 20),
+        seconds: exp.ms / 1000,
+        rssGrowthMb: growth,
+        peakRssMb: Math.round(exp.peakMb),
+      };
       results.exportChild = { heapLimitMb: CHILD_HEAP_MB, ...child };
     }
 
@@ -439,7 +570,9 @@ async function main(): Promise<void> {
     }
 
     const met = ok.every(Boolean);
-    console.log(`Goals ${met ? 'met' : 'NOT met'}${ONLY.length < PARTS.length ? ` (of the parts run: ${ONLY.join(', ')})` : ''}.`);
+    console.log(
+      `Goals ${met ? 'met' : 'NOT met'}${ONLY.length < PARTS.length ? ` (of the parts run: ${ONLY.join(', ')})` : ''}.`,
+    );
     results.goalsMet = met;
     mergeBenchResults(EVENTS === 1_000_000 ? 'admin-consent' : `admin-consent-${EVENTS}`, results);
   } finally {

@@ -3,7 +3,9 @@ declare module 'autocannon' {
   interface Client {
     setBody(body: string): void;
     setHeaders(headers: Record<string, string>): void;
-    setRequests(requests: Array<{ method?: string; path?: string; body?: string; headers?: Record<string, string> }>): void;
+    setRequests(
+      requests: Array<{ method?: string; path?: string; body?: string; headers?: Record<string, string> }>,
+    ): void;
   }
   interface Options {
     url: string;

@@ -33,7 +33,11 @@ export function percentile(sortedMs: number[], p: number): number {
 }
 
 /** Runs `fn` `warmup` times unmeasured, then `runs` times; returns p50/p95/max in ms. */
-export async function timeIt(runs: number, warmup: number, fn: (i: number) => Promise<unknown>): Promise<{ p50: number; p95: number; max: number; runs: number }> {
+export async function timeIt(
+  runs: number,
+  warmup: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<{ p50: number; p95: number; max: number; runs: number }> {
   for (let i = 0; i < warmup; i++) await fn(i);
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) {

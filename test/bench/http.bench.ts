@@ -31,8 +31,18 @@ const ARGON2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 const USERS = 50;
 const MEMORY_SESSIONS = Number(process.env.BENCH_MEMORY_SESSIONS ?? 2000);
 // The sessions measured for memory are a browser's, whose user agent is stored (node's fetch sends "node").
-const BROWSER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const GOALS = { authenticated_vs_peer: 1.3, authenticated_vs_bare: 0.7, anonymous_vs_bare: 0.9, login_vs_argon2: 0.9, consent_write_vs_pgbench: 0.5, redisCommandsPerRead: 1, sqlQueriesPerRead: 0, redisBytesPerSession: 400 };
+const BROWSER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const GOALS = {
+  authenticated_vs_peer: 1.3,
+  authenticated_vs_bare: 0.7,
+  anonymous_vs_bare: 0.9,
+  login_vs_argon2: 0.9,
+  consent_write_vs_pgbench: 0.5,
+  redisCommandsPerRead: 1,
+  sqlQueriesPerRead: 0,
+  redisBytesPerSession: 400,
+};
 
 // ---------------------------------------------------------------- servers (child processes) ---------------
 
@@ -42,7 +52,9 @@ async function serveBare(port: number, floorTable: string): Promise<void> {
   const { default: pg } = await import('pg');
   // The floor of a write over HTTP: a JSON body in, one prepared INSERT on a pool of the module's size, JSON out.
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 10 });
-  await pool.query(`CREATE TABLE IF NOT EXISTS ${floorTable} (id bigserial PRIMARY KEY, choice text NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
+  await pool.query(
+    `CREATE TABLE IF NOT EXISTS ${floorTable} (id bigserial PRIMARY KEY, choice text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
+  );
   const insert = { name: 'floor-insert', text: `INSERT INTO ${floorTable} (choice) VALUES ($1) RETURNING id` };
   @Controller()
   class PingController {
@@ -99,7 +111,14 @@ async function servePeer(port: number, redisUrl: string): Promise<void> {
   @Module({ controllers: [PeerController] })
   class PeerModule {}
   const app = await NestFactory.create(PeerModule, { logger: ['error'] });
-  app.use(session({ store: new RedisStore({ client, prefix: 'peer:' }), secret: SECRET, resave: false, saveUninitialized: false }));
+  app.use(
+    session({
+      store: new RedisStore({ client, prefix: 'peer:' }),
+      secret: SECRET,
+      resave: false,
+      saveUninitialized: false,
+    }),
+  );
   app.use(passport.initialize());
   app.use(passport.session());
   process.once('SIGINT', () => process.exit(0));
@@ -131,15 +150,29 @@ async function serveLibrary(port: number, redisUrl: string, tablePrefix: string,
         database: { url: POSTGRES_URL, tablePrefix },
         session: { secret: SECRET, redisPrefix: 'bench:' },
         // Every bench login succeeds; the limits are raised so no failure path can slow it down.
-        auth: { argon2: fastHashing ? { memoryCost: 1024, timeCost: 1, parallelism: 1 } : ARGON2, throttle: { accountFreeFailures: 1_000_000, ipFreeFailures: 1_000_000 } },
+        auth: {
+          argon2: fastHashing ? { memoryCost: 1024, timeCost: 1, parallelism: 1 } : ARGON2,
+          throttle: { accountFreeFailures: 1_000_000, ipFreeFailures: 1_000_000 },
+        },
         consent: {
           // 50 visitors write from one address, far past the per-address limit for anonymous writes.
           anonymousWriteLimit: false,
           auditSecret: AUDIT_SECRET,
           categories: [
             { key: 'necessary', name: 'Necessary', description: 'Sign-in and security.' },
-            { key: 'analytics', name: 'Analytics', description: 'Audience measurement.', cookies: [{ name: 'bench_analytics', purpose: 'analytics', duration: '1y', provider: 'bench' }] },
-            { key: 'marketing', name: 'Marketing', description: 'Ads.', gpcOptOut: true, cookies: [{ name: 'bench_ads', purpose: 'ads', duration: '1y', provider: 'bench' }] },
+            {
+              key: 'analytics',
+              name: 'Analytics',
+              description: 'Audience measurement.',
+              cookies: [{ name: 'bench_analytics', purpose: 'analytics', duration: '1y', provider: 'bench' }],
+            },
+            {
+              key: 'marketing',
+              name: 'Marketing',
+              description: 'Ads.',
+              gpcOptOut: true,
+              cookies: [{ name: 'bench_ads', purpose: 'ads', duration: '1y', provider: 'bench' }],
+            },
           ],
         },
       }),
@@ -173,7 +206,9 @@ async function serveLibrary(port: number, redisUrl: string, tablePrefix: string,
 // ---------------------------------------------------------------- driver ----------------------------------
 
 async function startChild(args: string[], extraNodeArgs: string[] = []): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...extraNodeArgs, fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...extraNodeArgs, fileURLToPath(import.meta.url), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -238,7 +273,11 @@ async function peerLogin(base: string): Promise<string> {
 async function login(base: string, user: string, userAgent?: string): Promise<string> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (userAgent) headers['user-agent'] = userAgent;
-  const res = await fetch(`${base}/auth/login`, { method: 'POST', headers, body: JSON.stringify({ username: user, password: PASSWORD }) });
+  const res = await fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ username: user, password: PASSWORD }),
+  });
   if (res.status !== 200) throw new Error(`login answered ${res.status}`);
   return cookieOf(res, 'sid');
 }
@@ -246,7 +285,8 @@ async function login(base: string, user: string, userAgent?: string): Promise<st
 async function redisCommands(probe: RedisClientType): Promise<number> {
   const info = await probe.info('commandstats');
   let total = 0;
-  for (const m of info.matchAll(/^cmdstat_([a-z|_]+):calls=(\d+)/gm)) if (!['info', 'memory|usage', 'dbsize'].includes(m[1])) total += Number(m[2]);
+  for (const m of info.matchAll(/^cmdstat_([a-z|_]+):calls=(\d+)/gm))
+    if (!['info', 'memory|usage', 'dbsize'].includes(m[1])) total += Number(m[2]);
   return total;
 }
 
@@ -271,8 +311,16 @@ async function argon2Verifies(): Promise<Run> {
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]);
-  return { rps: latencies.length / elapsed, p50: at(50), p99: at(99), requests: latencies.length, non2xx: 0, errors: 0 };
+  const at = (p: number) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]);
+  return {
+    rps: latencies.length / elapsed,
+    p50: at(50),
+    p99: at(99),
+    requests: latencies.length,
+    non2xx: 0,
+    errors: 0,
+  };
 }
 
 function pgbenchTps(): number {
@@ -320,7 +368,10 @@ async function connectRedisReference(): Promise<{ bytesPerSession: number; memor
       await probe.set(sample, json, { EX: 86_400 });
     }
     const m1 = await usedMemory(probe);
-    return { bytesPerSession: Math.round((m1 - m0) / MEMORY_SESSIONS), memoryUsage: Number(await probe.memoryUsage(sample)) };
+    return {
+      bytesPerSession: Math.round((m1 - m0) / MEMORY_SESSIONS),
+      memoryUsage: Number(await probe.memoryUsage(sample)),
+    };
   } finally {
     probe.destroy();
     await redis.stop();
@@ -340,7 +391,12 @@ async function main(): Promise<void> {
   const probe = createClient({ url: redis.url }) as RedisClientType;
   try {
     children.push(await startChild(['serve-bare', String(bareP), floorTable]));
-    children.push(await startChild(['serve-lib', String(libP), redis.url, tablePrefix], profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []));
+    children.push(
+      await startChild(
+        ['serve-lib', String(libP), redis.url, tablePrefix],
+        profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      ),
+    );
     children.push(await startChild(['serve-peer', String(peerP), redis.url]));
     await probe.connect();
     const bare = `http://127.0.0.1:${bareP}`;
@@ -348,8 +404,10 @@ async function main(): Promise<void> {
     const peer = `http://127.0.0.1:${peerP}`;
     const cookie = await login(lib, 'bench0');
     const peerCookie = await peerLogin(peer);
-    if ((await fetch(`${peer}/ping`, { headers: { cookie: peerCookie } })).status !== 200) throw new Error('signed-in peer /ping is not 200');
-    if ((await fetch(`${lib}/ping`, { headers: { cookie } })).status !== 200) throw new Error('signed-in /ping is not 200');
+    if ((await fetch(`${peer}/ping`, { headers: { cookie: peerCookie } })).status !== 200)
+      throw new Error('signed-in peer /ping is not 200');
+    if ((await fetch(`${lib}/ping`, { headers: { cookie } })).status !== 200)
+      throw new Error('signed-in /ping is not 200');
     const anonymous = (await fetch(`${lib}/ping`)).status;
     if (anonymous !== 401 && anonymous !== 403) throw new Error(`anonymous /ping answered ${anonymous}`);
 
@@ -357,7 +415,9 @@ async function main(): Promise<void> {
     const reads = 200;
     const sql0 = ((await (await fetch(`${lib}/__bench/sql`)).json()) as { sqlQueries: number }).sqlQueries;
     const cmd0 = await redisCommands(probe);
-    for (let i = 0; i < reads; i++) if ((await fetch(`${lib}/ping`, { headers: { cookie } })).status !== 200) throw new Error('signed-in read failed');
+    for (let i = 0; i < reads; i++)
+      if ((await fetch(`${lib}/ping`, { headers: { cookie } })).status !== 200)
+        throw new Error('signed-in read failed');
     const redisCommandsPerRead = ((await redisCommands(probe)) - cmd0) / reads;
     const sql1 = ((await (await fetch(`${lib}/__bench/sql`)).json()) as { sqlQueries: number }).sqlQueries;
     const sqlQueriesPerRead = (sql1 - sql0) / reads;
@@ -369,14 +429,21 @@ async function main(): Promise<void> {
     await cannon({ url: `${bare}/ping`, duration: 2 });
     await cannon({ url: `${lib}/ping`, headers: { cookie }, duration: 2 });
     await cannon({ url: `${peer}/ping`, headers: { cookie: peerCookie }, duration: 2 });
-    const runs: Record<'bare' | 'authenticated' | 'peer' | 'anonymous', Run[]> = { bare: [], authenticated: [], peer: [], anonymous: [] };
+    const runs: Record<'bare' | 'authenticated' | 'peer' | 'anonymous', Run[]> = {
+      bare: [],
+      authenticated: [],
+      peer: [],
+      anonymous: [],
+    };
     for (let r = 0; r < ROUNDS; r++) {
       runs.bare.push(await cannon({ url: `${bare}/ping` }));
       runs.authenticated.push(await cannon({ url: `${lib}/ping`, headers: { cookie } }));
       runs.peer.push(await cannon({ url: `${peer}/ping`, headers: { cookie: peerCookie } }));
       runs.anonymous.push(await cannon({ url: `${lib}/open` }));
     }
-    for (const [name, list] of Object.entries(runs)) for (const run of list) if (run.non2xx || run.errors) throw new Error(`${name}: ${run.non2xx} non-2xx, ${run.errors} errors`);
+    for (const [name, list] of Object.entries(runs))
+      for (const run of list)
+        if (run.non2xx || run.errors) throw new Error(`${name}: ${run.non2xx} non-2xx, ${run.errors} errors`);
 
     // 3 + 6. Logins at full argon2 cost, one user per connection, alternating with raw argon2 verifies (best
     // round of each, as above). Every login is a new session, so the Redis memory delta over the first login
@@ -397,7 +464,11 @@ async function main(): Promise<void> {
       if (run.non2xx || run.errors) throw new Error(`logins: ${run.non2xx} non-2xx, ${run.errors} errors`);
       if (r === 0) {
         const sessions = run.requests;
-        loginMemory = { sessions, bytesPerSession: Math.round(((await usedMemory(probe)) - mem0) / sessions), keysPerSession: ratio((await probe.dbSize()) - keys0, sessions) };
+        loginMemory = {
+          sessions,
+          bytesPerSession: Math.round(((await usedMemory(probe)) - mem0) / sessions),
+          keysPerSession: ratio((await probe.dbSize()) - keys0, sessions),
+        };
       }
       logins.push(run);
       verifies.push(await argon2Verifies());
@@ -408,7 +479,11 @@ async function main(): Promise<void> {
     // 4. Consent decisions: 50 visitor subjects, each connection alternating accept-all / reject-all.
     const visitors: string[] = [];
     for (let i = 0; i < CONNECTIONS; i++) {
-      const res = await fetch(`${lib}/consent`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ choice: 'reject-all', policyVersion: '1' }) });
+      const res = await fetch(`${lib}/consent`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ choice: 'reject-all', policyVersion: '1' }),
+      });
       if (res.status !== 200) throw new Error(`first consent answered ${res.status}`);
       visitors.push(cookieOf(res, 'consent_visitor'));
     }
@@ -430,7 +505,8 @@ async function main(): Promise<void> {
           ]);
         },
       });
-      if (consentRun.non2xx || consentRun.errors) throw new Error(`consent: ${consentRun.non2xx} non-2xx (${consentRun.codes}), ${consentRun.errors} errors`);
+      if (consentRun.non2xx || consentRun.errors)
+        throw new Error(`consent: ${consentRun.non2xx} non-2xx (${consentRun.codes}), ${consentRun.errors} errors`);
       consentRuns.push(consentRun);
       // The same drive against the bare app's PUT /decide: one JSON body and one INSERT each, no module.
       const floorRun = await cannon({
@@ -443,7 +519,8 @@ async function main(): Promise<void> {
           ]);
         },
       });
-      if (floorRun.non2xx || floorRun.errors) throw new Error(`floor: ${floorRun.non2xx} non-2xx (${floorRun.codes}), ${floorRun.errors} errors`);
+      if (floorRun.non2xx || floorRun.errors)
+        throw new Error(`floor: ${floorRun.non2xx} non-2xx (${floorRun.codes}), ${floorRun.errors} errors`);
       floorRuns.push(floorRun);
       pgbenchRuns.push(pgbenchTps());
     }
@@ -460,7 +537,14 @@ async function main(): Promise<void> {
     const memPort = await freePort();
     const memPrefix = `benchm_${randomBytes(3).toString('hex')}_`;
     let memoryChild: ChildProcess | undefined;
-    let memory: { sessions: number; bytesPerSession: number; freshBytesPerSession: number; keysPerSession: number; sessionKeyBytes: number; indexBytesPerEntry: number };
+    let memory: {
+      sessions: number;
+      bytesPerSession: number;
+      freshBytesPerSession: number;
+      keysPerSession: number;
+      sessionKeyBytes: number;
+      indexBytesPerEntry: number;
+    };
     try {
       memoryChild = await startChild(['serve-lib', String(memPort), memoryRedis.url, memPrefix, 'fast']);
       await memProbe.connect();
@@ -481,9 +565,11 @@ async function main(): Promise<void> {
       const m1 = await usedMemory(memProbe);
       const k1 = await memProbe.dbSize();
       let sessionKey: string | undefined;
-      for await (const batch of memProbe.scanIterator({ MATCH: 'bench:{*}s:*', COUNT: 100 })) if (batch.length) sessionKey = batch[0];
+      for await (const batch of memProbe.scanIterator({ MATCH: 'bench:{*}s:*', COUNT: 100 }))
+        if (batch.length) sessionKey = batch[0];
       let indexKey: string | undefined;
-      for await (const batch of memProbe.scanIterator({ MATCH: 'bench:{*}u:*', COUNT: 100 })) if (batch.length) indexKey = batch[0];
+      for await (const batch of memProbe.scanIterator({ MATCH: 'bench:{*}u:*', COUNT: 100 }))
+        if (batch.length) indexKey = batch[0];
       const indexBytes = indexKey ? Number(await memProbe.memoryUsage(indexKey)) : 0;
       const indexEntries = indexKey ? await memProbe.zCard(indexKey) : 1;
       memory = {
@@ -511,7 +597,24 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: machine(),
       settings: { seconds: SECONDS, rounds: ROUNDS, connections: CONNECTIONS, argon2: ARGON2 },
-      runs: { bare: b, authenticated: a, peer: p, anonymous: n, login: loginRun, argon2Verify: argon2Run, consentWrite: consentRun, writeFloor: floorRun, allRounds: { ...runs, login: logins, argon2Verify: verifies, consentWrite: consentRuns, writeFloor: floorRuns, pgbenchTps: pgbenchRuns } },
+      runs: {
+        bare: b,
+        authenticated: a,
+        peer: p,
+        anonymous: n,
+        login: loginRun,
+        argon2Verify: argon2Run,
+        consentWrite: consentRun,
+        writeFloor: floorRun,
+        allRounds: {
+          ...runs,
+          login: logins,
+          argon2Verify: verifies,
+          consentWrite: consentRuns,
+          writeFloor: floorRuns,
+          pgbenchTps: pgbenchRuns,
+        },
+      },
       pgbenchTps: pgTps,
       ratios: {
         authenticated_vs_peer: ratio(a.rps, p.rps),
@@ -535,7 +638,9 @@ async function main(): Promise<void> {
     const report: string[] = [];
     const row = (name: string, run: Run, r: string, goal: string) =>
       `| ${name.padEnd(28)} | ${run.rps.toFixed(0).padStart(7)} | ${String(run.p50).padStart(5)} | ${String(run.p99).padStart(5)} | ${r.padStart(6)} | ${goal.padStart(6)} |`;
-    report.push(`\nmachine: ${machine().cores} cores, ${machine().cpu}, ${process.version}; ${results.date}; ${CONNECTIONS} connections, ${ROUNDS}x${SECONDS}s (best round)\n`);
+    report.push(
+      `\nmachine: ${machine().cores} cores, ${machine().cpu}, ${process.version}; ${results.date}; ${CONNECTIONS} connections, ${ROUNDS}x${SECONDS}s (best round)\n`,
+    );
     report.push('| scenario                     |   req/s | p50ms | p99ms |  ratio |   goal |');
     report.push('|------------------------------|--------:|------:|------:|-------:|-------:|');
     report.push(row('bare NestJS GET /ping', b, '1', ''));
@@ -546,14 +651,26 @@ async function main(): Promise<void> {
     report.push(row('raw argon2id verify', argon2Run, '1', ''));
     report.push(row('POST /auth/login', loginRun, String(results.ratios.login_vs_argon2), '>=0.90'));
     report.push(row('pgbench -N (TPS)', { rps: pgTps, p50: 0, p99: 0, requests: 0, non2xx: 0, errors: 0 }, '1', ''));
-    report.push(row('PUT /consent (50 subjects)', consentRun, String(results.ratios.consent_write_vs_pgbench), '>=0.50'));
+    report.push(
+      row('PUT /consent (50 subjects)', consentRun, String(results.ratios.consent_write_vs_pgbench), '>=0.50'),
+    );
     report.push(row('bare PUT, one INSERT (floor)', floorRun, '', ''));
-    report.push(row('PUT /consent vs that floor', consentRun, String(results.ratios.consent_write_vs_bare_put_insert), ''));
-    report.push(`\n- Redis commands per signed-in read: ${redisCommandsPerRead} (goal 1); per anonymous read: ${redisCommandsPerAnonymousRead}`);
+    report.push(
+      row('PUT /consent vs that floor', consentRun, String(results.ratios.consent_write_vs_bare_put_insert), ''),
+    );
+    report.push(
+      `\n- Redis commands per signed-in read: ${redisCommandsPerRead} (goal 1); per anonymous read: ${redisCommandsPerAnonymousRead}`,
+    );
     report.push(`- SQL queries per signed-in read: ${sqlQueriesPerRead} (goal 0)`);
-    report.push(`- Redis memory per session incl. index entry: ${memory.bytesPerSession} bytes (goal <= 400) over ${memory.sessions} browser sessions of ${USERS} users, ${memory.keysPerSession} keys per session; MEMORY USAGE of one session key ${memory.sessionKeyBytes} bytes, index ${memory.indexBytesPerEntry} bytes per entry`);
-    report.push(`  - counted from an empty Redis instead (its one-time allocations and the ${USERS} index keys spread over the sessions): ${memory.freshBytesPerSession} bytes`);
-    report.push(`  - connect-redis alone, measured the same way: ${connectRedis.bytesPerSession} bytes per session (MEMORY USAGE of one key ${connectRedis.memoryUsage})`);
+    report.push(
+      `- Redis memory per session incl. index entry: ${memory.bytesPerSession} bytes (goal <= 400) over ${memory.sessions} browser sessions of ${USERS} users, ${memory.keysPerSession} keys per session; MEMORY USAGE of one session key ${memory.sessionKeyBytes} bytes, index ${memory.indexBytesPerEntry} bytes per entry`,
+    );
+    report.push(
+      `  - counted from an empty Redis instead (its one-time allocations and the ${USERS} index keys spread over the sessions): ${memory.freshBytesPerSession} bytes`,
+    );
+    report.push(
+      `  - connect-redis alone, measured the same way: ${connectRedis.bytesPerSession} bytes per session (MEMORY USAGE of one key ${connectRedis.memoryUsage})`,
+    );
     console.log(report.join('\n'));
     writeDocsTable('http', report);
   } finally {

@@ -3,7 +3,14 @@ import type { INestApplication } from '@nestjs/common';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AuthService } from '../../src/index.js';
 import { dataSourceOf, insertEvents, type EventSpec } from '../support/admin.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from '../support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from '../support/services.js';
 import { launchChromium, seriousA11yViolations, serveDemo } from './browser-harness.js';
 
 const prefix = uniquePrefix('adc');
@@ -62,7 +69,11 @@ describe('the admin console in a real browser', () => {
     const page = await context.newPage();
     await page.goto(`${baseUrl}/login`);
     // The consent banner is not what these tests look at (and covers the form on a small screen): decide first.
-    expect(await page.evaluate(`fetch('/consent', { method: 'PUT', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ choice: 'reject-all', policyVersion: '1' }) }).then((r) => r.status)`)).toBe(200);
+    expect(
+      await page.evaluate(
+        `fetch('/consent', { method: 'PUT', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ choice: 'reject-all', policyVersion: '1' }) }).then((r) => r.status)`,
+      ),
+    ).toBe(200);
     await page.reload();
     await page.getByLabel('Username').fill(username);
     await page.getByLabel('Password').fill(PASSWORD);
@@ -71,7 +82,10 @@ describe('the admin console in a real browser', () => {
     return page;
   }
 
-  async function adminPage(viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }> {
+  async function adminPage(viewport?: {
+    width: number;
+    height: number;
+  }): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext(viewport ? { viewport } : {});
     const page = await signIn(context, 'root');
     await page.goto(`${baseUrl}/admin`);
@@ -79,9 +93,10 @@ describe('the admin console in a real browser', () => {
     return { context, page };
   }
 
-  const api = <T>(page: Page, path: string) => page.evaluate(`fetch(${JSON.stringify(path)}, { credentials: 'same-origin' }).then((r) => r.json())`) as Promise<T>;
+  const api = <T>(page: Page, path: string) =>
+    page.evaluate(`fetch(${JSON.stringify(path)}, { credentials: 'same-origin' }).then((r) => r.json())`) as Promise<T>;
 
-  it("finds a user by name, lists the sessions, revokes one: that browser is signed out, the other is not; axe clean", async () => {
+  it('finds a user by name, lists the sessions, revokes one: that browser is signed out, the other is not; axe clean', async () => {
     const phone = await browser.newContext({ userAgent: 'Phone browser' });
     const laptop = await browser.newContext({ userAgent: 'Laptop browser' });
     await signIn(phone, 'grace');
@@ -153,13 +168,17 @@ describe('the admin console in a real browser', () => {
       await next.click();
     }
     // Newest first, every matching event exactly once.
-    const newestFirst = [...expected].sort((a, b) => b.at.getTime() - a.at.getTime()).map((e) => `visitor ${e.subjectId}`);
+    const newestFirst = [...expected]
+      .sort((a, b) => b.at.getTime() - a.at.getTime())
+      .map((e) => `visitor ${e.subjectId}`);
     expect(subjects).toEqual(newestFirst);
     await page.getByRole('button', { name: 'Newer events' }).click();
     await page.getByText(/^Page \d+: 10 event\(s\), older ones/).waitFor();
 
     const href = await page.getByRole('link', { name: 'Export these events as CSV' }).getAttribute('href');
-    expect(new URLSearchParams(href!.split('?')[1])).toEqual(new URLSearchParams({ action: 'withdraw', source: 'settings', format: 'csv' }));
+    expect(new URLSearchParams(href!.split('?')[1])).toEqual(
+      new URLSearchParams({ action: 'withdraw', source: 'settings', format: 'csv' }),
+    );
     const csv = (await page.evaluate(`fetch(${JSON.stringify(href)}).then((r) => r.text())`)) as string;
     expect(csv.trim().split('\r\n')).toHaveLength(expected.length + 1);
     await context.close();
@@ -171,25 +190,67 @@ describe('the admin console in a real browser', () => {
     await page.getByRole('button', { name: 'Draw' }).click();
     await page.locator('#rate-chart').waitFor();
     const to = Date.parse(new Date().toISOString().slice(0, 10)) + DAY;
-    const stats = await api<{ decisions: number; byCategory: Record<string, { granted: number; refused: number; rate: number | null }>; byDay: Array<{ day: string; decisions: number; byAction: Record<string, number> }> }>(
-      page,
-      `/admin/consent/stats?from=${new Date(to - 30 * DAY).toISOString()}&to=${new Date(to).toISOString()}`,
-    );
+    const stats = await api<{
+      decisions: number;
+      byCategory: Record<string, { granted: number; refused: number; rate: number | null }>;
+      byDay: Array<{ day: string; decisions: number; byAction: Record<string, number> }>;
+    }>(page, `/admin/consent/stats?from=${new Date(to - 30 * DAY).toISOString()}&to=${new Date(to).toISOString()}`);
     // The seeded decisions, and the refusals these tests' admin browsers made.
     expect(stats.decisions).toBeGreaterThanOrEqual(SUBJECTS);
 
     expect(await page.getByRole('img', { name: 'Grant rate per category' }).count()).toBe(1);
     expect(await page.getByRole('img', { name: 'Decisions per day, stacked by action' }).count()).toBe(1);
-    const bars = (await page.locator('#rate-chart rect[data-category]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-category'), e.getAttribute('data-rate')]))) as string[][];
-    expect(Object.fromEntries(bars)).toEqual(Object.fromEntries(Object.entries(stats.byCategory).map(([c, s]) => [c, String(s.rate)])));
-    const rateRows = await page.getByRole('table', { name: 'Grant rate per category (data)' }).locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from((tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children).map((td) => td.textContent)));
-    expect(rateRows).toEqual(Object.keys(stats.byCategory).sort().map((c) => [c, String(stats.byCategory[c].granted), String(stats.byCategory[c].refused), `${Math.round(stats.byCategory[c].rate! * 1000) / 10}%`]));
+    const bars = (await page
+      .locator('#rate-chart rect[data-category]')
+      .evaluateAll((els) =>
+        els.map((e) => [e.getAttribute('data-category'), e.getAttribute('data-rate')]),
+      )) as string[][];
+    expect(Object.fromEntries(bars)).toEqual(
+      Object.fromEntries(Object.entries(stats.byCategory).map(([c, s]) => [c, String(s.rate)])),
+    );
+    const rateRows = await page
+      .getByRole('table', { name: 'Grant rate per category (data)' })
+      .locator('tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) =>
+          Array.from((tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children).map(
+            (td) => td.textContent,
+          ),
+        ),
+      );
+    expect(rateRows).toEqual(
+      Object.keys(stats.byCategory)
+        .sort()
+        .map((c) => [
+          c,
+          String(stats.byCategory[c].granted),
+          String(stats.byCategory[c].refused),
+          `${Math.round(stats.byCategory[c].rate! * 1000) / 10}%`,
+        ]),
+    );
 
-    const stacks = (await page.locator('#days-chart rect[data-day]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-day'), e.getAttribute('data-action'), e.getAttribute('data-count')]))) as string[][];
-    const fromApi = stats.byDay.flatMap((d) => ACTIONS.filter((a) => d.byAction[a] > 0).map((a) => [d.day, a, String(d.byAction[a])]));
+    const stacks = (await page
+      .locator('#days-chart rect[data-day]')
+      .evaluateAll((els) =>
+        els.map((e) => [e.getAttribute('data-day'), e.getAttribute('data-action'), e.getAttribute('data-count')]),
+      )) as string[][];
+    const fromApi = stats.byDay.flatMap((d) =>
+      ACTIONS.filter((a) => d.byAction[a] > 0).map((a) => [d.day, a, String(d.byAction[a])]),
+    );
     expect(stacks).toEqual(fromApi);
-    const dayRows = await page.getByRole('table', { name: /^Decisions per day \(data/ }).locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from((tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children).map((td) => td.textContent)));
-    expect(dayRows).toEqual(stats.byDay.map((d) => [d.day, ...ACTIONS.map((a) => String(d.byAction[a])), String(d.decisions)]));
+    const dayRows = await page
+      .getByRole('table', { name: /^Decisions per day \(data/ })
+      .locator('tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) =>
+          Array.from((tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children).map(
+            (td) => td.textContent,
+          ),
+        ),
+      );
+    expect(dayRows).toEqual(
+      stats.byDay.map((d) => [d.day, ...ACTIONS.map((a) => String(d.byAction[a])), String(d.decisions)]),
+    );
     expect(await seriousA11yViolations(page)).toEqual([]);
     await context.close();
   });
@@ -206,13 +267,21 @@ describe('the admin console in a real browser', () => {
     })()`);
     await page.getByRole('button', { name: 'Verify every chain' }).click();
     await page.getByText(/broken chain\(s\) of \d+/).waitFor({ timeout: 30_000 });
-    const seen = ((await page.evaluate(`window.__seen.concat(Number(document.getElementById('verify-progress').getAttribute('data-subjects')))`)) as number[]).filter((n) => n > 0);
+    const seen = (
+      (await page.evaluate(
+        `window.__seen.concat(Number(document.getElementById('verify-progress').getAttribute('data-subjects')))`,
+      )) as number[]
+    ).filter((n) => n > 0);
     const status = await page.locator('#verify-status').textContent();
     const total = Number(/of (\d+)/.exec(status!)![1]);
     expect(total).toBeGreaterThanOrEqual(SUBJECTS);
     expect(seen.slice(0, 2)).toEqual([100, 200]);
     expect(seen.at(-1)).toBe(total);
-    expect(await page.locator('#verify-progress').evaluate((bar: unknown) => [(bar as { value: number }).value, (bar as { max: number }).max])).toEqual([total, total]);
+    expect(
+      await page
+        .locator('#verify-progress')
+        .evaluate((bar: unknown) => [(bar as { value: number }).value, (bar as { max: number }).max]),
+    ).toEqual([total, total]);
     expect(await page.locator('#verify-broken li').count()).toBe(Number(/^(\d+) broken/.exec(status!)![1]));
     expect(await page.locator('#verify-broken li').count()).toBeGreaterThanOrEqual(SUBJECTS);
     expect(await seriousA11yViolations(page)).toEqual([]);

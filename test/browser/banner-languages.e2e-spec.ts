@@ -7,7 +7,14 @@ import { BUILT_IN_UI_TEXTS } from '../../src/consent/consent-ui.texts.js';
 import { DEMO_CONSENT_CATEGORIES } from '../../src/demo/demo-config.js';
 import { DEMO_TRANSLATIONS } from '../../src/demo/demo-translations.js';
 import { DEMO_PAGE_TEXTS } from '../../src/demo/demo-page.texts.js';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from '../support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from '../support/services.js';
 import { launchChromium, seriousA11yViolations, serveDemo } from './browser-harness.js';
 
 const prefix = uniquePrefix('brl');
@@ -27,7 +34,9 @@ jest.setTimeout(90_000);
 
 /** The category names the demo shows in a language. */
 function categoryNames(lang: string): string[] {
-  return DEMO_CONSENT_CATEGORIES.map((c) => (lang === 'en' ? c.name : DEMO_TRANSLATIONS[lang].categories![c.key].name!));
+  return DEMO_CONSENT_CATEGORIES.map((c) =>
+    lang === 'en' ? c.name : DEMO_TRANSLATIONS[lang].categories![c.key].name!,
+  );
 }
 
 /**
@@ -57,8 +66,10 @@ describe('the banner in eight languages (Chromium)', () => {
     const html =
       `<!doctype html><html${lang ? ` lang="${lang}"` : ''}><head><meta charset="utf-8"><title>${lang ?? 'page'}</title>` +
       `<script src="/consent/banner.js" defer${dataLang ? ` data-lang="${dataLang}"` : ''} data-policy-url="/privacy"></script></head>` +
-      `<body><main><h1>${lang ? BUILT_IN_UI_TEXTS[lang.split('-')[0]]?.dialogTitle ?? lang : 'page'}</h1></main></body></html>`;
-    await context.route(`${baseUrl}/page`, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+      `<body><main><h1>${lang ? (BUILT_IN_UI_TEXTS[lang.split('-')[0]]?.dialogTitle ?? lang) : 'page'}</h1></main></body></html>`;
+    await context.route(`${baseUrl}/page`, (route) =>
+      route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }),
+    );
     const p = await context.newPage();
     await p.goto(`${baseUrl}/page`);
     return p;
@@ -67,9 +78,16 @@ describe('the banner in eight languages (Chromium)', () => {
   const banner = (p: Page) => p.locator('section.acb-banner');
   const shown = async (p: Page) => {
     await banner(p).waitFor({ state: 'visible' });
-    return { lang: await banner(p).getAttribute('lang'), buttons: await banner(p).getByRole('button').allTextContents() };
+    return {
+      lang: await banner(p).getAttribute('lang'),
+      buttons: await banner(p).getByRole('button').allTextContents(),
+    };
   };
-  const buttonsIn = (lang: string) => [BUILT_IN_UI_TEXTS[lang].acceptAll, BUILT_IN_UI_TEXTS[lang].rejectAll, BUILT_IN_UI_TEXTS[lang].customise];
+  const buttonsIn = (lang: string) => [
+    BUILT_IN_UI_TEXTS[lang].acceptAll,
+    BUILT_IN_UI_TEXTS[lang].rejectAll,
+    BUILT_IN_UI_TEXTS[lang].customise,
+  ];
 
   it('1. Accept-Language: de on a page without lang shows the German banner (lang="de"), and the decision records German', async () => {
     const context = await browser.newContext({ extraHTTPHeaders: { 'Accept-Language': 'de' } });
@@ -77,7 +95,9 @@ describe('the banner in eight languages (Chromium)', () => {
     expect(await shown(p)).toEqual({ lang: 'de', buttons: buttonsIn('de') });
     const de = BUILT_IN_UI_TEXTS.de;
     const region = p.getByRole('region', { name: de.bannerLabel });
-    expect(await region.locator('p').first().textContent()).toBe(de.bannerText.replace('{categories}', categoryNames('de').slice(1).join(', ')) + ' ' + de.policyLink);
+    expect(await region.locator('p').first().textContent()).toBe(
+      de.bannerText.replace('{categories}', categoryNames('de').slice(1).join(', ')) + ' ' + de.policyLink,
+    );
 
     await region.getByRole('button', { name: de.customise }).click();
     const dialog = p.getByRole('dialog', { name: de.dialogTitle });
@@ -85,21 +105,33 @@ describe('the banner in eight languages (Chromium)', () => {
     expect(await p.locator('.acb-backdrop').getAttribute('lang')).toBe('de');
     for (const name of categoryNames('de').slice(1)) await dialog.getByRole('checkbox', { name }).waitFor();
     await dialog.getByRole('checkbox', { name: `${categoryNames('de')[0]} ${de.alwaysOn}` }).waitFor();
-    await dialog.getByRole('table', { name: de.cookiesIn.replace('{category}', 'Statistik') }).getByRole('cell', { name: 'Besuchsstatistik' }).waitFor();
+    await dialog
+      .getByRole('table', { name: de.cookiesIn.replace('{category}', 'Statistik') })
+      .getByRole('cell', { name: 'Besuchsstatistik' })
+      .waitFor();
     // Nothing of the English strings is left (beyond words both languages share).
     const text = (await dialog.textContent()) + ' ' + (await region.textContent());
-    const leftovers = Object.values(BUILT_IN_UI_TEXTS.en).filter((s) => !['Cookie', 'Marketing'].includes(s) && text.includes(s.split('{')[0].trim()));
+    const leftovers = Object.values(BUILT_IN_UI_TEXTS.en).filter(
+      (s) => !['Cookie', 'Marketing'].includes(s) && text.includes(s.split('{')[0].trim()),
+    );
     expect(leftovers).toEqual([]);
 
     await dialog.getByRole('checkbox', { name: 'Statistik' }).check();
     await dialog.getByRole('button', { name: de.save }).click();
     await dialog.waitFor({ state: 'detached' });
-    const germanHash = ((await (await fetch(`${baseUrl}/consent/config`, { headers: { 'Accept-Language': 'de' } })).json()) as { textHash: string }).textHash;
+    const germanHash = (
+      (await (await fetch(`${baseUrl}/consent/config`, { headers: { 'Accept-Language': 'de' } })).json()) as {
+        textHash: string;
+      }
+    ).textHash;
     const [event] = await app
       .get<DataSource>(AUTH_CONSENT_DATA_SOURCE)
       .query(`SELECT locale, detail FROM "${prefix}consent_events" WHERE source = 'settings' ORDER BY id DESC LIMIT 1`);
     expect(event.locale).toBe('de');
-    expect(typeof event.detail === 'string' ? JSON.parse(event.detail) : event.detail).toMatchObject({ language: 'de', textHash: germanHash });
+    expect(typeof event.detail === 'string' ? JSON.parse(event.detail) : event.detail).toMatchObject({
+      language: 'de',
+      textHash: germanHash,
+    });
     await context.close();
   });
 
@@ -123,9 +155,13 @@ describe('the banner in eight languages (Chromium)', () => {
     const gpc = await browser.newContext({ locale: 'nl-NL', extraHTTPHeaders: { 'Sec-GPC': '1' } });
     const p = await page(gpc, 'nl');
     await banner(p).waitFor();
-    expect(await p.locator('.acb-banner [data-acb="gpc-notice"]').textContent()).toBe(BUILT_IN_UI_TEXTS.nl.gpcNotice.replace('{categories}', 'Marketing'));
+    expect(await p.locator('.acb-banner [data-acb="gpc-notice"]').textContent()).toBe(
+      BUILT_IN_UI_TEXTS.nl.gpcNotice.replace('{categories}', 'Marketing'),
+    );
     await banner(p).getByRole('button', { name: BUILT_IN_UI_TEXTS.nl.customise }).click();
-    expect(await p.locator('[data-acb="gpc-conflict"]').textContent()).toBe(BUILT_IN_UI_TEXTS.nl.gpcConflict.replace('{category}', 'Marketing'));
+    expect(await p.locator('[data-acb="gpc-conflict"]').textContent()).toBe(
+      BUILT_IN_UI_TEXTS.nl.gpcConflict.replace('{category}', 'Marketing'),
+    );
     await gpc.close();
 
     const californian = await browser.newContext({ extraHTTPHeaders: { 'CF-IPCountry': 'US-CA' } });
@@ -158,13 +194,23 @@ describe('the banner in eight languages (Chromium)', () => {
     expect(await seriousA11yViolations(p)).toEqual([]);
     await dialog.getByRole('button', { name: de.acceptAll }).click();
     await dialog.waitFor({ state: 'detached' });
-    await p.locator('#state-note').filter({ hasText: /^Entschieden am .+, gültig bis .+\.$/ }).waitFor();
+    await p
+      .locator('#state-note')
+      .filter({ hasText: /^Entschieden am .+, gültig bis .+\.$/ })
+      .waitFor();
     expect(await p.locator('#state td[data-category="analytics"]').textContent()).toBe(texts.granted);
     await p.getByRole('button', { name: texts.trackButton }).click();
-    await p.locator('#track-result').filter({ hasText: 'Demo-Cookies in diesem Browser jetzt: demo_theme, demo_analytics, demo_ads' }).waitFor();
-    const [event] = await app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE).query(`SELECT locale, detail FROM "${prefix}consent_events" ORDER BY id DESC LIMIT 1`);
+    await p
+      .locator('#track-result')
+      .filter({ hasText: 'Demo-Cookies in diesem Browser jetzt: demo_theme, demo_analytics, demo_ads' })
+      .waitFor();
+    const [event] = await app
+      .get<DataSource>(AUTH_CONSENT_DATA_SOURCE)
+      .query(`SELECT locale, detail FROM "${prefix}consent_events" ORDER BY id DESC LIMIT 1`);
     expect(event.locale).toBe('de');
-    expect(typeof event.detail === 'string' ? JSON.parse(event.detail) : event.detail).toMatchObject({ language: 'de' });
+    expect(typeof event.detail === 'string' ? JSON.parse(event.detail) : event.detail).toMatchObject({
+      language: 'de',
+    });
     await context.close();
 
     // A language the demo has no texts in: the English page and banner.
@@ -186,7 +232,8 @@ describe('the banner in eight languages (Chromium)', () => {
     await dialog.waitFor();
     expect(await dialog.getByRole('checkbox').evaluateAll((boxes) => boxes.length)).toBe(4);
     expect(await dialog.getByRole('button', { name: BUILT_IN_UI_TEXTS[lang].save }).count()).toBe(1);
-    for (const name of categoryNames(lang).slice(1)) await dialog.getByRole('checkbox', { name, exact: true }).waitFor();
+    for (const name of categoryNames(lang).slice(1))
+      await dialog.getByRole('checkbox', { name, exact: true }).waitFor();
     expect(await seriousA11yViolations(p)).toEqual([]);
     await context.close();
   });

@@ -4,7 +4,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AuthService } from '../../src/index.js';
 import { AUTH_CONSENT_DATA_SOURCE } from '../../src/auth-consent.constants.js';
 import type { DataSource } from 'typeorm';
-import { deleteRedisPrefix, dropPrefixedTables, POSTGRES_URL, REDIS_URL, TEST_SECRET, uniquePrefix } from '../support/services.js';
+import {
+  deleteRedisPrefix,
+  dropPrefixedTables,
+  POSTGRES_URL,
+  REDIS_URL,
+  TEST_SECRET,
+  uniquePrefix,
+} from '../support/services.js';
 import { cookieNames, launchChromium, seriousA11yViolations, serveDemo } from './browser-harness.js';
 
 const prefix = uniquePrefix('brw');
@@ -46,9 +53,11 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
   });
 
   const banner = (page: Page) => page.getByRole('region', { name: 'Cookie consent' });
-  const demoCookies = async (context: BrowserContext) => (await cookieNames(context)).filter((n) => n.startsWith('demo_'));
+  const demoCookies = async (context: BrowserContext) =>
+    (await cookieNames(context)).filter((n) => n.startsWith('demo_'));
   /** Calls the route that tries to set all three demo cookies, from the page, as the home page's button does. */
-  const track = (page: Page) => page.evaluate(`fetch('/demo/track', { credentials: 'same-origin' }).then((r) => r.status)`);
+  const track = (page: Page) =>
+    page.evaluate(`fetch('/demo/track', { credentials: 'same-origin' }).then((r) => r.status)`);
 
   async function home(context: BrowserContext): Promise<Page> {
     const page = await context.newPage();
@@ -121,10 +130,16 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
 
     await page.goto(`${baseUrl}/`);
     await page.getByRole('link', { name: 'Cookie settings' }).click();
-    await page.getByRole('dialog', { name: 'Cookie settings' }).getByRole('button', { name: 'Withdraw consent' }).click();
+    await page
+      .getByRole('dialog', { name: 'Cookie settings' })
+      .getByRole('button', { name: 'Withdraw consent' })
+      .click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     expect(await demoCookies(context)).toEqual([]);
-    const state = (await page.evaluate('window.AuthConsent.state')) as { decisions: Record<string, boolean>; needsConsent: boolean };
+    const state = (await page.evaluate('window.AuthConsent.state')) as {
+      decisions: Record<string, boolean>;
+      needsConsent: boolean;
+    };
     expect(state.decisions).toMatchObject({ preferences: false, analytics: false, marketing: false });
     await page.locator('[data-category="analytics"]').filter({ hasText: 'refused' }).waitFor();
     expect(await track(page)).toBe(200);
@@ -139,7 +154,8 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
     await banner(page).waitFor({ state: 'detached' });
     await page.goto(`${baseUrl}/`);
     // Polled from the test (page.waitForFunction evaluates its predicate with eval, which the demo's CSP refuses).
-    for (let i = 0; i < 100 && !(await page.evaluate('Boolean(window.AuthConsent && window.AuthConsent.state)')); i++) await page.waitForTimeout(50);
+    for (let i = 0; i < 100 && !(await page.evaluate('Boolean(window.AuthConsent && window.AuthConsent.state)')); i++)
+      await page.waitForTimeout(50);
     expect(await banner(page).count()).toBe(0);
 
     // Same database, Redis and secrets; only the policy version changes. Cookies ignore the port.
@@ -271,7 +287,10 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
     page = await signIn(context, 'heidi');
     await page.goto(`${baseUrl}/`);
     await page.getByRole('link', { name: 'Cookie settings' }).click();
-    await page.getByRole('dialog', { name: 'Cookie settings' }).getByRole('button', { name: 'Withdraw consent' }).click();
+    await page
+      .getByRole('dialog', { name: 'Cookie settings' })
+      .getByRole('button', { name: 'Withdraw consent' })
+      .click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     expect(await demoCookies(context)).toEqual([]);
 
@@ -281,7 +300,9 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
     expect(await page.evaluate(`fetch('/auth/me').then((r) => r.status)`)).toBe(401);
     expect(await track(page)).toBe(200);
     expect(await demoCookies(context)).toEqual([]);
-    const state = (await page.evaluate(`fetch('/consent').then((r) => r.json())`)) as { decisions: Record<string, boolean> };
+    const state = (await page.evaluate(`fetch('/consent').then((r) => r.json())`)) as {
+      decisions: Record<string, boolean>;
+    };
     expect(state.decisions).toMatchObject({ preferences: false, analytics: false, marketing: false });
     await context.close();
   });
@@ -290,7 +311,9 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
     const context = await browser.newContext({ extraHTTPHeaders: { 'Sec-GPC': '1' } });
     const page = await home(context);
     await banner(page).waitFor({ state: 'visible' });
-    await banner(page).getByText('Your browser sends a Global Privacy Control signal. We honour it: Marketing').waitFor();
+    await banner(page)
+      .getByText('Your browser sends a Global Privacy Control signal. We honour it: Marketing')
+      .waitFor();
     await banner(page).getByRole('button', { name: 'Accept all' }).click();
     await banner(page).waitFor({ state: 'detached' });
     expect(await track(page)).toBe(200);
@@ -298,7 +321,10 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
     await page.locator('[data-category="marketing"]').filter({ hasText: 'refused' }).waitFor();
     await page.locator('#state-note').filter({ hasText: '(Global Privacy Control honoured)' }).waitFor();
     const state = (await page.evaluate('window.AuthConsent.state')) as Record<string, unknown>;
-    expect(state).toMatchObject({ gpcHonoured: true, consentMode: { ad_storage: 'denied', analytics_storage: 'granted' } });
+    expect(state).toMatchObject({
+      gpcHonoured: true,
+      consentMode: { ad_storage: 'denied', analytics_storage: 'granted' },
+    });
     await context.close();
   });
 
@@ -317,12 +343,26 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
     await dialog.waitFor({ state: 'detached' });
     expect(await track(page)).toBe(200);
     expect(await demoCookies(context)).toEqual(['demo_ads']);
-    await page.locator('#state-note').filter({ hasText: 'you chose to override Global Privacy Control for marketing' }).waitFor();
+    await page
+      .locator('#state-note')
+      .filter({ hasText: 'you chose to override Global Privacy Control for marketing' })
+      .waitFor();
     expect(await page.locator('#state-note').textContent()).not.toMatch(/honoured/);
 
     const ds = app.get<DataSource>(AUTH_CONSENT_DATA_SOURCE);
-    const [event] = (await ds.query(`SELECT detail, source FROM "${prefix}consent_events" WHERE detail LIKE '%gpcOverride%' ORDER BY id DESC LIMIT 1`)) as Array<{ detail: string; source: string }>;
-    expect({ ...event, detail: JSON.parse(event.detail) }).toEqual({ source: 'settings', detail: { gpc: true, gpcOverride: ['marketing'], ruleSet: 'opt-in', textHash: expect.stringMatching(/^[0-9a-f]{64}$/), language: 'en' } });
+    const [event] = (await ds.query(
+      `SELECT detail, source FROM "${prefix}consent_events" WHERE detail LIKE '%gpcOverride%' ORDER BY id DESC LIMIT 1`,
+    )) as Array<{ detail: string; source: string }>;
+    expect({ ...event, detail: JSON.parse(event.detail) }).toEqual({
+      source: 'settings',
+      detail: {
+        gpc: true,
+        gpcOverride: ['marketing'],
+        ruleSet: 'opt-in',
+        textHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        language: 'en',
+      },
+    });
     await context.close();
   });
 
@@ -346,7 +386,9 @@ describe('the demo in a real browser (Chromium, PostgreSQL, Redis)', () => {
     expect(await demoCookies(context)).toEqual(['demo_ads', 'demo_theme']);
     expect(await track(page)).toBe(200);
     expect(await demoCookies(context)).toEqual(['demo_ads', 'demo_theme']);
-    expect(await page.evaluate(`fetch('/consent').then((r) => r.json()).then((s) => [s.ruleSet, s.decisions.analytics])`)).toEqual(['opt-out', false]);
+    expect(
+      await page.evaluate(`fetch('/consent').then((r) => r.json()).then((s) => [s.ruleSet, s.decisions.analytics])`),
+    ).toEqual(['opt-out', false]);
     await context.close();
   });
 

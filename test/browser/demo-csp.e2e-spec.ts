@@ -43,7 +43,9 @@ describe('the demo under its Content Security Policy (Chromium, in-process store
   /** Records every CSP violation the page reports. */
   async function watched(path: string): Promise<{ page: Page; violations: () => Promise<string[]> }> {
     const page = await browser.newPage();
-    await page.addInitScript(`window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`);
+    await page.addInitScript(
+      `window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));`,
+    );
     await page.goto(`${baseUrl}${path}`);
     return { page, violations: () => page.evaluate<string[]>('window.__csp') };
   }
@@ -53,7 +55,14 @@ describe('the demo under its Content Security Policy (Chromium, in-process store
     const banner = page.getByRole('region', { name: 'Cookie consent' });
     await banner.waitFor({ state: 'visible' });
     // The banner's injected stylesheet applies (it positions the banner): not the static default.
-    expect(await banner.evaluate((el) => (el.ownerDocument.defaultView as unknown as { getComputedStyle(e: unknown): { position: string } }).getComputedStyle(el).position)).not.toBe('static');
+    expect(
+      await banner.evaluate(
+        (el) =>
+          (
+            el.ownerDocument.defaultView as unknown as { getComputedStyle(e: unknown): { position: string } }
+          ).getComputedStyle(el).position,
+      ),
+    ).not.toBe('static');
     await banner.getByRole('button', { name: 'Customise' }).click();
     await page.getByRole('dialog').waitFor({ state: 'visible' });
     expect(await violations()).toEqual([]);
@@ -76,7 +85,9 @@ describe('the demo under its Content Security Policy (Chromium, in-process store
     await page.setContent(`<iframe src="${baseUrl}/login"></iframe>`);
     await page.waitForTimeout(500);
     const frame = page.frames().find((f) => f !== page.mainFrame());
-    const framed = frame ? await frame.evaluate<string>(`document.body ? document.body.innerText : ''`).catch(() => '') : '';
+    const framed = frame
+      ? await frame.evaluate<string>(`document.body ? document.body.innerText : ''`).catch(() => '')
+      : '';
     expect(framed).not.toContain('Sign in');
     await page.close();
   });

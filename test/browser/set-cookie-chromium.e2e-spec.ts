@@ -93,12 +93,19 @@ describe('Set-Cookie as Chromium reads it', () => {
         const stored = await context.cookies();
         await page.goto(`${base}/echo`);
         const sent = (await page.textContent('body')) ?? '';
-        const deleting = isDeletingSetCookie(setCookie, () => (date ? Math.min(Date.now(), Date.parse(date)) : Date.now()));
-        seen.push(`${JSON.stringify(setCookie.slice(0, 60))}: gate ${deleting ? 'deleting' : setCookieName(setCookie)}, Chromium ${stored.length ? JSON.stringify(sent) : 'nothing'}`);
+        const deleting = isDeletingSetCookie(setCookie, () =>
+          date ? Math.min(Date.now(), Date.parse(date)) : Date.now(),
+        );
+        seen.push(
+          `${JSON.stringify(setCookie.slice(0, 60))}: gate ${deleting ? 'deleting' : setCookieName(setCookie)}, Chromium ${stored.length ? JSON.stringify(sent) : 'nothing'}`,
+        );
         if (deleting) expect([setCookie, stored]).toEqual([setCookie, []]);
         if (stored.length > 0) {
           const eq = sent.indexOf('=');
-          expect([setCookie, (eq < 0 ? sent : sent.slice(0, eq)).trim()]).toEqual([setCookie, setCookieName(setCookie)]);
+          expect([setCookie, (eq < 0 ? sent : sent.slice(0, eq)).trim()]).toEqual([
+            setCookie,
+            setCookieName(setCookie),
+          ]);
         }
       }
     } finally {

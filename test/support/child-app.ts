@@ -17,7 +17,10 @@ export class ChildApp {
   }
 
   /** Spawns `node <script>` and resolves once its stdout prints `ready`; rejects with its output if it exits first. */
-  static async start(script: string, opts: { cwd: string; env: Record<string, string>; port: number; ready: RegExp; timeoutMs?: number }): Promise<ChildApp> {
+  static async start(
+    script: string,
+    opts: { cwd: string; env: Record<string, string>; port: number; ready: RegExp; timeoutMs?: number },
+  ): Promise<ChildApp> {
     const child = spawn(process.execPath, [script], {
       cwd: opts.cwd,
       env: { PATH: process.env.PATH ?? '', ...opts.env, PORT: String(opts.port) },
@@ -25,7 +28,10 @@ export class ChildApp {
     });
     const app = new ChildApp(child, `http://127.0.0.1:${opts.port}`);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${script} did not start within ${opts.timeoutMs ?? 30000} ms:\n${app.output}`)), opts.timeoutMs ?? 30000);
+      const timer = setTimeout(
+        () => reject(new Error(`${script} did not start within ${opts.timeoutMs ?? 30000} ms:\n${app.output}`)),
+        opts.timeoutMs ?? 30000,
+      );
       const onData = (): void => {
         if (opts.ready.test(app.output)) {
           clearTimeout(timer);
@@ -50,14 +56,24 @@ export class ChildApp {
    */
   static async library(
     options: AuthConsentModuleOptions,
-    opts: { port: number; users?: Array<{ username: string; password: string; roles?: string[] }>; env?: Record<string, string>; timeoutMs?: number },
+    opts: {
+      port: number;
+      users?: Array<{ username: string; password: string; roles?: string[] }>;
+      env?: Record<string, string>;
+      timeoutMs?: number;
+    },
   ): Promise<ChildApp> {
     return ChildApp.start(LIBRARY_SERVER, {
       cwd: process.cwd(),
       port: opts.port,
       ready: /Library app listening/,
       timeoutMs: opts.timeoutMs ?? 60_000,
-      env: { NODE_ENV: 'test', ...opts.env, LIBRARY_APP_OPTIONS: JSON.stringify(options), ...(opts.users ? { LIBRARY_APP_USERS: JSON.stringify(opts.users) } : {}) },
+      env: {
+        NODE_ENV: 'test',
+        ...opts.env,
+        LIBRARY_APP_OPTIONS: JSON.stringify(options),
+        ...(opts.users ? { LIBRARY_APP_USERS: JSON.stringify(opts.users) } : {}),
+      },
     });
   }
 

@@ -4,7 +4,8 @@
  */
 
 /** Anything that carries Set-Cookie lines. */
-export type SetCookieSource = string[] | { headers: Headers } | { headers: Record<string, unknown> } | { setCookies: string[] };
+export type SetCookieSource =
+  string[] | { headers: Headers } | { headers: Record<string, unknown> } | { setCookies: string[] };
 
 /** The raw Set-Cookie lines of a response (or the list itself). */
 export function setCookieLines(source: SetCookieSource): string[] {
@@ -12,7 +13,9 @@ export function setCookieLines(source: SetCookieSource): string[] {
   if ('setCookies' in source) return source.setCookies;
   const headers = source.headers;
   if (typeof Headers !== 'undefined' && headers instanceof Headers) return headers.getSetCookie();
-  return ([] as string[]).concat(((headers as Record<string, unknown>)['set-cookie'] as string[] | string | undefined) ?? []);
+  return ([] as string[]).concat(
+    ((headers as Record<string, unknown>)['set-cookie'] as string[] | string | undefined) ?? [],
+  );
 }
 
 /** The full Set-Cookie line of the named cookie, or undefined. */
@@ -37,7 +40,9 @@ export function sessionCookieLine(source: SetCookieSource, name = 'sid'): string
 
 /** Every `name=value` pair a response sets, joined as a Cookie header. */
 export function cookieHeaderOf(source: SetCookieSource): string {
-  return setCookieLines(source).map((c) => c.split(';')[0]).join('; ');
+  return setCookieLines(source)
+    .map((c) => c.split(';')[0])
+    .join('; ');
 }
 
 /** Names of the cookies a response sets (not those it expires), and of those it expires. */

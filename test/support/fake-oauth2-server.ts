@@ -32,10 +32,13 @@ export class FakeOAuth2Server {
           const code = new URLSearchParams(body).get('code') ?? '';
           const user = this.codes.get(code);
           this.codes.delete(code);
-          if (!user) return void res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"error":"invalid_grant"}');
+          if (!user)
+            return void res.writeHead(400, { 'Content-Type': 'application/json' }).end('{"error":"invalid_grant"}');
           const token = `token-${code}`;
           this.tokens.set(token, user);
-          res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ access_token: token, token_type: 'bearer' }));
+          res
+            .writeHead(200, { 'Content-Type': 'application/json' })
+            .end(JSON.stringify({ access_token: token, token_type: 'bearer' }));
         });
         return;
       }

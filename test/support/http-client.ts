@@ -10,7 +10,12 @@ export interface HttpAnswer {
  * One HTTP call to a listening app (another process, or bootLibraryApp with `listen`): cookies are passed
  * explicitly, so one session can be used on two instances; read them with cookie-jar.ts (`cookiePair(answer, name)`).
  */
-export async function http(baseUrl: string, method: string, path: string, opts: { cookie?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+export async function http(
+  baseUrl: string,
+  method: string,
+  path: string,
+  opts: { cookie?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
   const res = await fetch(baseUrl + path, {
     method,
     headers: {

@@ -43,7 +43,10 @@ export interface LibraryAppSetup {
   clock?: Clock;
   loginListener?: LoginListener;
   /** Other providers of the module replaced (a ConsentSessionSync, a held PasswordHasher, …). */
-  overrides?: Array<{ provide: unknown; useValue: unknown } | { provide: unknown; useFactory: (...args: never[]) => unknown; inject?: unknown[] }>;
+  overrides?: Array<
+    | { provide: unknown; useValue: unknown }
+    | { provide: unknown; useFactory: (...args: never[]) => unknown; inject?: unknown[] }
+  >;
   /** Default: errors only. */
   logger?: LoggerService | LogLevel[] | false;
   /** Users (users.ts: ADMIN, NOT_ADMIN, …) created when missing and signed in; `as(user)` gives each one's Cookie header. */
@@ -71,7 +74,10 @@ export interface LibraryApp {
 export async function bootLibraryApp(setup: LibraryAppSetup): Promise<LibraryApp> {
   const providers: Provider[] = [...(setup.providers ?? [])];
   if (setup.appPipeAndFilter) {
-    providers.push({ provide: APP_PIPE, useFactory: createAuthConsentValidationPipe }, { provide: APP_FILTER, useClass: AuthConsentExceptionFilter });
+    providers.push(
+      { provide: APP_PIPE, useFactory: createAuthConsentValidationPipe },
+      { provide: APP_FILTER, useClass: AuthConsentExceptionFilter },
+    );
   }
   if (!setup.module === !setup.options) throw new Error('bootLibraryApp takes options or module, one of them');
   let builder = Test.createTestingModule({
@@ -85,7 +91,10 @@ export async function bootLibraryApp(setup: LibraryAppSetup): Promise<LibraryApp
     builder =
       'useValue' in override
         ? builder.overrideProvider(override.provide).useValue(override.useValue)
-        : builder.overrideProvider(override.provide).useFactory({ factory: override.useFactory as (...args: unknown[]) => unknown, inject: override.inject as never[] });
+        : builder.overrideProvider(override.provide).useFactory({
+            factory: override.useFactory as (...args: unknown[]) => unknown,
+            inject: override.inject as never[],
+          });
   }
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ logger: setup.logger ?? ['error'] });

@@ -9,7 +9,12 @@
 import 'reflect-metadata';
 import { Controller, Get, Res } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE, NestFactory } from '@nestjs/core';
-import { AuthConsentExceptionFilter, AuthConsentModule, AuthService, createAuthConsentValidationPipe } from '../../dist/src/index.js';
+import {
+  AuthConsentExceptionFilter,
+  AuthConsentModule,
+  AuthService,
+  createAuthConsentValidationPipe,
+} from '../../dist/src/index.js';
 
 /* global process */
 
@@ -44,7 +49,8 @@ async function main() {
   app.enableShutdownHooks();
   const auth = app.get(AuthService);
   for (const user of JSON.parse(process.env.LIBRARY_APP_USERS ?? '[]')) {
-    if (!(await auth.findByUsername(user.username))) await auth.createUser(user.username, user.password, user.roles ?? []);
+    if (!(await auth.findByUsername(user.username)))
+      await auth.createUser(user.username, user.password, user.roles ?? []);
   }
   const port = Number(process.env.PORT || 3000);
   const host = process.env.HOST || '127.0.0.1';

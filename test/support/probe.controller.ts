@@ -74,7 +74,11 @@ export class ProbeController {
     req.session!.note = 'set before raw headers';
     const alias = (res as unknown as { writeHeader: Response['writeHead'] }).writeHeader;
     const write = (req.query.alias === '1' ? alias : res.writeHead).bind(res);
-    write(200, { 'Cache-Control': 'public, max-age=60', 'Set-Cookie': 'app_pref=1; Path=/', 'Content-Type': 'text/plain' });
+    write(200, {
+      'Cache-Control': 'public, max-age=60',
+      'Set-Cookie': 'app_pref=1; Path=/',
+      'Content-Type': 'text/plain',
+    });
     res.end('raw');
   }
 

@@ -40,19 +40,49 @@ export class PrivateRedisCluster {
 
   private async boot(): Promise<void> {
     for (const port of this.ports) {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--cluster-enabled', 'yes'];
-      args.push('--cluster-config-file', join(this.dir, `nodes-${port}.conf`), '--cluster-node-timeout', '2000', '--dir', this.dir);
+      const args = [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--cluster-enabled',
+        'yes',
+      ];
+      args.push(
+        '--cluster-config-file',
+        join(this.dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout',
+        '2000',
+        '--dir',
+        this.dir,
+      );
       this.processes.set(port, spawn('redis-server', args, { stdio: 'ignore' }));
     }
     for (const port of this.ports) await waitFor(() => ping(port), 5000, `redis-server on ${port}`);
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...this.ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const create = spawnSync(
+      'redis-cli',
+      ['--cluster', 'create', ...this.ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
-    await waitFor(async () => (await Promise.all(this.ports.map(clusterOk))).every(Boolean), 20_000, 'cluster_state:ok on every node');
+    await waitFor(
+      async () => (await Promise.all(this.ports.map(clusterOk))).every(Boolean),
+      20_000,
+      'cluster_state:ok on every node',
+    );
     // Every master has its replica in sync (a write can be WAITed for), every replica its link up.
-    await waitFor(async () => (await Promise.all(this.ports.map(replicationReady))).every(Boolean), 20_000, 'every replica in sync');
+    await waitFor(
+      async () => (await Promise.all(this.ports.map(replicationReady))).every(Boolean),
+      20_000,
+      'every replica in sync',
+    );
   }
 
   /** Kills one node (SIGKILL): if it is a master, its replica is promoted after `cluster-node-timeout`. */
@@ -86,7 +116,10 @@ export class PrivateRedisCluster {
 
 async function withClient<T>(port: number, fn: (client: RedisClientType) => Promise<T>): Promise<T | false> {
   // Not 300 ms: on a loaded 2-core machine loopback connects took longer and the boot never saw cluster_state:ok.
-  const client: RedisClientType = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false, connectTimeout: 2000 } });
+  const client: RedisClientType = createClient({
+    url: `redis://127.0.0.1:${port}`,
+    socket: { reconnectStrategy: false, connectTimeout: 2000 },
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

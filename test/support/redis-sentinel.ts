@@ -23,7 +23,12 @@ export class PrivateRedisSentinel {
 
   static async start(): Promise<PrivateRedisSentinel> {
     const ports = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-    const set = new PrivateRedisSentinel(ports[0], ports[1], ports.slice(2), mkdtempSync(join(tmpdir(), 'ac-sentinel-')));
+    const set = new PrivateRedisSentinel(
+      ports[0],
+      ports[1],
+      ports.slice(2),
+      mkdtempSync(join(tmpdir(), 'ac-sentinel-')),
+    );
     try {
       await set.boot();
     } catch (err) {
@@ -44,8 +49,19 @@ export class PrivateRedisSentinel {
   private async boot(): Promise<void> {
     const data = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir];
     this.run(this.primaryPort, ['--port', String(this.primaryPort), ...data]);
-    this.run(this.replicaPort, ['--port', String(this.replicaPort), ...data, '--replicaof', '127.0.0.1', String(this.primaryPort)]);
-    await waitFor(async () => (await info(this.replicaPort, 'replication')).includes('master_link_status:up'), 10_000, 'the replica to sync');
+    this.run(this.replicaPort, [
+      '--port',
+      String(this.replicaPort),
+      ...data,
+      '--replicaof',
+      '127.0.0.1',
+      String(this.primaryPort),
+    ]);
+    await waitFor(
+      async () => (await info(this.replicaPort, 'replication')).includes('master_link_status:up'),
+      10_000,
+      'the replica to sync',
+    );
     for (const port of this.sentinelPorts) {
       const conf = join(this.dir, `sentinel-${port}.conf`);
       writeFileSync(
@@ -62,7 +78,11 @@ export class PrivateRedisSentinel {
       );
       this.run(port, [conf, '--sentinel']);
     }
-    await waitFor(async () => (await info(this.sentinelPorts[0], 'sentinel')).includes('sentinels=3'), 15_000, 'three sentinels to see each other');
+    await waitFor(
+      async () => (await info(this.sentinelPorts[0], 'sentinel')).includes('sentinels=3'),
+      15_000,
+      'three sentinels to see each other',
+    );
   }
 
   /** Kills the primary (SIGKILL): the sentinels promote the replica. */
@@ -72,11 +92,17 @@ export class PrivateRedisSentinel {
 
   /** The port of the primary the sentinels name now. */
   async currentPrimaryPort(): Promise<number> {
-    const client: RedisClientType = createClient({ url: `redis://127.0.0.1:${this.sentinelPorts[0]}`, socket: { reconnectStrategy: false } });
+    const client: RedisClientType = createClient({
+      url: `redis://127.0.0.1:${this.sentinelPorts[0]}`,
+      socket: { reconnectStrategy: false },
+    });
     client.on('error', () => undefined);
     await client.connect();
     try {
-      const [, port] = (await client.sendCommand(['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name])) as [string, string];
+      const [, port] = (await client.sendCommand(['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name])) as [
+        string,
+        string,
+      ];
       return Number(port);
     } finally {
       client.destroy();
@@ -98,7 +124,10 @@ function kill(proc: ChildProcess | undefined): Promise<void> {
 }
 
 async function info(port: number, section: string): Promise<string> {
-  const client: RedisClientType = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false, connectTimeout: 300 } });
+  const client: RedisClientType = createClient({
+    url: `redis://127.0.0.1:${port}`,
+    socket: { reconnectStrategy: false, connectTimeout: 300 },
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

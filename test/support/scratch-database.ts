@@ -25,7 +25,12 @@ export class ScratchDatabases {
     }
     const server = engine === 'PostgreSQL' ? POSTGRES_URL : MARIADB_URL;
     await onServer(server, `CREATE DATABASE ${name}`);
-    this.drops.push(() => onServer(server, engine === 'PostgreSQL' ? `DROP DATABASE IF EXISTS ${name} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${name}`));
+    this.drops.push(() =>
+      onServer(
+        server,
+        engine === 'PostgreSQL' ? `DROP DATABASE IF EXISTS ${name} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${name}`,
+      ),
+    );
     return server.replace(/\/[^/]*$/, `/${name}`);
   }
 
@@ -53,7 +58,9 @@ export async function allTables(url: string): Promise<string[]> {
     const type = ds.options.type;
     const rows: Array<{ name: string }> =
       type === 'postgres'
-        ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`)
+        ? await ds.query(
+            `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`,
+          )
         : type === 'mysql'
           ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()`)
           : await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`);

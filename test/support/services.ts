@@ -28,9 +28,15 @@ export async function prefixedTableNames(ds: DataSource, prefix: string): Promis
   const like = `${prefix.replace(/_/g, '\\_')}%`;
   const rows: Array<{ name: string }> =
     type === 'postgres'
-      ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE $1`, [like])
+      ? await ds.query(
+          `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE $1`,
+          [like],
+        )
       : type === 'mysql'
-        ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE ?`, [like])
+        ? await ds.query(
+            `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE ?`,
+            [like],
+          )
         : await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'`, [like]);
   return rows.map((r) => r.name);
 }
@@ -124,9 +130,13 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    this.process = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
     await waitFor(() => this.ping(), 5000, `redis-server on port ${this.port}`);
   }
 
@@ -170,7 +180,12 @@ export const TEST_CONSENT = {
   auditSecret: TEST_SECRET,
   categories: [
     { key: 'necessary', name: 'Necessary', description: 'Sign-in.' },
-    { key: 'analytics', name: 'Analytics', description: 'Audience.', cookies: [{ name: 'an', purpose: 'p', duration: '1y', provider: 'x' }] },
+    {
+      key: 'analytics',
+      name: 'Analytics',
+      description: 'Audience.',
+      cookies: [{ name: 'an', purpose: 'p', duration: '1y', provider: 'x' }],
+    },
   ],
 };
 
@@ -192,11 +207,31 @@ export class PrivatePostgres {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString());
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString());
     chownSync(dir, uid, gid);
-    execFileSync('runuser', ['-u', 'postgres', '--', `${bin}/initdb`, '-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres', '--no-sync'], { stdio: 'ignore' });
+    execFileSync(
+      'runuser',
+      ['-u', 'postgres', '--', `${bin}/initdb`, '-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres', '--no-sync'],
+      { stdio: 'ignore' },
+    );
     const pg = new PrivatePostgres(await freePort(), dir);
-    const args = ['-D', `${dir}/data`, '-p', String(pg.port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=50'];
+    const args = [
+      '-D',
+      `${dir}/data`,
+      '-p',
+      String(pg.port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=50',
+    ];
     // detached: its own process group (runuser, the postmaster and the backends), frozen and killed as one.
-    pg.process = spawn('runuser', ['-u', 'postgres', '--', `${bin}/postgres`, ...args], { stdio: 'ignore', detached: true });
+    pg.process = spawn('runuser', ['-u', 'postgres', '--', `${bin}/postgres`, ...args], {
+      stdio: 'ignore',
+      detached: true,
+    });
     await waitFor(() => pg.ping(), 15_000, `postgres on port ${pg.port}`);
     return pg;
   }
@@ -241,7 +276,11 @@ export class PrivatePostgres {
     }
     let children: number[] = [];
     try {
-      children = execFileSync('pgrep', ['-P', String(postmaster)]).toString().split(/\s+/).filter(Boolean).map(Number);
+      children = execFileSync('pgrep', ['-P', String(postmaster)])
+        .toString()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
     } catch {
       // no children
     }

@@ -16,7 +16,12 @@ export const AUDIT_SECRET = 'consent-audit-secret-for-tests-0123456789';
 
 /** Four categories: each optional one covers one cookie that GET /demo/track ({@link TrackController}) tries to set. */
 export const TRACKING_CATEGORIES: ConsentCategory[] = [
-  { key: 'necessary', name: 'Strictly necessary', description: 'Sign-in session and your consent choice.', required: true },
+  {
+    key: 'necessary',
+    name: 'Strictly necessary',
+    description: 'Sign-in session and your consent choice.',
+    required: true,
+  },
   {
     key: 'preferences',
     name: 'Preferences',
@@ -40,14 +45,61 @@ export const TRACKING_CATEGORIES: ConsentCategory[] = [
 
 /** EU and EEA member states, the United Kingdom and Switzerland: prior consent. */
 const OPT_IN_REGIONS = [
-  'AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK',
-  'SI', 'ES', 'SE', 'IS', 'LI', 'NO', 'GB', 'CH',
+  'AT',
+  'BE',
+  'BG',
+  'HR',
+  'CY',
+  'CZ',
+  'DK',
+  'EE',
+  'FI',
+  'FR',
+  'DE',
+  'GR',
+  'HU',
+  'IE',
+  'IT',
+  'LV',
+  'LT',
+  'LU',
+  'MT',
+  'NL',
+  'PL',
+  'PT',
+  'RO',
+  'SK',
+  'SI',
+  'ES',
+  'SE',
+  'IS',
+  'LI',
+  'NO',
+  'GB',
+  'CH',
 ];
 
 /** US states with a consumer privacy law (opt-out of sale, sharing or targeted advertising). */
 const OPT_OUT_REGIONS = [
-  'US-CA', 'US-VA', 'US-CO', 'US-CT', 'US-UT', 'US-TX', 'US-OR', 'US-MT', 'US-IA', 'US-DE', 'US-NH', 'US-NJ', 'US-NE', 'US-TN', 'US-MN',
-  'US-MD', 'US-IN', 'US-KY', 'US-RI',
+  'US-CA',
+  'US-VA',
+  'US-CO',
+  'US-CT',
+  'US-UT',
+  'US-TX',
+  'US-OR',
+  'US-MT',
+  'US-IA',
+  'US-DE',
+  'US-NH',
+  'US-NJ',
+  'US-NE',
+  'US-TN',
+  'US-MN',
+  'US-MD',
+  'US-IN',
+  'US-KY',
+  'US-RI',
 ];
 
 /** Opt-in in the EU/EEA, UK and CH, opt-out in the listed US states, opt-in elsewhere; the region from `header` only. */
@@ -83,7 +135,11 @@ export function trackingOptions(site: TrackingSite): AuthConsentModuleOptions {
   return {
     redis: site.redisUrl ? { url: site.redisUrl } : undefined,
     database: site.database,
-    session: { secret: secret === null ? undefined : [secret], redisPrefix: site.redisPrefix, cookieSecure: site.cookieSecure },
+    session: {
+      secret: secret === null ? undefined : [secret],
+      redisPrefix: site.redisPrefix,
+      cookieSecure: site.cookieSecure,
+    },
     trustProxy: site.trustProxy,
     ...(site.auth ? { auth: site.auth } : {}),
     consent: {

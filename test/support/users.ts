@@ -21,8 +21,11 @@ export async function signIn(app: INestApplication, user: AuthUser): Promise<voi
   const auth = app.get(AuthService);
   const existing = await auth.findByUsername(user.username);
   user.id = existing?.id ?? (await auth.createUser(user.username, PASSWORD, user.roles)).id;
-  const res = await request(app.getHttpServer()).post('/auth/login').send({ username: user.username, password: PASSWORD });
-  if (res.status !== 200) throw new Error(`login of ${user.username} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const res = await request(app.getHttpServer())
+    .post('/auth/login')
+    .send({ username: user.username, password: PASSWORD });
+  if (res.status !== 200)
+    throw new Error(`login of ${user.username} failed: ${res.status} ${JSON.stringify(res.body)}`);
   const line = setCookieLines(res).find((c) => /^(__Host-)?sid=/.test(c));
   cookies.set(user.username, line!.split(';')[0]);
 }

@@ -16,7 +16,9 @@
       if (k === 'text') node.textContent = attrs[k];
       else node.setAttribute(k, attrs[k]);
     });
-    (children || []).forEach(function (c) { node.appendChild(c); });
+    (children || []).forEach(function (c) {
+      node.appendChild(c);
+    });
     return node;
   }
 
@@ -58,7 +60,14 @@
 
   function userRow(u) {
     return [
-      D.el('button', { type: 'button', class: 'secondary', text: u.username, onclick: function () { openUser(u); } }),
+      D.el('button', {
+        type: 'button',
+        class: 'secondary',
+        text: u.username,
+        onclick: function () {
+          openUser(u);
+        },
+      }),
       u.roles.join(', '),
       u.disabled ? 'disabled' : 'active',
       String(u.sessions),
@@ -90,12 +99,26 @@
         body = out.querySelector('tbody');
       }
       res.body.items.forEach(function (u) {
-        body.appendChild(D.el('tr', {}, userRow(u).map(function (c) { return D.el('td', {}, [c]); })));
+        body.appendChild(
+          D.el(
+            'tr',
+            {},
+            userRow(u).map(function (c) {
+              return D.el('td', {}, [c]);
+            }),
+          ),
+        );
       });
       users.cursor = res.body.nextCursor;
       $('users-more').hidden = !users.cursor;
       var shown = body.children.length;
-      D.say(status, shown === 0 ? 'No user name starts with “' + users.query + '”.' : shown + ' user(s)' + (users.cursor ? ', more available.' : '.'), true);
+      D.say(
+        status,
+        shown === 0
+          ? 'No user name starts with “' + users.query + '”.'
+          : shown + ' user(s)' + (users.cursor ? ', more available.' : '.'),
+        true,
+      );
     });
   }
 
@@ -106,14 +129,25 @@
     $('user-h').textContent = 'User ' + (u.username || u.id);
     renderFacts();
     D.say($('user-status'), '', true);
-    return Promise.all([loadSessions(), loadConsent()]).then(function () { drawn(); detail.focus(); });
+    return Promise.all([loadSessions(), loadConsent()]).then(function () {
+      drawn();
+      detail.focus();
+    });
   }
 
   function renderFacts() {
     var u = users.current;
     var toggle = $('user-toggle');
     if (u.username) {
-      $('user-facts').textContent = 'ID ' + u.id + ' · roles: ' + (u.roles.join(', ') || 'none') + ' · ' + (u.disabled ? 'disabled' : 'active') + ' · last sign-in: ' + (u.lastSignInAt ? D.when(u.lastSignInAt) : 'never');
+      $('user-facts').textContent =
+        'ID ' +
+        u.id +
+        ' · roles: ' +
+        (u.roles.join(', ') || 'none') +
+        ' · ' +
+        (u.disabled ? 'disabled' : 'active') +
+        ' · last sign-in: ' +
+        (u.lastSignInAt ? D.when(u.lastSignInAt) : 'never');
       toggle.hidden = false;
       toggle.textContent = u.disabled ? 'Enable account' : 'Disable account';
     } else {
@@ -169,9 +203,16 @@
       if (rec) {
         out.appendChild(
           captioned(
-            'Current decisions (policy ' + rec.policyVersion + ', ' + D.when(rec.decidedAt) + (rec.expired ? ', expired' : '') + ')',
+            'Current decisions (policy ' +
+              rec.policyVersion +
+              ', ' +
+              D.when(rec.decidedAt) +
+              (rec.expired ? ', expired' : '') +
+              ')',
             ['Category', 'Decision'],
-            Object.keys(rec.decisions).map(function (k) { return [k, rec.decisions[k] ? 'granted' : 'refused']; }),
+            Object.keys(rec.decisions).map(function (k) {
+              return [k, rec.decisions[k] ? 'granted' : 'refused'];
+            }),
           ),
         );
       } else out.appendChild(D.el('p', { text: 'No current consent record.' }));
@@ -182,7 +223,9 @@
           captioned(
             'History (' + res.body.history.events + ' event(s), newest first)',
             ['Seq', 'When', 'Action', 'Source', 'After'],
-            ev.body.items.map(function (x) { return [String(x.seq), D.when(x.createdAt), x.action, x.source, decisionsText(x.decisionsAfter)]; }),
+            ev.body.items.map(function (x) {
+              return [String(x.seq), D.when(x.createdAt), x.action, x.source, decisionsText(x.decisionsAfter)];
+            }),
           ),
         );
       });
@@ -191,7 +234,11 @@
 
   function decisionsText(d) {
     if (!d) return '';
-    return Object.keys(d).map(function (k) { return k + ' ' + (d[k] ? '✓' : '✗'); }).join(', ');
+    return Object.keys(d)
+      .map(function (k) {
+        return k + ' ' + (d[k] ? '✓' : '✗');
+      })
+      .join(', ');
   }
 
   /* ---------- Recent events ---------- */
@@ -235,12 +282,31 @@
       $('events-prev').disabled = events.page === 0;
       $('events-next').disabled = !res.body.nextCursor;
       var items = res.body.items;
-      D.say(status, items.length === 0 ? 'No event matches these filters.' : 'Page ' + (events.page + 1) + ': ' + items.length + ' event(s)' + (res.body.nextCursor ? ', older ones on the next page.' : '.'), true);
+      D.say(
+        status,
+        items.length === 0
+          ? 'No event matches these filters.'
+          : 'Page ' +
+              (events.page + 1) +
+              ': ' +
+              items.length +
+              ' event(s)' +
+              (res.body.nextCursor ? ', older ones on the next page.' : '.'),
+        true,
+      );
       if (items.length === 0) return;
       out.appendChild(
         D.table(
           ['When', 'Subject', 'Action', 'Source', 'Decisions after'],
-          items.map(function (x) { return [D.when(x.createdAt), x.subjectType + ' ' + x.subjectId, x.action, x.source, decisionsText(x.decisionsAfter)]; }),
+          items.map(function (x) {
+            return [
+              D.when(x.createdAt),
+              x.subjectType + ' ' + x.subjectId,
+              x.action,
+              x.source,
+              decisionsText(x.decisionsAfter),
+            ];
+          }),
         ),
       );
     });
@@ -259,16 +325,43 @@
     var labelW = 150;
     var barW = 360;
     var h = Math.max(1, cats.length) * rowH + 10;
-    var title = svg('title', { id: 'rate-title', text: 'Grant rate per category, ' + stats.from.slice(0, 10) + ' to ' + utcDay(Date.parse(stats.to) - 1) });
-    var chart = svg('svg', { viewBox: '0 0 ' + (labelW + barW + 70) + ' ' + h, role: 'img', 'aria-labelledby': 'rate-caption', id: 'rate-chart', focusable: 'false' }, [title]);
+    var title = svg('title', {
+      id: 'rate-title',
+      text: 'Grant rate per category, ' + stats.from.slice(0, 10) + ' to ' + utcDay(Date.parse(stats.to) - 1),
+    });
+    var chart = svg(
+      'svg',
+      {
+        viewBox: '0 0 ' + (labelW + barW + 70) + ' ' + h,
+        role: 'img',
+        'aria-labelledby': 'rate-caption',
+        id: 'rate-chart',
+        focusable: 'false',
+      },
+      [title],
+    );
     cats.forEach(function (c, i) {
       var s = stats.byCategory[c];
       var y = i * rowH + 5;
       var rate = s.rate === null ? 0 : s.rate;
-      chart.appendChild(svg('text', { x: labelW - 8, y: y + 19, 'text-anchor': 'end', fill: '#1a1a1a', 'font-size': '15', text: c }));
+      chart.appendChild(
+        svg('text', { x: labelW - 8, y: y + 19, 'text-anchor': 'end', fill: '#1a1a1a', 'font-size': '15', text: c }),
+      );
       chart.appendChild(svg('rect', { x: labelW, y: y + 4, width: barW, height: rowH - 10, fill: '#e6e6e6' }));
-      chart.appendChild(svg('rect', { x: labelW, y: y + 4, width: Math.round(rate * barW * 10) / 10, height: rowH - 10, fill: '#1b7f3b', 'data-category': c, 'data-rate': s.rate === null ? '' : String(s.rate) }));
-      chart.appendChild(svg('text', { x: labelW + barW + 6, y: y + 19, fill: '#1a1a1a', 'font-size': '15', text: pct(s.rate) }));
+      chart.appendChild(
+        svg('rect', {
+          x: labelW,
+          y: y + 4,
+          width: Math.round(rate * barW * 10) / 10,
+          height: rowH - 10,
+          fill: '#1b7f3b',
+          'data-category': c,
+          'data-rate': s.rate === null ? '' : String(s.rate),
+        }),
+      );
+      chart.appendChild(
+        svg('text', { x: labelW + barW + 6, y: y + 19, fill: '#1a1a1a', 'font-size': '15', text: pct(s.rate) }),
+      );
     });
     return D.el('figure', { class: 'chart' }, [
       D.el('figcaption', { id: 'rate-caption', text: 'Grant rate per category' }),
@@ -276,7 +369,10 @@
       captioned(
         'Grant rate per category (data)',
         ['Category', 'Granted', 'Refused', 'Grant rate'],
-        cats.map(function (c) { var s = stats.byCategory[c]; return [c, String(s.granted), String(s.refused), pct(s.rate)]; }),
+        cats.map(function (c) {
+          var s = stats.byCategory[c];
+          return [c, String(s.granted), String(s.refused), pct(s.rate)];
+        }),
       ),
     ]);
   }
@@ -289,8 +385,17 @@
     var days = [];
     for (var t = range.from; t < range.to; t += DAY_MS) days.push(utcDay(t));
     var byDay = {};
-    stats.byDay.forEach(function (d) { byDay[d.day] = d; });
-    var max = Math.max.apply(null, [1].concat(stats.byDay.map(function (d) { return d.decisions; })));
+    stats.byDay.forEach(function (d) {
+      byDay[d.day] = d;
+    });
+    var max = Math.max.apply(
+      null,
+      [1].concat(
+        stats.byDay.map(function (d) {
+          return d.decisions;
+        }),
+      ),
+    );
     var W = 600;
     var H = 220;
     var left = 40;
@@ -299,14 +404,45 @@
     var plotH = H - bottom - 10;
     var colW = plotW / days.length;
     var colors = { grant: '#1b7f3b', refuse: '#b00020', update: '#1f5fbf', withdraw: '#7a4a00' };
-    var chart = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-labelledby': 'days-caption', id: 'days-chart', focusable: 'false' }, [
-      svg('title', { text: 'Decisions per day, stacked by action' }),
-      svg('line', { x1: left, y1: 10 + plotH, x2: W - 10, y2: 10 + plotH, stroke: '#1a1a1a' }),
-      svg('text', { x: left - 6, y: 16, 'text-anchor': 'end', fill: '#1a1a1a', 'font-size': '13', text: String(max) }),
-      svg('text', { x: left - 6, y: 10 + plotH, 'text-anchor': 'end', fill: '#1a1a1a', 'font-size': '13', text: '0' }),
-      svg('text', { x: left, y: H - 6, fill: '#1a1a1a', 'font-size': '13', text: days[0] }),
-      svg('text', { x: W - 10, y: H - 6, 'text-anchor': 'end', fill: '#1a1a1a', 'font-size': '13', text: days[days.length - 1] }),
-    ]);
+    var chart = svg(
+      'svg',
+      {
+        viewBox: '0 0 ' + W + ' ' + H,
+        role: 'img',
+        'aria-labelledby': 'days-caption',
+        id: 'days-chart',
+        focusable: 'false',
+      },
+      [
+        svg('title', { text: 'Decisions per day, stacked by action' }),
+        svg('line', { x1: left, y1: 10 + plotH, x2: W - 10, y2: 10 + plotH, stroke: '#1a1a1a' }),
+        svg('text', {
+          x: left - 6,
+          y: 16,
+          'text-anchor': 'end',
+          fill: '#1a1a1a',
+          'font-size': '13',
+          text: String(max),
+        }),
+        svg('text', {
+          x: left - 6,
+          y: 10 + plotH,
+          'text-anchor': 'end',
+          fill: '#1a1a1a',
+          'font-size': '13',
+          text: '0',
+        }),
+        svg('text', { x: left, y: H - 6, fill: '#1a1a1a', 'font-size': '13', text: days[0] }),
+        svg('text', {
+          x: W - 10,
+          y: H - 6,
+          'text-anchor': 'end',
+          fill: '#1a1a1a',
+          'font-size': '13',
+          text: days[days.length - 1],
+        }),
+      ],
+    );
     days.forEach(function (day, i) {
       var d = byDay[day];
       if (!d) return;
@@ -316,10 +452,27 @@
         if (!n) return;
         var h = (n / max) * plotH;
         y -= h;
-        chart.appendChild(svg('rect', { x: left + i * colW + colW * 0.1, y: y, width: Math.max(colW * 0.8, 0.5), height: h, fill: colors[a], 'data-day': day, 'data-action': a, 'data-count': String(n) }));
+        chart.appendChild(
+          svg('rect', {
+            x: left + i * colW + colW * 0.1,
+            y: y,
+            width: Math.max(colW * 0.8, 0.5),
+            height: h,
+            fill: colors[a],
+            'data-day': day,
+            'data-action': a,
+            'data-count': String(n),
+          }),
+        );
       });
     });
-    var legend = D.el('ul', { class: 'legend', 'aria-hidden': 'true' }, ACTIONS.map(function (a) { return D.el('li', {}, [D.el('span', { class: 'swatch sw-' + a }), a]); }));
+    var legend = D.el(
+      'ul',
+      { class: 'legend', 'aria-hidden': 'true' },
+      ACTIONS.map(function (a) {
+        return D.el('li', {}, [D.el('span', { class: 'swatch sw-' + a }), a]);
+      }),
+    );
     return D.el('figure', { class: 'chart' }, [
       D.el('figcaption', { id: 'days-caption', text: 'Decisions per day, stacked by action' }),
       legend,
@@ -328,7 +481,13 @@
         'Decisions per day (data; days without decisions are left out)',
         ['Day'].concat(ACTIONS).concat(['Total']),
         stats.byDay.map(function (d) {
-          return [d.day].concat(ACTIONS.map(function (a) { return String((d.byAction && d.byAction[a]) || 0); })).concat([String(d.decisions)]);
+          return [d.day]
+            .concat(
+              ACTIONS.map(function (a) {
+                return String((d.byAction && d.byAction[a]) || 0);
+              }),
+            )
+            .concat([String(d.decisions)]);
         }),
       ),
     ]);
@@ -342,7 +501,11 @@
       var out = $('stats-out');
       out.textContent = '';
       if (res.status !== 200) return D.say(status, D.errorText(res), false);
-      D.say(status, res.body.decisions + ' decision(s) from ' + utcDay(range.from) + ' to ' + utcDay(range.to - 1) + '.', true);
+      D.say(
+        status,
+        res.body.decisions + ' decision(s) from ' + utcDay(range.from) + ' to ' + utcDay(range.to - 1) + '.',
+        true,
+      );
       out.appendChild(rateChart(res.body));
       out.appendChild(dayChart(res.body, range));
       drawn();
@@ -368,18 +531,34 @@
       var l = JSON.parse(text);
       if (l.done) done = l;
       else if (l.error) failed = l.error;
-      else if (l.chain) list.appendChild(D.el('li', { text: l.chain.subjectType + ' ' + l.chain.subjectId + ': broken at seq ' + l.chain.brokenAt + (l.chain.reason ? ' (' + l.chain.reason + ')' : '') }));
-      else if (l.categories) list.appendChild(D.el('li', { text: l.categories.strayRows + ' category row(s) belong to no event' }));
+      else if (l.chain)
+        list.appendChild(
+          D.el('li', {
+            text:
+              l.chain.subjectType +
+              ' ' +
+              l.chain.subjectId +
+              ': broken at seq ' +
+              l.chain.brokenAt +
+              (l.chain.reason ? ' (' + l.chain.reason + ')' : ''),
+          }),
+        );
+      else if (l.categories)
+        list.appendChild(D.el('li', { text: l.categories.strayRows + ' category row(s) belong to no event' }));
       else if (typeof l.subjects === 'number') {
         bar.setAttribute('data-subjects', String(l.subjects));
         if (typeof l.total === 'number' && l.total > 0) {
           bar.max = l.total;
           bar.value = Math.min(l.subjects, l.total);
         }
-        status.textContent = 'Checked ' + l.subjects + (l.total ? ' of ' + l.total : '') + ' chain(s), ' + l.checked + ' event(s)…';
+        status.textContent =
+          'Checked ' + l.subjects + (l.total ? ' of ' + l.total : '') + ' chain(s), ' + l.checked + ' event(s)…';
       }
     }
-    return fetch(D.url('/admin/consent/verify'), { credentials: 'same-origin', headers: { Accept: 'application/x-ndjson' } })
+    return fetch(D.url('/admin/consent/verify'), {
+      credentials: 'same-origin',
+      headers: { Accept: 'application/x-ndjson' },
+    })
       .then(function (res) {
         if (res.status !== 200) throw new Error('Verification failed (' + res.status + ').');
         var reader = res.body.getReader();
@@ -404,13 +583,21 @@
         bar.max = Math.max(done.subjects, 1);
         bar.value = bar.max;
         bar.setAttribute('data-subjects', String(done.subjects));
-        D.say(status, done.ok ? 'Every chain verifies (' + done.subjects + ' chains, ' + done.checked + ' events).' : done.broken + ' broken chain(s) of ' + done.subjects + ' (' + done.checked + ' events checked).', done.ok);
+        D.say(
+          status,
+          done.ok
+            ? 'Every chain verifies (' + done.subjects + ' chains, ' + done.checked + ' events).'
+            : done.broken + ' broken chain(s) of ' + done.subjects + ' (' + done.checked + ' events checked).',
+          done.ok,
+        );
       })
       .catch(function (err) {
         bar.value = 0;
         D.say(status, err.message, false);
       })
-      .then(function () { button.disabled = false; });
+      .then(function () {
+        button.disabled = false;
+      });
   }
 
   /* ---------- Wiring ---------- */
@@ -419,14 +606,19 @@
     D.nav();
     window.addEventListener('resize', markScrollers);
     // Whatever view redraws, its scrolling boxes are marked again (attribute changes do not re-trigger this).
-    new window.MutationObserver(markScrollers).observe(document.querySelector('main'), { childList: true, subtree: true });
+    new window.MutationObserver(markScrollers).observe(document.querySelector('main'), {
+      childList: true,
+      subtree: true,
+    });
     var search = $('user-search');
     search.addEventListener('submit', function (e) {
       e.preventDefault();
       users.query = search.query.value.trim();
       searchUsers(false);
     });
-    $('users-more').addEventListener('click', function () { searchUsers(true); });
+    $('users-more').addEventListener('click', function () {
+      searchUsers(true);
+    });
     var byId = $('user-by-id');
     byId.addEventListener('submit', function (e) {
       e.preventDefault();
@@ -441,13 +633,19 @@
     });
     $('user-toggle').addEventListener('click', function () {
       var u = users.current;
-      D.api('POST', '/admin/users/' + encodeURIComponent(u.id) + (u.disabled ? '/enable' : '/disable')).then(function (res) {
-        if (res.status !== 200) return D.say($('user-status'), D.errorText(res), false);
-        users.current = res.body;
-        renderFacts();
-        D.say($('user-status'), res.body.disabled ? 'Account disabled; every session revoked.' : 'Account enabled.', true);
-        return loadSessions();
-      });
+      D.api('POST', '/admin/users/' + encodeURIComponent(u.id) + (u.disabled ? '/enable' : '/disable')).then(
+        function (res) {
+          if (res.status !== 200) return D.say($('user-status'), D.errorText(res), false);
+          users.current = res.body;
+          renderFacts();
+          D.say(
+            $('user-status'),
+            res.body.disabled ? 'Account disabled; every session revoked.' : 'Account enabled.',
+            true,
+          );
+          return loadSessions();
+        },
+      );
     });
     searchUsers(false);
 

@@ -43,7 +43,9 @@
     return fetch(url(path), {
       method: method,
       credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
+      headers: body
+        ? { 'Content-Type': 'application/json', Accept: 'application/json' }
+        : { Accept: 'application/json' },
       body: body ? JSON.stringify(body) : undefined,
     }).then(function (res) {
       if (res.status === 204 || res.status === 304) return { status: res.status, body: null, headers: res.headers };
@@ -74,10 +76,28 @@
 
   function table(headers, rows) {
     return el('table', {}, [
-      el('thead', {}, [el('tr', {}, headers.map(function (h) { return el('th', { scope: 'col', text: h }); }))]),
-      el('tbody', {}, rows.map(function (cells) {
-        return el('tr', {}, cells.map(function (c) { return el('td', {}, [c]); }));
-      })),
+      el('thead', {}, [
+        el(
+          'tr',
+          {},
+          headers.map(function (h) {
+            return el('th', { scope: 'col', text: h });
+          }),
+        ),
+      ]),
+      el(
+        'tbody',
+        {},
+        rows.map(function (cells) {
+          return el(
+            'tr',
+            {},
+            cells.map(function (c) {
+              return el('td', {}, [c]);
+            }),
+          );
+        }),
+      ),
     ]);
   }
 
@@ -91,7 +111,12 @@
   }
 
   function errorText(res) {
-    return (res.body && res.body.message ? [].concat(res.body.message).join('; ') : 'HTTP ' + res.status) + ' (' + res.status + ')';
+    return (
+      (res.body && res.body.message ? [].concat(res.body.message).join('; ') : 'HTTP ' + res.status) +
+      ' (' +
+      res.status +
+      ')'
+    );
   }
 
   function nav() {
@@ -106,10 +131,22 @@
       ];
       var bar = document.querySelector('nav');
       bar.textContent = '';
-      links.forEach(function (l) { if (l) bar.appendChild(l); });
+      links.forEach(function (l) {
+        if (l) bar.appendChild(l);
+      });
       return me;
     });
   }
 
-  window.Demo = { t: t, api: api, url: url, el: el, table: table, when: when, say: say, errorText: errorText, nav: nav };
+  window.Demo = {
+    t: t,
+    api: api,
+    url: url,
+    el: el,
+    table: table,
+    when: when,
+    say: say,
+    errorText: errorText,
+    nav: nav,
+  };
 })();

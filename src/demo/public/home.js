@@ -6,8 +6,12 @@
   function demoCookies() {
     return document.cookie
       .split(';')
-      .map(function (c) { return c.trim().split('=')[0]; })
-      .filter(function (n) { return n.indexOf('demo_') === 0; });
+      .map(function (c) {
+        return c.trim().split('=')[0];
+      })
+      .filter(function (n) {
+        return n.indexOf('demo_') === 0;
+      });
   }
 
   function render(state) {
@@ -17,12 +21,22 @@
       body.textContent = '';
       res.body.categories.forEach(function (cat) {
         var granted = cat.required || (!state.needsConsent && !!state.decisions[cat.key]);
-        var cookies = cat.cookies.map(function (c) { return c.name; }).join(', ');
+        var cookies = cat.cookies
+          .map(function (c) {
+            return c.name;
+          })
+          .join(', ');
         body.appendChild(
           D.el('tr', {}, [
             D.el('td', { text: cat.name }),
-            D.el('td', { class: granted ? 'granted' : 'refused', 'data-category': cat.key, text: granted ? D.t('granted') : state.needsConsent ? D.t('undecided') : D.t('refused') }),
-            D.el('td', { text: cat.required ? D.t('necessaryUse') : D.t('mayUse', { cookies: cookies || D.t('noCookie') }) }),
+            D.el('td', {
+              class: granted ? 'granted' : 'refused',
+              'data-category': cat.key,
+              text: granted ? D.t('granted') : state.needsConsent ? D.t('undecided') : D.t('refused'),
+            }),
+            D.el('td', {
+              text: cat.required ? D.t('necessaryUse') : D.t('mayUse', { cookies: cookies || D.t('noCookie') }),
+            }),
           ]),
         );
       });
@@ -48,7 +62,11 @@
       var out = document.getElementById('track-result');
       D.api('GET', '/demo/track').then(function (res) {
         var present = demoCookies();
-        D.say(out, D.t('trackResult', { cookies: present.length ? present.join(', ') : D.t('none') }), res.status === 200);
+        D.say(
+          out,
+          D.t('trackResult', { cookies: present.length ? present.join(', ') : D.t('none') }),
+          res.status === 200,
+        );
       });
     });
   });

@@ -13,7 +13,11 @@
         if (res.status === 200) {
           location.assign('/account');
         } else if (res.status === 429) {
-          D.say(out, 'Too many attempts. Try again in ' + (res.headers.get('Retry-After') || 'a few') + ' seconds.', false);
+          D.say(
+            out,
+            'Too many attempts. Try again in ' + (res.headers.get('Retry-After') || 'a few') + ' seconds.',
+            false,
+          );
         } else {
           D.say(out, res.status === 401 ? 'Wrong username or password.' : D.errorText(res), false);
         }

@@ -49,7 +49,14 @@ export class ShopOAuthStrategy extends PassportStrategy(OAuth2Strategy, 'shop-oa
     private readonly auth: AuthService,
   ) {
     const base = config.get<string>('OAUTH_BASE', 'http://127.0.0.1:1');
-    super({ authorizationURL: `${base}/authorize`, tokenURL: `${base}/token`, clientID: 'shop', clientSecret: 'shop-secret', callbackURL: '/shop/oauth/callback', state: true });
+    super({
+      authorizationURL: `${base}/authorize`,
+      tokenURL: `${base}/token`,
+      clientID: 'shop',
+      clientSecret: 'shop-secret',
+      callbackURL: '/shop/oauth/callback',
+      state: true,
+    });
     this.base = base;
   }
 

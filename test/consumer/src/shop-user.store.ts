@@ -38,7 +38,9 @@ export class ShopUserStore extends UserStore {
   }
 
   async findByUsername(username: string): Promise<StoredUser | null> {
-    const rows: CustomerRow[] = await this.db.dataSource.query(`SELECT * FROM ${this.table} WHERE email = $1`, [username]);
+    const rows: CustomerRow[] = await this.db.dataSource.query(`SELECT * FROM ${this.table} WHERE email = $1`, [
+      username,
+    ]);
     return this.toUser(rows[0]);
   }
 
@@ -58,7 +60,8 @@ export class ShopUserStore extends UserStore {
       );
       return this.toUser(rows[0]) as StoredUser;
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw new UsernameTakenError(`The email '${user.username}' is taken.`);
+      if ((err as { code?: string }).code === '23505')
+        throw new UsernameTakenError(`The email '${user.username}' is taken.`);
       throw err;
     }
   }

@@ -1,4 +1,15 @@
-import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpCode,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Session } from 'express-session';
 import { ShopLocalGuard, ShopOAuthGuard } from './shop-passport.js';
@@ -22,7 +33,8 @@ export class ShopController {
   @Post('signup')
   @HttpCode(201)
   async signup(@Body() body: { email?: unknown; password?: unknown }): Promise<{ id: string; username: string }> {
-    if (typeof body?.email !== 'string' || typeof body.password !== 'string') throw new BadRequestException('email and password are required strings.');
+    if (typeof body?.email !== 'string' || typeof body.password !== 'string')
+      throw new BadRequestException('email and password are required strings.');
     try {
       const user = await this.auth.createUser(body.email, body.password, ['customer']);
       return { id: user.id, username: user.username };
@@ -41,7 +53,10 @@ export class ShopController {
 
   @Get('recommendations')
   @RequiresConsent('personalisation')
-  recommendations(@Consent() consent: ConsentState, @Res({ passthrough: true }) res: Response): { items: string[]; policyVersion: string } {
+  recommendations(
+    @Consent() consent: ConsentState,
+    @Res({ passthrough: true }) res: Response,
+  ): { items: string[]; policyVersion: string } {
     res.cookie('shop_reco', 'p-42', { httpOnly: true, sameSite: 'lax', maxAge: 30 * 86_400_000 });
     return { items: ['p-42', 'p-7'], policyVersion: consent.policyVersion };
   }
@@ -57,7 +72,9 @@ export class ShopController {
   /** What express-session gives the shop's routes. */
   @Get('session')
   session(@Req() req: Request): { isSession: boolean; hasId: boolean; methods: string[] } {
-    const methods = ['regenerate', 'save', 'destroy', 'reload', 'touch'].filter((m) => typeof (req.session as unknown as Record<string, unknown>)[m] === 'function');
+    const methods = ['regenerate', 'save', 'destroy', 'reload', 'touch'].filter(
+      (m) => typeof (req.session as unknown as Record<string, unknown>)[m] === 'function',
+    );
     return { isSession: req.session instanceof Session, hasId: typeof req.sessionID === 'string', methods };
   }
 
