@@ -38,8 +38,10 @@ export const DEMO_OPT_IN_REGIONS = [
 
 /**
  * US states with a comprehensive consumer privacy law in force or enacted (opt-out of sale, sharing or targeted
- * advertising), as ISO 3166-2 codes. Compiled on 2026-11-30 from the laws enacted through the 2025 sessions;
- * it is configuration, not law: check it against a current tracker before relying on it.
+ * advertising), as ISO 3166-2 codes. Checked on 2026-11-30 against published trackers (current to June 2026):
+ * the 19 laws enacted through 2024 (none in 2025) and Oklahoma, Alabama and Louisiana, enacted in 2026; Florida's
+ * narrow law (a $1 billion revenue threshold) is left out. It is configuration, not law: check it against a
+ * current tracker before relying on it.
  */
 export const DEMO_OPT_OUT_REGIONS = [
   'US-CA',
@@ -61,6 +63,9 @@ export const DEMO_OPT_OUT_REGIONS = [
   'US-IN',
   'US-KY',
   'US-RI',
+  'US-OK',
+  'US-AL',
+  'US-LA',
 ];
 
 /**
