@@ -16,7 +16,7 @@ import type {
   ConsentState,
   ConsentSubject,
 } from './consent-subject.js';
-import type { ConsentWriteRequest } from './consent-write-plan.js';
+import type { ConsentWriteRequest, DecisionPlanner } from './consent-write-plan.js';
 import { ConsentWriter } from './consent.writer.js';
 import { ConsentVisitorCookie } from './consent-visitor.cookie.js';
 import { ConsentUnavailableException, GpcConflictException } from './consent.exceptions.js';
@@ -82,11 +82,14 @@ export class ConsentDecisionService {
     return this.guard(() => this.writer.write(request));
   }
 
-  /** The scope's subject, or a visitor ID minted now (whose chain cannot exist yet). */
-  private subjectOf(scope: DecisionScope): { subject: ConsentSubject; fresh: boolean } {
-    return scope.subject
-      ? { subject: scope.subject, fresh: false }
-      : { subject: { type: 'visitor', id: this.visitorCookie.newVisitorId() }, fresh: true };
+  /** Writes `plan` for the scope's subject, or for a visitor ID minted now (whose chain cannot exist yet). */
+  private async writeInScope(
+    scope: DecisionScope,
+    context: ConsentEventContext,
+    plan: DecisionPlanner,
+  ): Promise<WrittenDecision> {
+    const subject: ConsentSubject = scope.subject ?? { type: 'visitor', id: this.visitorCookie.newVisitorId() };
+    return { subject, snapshot: await this.write({ subject, fresh: !scope.subject, context, plan }) };
   }
 
   /** The event fields a scope contributes: the GPC signal, and the rule set and region when regions are configured. */
@@ -142,84 +145,63 @@ export class ConsentDecisionService {
     // Granting a sale/sharing category over the GPC signal needs the confirmation that the notice was shown.
     const conflicting = scope.gpc && input.decisions ? this.policy.gpcOptOutGranted(input.decisions) : [];
     if (conflicting.length > 0 && !input.gpcOverride) throw new GpcConflictException(conflicting);
-    const { subject, fresh } = this.subjectOf(scope);
-    const snapshot = await this.write({
-      subject,
-      fresh,
-      context,
-      plan: (current, now) => {
-        const valid = this.policy.isValid(current, now);
-        let next: ConsentDecisions;
-        if (input.choice === 'accept-all') next = this.policy.all();
-        else if (input.choice === 'reject-all') next = {};
-        // Categories not sent keep what is applied now (under opt-out rules: granted until refused).
-        else next = { ...this.policy.effective(current, now, scope.gpc, scope.ruleSet), ...input.decisions };
-        next = this.policy.complete(next);
-        const detail = this.scopeDetail(scope);
-        if (input.text) Object.assign(detail, { textHash: input.text.hash, language: input.text.language });
-        if (scope.gpc) {
-          // The signal refuses sale/sharing on "Accept all" and on kept decisions; only this request's explicit,
-          // confirmed grants (and an override kept from a decision made under the signal) stay.
-          const kept = valid && current.sig === true ? current.d : {};
-          for (const c of this.policy.categories) {
-            if (
-              c.gpcOptOut &&
-              next[c.key] &&
-              !(input.decisions?.[c.key] === true || (input.decisions?.[c.key] === undefined && kept[c.key] === true))
-            )
-              next[c.key] = false;
-          }
-          const override = this.policy.gpcOptOutGranted(next);
-          if (override.length > 0) detail.gpcOverride = override;
+    return this.writeInScope(scope, context, (current, now) => {
+      const valid = this.policy.isValid(current, now);
+      let next: ConsentDecisions;
+      if (input.choice === 'accept-all') next = this.policy.all();
+      else if (input.choice === 'reject-all') next = {};
+      // Categories not sent keep what is applied now (under opt-out rules: granted until refused).
+      else next = { ...this.policy.effective(current, now, scope.gpc, scope.ruleSet), ...input.decisions };
+      next = this.policy.complete(next);
+      const detail = this.scopeDetail(scope);
+      if (input.text) Object.assign(detail, { textHash: input.text.hash, language: input.text.language });
+      if (scope.gpc) {
+        // The signal refuses sale/sharing on "Accept all" and on kept decisions; only this request's explicit,
+        // confirmed grants (and an override kept from a decision made under the signal) stay.
+        const kept = valid && current.sig === true ? current.d : {};
+        for (const c of this.policy.categories) {
+          if (
+            c.gpcOptOut &&
+            next[c.key] &&
+            !(input.decisions?.[c.key] === true || (input.decisions?.[c.key] === undefined && kept[c.key] === true))
+          )
+            next[c.key] = false;
         }
-        return {
-          decisions: next,
-          action: this.actionFor(valid ? current.d : null, next),
-          source: input.source,
-          gpc: false,
-          signal: scope.gpc,
-          ruleSet: scope.ruleSet,
-          textHash: input.text?.hash,
-          detail,
-        };
-      },
+        const override = this.policy.gpcOptOutGranted(next);
+        if (override.length > 0) detail.gpcOverride = override;
+      }
+      return {
+        decisions: next,
+        action: this.actionFor(valid ? current.d : null, next),
+        source: input.source,
+        gpc: false,
+        signal: scope.gpc,
+        ruleSet: scope.ruleSet,
+        textHash: input.text?.hash,
+        detail,
+      };
     });
-    return { subject, snapshot };
   }
 
   /** DELETE /consent in its scope: every optional category withdrawn. */
   async withdraw(scope: DecisionScope, context: ConsentEventContext): Promise<WrittenDecision> {
-    const { subject, fresh } = this.subjectOf(scope);
-    const snapshot = await this.write({
-      subject,
-      fresh,
-      context,
-      plan: () => ({
-        decisions: {},
-        action: 'withdraw',
-        source: 'banner',
-        gpc: false,
-        signal: scope.gpc,
-        ruleSet: scope.ruleSet,
-        detail: this.scopeDetail(scope),
-      }),
-    });
-    return { subject, snapshot };
+    return this.writeInScope(scope, context, () => ({
+      decisions: {},
+      action: 'withdraw',
+      source: 'banner',
+      gpc: false,
+      signal: scope.gpc,
+      ruleSet: scope.ruleSet,
+      detail: this.scopeDetail(scope),
+    }));
   }
 
   /** `Sec-GPC: 1` with no valid decision: a refusal of the gpcOptOut categories (source `gpc`), once (snapshot null: another request recorded it). */
   async recordGpcDefault(scope: DecisionScope, context: ConsentEventContext): Promise<WrittenDecision> {
-    const { subject, fresh } = this.subjectOf(scope);
-    const snapshot = await this.write({
-      subject,
-      fresh,
-      context,
-      plan: (current, now) => {
-        if (this.policy.isValid(current, now)) return null; // another request recorded it meanwhile
-        return { decisions: {}, action: 'refuse', source: 'gpc', gpc: true, detail: this.scopeDetail(scope) };
-      },
+    return this.writeInScope(scope, context, (current, now) => {
+      if (this.policy.isValid(current, now)) return null; // another request recorded it meanwhile
+      return { decisions: {}, action: 'refuse', source: 'gpc', gpc: true, detail: this.scopeDetail(scope) };
     });
-    return { subject, snapshot };
   }
 
   /**
