@@ -125,6 +125,38 @@ async function servePeer(port: number, redisUrl: string): Promise<void> {
   await app.listen(port, '127.0.0.1');
 }
 
+/**
+ * express-session alone, on its own MemoryStore (no Redis round trip, no Passport): a signed-in read here is
+ * the most any app whose session middleware is express-session can serve, the ceiling of the module and the
+ * peer alike.
+ */
+async function serveSessionOnly(port: number): Promise<void> {
+  const { Controller, Get, Module, Post, Req, UnauthorizedException } = await import('@nestjs/common');
+  const { NestFactory } = await import('@nestjs/core');
+  const { default: session } = await import('express-session');
+  type SessionRequest = import('express').Request & { session: { user?: string } };
+  @Controller()
+  class SessionOnlyController {
+    @Post('login')
+    async login(@Req() req: SessionRequest): Promise<{ ok: true }> {
+      req.session.user = randomUUID();
+      return { ok: true };
+    }
+
+    @Get('ping')
+    ping(@Req() req: SessionRequest): { ok: true } {
+      if (!req.session.user) throw new UnauthorizedException();
+      return { ok: true };
+    }
+  }
+  @Module({ controllers: [SessionOnlyController] })
+  class SessionOnlyModule {}
+  const app = await NestFactory.create(SessionOnlyModule, { logger: ['error'] });
+  app.use(session({ store: new session.MemoryStore(), secret: SECRET, resave: false, saveUninitialized: false }));
+  process.once('SIGINT', () => process.exit(0));
+  await app.listen(port, '127.0.0.1');
+}
+
 async function serveLibrary(port: number, redisUrl: string, tablePrefix: string, fastHashing = false): Promise<void> {
   const { Controller, Get, Module, UseGuards } = await import('@nestjs/common');
   const { NestFactory } = await import('@nestjs/core');
@@ -385,6 +417,7 @@ async function main(): Promise<void> {
   const bareP = await freePort();
   const libP = await freePort();
   const peerP = await freePort();
+  const sessionOnlyP = await freePort();
   const profileDir = process.env.BENCH_PROFILE ? 'dist/bench-profile' : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const children: ChildProcess[] = [];
@@ -398,12 +431,17 @@ async function main(): Promise<void> {
       ),
     );
     children.push(await startChild(['serve-peer', String(peerP), redis.url]));
+    children.push(await startChild(['serve-session-only', String(sessionOnlyP)]));
     await probe.connect();
     const bare = `http://127.0.0.1:${bareP}`;
     const lib = `http://127.0.0.1:${libP}`;
     const peer = `http://127.0.0.1:${peerP}`;
+    const sessionOnly = `http://127.0.0.1:${sessionOnlyP}`;
     const cookie = await login(lib, 'bench0');
     const peerCookie = await peerLogin(peer);
+    const sessionOnlyCookie = await peerLogin(sessionOnly);
+    if ((await fetch(`${sessionOnly}/ping`, { headers: { cookie: sessionOnlyCookie } })).status !== 200)
+      throw new Error('signed-in express-session-only /ping is not 200');
     if ((await fetch(`${peer}/ping`, { headers: { cookie: peerCookie } })).status !== 200)
       throw new Error('signed-in peer /ping is not 200');
     if ((await fetch(`${lib}/ping`, { headers: { cookie } })).status !== 200)
@@ -425,21 +463,24 @@ async function main(): Promise<void> {
     for (let i = 0; i < reads; i++) await fetch(`${lib}/open`);
     const redisCommandsPerAnonymousRead = ((await redisCommands(probe)) - anon0) / reads;
 
-    // 1-2. Alternate the four GET scenarios, warm-up first.
+    // 1-2. Alternate the five GET scenarios, warm-up first.
     await cannon({ url: `${bare}/ping`, duration: 2 });
     await cannon({ url: `${lib}/ping`, headers: { cookie }, duration: 2 });
     await cannon({ url: `${peer}/ping`, headers: { cookie: peerCookie }, duration: 2 });
-    const runs: Record<'bare' | 'authenticated' | 'peer' | 'anonymous', Run[]> = {
+    await cannon({ url: `${sessionOnly}/ping`, headers: { cookie: sessionOnlyCookie }, duration: 2 });
+    const runs: Record<'bare' | 'authenticated' | 'peer' | 'anonymous' | 'sessionOnly', Run[]> = {
       bare: [],
       authenticated: [],
       peer: [],
       anonymous: [],
+      sessionOnly: [],
     };
     for (let r = 0; r < ROUNDS; r++) {
       runs.bare.push(await cannon({ url: `${bare}/ping` }));
       runs.authenticated.push(await cannon({ url: `${lib}/ping`, headers: { cookie } }));
       runs.peer.push(await cannon({ url: `${peer}/ping`, headers: { cookie: peerCookie } }));
       runs.anonymous.push(await cannon({ url: `${lib}/open` }));
+      runs.sessionOnly.push(await cannon({ url: `${sessionOnly}/ping`, headers: { cookie: sessionOnlyCookie } }));
     }
     for (const [name, list] of Object.entries(runs))
       for (const run of list)
@@ -593,6 +634,7 @@ async function main(): Promise<void> {
     const a = best(runs.authenticated);
     const p = best(runs.peer);
     const n = best(runs.anonymous);
+    const e = best(runs.sessionOnly);
     const results = {
       date: new Date().toISOString(),
       machine: machine(),
@@ -602,6 +644,7 @@ async function main(): Promise<void> {
         authenticated: a,
         peer: p,
         anonymous: n,
+        sessionOnly: e,
         login: loginRun,
         argon2Verify: argon2Run,
         consentWrite: consentRun,
@@ -621,6 +664,7 @@ async function main(): Promise<void> {
         authenticated_vs_bare: ratio(a.rps, b.rps),
         peer_vs_bare: ratio(p.rps, b.rps),
         anonymous_vs_bare: ratio(n.rps, b.rps),
+        session_only_vs_bare: ratio(e.rps, b.rps),
         login_vs_argon2: ratio(loginRun.rps, argon2Run.rps),
         consent_write_vs_pgbench: ratio(consentRun.rps, pgTps),
         // Not a goal of the issue: how far the module is from a bare Nest write with one INSERT.
@@ -648,6 +692,7 @@ async function main(): Promise<void> {
     report.push(row('signed-in GET (module)', a, String(results.ratios.authenticated_vs_bare), '>=0.70'));
     report.push(row('signed-in GET vs the peer', a, String(results.ratios.authenticated_vs_peer), '>=1.30'));
     report.push(row('anonymous GET, consent gate', n, String(results.ratios.anonymous_vs_bare), '>=0.90'));
+    report.push(row('express-session alone (ceiling)', e, String(results.ratios.session_only_vs_bare), ''));
     report.push(row('raw argon2id verify', argon2Run, '1', ''));
     report.push(row('POST /auth/login', loginRun, String(results.ratios.login_vs_argon2), '>=0.90'));
     report.push(row('pgbench -N (TPS)', { rps: pgTps, p50: 0, p99: 0, requests: 0, non2xx: 0, errors: 0 }, '1', ''));
@@ -662,6 +707,9 @@ async function main(): Promise<void> {
       `\n- Redis commands per signed-in read: ${redisCommandsPerRead} (goal 1); per anonymous read: ${redisCommandsPerAnonymousRead}`,
     );
     report.push(`- SQL queries per signed-in read: ${sqlQueriesPerRead} (goal 0)`);
+    report.push(
+      `- 1.30x the peer is ${ratio(1.3 * p.rps, b.rps)} of bare; express-session alone on a MemoryStore (no Redis, no Passport) serves ${results.ratios.session_only_vs_bare} of bare and the module ${ratio(a.rps, e.rps)} of that`,
+    );
     report.push(
       `- Redis memory per session incl. index entry: ${memory.bytesPerSession} bytes (goal <= 400) over ${memory.sessions} browser sessions of ${USERS} users, ${memory.keysPerSession} keys per session; MEMORY USAGE of one session key ${memory.sessionKeyBytes} bytes, index ${memory.indexBytesPerEntry} bytes per entry`,
     );
@@ -686,6 +734,9 @@ if (process.argv[2] === 'serve-bare') {
   process.stdout.write('READY\n');
 } else if (process.argv[2] === 'serve-peer') {
   await servePeer(Number(process.argv[3]), process.argv[4]);
+  process.stdout.write('READY\n');
+} else if (process.argv[2] === 'serve-session-only') {
+  await serveSessionOnly(Number(process.argv[3]));
   process.stdout.write('READY\n');
 } else if (process.argv[2] === 'serve-lib') {
   await serveLibrary(Number(process.argv[3]), process.argv[4], process.argv[5], process.argv[6] === 'fast');
