@@ -135,6 +135,14 @@ const ANCHORED_MARKER = { subjectType: '*', subjectId: '*', kind: 'anchored' as 
  * one subject are serialised on its `consent_heads` row: locked here (retention, erasure, the TypeORM writer),
  * or moved by compare-and-set in the PostgreSQL writer.
  */
+/** A chain's head with the action and format of the event at its seq. */
+type HeadRow = SubjectKey & {
+  seq: number | string;
+  hash: string | null;
+  action: string | null;
+  format: number | string | null;
+};
+
 @Injectable()
 export class ConsentAuditService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ConsentAuditService.name);
@@ -884,14 +892,22 @@ export class ConsentAuditService implements OnApplicationBootstrap {
         afterId: after.subjectId,
       });
     }
-    return qb.orderBy('h.subject_type', 'ASC').addOrderBy('h.subject_id', 'ASC').limit(limit).getRawMany<
-      SubjectKey & {
-        seq: number | string;
-        hash: string | null;
-        action: string | null;
-        format: number | string | null;
-      }
-    >();
+    return qb.orderBy('h.subject_type', 'ASC').addOrderBy('h.subject_id', 'ASC').limit(limit).getRawMany<HeadRow>();
+  }
+
+  /** A signed checkpoint of `kind` over a head's seq and hash (a `head` checkpoint, or a legacy chain's `anchor`). */
+  private headCheckpoint(h: HeadRow, kind: 'head' | 'anchor', createdAt: Date) {
+    const cp = {
+      subjectType: h.subjectType,
+      subjectId: h.subjectId,
+      kind,
+      seq: Number(h.seq),
+      hash: h.hash,
+      events: 0,
+      createdAt,
+      format: CONSENT_FORMAT,
+    };
+    return this.signed(cp, this.pseudonymOfHead(h));
   }
 
   private pseudonymOfHead(h: SubjectKey & { action: string | null; format: number | string | null }): string {
@@ -926,17 +942,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
         if (batch.length === 0) break;
         const rows = batch.map((h) => {
           digest.update(`${h.seq}:${h.hash}\n`);
-          const cp = {
-            subjectType: h.subjectType,
-            subjectId: h.subjectId,
-            kind: 'head' as const,
-            seq: Number(h.seq),
-            hash: h.hash,
-            events: 0,
-            createdAt: now,
-            format: CONSENT_FORMAT,
-          };
-          return this.signed(cp, this.pseudonymOfHead(h));
+          return this.headCheckpoint(h, 'head', now);
         });
         await this.ds.getRepository(ConsentCheckpointEntity).insert(rows);
         subjects += batch.length;
@@ -966,19 +972,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
       const heads = await this.headsWithLastEvent(where, after);
       if (heads.length === 0) break;
       const now = new Date(this.clock.now());
-      const rows = heads.map((h) => {
-        const cp = {
-          subjectType: h.subjectType,
-          subjectId: h.subjectId,
-          kind: 'anchor' as const,
-          seq: Number(h.seq),
-          hash: h.hash,
-          events: 0,
-          createdAt: now,
-          format: CONSENT_FORMAT,
-        };
-        return this.signed(cp, this.pseudonymOfHead(h));
-      });
+      const rows = heads.map((h) => this.headCheckpoint(h, 'anchor', now));
       await this.ds.getRepository(ConsentCheckpointEntity).insert(rows);
       anchored += rows.length;
       after = heads[heads.length - 1];
