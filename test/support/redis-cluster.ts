@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createClient, type RedisClientType } from 'redis';
 import { freePort, waitFor } from './services.js';
@@ -18,20 +19,18 @@ export class PrivateRedisCluster {
   ) {}
 
   static async start(nodes = 6): Promise<PrivateRedisCluster> {
-    const ports: number[] = [];
-    // Cluster bus ports are port + 10000: keep the data ports low enough.
-    while (ports.length < nodes) {
-      const port = await freePort();
-      if (port < 55_000 && !ports.includes(port)) ports.push(port);
+    // A node exits at once when its bus port (port + 10000) was taken meanwhile, e.g. by an outgoing
+    // connection's ephemeral port: then the cluster is booted again on other ports (at most 3 times).
+    for (let attempt = 1; ; attempt++) {
+      const cluster = new PrivateRedisCluster(await clusterPorts(nodes), mkdtempSync(join(tmpdir(), 'ac-cluster-')));
+      try {
+        await cluster.boot();
+        return cluster;
+      } catch (err) {
+        await cluster.stop();
+        if (attempt >= 3) throw err;
+      }
     }
-    const cluster = new PrivateRedisCluster(ports, mkdtempSync(join(tmpdir(), 'ac-cluster-')));
-    try {
-      await cluster.boot();
-    } catch (err) {
-      await cluster.stop();
-      throw err;
-    }
-    return cluster;
   }
 
   get rootNodes(): Array<{ url: string }> {
@@ -62,7 +61,17 @@ export class PrivateRedisCluster {
       );
       this.processes.set(port, spawn('redis-server', args, { stdio: 'ignore' }));
     }
-    for (const port of this.ports) await waitFor(() => ping(port), 5000, `redis-server on ${port}`);
+    for (const port of this.ports) {
+      const proc = this.processes.get(port)!;
+      await waitFor(
+        async () => {
+          if (proc.exitCode !== null) throw new Error(`redis-server on ${port} exited (${proc.exitCode})`);
+          return ping(port);
+        },
+        5000,
+        `redis-server on ${port}`,
+      );
+    }
     const create = spawnSync(
       'redis-cli',
       ['--cluster', 'create', ...this.ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'],
@@ -112,6 +121,24 @@ export class PrivateRedisCluster {
     );
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** `nodes` free data ports whose cluster bus ports (port + 10000) are free too. */
+async function clusterPorts(nodes: number): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < nodes) {
+    const port = await freePort();
+    if (port < 55_000 && !ports.includes(port) && (await portIsFree(port + 10_000))) ports.push(port);
+  }
+  return ports;
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
 }
 
 async function withClient<T>(port: number, fn: (client: RedisClientType) => Promise<T>): Promise<T | false> {
