@@ -4,6 +4,7 @@ import { DataSource, In, LessThan, type EntityManager, type ObjectLiteral, type 
 import { AUTH_CONSENT_DATA_SOURCE } from '../auth-consent.constants.js';
 import { Clock } from '../common/clock.js';
 import {
+  addCheckpoint,
   categoryFacts,
   ConsentChainCheck,
   JsonColumnCache,
@@ -638,15 +639,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     if (signedHeadIds.length > 0) cq.orWhere('c.id IN (:...signedHeadIds)', { signedHeadIds });
     for (const c of this.hydrated(ConsentCheckpointEntity, await cq.getRawMany())) {
       const chain = c.subjectType === type ? chains.get(c.subjectId) : undefined;
-      if (!chain) continue;
-      if (c.kind === 'anchor') chain.anchors.push(c);
-      else if (c.kind === 'head') chain.signedHead = c;
-      else if (
-        !chain.fold ||
-        c.seq > chain.fold.seq ||
-        (c.seq === chain.fold.seq && Number(c.id) > Number(chain.fold.id))
-      )
-        chain.fold = c;
+      if (chain) addCheckpoint(chain, c);
     }
 
     for (const r of this.hydrated(
@@ -841,15 +834,7 @@ export class ConsentAuditService implements OnApplicationBootstrap {
     if (signedHeadIds.length > 0) cq.orWhere({ id: In(signedHeadIds) });
     for (const c of await cq.getMany()) {
       const chain = of(c);
-      if (!chain) continue;
-      if (c.kind === 'anchor') chain.anchors.push(c);
-      else if (c.kind === 'head') chain.signedHead = c;
-      else if (
-        !chain.fold ||
-        c.seq > chain.fold.seq ||
-        (c.seq === chain.fold.seq && Number(c.id) > Number(chain.fold.id))
-      )
-        chain.fold = c;
+      if (chain) addCheckpoint(chain, c);
     }
 
     for (const r of await this.whereSubjects(

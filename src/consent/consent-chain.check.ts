@@ -44,6 +44,17 @@ export interface CategoryFacts {
   grantedAfter: boolean | null;
 }
 
+/**
+ * Files a checkpoint row under its chain: an anchor among the anchors, a signed head as the signed head, and
+ * a retention fold when it is the latest (highest seq, then highest ID).
+ */
+export function addCheckpoint(chain: ChainRows, c: ConsentCheckpointEntity): void {
+  if (c.kind === 'anchor') chain.anchors.push(c);
+  else if (c.kind === 'head') chain.signedHead = c;
+  else if (!chain.fold || c.seq > chain.fold.seq || (c.seq === chain.fold.seq && Number(c.id) > Number(chain.fold.id)))
+    chain.fold = c;
+}
+
 /** The facts of an event's side-table rows, compared with the event here. */
 export function categoryFacts(
   e: Pick<ConsentEventEntity, 'action' | 'createdAt'>,
